@@ -1,0 +1,600 @@
+//! Reading and validating price-table files: TOML text in, models or a list of
+//! problems (file and line) out.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use rust_decimal::Decimal;
+use toml::value::{Datetime, Offset};
+use toml::Spanned;
+
+use super::model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
+use super::raw::{RawFile, RawModel, RawRate, RawRates, RawSchedule};
+use crate::error::Problem;
+use crate::money::Currency;
+use crate::unit::Unit;
+use crate::usage::ServiceTier;
+
+/// Collects problems for one file, turning byte spans into line numbers.
+pub(crate) struct Reporter<'a> {
+    file: &'a str,
+    text: &'a str,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> Reporter<'a> {
+    pub fn new(file: &'a str, text: &'a str) -> Self {
+        Reporter {
+            file,
+            text,
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn line_of(&self, span: &Range<usize>) -> usize {
+        let end = span.start.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    pub fn at(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        let line = Some(self.line_of(span));
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            line,
+            message: message.into(),
+        });
+    }
+}
+
+/// Parses one file into models. Problems are appended to the reporter; models with
+/// problems are still returned when they can be built, so that one pass finds all.
+pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
+    let raw: RawFile = match toml::from_str(rep.text) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e.span().map(|s| rep.line_of(&s));
+            rep.problems.push(Problem {
+                file: rep.file.to_string(),
+                line,
+                message: e.message().to_string(),
+            });
+            return Vec::new();
+        }
+    };
+    let provider: Arc<str> = raw.provider.get_ref().as_str().into();
+    if provider.is_empty() {
+        rep.at(&raw.provider.span(), "`provider` is empty");
+    }
+    let currency = currency(rep, &raw.currency).unwrap_or(Currency::USD);
+    let file_fallbacks = fallbacks(rep, &raw.fallbacks, [None; Unit::COUNT]);
+    raw.models
+        .into_iter()
+        .map(|m| {
+            let line = rep.line_of(&m.span());
+            let span = m.span();
+            (
+                model(
+                    rep,
+                    m.into_inner(),
+                    span,
+                    &provider,
+                    currency,
+                    file_fallbacks,
+                ),
+                line,
+            )
+        })
+        .collect()
+}
+
+fn currency(rep: &mut Reporter, s: &Spanned<String>) -> Option<Currency> {
+    let c = Currency::parse(s.get_ref());
+    if c.is_none() {
+        rep.at(
+            &s.span(),
+            format!(
+                "`{}` is not a currency code (three upper-case letters)",
+                s.get_ref()
+            ),
+        );
+    }
+    c
+}
+
+fn unit(rep: &mut Reporter, s: &Spanned<String>) -> Option<Unit> {
+    let u = Unit::parse(s.get_ref());
+    if u.is_none() {
+        let names: Vec<&str> = Unit::ALL.iter().map(|u| u.name()).collect();
+        rep.at(
+            &s.span(),
+            format!(
+                "unknown unit `{}`; units are: {}",
+                s.get_ref(),
+                names.join(", ")
+            ),
+        );
+    }
+    u
+}
+
+fn fallbacks(
+    rep: &mut Reporter,
+    raw: &BTreeMap<Spanned<String>, Spanned<String>>,
+    mut table: [Option<Unit>; Unit::COUNT],
+) -> [Option<Unit>; Unit::COUNT] {
+    for (from, to) in raw {
+        if let (Some(f), Some(t)) = (unit(rep, from), unit(rep, to)) {
+            if f.has_variants() || t.has_variants() {
+                rep.at(
+                    &from.span(),
+                    format!("`{f}` -> `{t}`: units priced by variant cannot fall back"),
+                );
+            } else if f == t {
+                rep.at(&from.span(), format!("`{f}` falls back to itself"));
+            } else {
+                table[f.index()] = Some(t);
+            }
+        }
+    }
+    table
+}
+
+fn model(
+    rep: &mut Reporter,
+    m: RawModel,
+    span: Range<usize>,
+    provider: &Arc<str>,
+    file_currency: Currency,
+    file_fallbacks: [Option<Unit>; Unit::COUNT],
+) -> Model {
+    let id = m.id.get_ref().clone();
+    if id.is_empty() || id.chars().any(char::is_whitespace) {
+        rep.at(
+            &m.id.span(),
+            format!("model id `{id}` must be non-empty without spaces"),
+        );
+    }
+    let kind = match &m.kind {
+        None => Kind::Chat,
+        Some(k) => Kind::parse(k.get_ref()).unwrap_or_else(|| {
+            rep.at(&k.span(), format!("unknown kind `{}`", k.get_ref()));
+            Kind::Chat
+        }),
+    };
+    let fb = fallbacks(rep, &m.fallbacks, file_fallbacks);
+    check_fallback_cycles(rep, &span, &id, &fb);
+    for p in &m.patterns {
+        if !p.get_ref().contains('*') {
+            rep.at(
+                &p.span(),
+                format!("pattern `{}` has no `*`; write it as an alias", p.get_ref()),
+            );
+        }
+    }
+    if m.prices.is_empty() {
+        rep.at(
+            &span,
+            format!("model `{id}` has no [[model.price]] schedule"),
+        );
+    }
+    let mut schedules: Vec<(Schedule, Range<usize>)> = m
+        .prices
+        .into_iter()
+        .filter_map(|s| {
+            let sp = s.span();
+            schedule(rep, s.into_inner(), sp.clone(), file_currency).map(|x| (x, sp))
+        })
+        .collect();
+    let regional = schedules.iter().any(|(s, _)| s.region.is_some());
+    let default_region = m.default_region.as_ref().map(|r| {
+        if !schedules
+            .iter()
+            .any(|(s, _)| s.region.as_deref() == Some(r.get_ref().as_str()))
+        {
+            rep.at(
+                &r.span(),
+                format!("default_region `{}` has no schedule", r.get_ref()),
+            );
+        }
+        Arc::<str>::from(r.get_ref().as_str())
+    });
+    close_periods(rep, &id, &mut schedules);
+    check_scales(rep, &id, &schedules);
+    Model {
+        id: id.as_str().into(),
+        name: m.name,
+        provider: provider.clone(),
+        kind,
+        aliases: m.aliases.into_iter().map(Spanned::into_inner).collect(),
+        patterns: m.patterns.into_iter().map(Spanned::into_inner).collect(),
+        fallbacks: fb,
+        default_region,
+        regional,
+        schedules: schedules.into_iter().map(|(s, _)| s).collect(),
+    }
+}
+
+fn check_fallback_cycles(
+    rep: &mut Reporter,
+    span: &Range<usize>,
+    id: &str,
+    fb: &[Option<Unit>; Unit::COUNT],
+) {
+    for start in Unit::ALL {
+        let mut u = start;
+        for _ in 0..=Unit::COUNT {
+            match fb[u.index()] {
+                Some(next) if next == start => {
+                    rep.at(
+                        span,
+                        format!("model `{id}`: fallbacks form a cycle through `{start}`"),
+                    );
+                    return;
+                }
+                Some(next) => u = next,
+                None => break,
+            }
+        }
+    }
+}
+
+/// Sorts schedules by tier, region and start; fills in implicit ends; reports overlaps.
+fn close_periods(rep: &mut Reporter, id: &str, schedules: &mut [(Schedule, Range<usize>)]) {
+    schedules.sort_by(|(a, _), (b, _)| {
+        (a.service_tier, &a.region, a.from).cmp(&(b.service_tier, &b.region, b.from))
+    });
+    for i in 0..schedules.len() {
+        let next = schedules
+            .get(i + 1)
+            .map(|(s, _)| (s.service_tier, s.region.clone(), s.from));
+        let (cur, span) = &mut schedules[i];
+        let Some((tier, region, next_from)) = next else {
+            continue;
+        };
+        if tier != cur.service_tier || region != cur.region {
+            continue;
+        }
+        match (cur.until, next_from) {
+            (_, None) => rep.at(
+                span,
+                format!(
+                    "model `{id}`: two {} schedules without `from` overlap",
+                    cur.service_tier
+                ),
+            ),
+            (None, Some(nf)) => {
+                if cur.from == Some(nf) {
+                    rep.at(
+                        span,
+                        format!(
+                            "model `{id}`: two {} schedules start at {nf}",
+                            cur.service_tier
+                        ),
+                    );
+                }
+                cur.until = Some(nf);
+            }
+            (Some(u), Some(nf)) if u > nf => rep.at(
+                span,
+                format!(
+                    "model `{id}`: {} schedule ends {u}, after the next one starts {nf}",
+                    cur.service_tier
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// A scaled schedule derives from the standard one: there must be one for its region.
+fn check_scales(rep: &mut Reporter, id: &str, schedules: &[(Schedule, Range<usize>)]) {
+    for (s, span) in schedules {
+        if let Body::Scale(_) = s.body {
+            let has_base = schedules.iter().any(|(b, _)| {
+                b.service_tier == ServiceTier::Standard
+                    && b.region == s.region
+                    && matches!(b.body, Body::Rates { .. })
+            });
+            if !has_base {
+                rep.at(
+                    span,
+                    format!(
+                        "model `{id}`: scaled {} schedule has no standard schedule to scale",
+                        s.service_tier
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn schedule(
+    rep: &mut Reporter,
+    s: RawSchedule,
+    span: Range<usize>,
+    file_currency: Currency,
+) -> Option<Schedule> {
+    let from = s.from.as_ref().and_then(|d| datetime(rep, d));
+    let until = s.until.as_ref().and_then(|d| datetime(rep, d));
+    if let (Some(f), Some(u)) = (from, until) {
+        if u <= f {
+            rep.at(&span, format!("schedule ends ({u}) before it starts ({f})"));
+        }
+    }
+    let service_tier = match &s.service_tier {
+        None => ServiceTier::Standard,
+        Some(t) => match ServiceTier::parse(t.get_ref()) {
+            Some(t) => t,
+            None => {
+                rep.at(
+                    &t.span(),
+                    format!(
+                        "unknown service tier `{}`; tiers: standard, batch, flex, priority",
+                        t.get_ref()
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    let currency = match &s.currency {
+        Some(c) => currency(rep, c).unwrap_or(file_currency),
+        None => file_currency,
+    };
+    if s.source.get_ref().trim().is_empty() {
+        rep.at(
+            &s.source.span(),
+            "`source` is empty: say where the price was read",
+        );
+    }
+    let as_of = datetime(rep, &s.as_of)
+        .map(|d| d.date_naive())
+        .unwrap_or(NaiveDate::MIN);
+    let body = match &s.scale {
+        Some(scale) => {
+            if service_tier == ServiceTier::Standard {
+                rep.at(&scale.span(), "`scale` derives a batch/flex/priority schedule from the standard one; a standard schedule cannot be scaled");
+            }
+            if !s.rates.is_empty()
+                || !s.tiers.is_empty()
+                || !s.windows.is_empty()
+                || !s.options.is_empty()
+            {
+                rep.at(
+                    &scale.span(),
+                    "a scaled schedule has no rates, tiers, windows or options of its own",
+                );
+            }
+            let f = scale.get_ref().0;
+            if f <= Decimal::ZERO {
+                rep.at(&scale.span(), format!("scale {f} must be positive"));
+            }
+            Body::Scale(f)
+        }
+        None => {
+            if s.rates.is_empty() {
+                rep.at(&span, "schedule has no `rates`");
+            }
+            let base = rate_set(rep, &s.rates);
+            let tiers = tiers(rep, &s);
+            let windows = s.windows.iter().filter_map(|w| window(rep, w)).collect();
+            let options = s
+                .options
+                .iter()
+                .map(|o| {
+                    let o = o.get_ref();
+                    let when: Vec<(String, String)> = o.when.clone().into_iter().collect();
+                    let name = o.name.clone().unwrap_or_else(|| {
+                        when.iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    });
+                    OptionRule {
+                        name: name.into(),
+                        when,
+                        rates: rate_set(rep, &o.rates),
+                    }
+                })
+                .collect();
+            Body::Rates {
+                base,
+                tiers,
+                windows,
+                options,
+            }
+        }
+    };
+    Some(Schedule {
+        from,
+        until,
+        service_tier,
+        region: s.region.as_ref().map(|r| r.get_ref().as_str().into()),
+        currency,
+        source: s.source.get_ref().trim().into(),
+        as_of,
+        body,
+    })
+}
+
+fn tiers(rep: &mut Reporter, s: &RawSchedule) -> Vec<Tier> {
+    let mut out: Vec<Tier> = Vec::new();
+    for t in &s.tiers {
+        let span = t.span();
+        let t = t.get_ref();
+        let mut counts: Vec<Unit> = t.counts.iter().filter_map(|c| unit(rep, c)).collect();
+        for (c, u) in t.counts.iter().zip(&counts) {
+            if !u.is_tokens() {
+                rep.at(
+                    &c.span(),
+                    format!("tier counts `{u}`, which is not a token bucket"),
+                );
+            }
+        }
+        if counts.is_empty() {
+            rep.at(
+                &span,
+                "tier `counts` is empty: name the token buckets counted toward the threshold",
+            );
+        }
+        counts.sort();
+        counts.dedup();
+        if let Some(prev) = out.iter().rev().find(|p| p.counts == counts) {
+            if *t.above.get_ref() <= prev.above {
+                rep.at(
+                    &t.above.span(),
+                    format!(
+                        "tier `{}` (above {}) is out of order after `{}` (above {})",
+                        t.name.get_ref(),
+                        t.above.get_ref(),
+                        prev.name,
+                        prev.above
+                    ),
+                );
+            }
+        }
+        if out.iter().any(|p| *p.name == **t.name.get_ref()) {
+            rep.at(
+                &t.name.span(),
+                format!("two tiers are named `{}`", t.name.get_ref()),
+            );
+        }
+        out.push(Tier {
+            name: t.name.get_ref().as_str().into(),
+            above: *t.above.get_ref(),
+            counts,
+            rates: rate_set(rep, &t.rates),
+        });
+    }
+    out
+}
+
+fn window(rep: &mut Reporter, w: &Spanned<super::raw::RawWindow>) -> Option<Window> {
+    let w = w.get_ref();
+    let offset = parse_offset(w.utc_offset.get_ref());
+    if offset.is_none() {
+        rep.at(
+            &w.utc_offset.span(),
+            format!("utc_offset `{}` is not like +08:00", w.utc_offset.get_ref()),
+        );
+    }
+    let time = |rep: &mut Reporter, s: &Spanned<String>| {
+        let t = NaiveTime::parse_from_str(s.get_ref(), "%H:%M").ok();
+        if t.is_none() {
+            rep.at(
+                &s.span(),
+                format!("`{}` is not a time like 16:30", s.get_ref()),
+            );
+        }
+        t
+    };
+    let start = time(rep, &w.start);
+    let end = time(rep, &w.end);
+    let mut days = Vec::new();
+    for d in w.days.iter().flatten() {
+        match d.get_ref().parse::<Weekday>() {
+            Ok(wd) => days.push(wd),
+            Err(_) => rep.at(
+                &d.span(),
+                format!("`{}` is not a weekday (mon..sun)", d.get_ref()),
+            ),
+        }
+    }
+    Some(Window {
+        name: w.name.get_ref().as_str().into(),
+        utc_offset_secs: offset?,
+        start: start?,
+        end: end?,
+        days,
+        rates: rate_set(rep, &w.rates),
+    })
+}
+
+fn parse_offset(s: &str) -> Option<i32> {
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    (h.abs() <= 14 && (0..60).contains(&m) && h >= 0).then_some(sign * (h * 3600 + m * 60))
+}
+
+fn rate_set(rep: &mut Reporter, raw: &RawRates) -> RateSet {
+    let mut set = RateSet::default();
+    for (name, rate) in raw {
+        let Some(u) = unit(rep, name) else { continue };
+        match (rate.get_ref(), u.has_variants()) {
+            (RawRate::Price { price, per }, false) => {
+                if let Some(r) = make_rate(rep, &rate.span(), u, price.0, per.map(|p| p.0)) {
+                    set.scalar[u.index()] = Some(r);
+                }
+            }
+            (RawRate::Variants(vs), true) => {
+                let mut out: Vec<Variant> = Vec::new();
+                for v in vs {
+                    let Some(r) = make_rate(rep, &rate.span(), u, v.price.0, v.per.map(|p| p.0)) else { continue };
+                    let variant = Variant { size: v.size.clone(), quality: v.quality.clone(), resolution: v.resolution.clone(), rate: r };
+                    if out.iter().any(|o| o.size == variant.size && o.quality == variant.quality && o.resolution == variant.resolution) {
+                        rep.at(&rate.span(), format!("`{u}` lists the variant ({variant}) twice"));
+                    }
+                    out.push(variant);
+                }
+                match u {
+                    Unit::Images => set.images = Some(out),
+                    _ => set.video = Some(out),
+                }
+            }
+            (RawRate::Price { .. }, true) => {
+                rep.at(&rate.span(), format!("`{u}` is priced by variant: write a list like [{{ size = \"1024x1024\", price = 0.04 }}]"))
+            }
+            (RawRate::Variants(_), false) => rep.at(&rate.span(), format!("`{u}` takes one price, not a list of variants")),
+        }
+    }
+    set
+}
+
+fn make_rate(
+    rep: &mut Reporter,
+    span: &Range<usize>,
+    u: Unit,
+    price: Decimal,
+    per: Option<Decimal>,
+) -> Option<Rate> {
+    if price < Decimal::ZERO {
+        rep.at(span, format!("`{u}` has a negative price {price}"));
+        return None;
+    }
+    let per = per.unwrap_or_else(|| u.default_per());
+    if per <= Decimal::ZERO {
+        rep.at(span, format!("`{u}`: `per` must be positive, not {per}"));
+        return None;
+    }
+    Some(Rate { price, per })
+}
+
+fn datetime(rep: &mut Reporter, d: &Spanned<Datetime>) -> Option<DateTime<Utc>> {
+    let v = d.get_ref();
+    let Some(date) = v.date else {
+        rep.at(&d.span(), format!("`{v}` has no date"));
+        return None;
+    };
+    let nd = NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())?;
+    let t = v
+        .time
+        .map(|t| NaiveTime::from_hms_opt(t.hour.into(), t.minute.into(), t.second.into()))
+        .unwrap_or(NaiveTime::from_hms_opt(0, 0, 0))?;
+    let naive = nd.and_time(t);
+    let offset_secs = match v.offset {
+        None | Some(Offset::Z) => 0,
+        Some(Offset::Custom { minutes }) => i32::from(minutes) * 60,
+    };
+    Some(Utc.from_utc_datetime(&(naive - chrono::Duration::seconds(offset_secs.into()))))
+}

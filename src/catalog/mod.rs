@@ -1,0 +1,253 @@
+//! Price tables: loading, validation and model lookup (ids, aliases, patterns).
+//!
+//! The built-in tables (`pricing/*.toml`) are embedded at build time; a relay adds its own
+//! files on top with [`CatalogBuilder`].
+
+mod load;
+mod model;
+mod raw;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+pub use model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
+
+use crate::error::{CatalogError, PriceError, Problem};
+
+/// The built-in price tables: `(file name, TOML text)`.
+pub const BUILTIN_TABLES: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/builtin_tables.rs"));
+
+/// A set of loaded, validated price tables.
+///
+/// ```
+/// use tariff::{Catalog, Usage};
+/// let catalog = Catalog::builtin();
+/// let usage = Usage::from_json(r#"{"input_tokens": 1000, "output_tokens": 400, "at": "2025-11-01T00:00:00Z"}"#).unwrap();
+/// let bill = catalog.quote("claude-sonnet-4-5", &usage).unwrap();
+/// assert_eq!(bill.total.to_string(), "0.009"); // 1000 × $3/M + 400 × $15/M
+/// assert_eq!(bill.total, bill.lines.iter().map(|l| l.amount).sum());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    models: Vec<Model>,
+    names: HashMap<String, usize>,
+    patterns: Vec<(String, usize)>,
+}
+
+/// Builds a [`Catalog`] from several tables, checking names across all of them.
+#[derive(Debug, Default)]
+pub struct CatalogBuilder {
+    sources: Vec<(String, String)>,
+    problems: Vec<Problem>,
+}
+
+impl CatalogBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the built-in tables.
+    pub fn builtin(mut self) -> Self {
+        for (name, text) in BUILTIN_TABLES {
+            self.sources
+                .push((format!("pricing/{name}"), (*text).to_string()));
+        }
+        self
+    }
+
+    /// Adds one table from text; `name` is used in problem reports.
+    pub fn text(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.sources.push((name.into(), text.into()));
+        self
+    }
+
+    /// Adds a `.toml` file, or every `.toml` file of a directory (sorted by name).
+    pub fn path(mut self, path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref();
+        let mut files = Vec::new();
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(rd) => {
+                    for e in rd.flatten() {
+                        let p = e.path();
+                        if p.extension().is_some_and(|x| x == "toml") {
+                            files.push(p);
+                        }
+                    }
+                }
+                Err(e) => self.fail(path, e),
+            }
+            files.sort();
+        } else {
+            files.push(path.to_path_buf());
+        }
+        for f in files {
+            match std::fs::read_to_string(&f) {
+                Ok(t) => self.sources.push((f.display().to_string(), t)),
+                Err(e) => self.fail(&f, e),
+            }
+        }
+        self
+    }
+
+    fn fail(&mut self, path: &Path, e: std::io::Error) {
+        self.problems.push(Problem {
+            file: path.display().to_string(),
+            line: None,
+            message: e.to_string(),
+        });
+    }
+
+    /// Loads and validates everything added; every problem found is reported.
+    pub fn build(self) -> Result<Catalog, CatalogError> {
+        let mut problems = self.problems;
+        let mut catalog = Catalog::default();
+        // Where each name was first defined, for the duplicate report.
+        let mut defined: HashMap<String, (String, usize)> = HashMap::new();
+        for (file, text) in &self.sources {
+            let mut rep = load::Reporter::new(file, text);
+            for (model, line) in load::parse_file(&mut rep) {
+                let idx = catalog.models.len();
+                let names =
+                    std::iter::once(model.id.to_string()).chain(model.aliases.iter().cloned());
+                for name in names {
+                    if let Some((f, l)) = defined.get(&name) {
+                        problems.push(Problem {
+                            file: file.clone(),
+                            line: Some(line),
+                            message: format!("model name `{name}` is already defined at {f}:{l}"),
+                        });
+                    } else {
+                        defined.insert(name.clone(), (file.clone(), line));
+                        catalog.names.insert(name, idx);
+                    }
+                }
+                for p in &model.patterns {
+                    catalog.patterns.push((p.clone(), idx));
+                }
+                catalog.models.push(model);
+            }
+            problems.extend(rep.problems);
+        }
+        // The most literal pattern wins when several match, so order them that way once.
+        catalog
+            .patterns
+            .sort_by_key(|(p, _)| std::cmp::Reverse(p.len() - p.matches('*').count()));
+        if problems.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(CatalogError { problems })
+        }
+    }
+}
+
+impl Catalog {
+    /// The built-in tables, loaded once per process.
+    ///
+    /// # Panics
+    /// If the embedded tables are invalid, which the test suite rules out.
+    pub fn builtin() -> &'static Catalog {
+        static BUILTIN: OnceLock<Catalog> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            CatalogBuilder::new()
+                .builtin()
+                .build()
+                .unwrap_or_else(|e| panic!("the built-in price tables are invalid: {e}"))
+        })
+    }
+
+    /// A builder, to combine the built-in tables with a relay's own.
+    pub fn builder() -> CatalogBuilder {
+        CatalogBuilder::new()
+    }
+
+    /// Every model, in table order.
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
+    /// Resolves an id, alias or pattern to its model.
+    ///
+    /// Exact ids and aliases are a hash lookup; patterns are tried only when that misses.
+    pub fn model(&self, name: &str) -> Result<&Model, PriceError> {
+        if let Some(&i) = self.names.get(name) {
+            return Ok(&self.models[i]);
+        }
+        if let Some((_, i)) = self.patterns.iter().find(|(p, _)| glob(p, name)) {
+            return Ok(&self.models[*i]);
+        }
+        Err(PriceError::UnknownModel {
+            model: name.to_string(),
+            suggestions: self.suggest(name),
+        })
+    }
+
+    /// Up to five known ids closest to `name`.
+    pub fn suggest(&self, name: &str) -> Vec<String> {
+        let lower = name.to_ascii_lowercase();
+        let mut scored: Vec<(f64, &str)> = self
+            .names
+            .keys()
+            .map(|k| {
+                let mut s = strsim::jaro_winkler(&lower, &k.to_ascii_lowercase());
+                if k.starts_with(&lower) || lower.starts_with(k.as_str()) {
+                    s += 0.1;
+                }
+                (s, k.as_str())
+            })
+            .filter(|(s, _)| *s > 0.75)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut out: Vec<String> = Vec::new();
+        for (_, k) in scored {
+            // Suggest canonical ids: an alias stands for its model.
+            let id = self.models[self.names[k]].id.to_string();
+            if !out.contains(&id) {
+                out.push(id);
+            }
+            if out.len() == 5 {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// Matches `*`-globs: `*` stands for any run of characters (possibly empty).
+fn glob(pattern: &str, s: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = s.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for m in middle {
+        match rest.find(m) {
+            Some(i) => rest = &rest[i + m.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs() {
+        assert!(glob("gpt-4o-*", "gpt-4o-2024-08-06"));
+        assert!(!glob("gpt-4o-*", "gpt-4o"));
+        assert!(glob("a*b*c", "a--b--c"));
+        assert!(glob("a*c", "ac"));
+        assert!(!glob("a*bc", "abc-"));
+        assert!(!glob("ab*ba", "aba"));
+        assert!(glob("*", ""));
+    }
+}

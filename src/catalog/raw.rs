@@ -1,0 +1,229 @@
+//! The price-table files as written: serde shapes of the TOML, with spans kept so that
+//! every problem can be reported with its line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use toml::value::Datetime;
+use toml::Spanned;
+
+/// A map of unit name to rate, as written under `rates`.
+pub type RawRates = BTreeMap<Spanned<String>, Spanned<RawRate>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub provider: Spanned<String>,
+    /// The provider's display name; documentation for readers of the file.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub name: Option<String>,
+    pub currency: Spanned<String>,
+    #[serde(default)]
+    pub fallbacks: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default, rename = "model")]
+    pub models: Vec<Spanned<RawModel>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub kind: Option<Spanned<String>>,
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub patterns: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub fallbacks: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub default_region: Option<Spanned<String>>,
+    #[serde(default, rename = "price")]
+    pub prices: Vec<Spanned<RawSchedule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    #[serde(default)]
+    pub from: Option<Spanned<Datetime>>,
+    #[serde(default)]
+    pub until: Option<Spanned<Datetime>>,
+    #[serde(default)]
+    pub service_tier: Option<Spanned<String>>,
+    #[serde(default)]
+    pub region: Option<Spanned<String>>,
+    #[serde(default)]
+    pub currency: Option<Spanned<String>>,
+    pub source: Spanned<String>,
+    pub as_of: Spanned<Datetime>,
+    #[serde(default)]
+    pub scale: Option<Spanned<RawNumber>>,
+    #[serde(default)]
+    pub rates: RawRates,
+    #[serde(default, rename = "tier")]
+    pub tiers: Vec<Spanned<RawTier>>,
+    #[serde(default, rename = "window")]
+    pub windows: Vec<Spanned<RawWindow>>,
+    #[serde(default, rename = "option")]
+    pub options: Vec<Spanned<RawOption>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTier {
+    pub name: Spanned<String>,
+    pub above: Spanned<u64>,
+    pub counts: Vec<Spanned<String>>,
+    pub rates: RawRates,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    pub name: Spanned<String>,
+    pub utc_offset: Spanned<String>,
+    pub start: Spanned<String>,
+    pub end: Spanned<String>,
+    #[serde(default)]
+    pub days: Option<Vec<Spanned<String>>>,
+    pub rates: RawRates,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOption {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub when: BTreeMap<String, String>,
+    pub rates: RawRates,
+}
+
+/// A number written as an integer, a float or a decimal string, read exactly.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RawNumber(pub Decimal);
+
+impl<'de> Deserialize<'de> for RawNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NumberVisitor)
+    }
+}
+
+struct NumberVisitor;
+
+impl Visitor<'_> for NumberVisitor {
+    type Value = RawNumber;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number or a decimal string")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawNumber, E> {
+        Ok(RawNumber(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawNumber, E> {
+        Ok(RawNumber(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawNumber, E> {
+        // Rust prints the shortest text that reads back as the same f64, which is the
+        // text the author wrote for any price with up to 15 significant digits.
+        if !v.is_finite() {
+            return Err(E::custom("a price must be a finite number"));
+        }
+        parse_decimal(&v.to_string())
+            .map(RawNumber)
+            .map_err(E::custom)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawNumber, E> {
+        parse_decimal(v).map(RawNumber).map_err(E::custom)
+    }
+}
+
+fn parse_decimal(s: &str) -> Result<Decimal, String> {
+    let t = s.trim().replace('_', "");
+    t.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(&t))
+        .map(|d| d.normalize())
+        .map_err(|_| format!("`{s}` is not a decimal number"))
+}
+
+/// A rate as written: a bare price, `{ price, per }`, or a list of variants.
+pub enum RawRate {
+    Price {
+        price: RawNumber,
+        per: Option<RawNumber>,
+    },
+    Variants(Vec<RawVariant>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariant {
+    #[serde(default)]
+    pub size: Option<String>,
+    #[serde(default)]
+    pub quality: Option<String>,
+    #[serde(default)]
+    pub resolution: Option<String>,
+    pub price: RawNumber,
+    #[serde(default)]
+    pub per: Option<RawNumber>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPriceTable {
+    price: RawNumber,
+    #[serde(default)]
+    per: Option<RawNumber>,
+}
+
+impl<'de> Deserialize<'de> for RawRate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RateVisitor)
+    }
+}
+
+struct RateVisitor;
+
+impl<'de> Visitor<'de> for RateVisitor {
+    type Value = RawRate;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(
+            "a price (number or decimal string), a table { price, per }, or a list of variants",
+        )
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawRate, E> {
+        NumberVisitor.visit_i64(v).map(bare)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawRate, E> {
+        NumberVisitor.visit_u64(v).map(bare)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawRate, E> {
+        NumberVisitor.visit_f64(v).map(bare)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawRate, E> {
+        NumberVisitor.visit_str(v).map(bare)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawRate, A::Error> {
+        let t = RawPriceTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(RawRate::Price {
+            price: t.price,
+            per: t.per,
+        })
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawRate, A::Error> {
+        let v = Vec::<RawVariant>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(RawRate::Variants(v))
+    }
+}
+
+fn bare(price: RawNumber) -> RawRate {
+    RawRate::Price { price, per: None }
+}

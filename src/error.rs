@@ -1,0 +1,190 @@
+//! Typed errors. Each names what was wrong (field, model, file and line) and none carries
+//! a price: a bad input is never quoted.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use crate::unit::Unit;
+use crate::usage::ServiceTier;
+
+/// A usage record that cannot be priced as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsageError {
+    /// Malformed JSON, an unknown field, or a value of the wrong kind.
+    #[error("usage{}: {message} (line {line}, column {column})", at_path(path))]
+    Json {
+        /// JSON path of the offending value (`images[0].count`), empty at the top level.
+        path: String,
+        /// 1-based line in the input.
+        line: usize,
+        /// 1-based column in the input.
+        column: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// Numbers that contradict each other.
+    #[error("usage field `{field}`: {detail}")]
+    Inconsistent {
+        /// The field at fault.
+        field: String,
+        /// What does not add up.
+        detail: String,
+    },
+}
+
+fn at_path(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" field `{path}`")
+    }
+}
+
+/// A request that the catalog cannot price.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PriceError {
+    /// No model has this id, alias or pattern.
+    #[error("unknown model `{model}`{}", suggest(suggestions))]
+    UnknownModel {
+        /// The id asked for.
+        model: String,
+        /// The closest known ids, best first.
+        suggestions: Vec<String>,
+    },
+    /// The model has no price in force at the time of the request.
+    #[error("model `{model}` has no {tier} price in force at {at}; priced periods: {}", periods.join(", "))]
+    NoPriceAt {
+        /// The model.
+        model: String,
+        /// The time asked for.
+        at: DateTime<Utc>,
+        /// The service tier asked for.
+        tier: ServiceTier,
+        /// The periods that are priced, as text.
+        periods: Vec<String>,
+    },
+    /// The model is not priced for this service tier.
+    #[error("model `{model}` has no `{tier}` service tier; it has: {}", available.join(", "))]
+    UnpricedServiceTier {
+        /// The model.
+        model: String,
+        /// The tier asked for.
+        tier: ServiceTier,
+        /// The tiers it has.
+        available: Vec<String>,
+    },
+    /// The model is priced by region and this region is not one of them.
+    #[error("model `{model}` is not priced in region `{region}`; regions: {}", available.join(", "))]
+    UnknownRegion {
+        /// The model.
+        model: String,
+        /// The region asked for (empty when none was given and one is needed).
+        region: String,
+        /// The regions it is priced in.
+        available: Vec<String>,
+    },
+    /// The usage has a unit the model's price has no rate (or fallback) for.
+    #[error("model `{model}` has no price for `{unit}` (quantity {quantity}); it prices: {}", priced.join(", "))]
+    UnpricedUnit {
+        /// The model.
+        model: String,
+        /// The unit without a rate.
+        unit: Unit,
+        /// How much of it the usage had.
+        quantity: String,
+        /// The units the model does price.
+        priced: Vec<String>,
+    },
+    /// The usage names a variant (image size/quality, video resolution) with no price.
+    #[error("model `{model}` has no `{unit}` price for {wanted}; priced variants: {}", available.join("; "))]
+    UnpricedVariant {
+        /// The model.
+        model: String,
+        /// `images` or `video_seconds`.
+        unit: Unit,
+        /// The variant asked for, as text.
+        wanted: String,
+        /// The variants that are priced.
+        available: Vec<String>,
+    },
+    /// An amount too large for exact decimal arithmetic.
+    #[error("model `{model}`: the amount for `{unit}` overflows exact decimal arithmetic")]
+    Overflow {
+        /// The model.
+        model: String,
+        /// The unit whose amount overflowed.
+        unit: Unit,
+    },
+}
+
+fn suggest(s: &[String]) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; did you mean {}?",
+            s.iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// A converting a bill to another currency or to quota units failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConvertError {
+    /// The FX table has no rate for this pair at this date.
+    #[error("no exchange rate {from}->{to} in force at {at}")]
+    NoRate {
+        /// Currency of the bill.
+        from: String,
+        /// Currency asked for.
+        to: String,
+        /// The date of the bill.
+        at: String,
+    },
+    /// An amount too large for exact decimal arithmetic.
+    #[error("the converted amount overflows exact decimal arithmetic")]
+    Overflow,
+}
+
+/// One problem found in a price table, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file (or the name given to a table read from text).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Price tables that failed to load or validate: every problem found, not just the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogError {
+    /// The problems, in file order.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} problem(s) in the price tables:", self.problems.len())?;
+        for p in &self.problems {
+            writeln!(f, "  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CatalogError {}

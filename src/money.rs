@@ -1,0 +1,222 @@
+//! Currencies, exchange rates supplied by the caller, and relay quota units.
+//!
+//! Amounts are `rust_decimal::Decimal` throughout: exact, never `f64`. Rounding happens
+//! once, at the edge, by a named [`Rounding`] policy.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An ISO 4217-style currency code: three upper-case ASCII letters (`USD`, `CNY`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// US dollars.
+    pub const USD: Currency = Currency(*b"USD");
+    /// Chinese yuan.
+    pub const CNY: Currency = Currency(*b"CNY");
+
+    /// Parses a code; `None` unless it is three upper-case ASCII letters.
+    pub fn parse(code: &str) -> Option<Currency> {
+        let b = code.as_bytes();
+        (b.len() == 3 && b.iter().all(u8::is_ascii_uppercase)).then(|| Currency([b[0], b[1], b[2]]))
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("currency codes are ASCII")
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Currency {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Currency::parse(s).ok_or_else(|| {
+            format!("`{s}` is not a currency code (three upper-case letters, e.g. USD)")
+        })
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// How an exact amount becomes a whole number of units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    /// Toward zero.
+    Floor,
+    /// Away from zero.
+    Ceil,
+    /// To nearest, halves away from zero.
+    #[default]
+    HalfUp,
+    /// To nearest, halves to even (banker's rounding).
+    HalfEven,
+}
+
+impl Rounding {
+    /// Rounds `x` to `dp` decimal places.
+    pub fn apply(self, x: Decimal, dp: u32) -> Decimal {
+        let strategy = match self {
+            Rounding::Floor => RoundingStrategy::ToZero,
+            Rounding::Ceil => RoundingStrategy::AwayFromZero,
+            Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+        };
+        x.round_dp_with_strategy(dp, strategy)
+    }
+
+    /// Parses a policy name (`floor`, `ceil`, `half_up`, `half_even`).
+    pub fn parse(s: &str) -> Option<Rounding> {
+        match s {
+            "floor" => Some(Rounding::Floor),
+            "ceil" => Some(Rounding::Ceil),
+            "half_up" => Some(Rounding::HalfUp),
+            "half_even" => Some(Rounding::HalfEven),
+            _ => None,
+        }
+    }
+}
+
+/// One dated exchange rate: 1 `from` = `rate` `to`, in force from `from_date` on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FxRate {
+    /// The currency converted from.
+    pub from: Currency,
+    /// The currency converted to.
+    pub to: Currency,
+    /// Units of `to` per unit of `from`.
+    pub rate: Decimal,
+    /// First day the rate applies.
+    pub date: NaiveDate,
+    /// Where the rate comes from.
+    #[serde(default)]
+    pub source: String,
+}
+
+/// Exchange rates the caller supplies. tariff holds none of its own: the rate a finance
+/// team books is theirs to choose.
+///
+/// ```
+/// use tariff::{FxTable, Currency};
+/// let fx = FxTable::from_json(r#"[{"from":"USD","to":"CNY","rate":"7.1","date":"2025-01-01"}]"#).unwrap();
+/// let d = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+/// assert_eq!(fx.rate(Currency::USD, Currency::CNY, d).unwrap().rate.to_string(), "7.1");
+/// assert!(fx.rate(Currency::CNY, Currency::USD, d).is_none());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FxTable {
+    rates: Vec<FxRate>,
+}
+
+impl FxTable {
+    /// A table from a list of rates.
+    pub fn new(rates: Vec<FxRate>) -> Self {
+        FxTable { rates }
+    }
+
+    /// Reads a JSON list of `{from, to, rate, date, source?}` (rate as a decimal string or number).
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| format!("FX table: {e}"))
+    }
+
+    /// The latest rate for the pair whose date is on or before `on`. Only the direction
+    /// given is used: inverting a rate would not be exact.
+    pub fn rate(&self, from: Currency, to: Currency, on: NaiveDate) -> Option<&FxRate> {
+        self.rates
+            .iter()
+            .filter(|r| r.from == from && r.to == to && r.date <= on)
+            .max_by_key(|r| r.date)
+    }
+}
+
+/// A relay's quota units: new-api counts 500,000 units per US dollar, times a group
+/// multiplier, rounded to a whole unit by a named policy, with an optional minimum.
+///
+/// ```
+/// use tariff::{QuotaPolicy, Rounding};
+/// use rust_decimal::Decimal;
+/// let p = QuotaPolicy::new_api();
+/// assert_eq!(p.units(Decimal::new(20400, 6)).units, 10_200); // $0.0204
+/// let vip = QuotaPolicy { group_ratio: Decimal::new(8, 1), ..QuotaPolicy::new_api() };
+/// assert_eq!(vip.units(Decimal::new(1, 6)).units, 1); // 0.4 rounds to 0, minimum 1
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaPolicy {
+    /// The currency quota is defined in (new-api: USD).
+    pub currency: Currency,
+    /// Units per one unit of `currency` (new-api: 500,000).
+    pub per_unit: Decimal,
+    /// The user group's multiplier (new-api's GroupRatio).
+    pub group_ratio: Decimal,
+    /// How the exact quota becomes whole units.
+    pub rounding: Rounding,
+    /// The least a non-zero charge costs, in units (new-api charges at least 1).
+    pub minimum: u64,
+}
+
+impl QuotaPolicy {
+    /// new-api's defaults: USD, 500,000 per dollar, group ratio 1, half-up, minimum 1.
+    pub fn new_api() -> Self {
+        QuotaPolicy {
+            currency: Currency::USD,
+            per_unit: Decimal::from(500_000),
+            group_ratio: Decimal::ONE,
+            rounding: Rounding::HalfUp,
+            minimum: 1,
+        }
+    }
+
+    /// Converts an amount in `self.currency` to quota units.
+    pub fn units(&self, amount: Decimal) -> Quota {
+        let exact = amount * self.per_unit * self.group_ratio;
+        let rounded = self.rounding.apply(exact, 0);
+        let mut units =
+            u64::try_from(rounded.mantissa() / 10i128.pow(rounded.scale())).unwrap_or(0);
+        if exact > Decimal::ZERO && units < self.minimum {
+            units = self.minimum;
+        }
+        Quota {
+            units,
+            exact: exact.normalize(),
+        }
+    }
+}
+
+/// An amount in quota units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Quota {
+    /// Whole units charged.
+    pub units: u64,
+    /// The exact value before rounding and the minimum.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub exact: Decimal,
+}

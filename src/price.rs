@@ -1,0 +1,345 @@
+//! The engine: a model's price tables plus a usage record make a [`Bill`].
+//!
+//! The work per quote is bounded by the number of units and of the model's own schedules,
+//! never by the size of the catalog.
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use rust_decimal::Decimal;
+
+use crate::bill::{Applied, Bill, Line};
+use crate::catalog::{Body, Catalog, Model, Rate, RateSet, Schedule, Tier, Variant, Window};
+use crate::error::PriceError;
+use crate::unit::Unit;
+use crate::usage::{ServiceTier, Usage};
+
+impl Catalog {
+    /// Prices a usage record for a model (id, alias or pattern).
+    ///
+    /// The usage's `at` selects the prices in force; without it, the current time does.
+    pub fn quote(&self, model: &str, usage: &Usage) -> Result<Bill, PriceError> {
+        let m = self.model(model)?;
+        quote(m, usage, usage.at.unwrap_or_else(Utc::now))
+    }
+}
+
+/// Prices a usage record for a resolved model at a given time.
+pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, PriceError> {
+    let tier = usage.tier();
+    let schedule = select(model, tier, usage.region.as_deref(), at)?;
+    let layers = match &schedule.body {
+        Body::Rates { .. } => Layers::of(schedule, usage, at, None),
+        Body::Scale(f) => {
+            let base = select(model, ServiceTier::Standard, schedule.region.as_deref(), at)?;
+            Layers::of(base, usage, at, Some(*f))
+        }
+    };
+
+    let mut lines = Vec::with_capacity(8);
+    for unit in Unit::ALL {
+        match unit {
+            Unit::Images => {
+                for img in usage.images.iter().filter(|i| !i.count.is_zero()) {
+                    let v = layers.variant(
+                        model,
+                        unit,
+                        img.size.as_deref(),
+                        img.quality.as_deref(),
+                        None,
+                    )?;
+                    lines.push(layers.line(
+                        model,
+                        unit,
+                        Some(v.to_string()),
+                        img.count.get().into(),
+                        &v.rate,
+                        None,
+                    )?);
+                }
+            }
+            Unit::VideoSeconds => {
+                if !usage.video_seconds.is_zero() {
+                    let v = layers.variant(model, unit, None, None, usage.resolution.as_deref())?;
+                    lines.push(layers.line(
+                        model,
+                        unit,
+                        Some(v.to_string()),
+                        usage.video_seconds.get(),
+                        &v.rate,
+                        None,
+                    )?);
+                }
+            }
+            _ => {
+                let q = usage.quantity(unit);
+                if q.is_zero() {
+                    continue;
+                }
+                let (rate, used) = layers.rate_or_fallback(model, unit).ok_or_else(|| {
+                    PriceError::UnpricedUnit {
+                        model: model.id().to_string(),
+                        unit,
+                        quantity: q.to_string(),
+                        priced: layers.priced_units(),
+                    }
+                })?;
+                lines.push(layers.line(
+                    model,
+                    unit,
+                    None,
+                    q,
+                    rate,
+                    (used != unit).then_some(used),
+                )?);
+            }
+        }
+    }
+
+    let mut total = Decimal::ZERO;
+    for l in &lines {
+        total = total.checked_add(l.amount).ok_or(PriceError::Overflow {
+            model: model.id().to_string(),
+            unit: l.unit,
+        })?;
+    }
+    Ok(Bill {
+        model: model.id.clone(),
+        provider: model.provider.clone(),
+        currency: schedule.currency,
+        total,
+        lines,
+        at,
+        service_tier: tier,
+        region: schedule.region.clone(),
+        schedule: Applied {
+            from: schedule.from,
+            until: schedule.until,
+            source: schedule.source.clone(),
+            as_of: schedule.as_of,
+            scale: layers.scale,
+        },
+        tier: layers.tier.map(|t| t.name.clone()),
+        window: layers.window.map(|w| w.name.clone()),
+        option: layers.option.clone(),
+        estimated: usage.estimated,
+        fx: None,
+    })
+}
+
+/// Picks the schedule for a tier, region and time, or says precisely why there is none.
+fn select<'a>(
+    m: &'a Model,
+    tier: ServiceTier,
+    region: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<&'a Schedule, PriceError> {
+    let in_tier = || m.schedules.iter().filter(move |s| s.service_tier == tier);
+    if in_tier().next().is_none() {
+        let mut available: Vec<String> = m
+            .schedules
+            .iter()
+            .map(|s| s.service_tier.to_string())
+            .collect();
+        available.dedup();
+        return Err(PriceError::UnpricedServiceTier {
+            model: m.id().to_string(),
+            tier,
+            available,
+        });
+    }
+    let mut candidates: Vec<&Schedule> = if m.regional {
+        let wanted = region.or(m.default_region.as_deref());
+        let regional: Vec<&Schedule> = in_tier()
+            .filter(|s| wanted.is_some() && s.region.as_deref() == wanted)
+            .collect();
+        if regional.is_empty() {
+            in_tier().filter(|s| s.region.is_none()).collect()
+        } else {
+            regional
+        }
+    } else {
+        in_tier().collect()
+    };
+    if candidates.is_empty() {
+        let mut available: Vec<String> = in_tier()
+            .filter_map(|s| s.region.as_deref().map(str::to_string))
+            .collect();
+        available.sort();
+        available.dedup();
+        return Err(PriceError::UnknownRegion {
+            model: m.id().to_string(),
+            region: region.unwrap_or("").to_string(),
+            available,
+        });
+    }
+    match candidates.iter().position(|s| s.covers(at)) {
+        Some(i) => Ok(candidates.swap_remove(i)),
+        None => Err(PriceError::NoPriceAt {
+            model: m.id().to_string(),
+            at,
+            tier,
+            periods: candidates.iter().map(|s| s.period()).collect(),
+        }),
+    }
+}
+
+/// The rate sets that apply to one request, most specific first, and why.
+struct Layers<'a> {
+    sets: [Option<&'a RateSet>; 4],
+    tier: Option<&'a Tier>,
+    window: Option<&'a Window>,
+    option: Option<std::sync::Arc<str>>,
+    scale: Option<Decimal>,
+}
+
+impl<'a> Layers<'a> {
+    fn of(s: &'a Schedule, usage: &Usage, at: DateTime<Utc>, scale: Option<Decimal>) -> Self {
+        let Body::Rates {
+            base,
+            tiers,
+            windows,
+            options,
+        } = &s.body
+        else {
+            unreachable!("a scaled schedule is resolved through its standard schedule, which always has rates")
+        };
+        let tier = tiers.iter().rev().find(|t| {
+            let n: u64 = t.counts.iter().map(|u| usage.tokens(*u)).sum();
+            n > t.above
+        });
+        let window = windows.iter().rev().find(|w| in_window(w, at));
+        let option = options
+            .iter()
+            .rev()
+            .find(|o| o.when.iter().all(|(k, v)| usage.options.get(k) == Some(v)));
+        Layers {
+            sets: [
+                option.map(|o| &o.rates),
+                window.map(|w| &w.rates),
+                tier.map(|t| &t.rates),
+                Some(base),
+            ],
+            tier,
+            window,
+            option: option.map(|o| o.name.clone()),
+            scale,
+        }
+    }
+
+    fn rate(&self, unit: Unit) -> Option<&'a Rate> {
+        self.sets.iter().flatten().find_map(|s| s.rate(unit))
+    }
+
+    fn rate_or_fallback(&self, m: &Model, unit: Unit) -> Option<(&'a Rate, Unit)> {
+        let mut u = unit;
+        // Bounded: the loader rejects fallback cycles.
+        for _ in 0..Unit::COUNT {
+            if let Some(r) = self.rate(u) {
+                return Some((r, u));
+            }
+            u = m.fallback(u)?;
+        }
+        None
+    }
+
+    fn variants(&self, unit: Unit) -> Option<&'a [Variant]> {
+        self.sets.iter().flatten().find_map(|s| s.variants(unit))
+    }
+
+    fn variant(
+        &self,
+        m: &Model,
+        unit: Unit,
+        size: Option<&str>,
+        quality: Option<&str>,
+        resolution: Option<&str>,
+    ) -> Result<&'a Variant, PriceError> {
+        let vs = self.variants(unit).unwrap_or(&[]);
+        vs.iter()
+            .filter(|v| v.matches(size, quality, resolution))
+            .max_by_key(|v| v.specificity())
+            .ok_or_else(|| {
+                let wanted = [
+                    ("size", size),
+                    ("quality", quality),
+                    ("resolution", resolution),
+                ]
+                .iter()
+                .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
+                .collect::<Vec<_>>()
+                .join(", ");
+                PriceError::UnpricedVariant {
+                    model: m.id().to_string(),
+                    unit,
+                    wanted: if wanted.is_empty() {
+                        "no size/quality/resolution given".into()
+                    } else {
+                        wanted
+                    },
+                    available: vs.iter().map(|v| v.to_string()).collect(),
+                }
+            })
+    }
+
+    fn priced_units(&self) -> Vec<String> {
+        Unit::ALL
+            .iter()
+            .filter(|u| self.sets.iter().flatten().any(|s| s.prices(**u)))
+            .map(|u| u.name().to_string())
+            .collect()
+    }
+
+    fn line(
+        &self,
+        m: &Model,
+        unit: Unit,
+        variant: Option<String>,
+        quantity: Decimal,
+        rate: &Rate,
+        priced_as: Option<Unit>,
+    ) -> Result<Line, PriceError> {
+        let overflow = || PriceError::Overflow {
+            model: m.id().to_string(),
+            unit,
+        };
+        let unit_price = match self.scale {
+            Some(f) => rate.price.checked_mul(f).ok_or_else(overflow)?,
+            None => rate.price,
+        };
+        let amount = quantity
+            .checked_mul(unit_price)
+            .ok_or_else(overflow)?
+            .checked_div(rate.per)
+            .ok_or_else(overflow)?;
+        Ok(Line {
+            unit,
+            variant,
+            quantity,
+            unit_price: unit_price.normalize(),
+            per: rate.per,
+            amount: amount.normalize(),
+            priced_as,
+        })
+    }
+}
+
+fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
+    let local = at.naive_utc() + Duration::seconds(w.utc_offset_secs.into());
+    let t = local.time();
+    let (inside, started_yesterday) = if w.start < w.end {
+        (w.start <= t && t < w.end, false)
+    } else {
+        (t >= w.start || t < w.end, t < w.end)
+    };
+    if !inside {
+        return false;
+    }
+    if w.days.is_empty() {
+        return true;
+    }
+    let day = if started_yesterday {
+        local.date() - Duration::days(1)
+    } else {
+        local.date()
+    };
+    w.days.contains(&day.weekday())
+}
