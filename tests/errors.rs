@@ -22,7 +22,10 @@ fn unknown_usage_field_is_an_error_not_ignored() {
     let (path, msg) = json_err(r#"{"input_tokens": 1, "cached_tokens": 5}"#);
     assert_eq!(path, "cached_tokens");
     assert!(msg.contains("unknown field `cached_tokens`"), "{msg}");
-    assert!(msg.contains("cache_read_tokens"), "the message lists the known fields: {msg}");
+    assert!(
+        msg.contains("cache_read_tokens"),
+        "the message lists the known fields: {msg}"
+    );
 }
 
 #[test]
@@ -36,7 +39,10 @@ fn negative_count_names_the_field() {
 fn overflowing_count_names_the_field() {
     let (path, msg) = json_err(r#"{"reasoning_tokens": 18446744073709551616}"#);
     assert_eq!(path, "reasoning_tokens");
-    assert!(msg.contains("too large") || msg.contains("not a whole number"), "{msg}");
+    assert!(
+        msg.contains("too large") || msg.contains("not a whole number"),
+        "{msg}"
+    );
     let (path, msg) = json_err(r#"{"input_tokens": 9007199254740992}"#);
     assert_eq!(path, "input_tokens");
     assert!(msg.contains("too large"), "{msg}");
@@ -44,7 +50,10 @@ fn overflowing_count_names_the_field() {
 
 #[test]
 fn fractional_count_and_negative_seconds_are_rejected() {
-    assert_eq!(json_err(r#"{"images": [{"count": 1.5}]}"#).0, "images[0].count");
+    assert_eq!(
+        json_err(r#"{"images": [{"count": 1.5}]}"#).0,
+        "images[0].count"
+    );
     assert_eq!(json_err(r#"{"video_seconds": -1}"#).0, "video_seconds");
 }
 
@@ -57,23 +66,32 @@ fn unknown_service_tier_is_an_error() {
 
 #[test]
 fn bad_timestamp_is_an_error() {
-    assert_eq!(json_err(r#"{"input_tokens": 1, "at": "yesterday"}"#).0, "at");
+    assert_eq!(
+        json_err(r#"{"input_tokens": 1, "at": "yesterday"}"#).0,
+        "at"
+    );
 }
 
 #[test]
 fn cached_above_total_is_inconsistent() {
-    match Usage::from_json(r#"{"input_tokens": 10, "cache_read_tokens": 500, "total_tokens": 100}"#).unwrap_err() {
+    match Usage::from_json(r#"{"input_tokens": 10, "cache_read_tokens": 500, "total_tokens": 100}"#)
+        .unwrap_err()
+    {
         UsageError::Inconsistent { field, detail } => {
             assert_eq!(field, "cache_read_tokens");
             assert!(detail.contains("500") && detail.contains("100"), "{detail}");
         }
         e => panic!("{e}"),
     }
-    match Usage::from_json(r#"{"input_tokens": 10, "output_tokens": 5, "total_tokens": 16}"#).unwrap_err() {
+    match Usage::from_json(r#"{"input_tokens": 10, "output_tokens": 5, "total_tokens": 16}"#)
+        .unwrap_err()
+    {
         UsageError::Inconsistent { field, .. } => assert_eq!(field, "total_tokens"),
         e => panic!("{e}"),
     }
-    assert!(Usage::from_json(r#"{"input_tokens": 10, "output_tokens": 6, "total_tokens": 16}"#).is_ok());
+    assert!(
+        Usage::from_json(r#"{"input_tokens": 10, "output_tokens": 6, "total_tokens": 16}"#).is_ok()
+    );
 }
 
 const TABLE: &str = r#"
@@ -102,7 +120,10 @@ fn unknown_model_suggests_the_closest_ids() {
         }
         e => panic!("{e}"),
     }
-    assert!(err.to_string().contains("did you mean `acme-large`"), "{err}");
+    assert!(
+        err.to_string().contains("did you mean `acme-large`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -122,21 +143,33 @@ fn a_date_before_any_price_is_an_error() {
     let u = Usage::from_json(r#"{"input_tokens": 1, "at": "1999-01-01T00:00:00Z"}"#).unwrap();
     let t = TABLE.replace("source = \"test\"", "from = 2025-01-01\nsource = \"test\"");
     let c = Catalog::builder().text("acme.toml", t).build().unwrap();
-    assert!(matches!(c.quote("acme-large", &u).unwrap_err(), PriceError::NoPriceAt { .. }));
+    assert!(matches!(
+        c.quote("acme-large", &u).unwrap_err(),
+        PriceError::NoPriceAt { .. }
+    ));
 }
 
 #[test]
 fn an_unpriced_service_tier_is_an_error() {
     let u = Usage::from_json(r#"{"input_tokens": 1, "service_tier": "batch"}"#).unwrap();
-    assert!(matches!(acme().quote("acme-large", &u).unwrap_err(), PriceError::UnpricedServiceTier { .. }));
+    assert!(matches!(
+        acme().quote("acme-large", &u).unwrap_err(),
+        PriceError::UnpricedServiceTier { .. }
+    ));
 }
 
 #[test]
 fn overflow_is_an_error() {
-    let t = TABLE.replace("input_tokens = 1,", "input_tokens = \"79228162514264337593543950335\",");
+    let t = TABLE.replace(
+        "input_tokens = 1,",
+        "input_tokens = \"79228162514264337593543950335\",",
+    );
     let c = Catalog::builder().text("acme.toml", t).build().unwrap();
     let u = Usage::from_json(r#"{"input_tokens": 9007199254740991}"#).unwrap();
-    assert!(matches!(c.quote("acme-large", &u).unwrap_err(), PriceError::Overflow { .. }));
+    assert!(matches!(
+        c.quote("acme-large", &u).unwrap_err(),
+        PriceError::Overflow { .. }
+    ));
 }
 
 /// Loads a table and returns its problems as `line: message`.
@@ -157,7 +190,8 @@ fn problems(text: &str) -> Vec<String> {
 fn assert_problem(text: &str, line: usize, needle: &str) {
     let ps = problems(text);
     assert!(
-        ps.iter().any(|p| p.starts_with(&format!("{line}: ")) && p.contains(needle)),
+        ps.iter()
+            .any(|p| p.starts_with(&format!("{line}: ")) && p.contains(needle)),
         "expected `{needle}` at line {line}, got {ps:#?}"
     );
 }
@@ -199,11 +233,21 @@ fn table_negative_price_is_reported() {
 
 #[test]
 fn duplicate_ids_and_aliases_are_reported_across_files() {
-    let other = TABLE.replace("id = \"acme-large\"", "id = \"acme-large-2025\"").replace("aliases = [\"acme-large-2025\"]", "");
-    let err = Catalog::builder().text("a.toml", TABLE).text("b.toml", other).build().unwrap_err();
+    let other = TABLE
+        .replace("id = \"acme-large\"", "id = \"acme-large-2025\"")
+        .replace("aliases = [\"acme-large-2025\"]", "");
+    let err = Catalog::builder()
+        .text("a.toml", TABLE)
+        .text("b.toml", other)
+        .build()
+        .unwrap_err();
     let p = &err.problems[0];
     assert_eq!((p.file.as_str(), p.line), ("b.toml", Some(4)));
-    assert!(p.message.contains("already defined at a.toml:4"), "{}", p.message);
+    assert!(
+        p.message.contains("already defined at a.toml:4"),
+        "{}",
+        p.message
+    );
 }
 
 #[test]
@@ -237,12 +281,20 @@ fn fallback_cycles_are_reported() {
 
 #[test]
 fn a_model_without_a_schedule_is_reported() {
-    assert_problem("provider = \"a\"\ncurrency = \"USD\"\n[[model]]\nid = \"x\"\n", 3, "no [[model.price]]");
+    assert_problem(
+        "provider = \"a\"\ncurrency = \"USD\"\n[[model]]\nid = \"x\"\n",
+        3,
+        "no [[model.price]]",
+    );
 }
 
 #[test]
 fn a_bad_currency_is_reported() {
-    assert_problem(&TABLE.replace("\"USD\"", "\"usd\""), 3, "not a currency code");
+    assert_problem(
+        &TABLE.replace("\"USD\"", "\"usd\""),
+        3,
+        "not a currency code",
+    );
 }
 
 #[test]
@@ -256,6 +308,8 @@ fn duplicate_variants_are_reported() {
 
 #[test]
 fn every_problem_is_reported_in_one_pass() {
-    let t = TABLE.replace("input_tokens = 1,", "input_tokens = -1,").replace("output_tokens = 2", "outptu_tokens = 2");
+    let t = TABLE
+        .replace("input_tokens = 1,", "input_tokens = -1,")
+        .replace("output_tokens = 2", "outptu_tokens = 2");
     assert_eq!(problems(&t).len(), 2, "{:#?}", problems(&t));
 }

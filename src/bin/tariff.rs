@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Price a canonical usage record (from FILE, stdin, or --usage).
-    Quote(QuoteArgs),
+    Quote(Box<QuoteArgs>),
     /// List the priced models.
     Models {
         /// Print JSON instead of a table.
@@ -107,7 +107,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Quote(args) => {
             let catalog = catalog(&cli.prices)?;
-            quote(&catalog, args)
+            quote(&catalog, *args)
         }
     }
 }

@@ -188,6 +188,8 @@ pub struct OptionRule {
 }
 
 /// What a schedule holds: its own rates, or a scaled copy of the standard schedule.
+// Schedules are few and built once; boxing the large variant would only add a hop per quote.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
     /// Rates, with tiers, windows and options.
