@@ -1,0 +1,226 @@
+//! The `tariff` command line: output contracts, exit codes, errors on stderr.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn tariff(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tariff"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const USAGE: &str = r#"{"input_tokens":1000,"cache_read_tokens":4000,"output_tokens":200,"reasoning_tokens":300,"at":"2025-06-01T00:00:00Z"}"#;
+
+#[test]
+fn quote_json_has_the_contract_fields() {
+    let out = tariff(
+        &[
+            "--prices",
+            "tests/fixtures/acme.toml",
+            "quote",
+            "--model",
+            "acme-large-2025-01-01",
+            "--json",
+            "--usage",
+            USAGE,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["model"], "acme-large");
+    assert_eq!(v["currency"], "USD");
+    // 1000×1.25 + 4000×0.125 + 200×10 + 300×10 = 1250 + 500 + 2000 + 3000 = 6750 per 1M
+    assert_eq!(v["total"], "0.00675");
+    let lines = v["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 4);
+    for l in lines {
+        for k in ["item", "quantity", "unit_price", "amount"] {
+            assert!(l[k].is_string(), "line field {k}: {l}");
+        }
+    }
+    assert_eq!(lines[3]["priced_as"], "output_tokens");
+}
+
+#[test]
+fn quote_reads_stdin_and_prints_a_table() {
+    let out = tariff(
+        &[
+            "--prices",
+            "tests/fixtures/acme.toml",
+            "quote",
+            "--model",
+            "acme-large",
+            "-",
+        ],
+        Some(USAGE),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("reasoning_tokens (at output_tokens rate)"),
+        "{s}"
+    );
+    assert!(s.lines().last().unwrap().contains("0.00675 USD"), "{s}");
+}
+
+#[test]
+fn quote_overrides_from_flags_and_quota() {
+    let out = tariff(
+        &[
+            "--prices",
+            "tests/fixtures/acme.toml",
+            "quote",
+            "--model",
+            "acme-large",
+            "--at",
+            "2025-02-01",
+            "--json",
+            "--quota",
+            "--group-ratio",
+            "2",
+            "--usage",
+            r#"{"input_tokens":1000}"#,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["at"], "2025-02-01T00:00:00Z");
+    assert_eq!(v["quota"]["units"], 1250); // $0.00125 × 500,000 × 2
+}
+
+#[test]
+fn unknown_model_fails_with_suggestions_and_prints_no_price() {
+    let out = tariff(
+        &[
+            "--prices",
+            "tests/fixtures/acme.toml",
+            "quote",
+            "--model",
+            "acme-lrage",
+            "--usage",
+            USAGE,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "no price on stdout: {}",
+        text(&out.stdout)
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("unknown model `acme-lrage`") && err.contains("acme-large"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_usage_fails_naming_the_field() {
+    let out = tariff(
+        &[
+            "--prices",
+            "tests/fixtures/acme.toml",
+            "quote",
+            "--model",
+            "acme-large",
+            "--usage",
+            r#"{"input_tokens":1,"cached_tokens":2}"#,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("cached_tokens"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_reports_file_and_line() {
+    let out = tariff(&["check", "tests/fixtures/bad.toml"], None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("tests/fixtures/bad.toml:10: `input_tokens` has a negative price"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tests/fixtures/bad.toml:10: unknown unit `outptu_tokens`"),
+        "{err}"
+    );
+    let ok = tariff(&["check", "tests/fixtures/acme.toml"], None);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).starts_with("ok: 1 models"));
+}
+
+#[test]
+fn check_passes_on_the_builtin_tables() {
+    let out = tariff(&["check"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn models_json_lists_relay_models_with_the_builtin_ones() {
+    let out = tariff(
+        &[
+            "--prices",
+            "tests/fixtures/acme.toml",
+            "models",
+            "--json",
+            "--provider",
+            "acme",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["id"], "acme-large");
+    assert_eq!(v[0]["aliases"][0], "acme-large-2025-01-01");
+}
+
+#[test]
+fn the_readme_acceptance_command_prints_the_exact_bill() {
+    let out = tariff(
+        &[
+            "quote",
+            "--model",
+            "claude-sonnet-4-5",
+            "--at",
+            "2025-11-01",
+            "--json",
+            "--usage",
+            r#"{"input_tokens":1000,"cache_write_tokens":2000,"cache_write_1h_tokens":500,"cache_read_tokens":3000,"output_tokens":400}"#,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 1000×3 + 2000×3.75 + 500×6 + 3000×0.30 + 400×15 = 20,400 per 1M tokens
+    assert_eq!(v["total"], "0.0204");
+    let amounts: Vec<&str> = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["0.003", "0.0009", "0.0075", "0.003", "0.006"]);
+}
