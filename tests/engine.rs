@@ -450,3 +450,57 @@ fn conversions_keep_total_equal_to_lines_and_round_once() {
         "quota is defined in USD"
     );
 }
+
+#[test]
+fn a_relay_table_can_replace_a_model_explicitly() {
+    let markup = r#"
+provider = "relay"
+currency = "USD"
+[[model]]
+id = "m"
+replaces = true
+[[model.price]]
+source = "relay price list"
+as_of = 2025-01-01
+rates = { input_tokens = 3, output_tokens = 12 }
+"#;
+    let c = Catalog::builder()
+        .text("base.toml", HISTORY)
+        .text("relay.toml", markup)
+        .build()
+        .unwrap();
+    for name in ["m", "m-2025-01-01", "m-2099"] {
+        let b = quote(
+            &c,
+            name,
+            r#"{"input_tokens":1000000,"at":"2025-03-01T00:00:00Z"}"#,
+        );
+        assert_eq!(
+            (b.total, b.provider.as_ref()),
+            (dec("3"), "relay"),
+            "{name}"
+        );
+    }
+    let without = markup.replace("replaces = true\n", "");
+    let err = Catalog::builder()
+        .text("base.toml", HISTORY)
+        .text("relay.toml", without)
+        .build()
+        .unwrap_err();
+    assert!(
+        err.problems[0]
+            .message
+            .contains("already defined at base.toml"),
+        "{err}"
+    );
+    let nothing = markup.replace("id = \"m\"", "id = \"zz\"");
+    let err = Catalog::builder()
+        .text("base.toml", HISTORY)
+        .text("relay.toml", nothing)
+        .build()
+        .unwrap_err();
+    assert!(
+        err.problems[0].message.contains("replaces nothing"),
+        "{err}"
+    );
+}

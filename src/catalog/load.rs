@@ -217,6 +217,7 @@ fn model(
         default_region,
         regional,
         schedules: schedules.into_iter().map(|(s, _)| s).collect(),
+        replaces: m.replaces,
     }
 }
 

@@ -110,25 +110,50 @@ impl CatalogBuilder {
         for (file, text) in &self.sources {
             let mut rep = load::Reporter::new(file, text);
             for (model, line) in load::parse_file(&mut rep) {
-                let idx = catalog.models.len();
+                let idx = if model.replaces {
+                    // A relay's own table re-prices a model an earlier table defines: the
+                    // replacement takes over the id and every name that led to it.
+                    match catalog.names.get(model.id()) {
+                        Some(&i) => i,
+                        None => {
+                            problems.push(Problem {
+                                file: file.clone(),
+                                line: Some(line),
+                                message: format!(
+                                    "model `{}` replaces nothing: no earlier table defines it",
+                                    model.id()
+                                ),
+                            });
+                            continue;
+                        }
+                    }
+                } else {
+                    catalog.models.len()
+                };
                 let names =
                     std::iter::once(model.id.to_string()).chain(model.aliases.iter().cloned());
                 for name in names {
-                    if let Some((f, l)) = defined.get(&name) {
-                        problems.push(Problem {
+                    match defined.get(&name) {
+                        Some(_) if model.replaces && catalog.names.get(&name) == Some(&idx) => {}
+                        Some((f, l)) => problems.push(Problem {
                             file: file.clone(),
                             line: Some(line),
                             message: format!("model name `{name}` is already defined at {f}:{l}"),
-                        });
-                    } else {
-                        defined.insert(name.clone(), (file.clone(), line));
-                        catalog.names.insert(name, idx);
+                        }),
+                        None => {
+                            defined.insert(name.clone(), (file.clone(), line));
+                            catalog.names.insert(name, idx);
+                        }
                     }
                 }
                 for p in &model.patterns {
                     catalog.patterns.push((p.clone(), idx));
                 }
-                catalog.models.push(model);
+                if idx == catalog.models.len() {
+                    catalog.models.push(model);
+                } else {
+                    catalog.models[idx] = model;
+                }
             }
             problems.extend(rep.problems);
         }

@@ -263,6 +263,7 @@ pub struct Model {
     pub(crate) default_region: Option<Arc<str>>,
     pub(crate) regional: bool,
     pub(crate) schedules: Vec<Schedule>,
+    pub(crate) replaces: bool,
 }
 
 impl Model {

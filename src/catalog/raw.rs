@@ -44,6 +44,8 @@ pub struct RawModel {
     pub fallbacks: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     pub default_region: Option<Spanned<String>>,
+    #[serde(default)]
+    pub replaces: bool,
     #[serde(default, rename = "price")]
     pub prices: Vec<Spanned<RawSchedule>>,
 }
