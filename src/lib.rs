@@ -28,6 +28,7 @@
 mod bill;
 pub mod catalog;
 mod error;
+pub mod extract;
 mod money;
 pub mod price;
 mod unit;

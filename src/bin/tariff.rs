@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use rust_decimal::Decimal;
+use tariff::extract::Api;
 use tariff::{Bill, Catalog, Currency, FxTable, Kind, QuotaPolicy, Rounding, ServiceTier, Usage};
 
 #[derive(Parser)]
@@ -29,6 +30,14 @@ struct Cli {
 enum Command {
     /// Price a canonical usage record (from FILE, stdin, or --usage).
     Quote(Box<QuoteArgs>),
+    /// Print the canonical usage record metered from a provider response body or SSE stream.
+    Meter {
+        /// The response format: openai-chat, openai-responses, anthropic, gemini.
+        #[arg(long, value_parser = parse_api)]
+        api: Api,
+        /// The response body or saved SSE stream, or `-` for stdin.
+        file: Option<String>,
+    },
     /// List the priced models.
     Models {
         /// Print JSON instead of a table.
@@ -50,6 +59,10 @@ struct QuoteArgs {
     /// Model id, alias or dated snapshot.
     #[arg(long)]
     model: String,
+    /// Read FILE as this provider's response body (or saved SSE stream) instead of a usage
+    /// record: openai-chat, openai-responses, anthropic, gemini.
+    #[arg(long, value_parser = parse_api)]
+    api: Option<Api>,
     /// The usage record as inline JSON.
     #[arg(long, conflicts_with = "file")]
     usage: Option<String>,
@@ -104,6 +117,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Models { json, provider } => {
             let catalog = catalog(&cli.prices)?;
             models(&catalog, json, provider.as_deref())
+        }
+        Command::Meter { api, file } => {
+            let body = read_input(file.as_deref())?;
+            let usage = tariff::extract::extract_any(api, body.as_bytes())?;
+            println!("{}", usage.to_json());
+            Ok(())
         }
         Command::Quote(args) => {
             let catalog = catalog(&cli.prices)?;
@@ -198,6 +217,13 @@ fn tiers_of(m: &tariff::Model) -> Vec<&'static str> {
     t.into_iter().map(ServiceTier::name).collect()
 }
 
+fn parse_api(s: &str) -> Result<Api, String> {
+    Api::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Api::ALL.iter().map(|a| a.name()).collect();
+        format!("unknown format `{s}`; formats: {}", names.join(", "))
+    })
+}
+
 fn read_input(file: Option<&str>) -> Result<String> {
     let mut text = String::new();
     match file {
@@ -228,7 +254,10 @@ fn quote(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
         Some(u) => u.clone(),
         None => read_input(a.file.as_deref())?,
     };
-    let mut usage = Usage::from_json(&text)?;
+    let mut usage = match a.api {
+        Some(api) => tariff::extract::extract_any(api, text.as_bytes())?,
+        None => Usage::from_json(&text)?,
+    };
     if let Some(at) = &a.at {
         usage.at = Some(parse_time(at)?);
     }

@@ -1,0 +1,222 @@
+//! Extractors: a provider's response body (or saved SSE stream) becomes a canonical
+//! [`Usage`] record with exclusive buckets.
+//!
+//! Each vendor overlaps its numbers differently (OpenAI's `prompt_tokens` includes cached
+//! tokens, Anthropic's `input_tokens` excludes cache reads and writes, Gemini's
+//! `promptTokenCount` includes cached content while its candidates exclude thoughts). Each
+//! extractor subtracts what is included exactly once and refuses numbers that cannot be
+//! consistent (cached > prompt), so a bucket is never counted twice.
+//!
+//! ```
+//! use tariff::extract::{extract, Api};
+//! let body = r#"{"object":"chat.completion","model":"gpt-4o","usage":{"prompt_tokens":1000,
+//!   "completion_tokens":300,"total_tokens":1300,"prompt_tokens_details":{"cached_tokens":600},
+//!   "completion_tokens_details":{"reasoning_tokens":100}}}"#;
+//! let usage = extract(Api::OpenAiChat, body.as_bytes())?;
+//! assert_eq!((usage.input_tokens.get(), usage.cache_read_tokens.get()), (400, 600));
+//! assert_eq!((usage.output_tokens.get(), usage.reasoning_tokens.get()), (200, 100));
+//! # Ok::<(), tariff::extract::ExtractError>(())
+//! ```
+
+mod anthropic;
+mod gemini;
+mod openai;
+mod sse;
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+pub use sse::StreamMeter;
+
+use crate::usage::{Count, Tokens, Usage};
+
+/// The API families whose responses can be metered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// OpenAI Chat Completions (`/v1/chat/completions`), and legacy Completions.
+    OpenAiChat,
+    /// OpenAI Responses (`/v1/responses`).
+    OpenAiResponses,
+    /// Anthropic Messages (`/v1/messages`).
+    Anthropic,
+    /// Gemini `generateContent` / `streamGenerateContent`.
+    Gemini,
+}
+
+impl Api {
+    /// Every family, in the order `--help` lists them.
+    pub const ALL: [Api; 4] = [
+        Api::OpenAiChat,
+        Api::OpenAiResponses,
+        Api::Anthropic,
+        Api::Gemini,
+    ];
+
+    /// The format name used on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Api::OpenAiChat => "openai-chat",
+            Api::OpenAiResponses => "openai-responses",
+            Api::Anthropic => "anthropic",
+            Api::Gemini => "gemini",
+        }
+    }
+
+    /// Parses a format name.
+    pub fn parse(name: &str) -> Option<Api> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A response body that cannot be metered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    /// Not JSON, or JSON of an unexpected shape.
+    #[error(
+        "{api} body is not valid: {message} at byte {offset}{}",
+        path_note(path)
+    )]
+    Json {
+        /// The format being read.
+        api: Api,
+        /// What was wrong.
+        message: String,
+        /// Byte offset in the input (0-based) near the error.
+        offset: usize,
+        /// JSON path of the offending value, when known.
+        path: String,
+    },
+    /// The body belongs to another API family.
+    #[error("this is not a {expected} body: it looks like {found}")]
+    WrongFamily {
+        /// The format asked for.
+        expected: Api,
+        /// What it looks like instead.
+        found: String,
+    },
+    /// The body has no usage report (e.g. an error body, or a stream cut short).
+    #[error("the {api} body has no usage report{}", hint_note(hint))]
+    MissingUsage {
+        /// The format being read.
+        api: Api,
+        /// What was seen instead, if anything useful.
+        hint: String,
+    },
+    /// The reported numbers contradict each other.
+    #[error("inconsistent {api} usage: {detail}")]
+    Inconsistent {
+        /// The format being read.
+        api: Api,
+        /// What does not add up, naming the fields.
+        detail: String,
+    },
+}
+
+fn path_note(p: &str) -> String {
+    if p.is_empty() || p == "." {
+        String::new()
+    } else {
+        format!(" (field `{p}`)")
+    }
+}
+
+fn hint_note(h: &str) -> String {
+    if h.is_empty() {
+        String::new()
+    } else {
+        format!(": {h}")
+    }
+}
+
+/// Meters one complete response body.
+pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
+    match api {
+        Api::OpenAiChat => openai::chat(body),
+        Api::OpenAiResponses => openai::responses(body),
+        Api::Anthropic => anthropic::message(body),
+        Api::Gemini => gemini::generate(body),
+    }
+}
+
+/// Meters a body that may be a saved SSE stream or a plain JSON body: a body whose first
+/// non-blank byte is `{` is read as JSON, anything else as SSE.
+pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        extract(api, body)
+    } else {
+        let mut meter = StreamMeter::new(api);
+        meter.feed(body)?;
+        meter.finish()
+    }
+}
+
+/// Parses JSON into `T`, reporting the byte offset and path of the first problem.
+pub(crate) fn parse<T: DeserializeOwned>(api: Api, body: &[u8]) -> Result<T, ExtractError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ExtractError::Json {
+            api,
+            offset: byte_offset(body, inner.line(), inner.column()),
+            message: strip(&inner.to_string()),
+            path,
+        }
+    })
+}
+
+fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+    let mut l = 1;
+    for (i, b) in body.iter().enumerate() {
+        if l == line {
+            return (i + column.saturating_sub(1)).min(body.len());
+        }
+        if *b == b'\n' {
+            l += 1;
+        }
+    }
+    body.len()
+}
+
+fn strip(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// `a - b`, or an inconsistency naming both.
+pub(crate) fn minus(api: Api, a: (&str, u64), b: (&str, u64)) -> Result<u64, ExtractError> {
+    a.1.checked_sub(b.1)
+        .ok_or_else(|| ExtractError::Inconsistent {
+            api,
+            detail: format!(
+                "{} ({}) is larger than {} ({}) which includes it",
+                b.0, b.1, a.0, a.1
+            ),
+        })
+}
+
+/// A count as a bucket, or an inconsistency when it exceeds what JSON consumers hold.
+pub(crate) fn tokens(api: Api, field: &str, n: u64) -> Result<Tokens, ExtractError> {
+    Tokens::new(n).ok_or_else(|| ExtractError::Inconsistent {
+        api,
+        detail: format!("{field} ({n}) is implausibly large"),
+    })
+}
+
+/// Like [`tokens`], for counts of calls and requests.
+pub(crate) fn count(api: Api, field: &str, n: u64) -> Result<Count, ExtractError> {
+    Count::new(n).ok_or_else(|| ExtractError::Inconsistent {
+        api,
+        detail: format!("{field} ({n}) is implausibly large"),
+    })
+}
