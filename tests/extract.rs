@@ -137,7 +137,7 @@ fn malformed_json_reports_its_byte_offset() {
     match extract_any(Api::OpenAiChat, stream).unwrap_err() {
         ExtractError::Json { offset, .. } => assert_eq!(
             offset, 49,
-            "offset into the whole stream: the `o` after `{`"
+            "offset into the whole stream: the `o` after the brace"
         ),
         e => panic!("{e}"),
     }
