@@ -31,6 +31,7 @@ mod error;
 pub mod extract;
 mod money;
 pub mod price;
+pub mod tokens;
 mod unit;
 mod usage;
 

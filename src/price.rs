@@ -25,12 +25,16 @@ impl Catalog {
 /// Prices a usage record for a resolved model at a given time.
 pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, PriceError> {
     let tier = usage.tier();
-    let schedule = select(model, tier, usage.region.as_deref(), at)?;
+    let region = match model.regional {
+        true => usage.region.as_deref().or(model.default_region.as_deref()),
+        false => None,
+    };
+    let schedule = select(model, tier, region, at)?;
     let layers = match &schedule.body {
         Body::Rates { .. } => Layers::of(schedule, usage, at, None),
-        Body::Scale(f) => {
+        Body::Scale { factor, unscaled } => {
             let base = select(model, ServiceTier::Standard, schedule.region.as_deref(), at)?;
-            Layers::of(base, usage, at, Some(*f))
+            Layers::of(base, usage, at, Some((*factor, unscaled)))
         }
     };
 
@@ -115,7 +119,7 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
             until: schedule.until,
             source: schedule.source.clone(),
             as_of: schedule.as_of,
-            scale: layers.scale,
+            scale: layers.scale.map(|(f, _)| f),
         },
         tier: layers.tier.map(|t| t.name.clone()),
         window: layers.window.map(|w| w.name.clone()),
@@ -125,7 +129,7 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
     })
 }
 
-/// Picks the schedule for a tier, region and time, or says precisely why there is none.
+/// Picks the schedule for a tier, resolved region and time, or says precisely why there is none.
 fn select<'a>(
     m: &'a Model,
     tier: ServiceTier,
@@ -146,22 +150,23 @@ fn select<'a>(
             available,
         });
     }
+    // A model priced the same everywhere ignores the region; a model priced by region
+    // needs one it knows (no region means its region-less, global schedules).
     let mut candidates: Vec<&Schedule> = if m.regional {
-        let wanted = region.or(m.default_region.as_deref());
-        let regional: Vec<&Schedule> = in_tier()
-            .filter(|s| wanted.is_some() && s.region.as_deref() == wanted)
-            .collect();
-        if regional.is_empty() {
-            in_tier().filter(|s| s.region.is_none()).collect()
-        } else {
-            regional
-        }
+        in_tier()
+            .filter(|s| s.region.as_deref() == region)
+            .collect()
     } else {
         in_tier().collect()
     };
     if candidates.is_empty() {
         let mut available: Vec<String> = in_tier()
-            .filter_map(|s| s.region.as_deref().map(str::to_string))
+            .map(|s| {
+                s.region
+                    .as_deref()
+                    .map_or("(none: global)", |r| r)
+                    .to_string()
+            })
             .collect();
         available.sort();
         available.dedup();
@@ -188,11 +193,16 @@ struct Layers<'a> {
     tier: Option<&'a Tier>,
     window: Option<&'a Window>,
     option: Option<std::sync::Arc<str>>,
-    scale: Option<Decimal>,
+    scale: Option<(Decimal, &'a [Unit])>,
 }
 
 impl<'a> Layers<'a> {
-    fn of(s: &'a Schedule, usage: &Usage, at: DateTime<Utc>, scale: Option<Decimal>) -> Self {
+    fn of(
+        s: &'a Schedule,
+        usage: &Usage,
+        at: DateTime<Utc>,
+        scale: Option<(Decimal, &'a [Unit])>,
+    ) -> Self {
         let Body::Rates {
             base,
             tiers,
@@ -301,9 +311,12 @@ impl<'a> Layers<'a> {
             model: m.id().to_string(),
             unit,
         };
+        let rate_unit = priced_as.unwrap_or(unit);
         let unit_price = match self.scale {
-            Some(f) => rate.price.checked_mul(f).ok_or_else(overflow)?,
-            None => rate.price,
+            Some((f, unscaled)) if !unscaled.contains(&rate_unit) => {
+                rate.price.checked_mul(f).ok_or_else(overflow)?
+            }
+            _ => rate.price,
         };
         let amount = quantity
             .checked_mul(unit_price)

@@ -296,7 +296,7 @@ fn close_periods(rep: &mut Reporter, id: &str, schedules: &mut [(Schedule, Range
 /// A scaled schedule derives from the standard one: there must be one for its region.
 fn check_scales(rep: &mut Reporter, id: &str, schedules: &[(Schedule, Range<usize>)]) {
     for (s, span) in schedules {
-        if let Body::Scale(_) = s.body {
+        if let Body::Scale { .. } = s.body {
             let has_base = schedules.iter().any(|(b, _)| {
                 b.service_tier == ServiceTier::Standard
                     && b.region == s.region
@@ -357,6 +357,11 @@ fn schedule(
     let as_of = datetime(rep, &s.as_of)
         .map(|d| d.date_naive())
         .unwrap_or(NaiveDate::MIN);
+    if s.scale.is_none() {
+        if let Some(u) = s.unscaled.first() {
+            rep.at(&u.span(), "`unscaled` only goes with `scale`");
+        }
+    }
     let body = match &s.scale {
         Some(scale) => {
             if service_tier == ServiceTier::Standard {
@@ -376,7 +381,11 @@ fn schedule(
             if f <= Decimal::ZERO {
                 rep.at(&scale.span(), format!("scale {f} must be positive"));
             }
-            Body::Scale(f)
+            let unscaled = s.unscaled.iter().filter_map(|u| unit(rep, u)).collect();
+            Body::Scale {
+                factor: f,
+                unscaled,
+            }
         }
         None => {
             if s.rates.is_empty() {

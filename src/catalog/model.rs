@@ -203,8 +203,14 @@ pub enum Body {
         /// Option rules.
         options: Vec<OptionRule>,
     },
-    /// Every rate of the standard schedule in force, times this factor.
-    Scale(Decimal),
+    /// Every rate of the standard schedule in force, times `factor`, except the units in
+    /// `unscaled` (e.g. a tool fee that a batch discount does not cover).
+    Scale {
+        /// The factor.
+        factor: Decimal,
+        /// Units priced at the standard rate.
+        unscaled: Vec<Unit>,
+    },
 }
 
 /// The rates in force for one service tier (and region) over one period.

@@ -68,6 +68,8 @@ pub struct RawSchedule {
     #[serde(default)]
     pub scale: Option<Spanned<RawNumber>>,
     #[serde(default)]
+    pub unscaled: Vec<Spanned<String>>,
+    #[serde(default)]
     pub rates: RawRates,
     #[serde(default, rename = "tier")]
     pub tiers: Vec<Spanned<RawTier>>,

@@ -93,7 +93,10 @@ pub(super) fn at(s: &[u8], i: usize) -> (u8, usize) {
     } else if b0 < 0xF0 {
         (((b0 as u32 & 0x0F) << 12) | (b(1) << 6) | b(2), 3)
     } else {
-        (((b0 as u32 & 0x07) << 18) | (b(1) << 12) | (b(2) << 6) | b(3), 4)
+        (
+            ((b0 as u32 & 0x07) << 18) | (b(1) << 12) | (b(2) << 6) | b(3),
+            4,
+        )
     };
     (lookup(cp), len)
 }
