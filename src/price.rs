@@ -152,14 +152,9 @@ fn select<'a>(
     }
     // A model priced the same everywhere ignores the region; a model priced by region
     // needs one it knows (no region means its region-less, global schedules).
-    let mut candidates: Vec<&Schedule> = if m.regional {
-        in_tier()
-            .filter(|s| s.region.as_deref() == region)
-            .collect()
-    } else {
-        in_tier().collect()
-    };
-    if candidates.is_empty() {
+    // No allocation on the way to a price: the lists below are built only for an error.
+    let candidate = move |s: &&Schedule| !m.regional || s.region.as_deref() == region;
+    if !in_tier().any(|s| candidate(&s)) {
         let mut available: Vec<String> = in_tier()
             .map(|s| {
                 s.region
@@ -176,16 +171,19 @@ fn select<'a>(
             available,
         });
     }
-    match candidates.iter().position(|s| s.covers(at)) {
-        Some(i) => Ok(candidates.swap_remove(i)),
+    match in_tier().filter(candidate).find(|s| s.covers(at)) {
+        Some(s) => Ok(s),
         None => Err(PriceError::NoPriceAt {
             model: m.id().to_string(),
             at,
             tier,
-            periods: candidates.iter().map(|s| s.period()).collect(),
+            periods: in_tier().filter(candidate).map(|s| s.period()).collect(),
         }),
     }
 }
+
+/// The name an option rule uses for "no context tier applied".
+pub const BASE_TIER: &str = "base";
 
 /// The rate sets that apply to one request, most specific first, and why.
 struct Layers<'a> {
@@ -217,10 +215,14 @@ impl<'a> Layers<'a> {
             n > t.above
         });
         let window = windows.iter().rev().find(|w| in_window(w, at));
-        let option = options
-            .iter()
-            .rev()
-            .find(|o| o.when.iter().all(|(k, v)| usage.options.get(k) == Some(v)));
+        let option = options.iter().rev().find(|o| {
+            let tier_ok = match o.tier.as_deref() {
+                None => true,
+                Some(BASE_TIER) => tier.is_none(),
+                Some(name) => tier.is_some_and(|t| &*t.name == name),
+            };
+            tier_ok && o.when.iter().all(|(k, v)| usage.options.get(k) == Some(v))
+        });
         Layers {
             sets: [
                 option.map(|o| &o.rates),
@@ -318,11 +320,11 @@ impl<'a> Layers<'a> {
             }
             _ => rate.price,
         };
-        let amount = quantity
-            .checked_mul(unit_price)
-            .ok_or_else(overflow)?
-            .checked_div(rate.per)
-            .ok_or_else(overflow)?;
+        let amount = divide(
+            quantity.checked_mul(unit_price).ok_or_else(overflow)?,
+            rate.per,
+        )
+        .ok_or_else(overflow)?;
         Ok(Line {
             unit,
             variant,
@@ -333,6 +335,36 @@ impl<'a> Layers<'a> {
             priced_as,
         })
     }
+}
+
+/// `x / per`, exactly. Almost every `per` is a power of ten (1, 1,000, 1,000,000), and
+/// dividing by 10^k is moving the decimal point: the same mantissa at a scale k higher,
+/// which is exact whenever that scale is representable. Otherwise (another `per`, or a
+/// scale past 28), a general decimal division.
+fn divide(x: Decimal, per: Decimal) -> Option<Decimal> {
+    if let Some(k) = pow10_exponent(per) {
+        let mut q = x;
+        if q.set_scale(x.scale() + k).is_ok() {
+            return Some(q);
+        }
+    }
+    x.checked_div(per)
+}
+
+/// `Some(k)` when `per` is exactly 10^k for some k ≥ 0.
+fn pow10_exponent(per: Decimal) -> Option<u32> {
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
+    let m = u64::try_from(per.mantissa()).ok()?;
+    let j = POW10.binary_search(&m).ok()? as u32;
+    j.checked_sub(per.scale())
 }
 
 fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
@@ -355,4 +387,65 @@ fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
         local.date()
     };
     w.days.contains(&day.weekday())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{divide, pow10_exponent};
+    use rust_decimal::Decimal;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn powers_of_ten() {
+        assert_eq!(pow10_exponent(d("1")), Some(0));
+        assert_eq!(pow10_exponent(d("1000")), Some(3));
+        assert_eq!(pow10_exponent(d("1000000")), Some(6));
+        assert_eq!(pow10_exponent(d("1000000.00")), Some(6));
+        assert_eq!(pow10_exponent(d("10000000000000000000")), Some(19));
+        assert_eq!(pow10_exponent(d("0.1")), None);
+        assert_eq!(pow10_exponent(d("60")), None);
+        assert_eq!(pow10_exponent(d("1001")), None);
+        assert_eq!(pow10_exponent(d("100000000000000000000")), None);
+    }
+
+    #[test]
+    fn division_matches_the_general_one() {
+        let xs = [
+            "0",
+            "1",
+            "3",
+            "0.3",
+            "123456789.123456789",
+            "9007199254740991",
+            "7.5e-20",
+        ];
+        let pers = [
+            "1",
+            "10",
+            "1000",
+            "1000000",
+            "1000000.000",
+            "60",
+            "0.5",
+            "3",
+        ];
+        for x in xs {
+            let x = Decimal::from_scientific(x).or_else(|_| x.parse()).unwrap();
+            for per in pers {
+                let per = d(per);
+                let (a, b) = (divide(x, per), x.checked_div(per));
+                assert_eq!(a, b, "{x} / {per}");
+                assert_eq!(
+                    a.map(|v| v.normalize().to_string()),
+                    b.map(|v| v.normalize().to_string())
+                );
+            }
+        }
+        // Past the largest scale: the general division (which rounds) takes over.
+        let tiny = Decimal::from_i128_with_scale(123, 26);
+        assert_eq!(divide(tiny, d("1000")), tiny.checked_div(d("1000")));
+    }
 }

@@ -313,3 +313,9 @@ fn every_problem_is_reported_in_one_pass() {
         .replace("output_tokens = 2", "outptu_tokens = 2");
     assert_eq!(problems(&t).len(), 2, "{:#?}", problems(&t));
 }
+
+#[test]
+fn an_option_naming_an_unknown_tier_is_reported() {
+    let t = format!("{TABLE}[[model.price.option]]\nwhen = {{ thinking = \"true\" }}\ntier = \"huge\"\nrates = {{ output_tokens = 8 }}\n");
+    assert_problem(&t, 13, "does not have");
+}

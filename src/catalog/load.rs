@@ -21,25 +21,28 @@ use crate::usage::ServiceTier;
 pub(crate) struct Reporter<'a> {
     file: &'a str,
     text: &'a str,
+    /// Byte offset of each line's start, so a span's line is a binary search rather than
+    /// a scan from the top (which made loading quadratic in the file's size).
+    line_starts: Vec<usize>,
     pub problems: Vec<Problem>,
 }
 
 impl<'a> Reporter<'a> {
     pub fn new(file: &'a str, text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Reporter {
             file,
             text,
+            line_starts,
             problems: Vec::new(),
         }
     }
 
     pub fn line_of(&self, span: &Range<usize>) -> usize {
-        let end = span.start.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.line_starts
+            .partition_point(|&start| start <= span.start)
     }
 
     pub fn at(&mut self, span: &Range<usize>, message: impl Into<String>) {
@@ -406,9 +409,21 @@ fn schedule(
                             .collect::<Vec<_>>()
                             .join(",")
                     });
+                    let tier = o.tier.as_ref().map(|t| {
+                        let known = t.get_ref() == crate::price::BASE_TIER
+                            || tiers.iter().any(|x| *x.name == **t.get_ref());
+                        if !known {
+                            rep.at(
+                                &t.span(),
+                                format!("option names tier `{}`, which this schedule does not have (`base` = no tier)", t.get_ref()),
+                            );
+                        }
+                        Arc::<str>::from(t.get_ref().as_str())
+                    });
                     OptionRule {
                         name: name.into(),
                         when,
+                        tier,
                         rates: rate_set(rep, &o.rates),
                     }
                 })
@@ -468,6 +483,12 @@ fn tiers(rep: &mut Reporter, s: &RawSchedule) -> Vec<Tier> {
                     ),
                 );
             }
+        }
+        if t.name.get_ref() == crate::price::BASE_TIER {
+            rep.at(
+                &t.name.span(),
+                "`base` is reserved for \"no tier\"; name the tier otherwise",
+            );
         }
         if out.iter().any(|p| *p.name == **t.name.get_ref()) {
             rep.at(

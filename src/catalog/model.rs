@@ -183,6 +183,8 @@ pub struct OptionRule {
     pub name: Arc<str>,
     /// Every key must be present in the usage's options with this value.
     pub when: Vec<(String, String)>,
+    /// The context tier that must have applied (`base`: none did); `None` = any.
+    pub tier: Option<Arc<str>>,
     /// The rates that apply.
     pub rates: RateSet,
 }

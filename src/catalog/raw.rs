@@ -106,6 +106,8 @@ pub struct RawOption {
     #[serde(default)]
     pub name: Option<String>,
     pub when: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tier: Option<Spanned<String>>,
     pub rates: RawRates,
 }
 
