@@ -108,6 +108,16 @@ pub enum PriceError {
         /// The variants that are priced.
         available: Vec<String>,
     },
+    /// The request falls in a context tier the vendor publishes no price for.
+    #[error("model `{model}` has no published {service_tier} price for requests in tier `{tier}`")]
+    UnpricedTier {
+        /// The model.
+        model: String,
+        /// The context tier's name.
+        tier: String,
+        /// The service tier asked for.
+        service_tier: ServiceTier,
+    },
     /// An amount too large for exact decimal arithmetic.
     #[error("model `{model}`: the amount for `{unit}` overflows exact decimal arithmetic")]
     Overflow {

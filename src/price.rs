@@ -38,6 +38,14 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
         }
     };
 
+    if let Some(t) = layers.tier.filter(|t| t.unpriced) {
+        return Err(PriceError::UnpricedTier {
+            model: model.id().to_string(),
+            tier: t.name.to_string(),
+            service_tier: tier,
+        });
+    }
+
     let mut lines = Vec::with_capacity(8);
     for unit in Unit::ALL {
         match unit {

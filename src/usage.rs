@@ -177,7 +177,8 @@ impl ServiceTier {
             "standard" | "default" | "auto" => Some(Self::Standard),
             "batch" => Some(Self::Batch),
             "flex" => Some(Self::Flex),
-            "priority" => Some(Self::Priority),
+            // OpenAI renamed priority processing "fast" in 2026 and reports either name.
+            "priority" | "fast" => Some(Self::Priority),
             _ => None,
         }
     }

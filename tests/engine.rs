@@ -504,3 +504,42 @@ rates = { input_tokens = 3, output_tokens = 12 }
         "{err}"
     );
 }
+
+#[test]
+fn a_band_without_a_published_price_is_an_error_not_the_band_below() {
+    let t = r#"
+provider = "acme"
+currency = "USD"
+[[model]]
+id = "long"
+[[model.price]]
+service_tier = "priority"
+source = "test"
+as_of = 2025-01-01
+rates = { input_tokens = 5, output_tokens = 20 }
+[[model.price.tier]]
+name = "over 272K"
+above = 272_000
+counts = ["input_tokens", "cache_read_tokens"]
+unpriced = true
+"#;
+    let c = catalog(t);
+    let ok = quote(
+        &c,
+        "long",
+        r#"{"input_tokens":272000,"service_tier":"priority"}"#,
+    );
+    assert_eq!(ok.total, dec("1.36"));
+    let err = c
+        .quote(
+            "long",
+            &Usage::from_json(r#"{"input_tokens":272001,"service_tier":"priority"}"#).unwrap(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, PriceError::UnpricedTier { .. }), "{err}");
+    let both = t.replace(
+        "unpriced = true",
+        "unpriced = true\nrates = { input_tokens = 10 }",
+    );
+    assert!(Catalog::builder().text("t.toml", both).build().is_err());
+}

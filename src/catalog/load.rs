@@ -496,11 +496,22 @@ fn tiers(rep: &mut Reporter, s: &RawSchedule) -> Vec<Tier> {
                 format!("two tiers are named `{}`", t.name.get_ref()),
             );
         }
+        let unpriced = t.unpriced.as_ref().is_some_and(|u| *u.get_ref());
+        if unpriced != t.rates.is_empty() {
+            rep.at(
+                &span,
+                format!(
+                    "tier `{}` needs either `rates` or `unpriced = true` (no published price above it), not both",
+                    t.name.get_ref()
+                ),
+            );
+        }
         out.push(Tier {
             name: t.name.get_ref().as_str().into(),
             above: *t.above.get_ref(),
             counts,
             rates: rate_set(rep, &t.rates),
+            unpriced,
         });
     }
     out

@@ -157,6 +157,8 @@ pub struct Tier {
     pub counts: Vec<Unit>,
     /// The rates that apply above it.
     pub rates: RateSet,
+    /// The vendor publishes no price above the threshold: a request there is an error.
+    pub unpriced: bool,
 }
 
 /// A time-of-day window (e.g. an off-peak discount).

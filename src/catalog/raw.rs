@@ -85,7 +85,10 @@ pub struct RawTier {
     pub name: Spanned<String>,
     pub above: Spanned<u64>,
     pub counts: Vec<Spanned<String>>,
+    #[serde(default)]
     pub rates: RawRates,
+    #[serde(default)]
+    pub unpriced: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
