@@ -73,6 +73,9 @@ pub struct Applied {
     /// The factor applied to the standard schedule, for a derived (e.g. batch) schedule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scale: Option<Decimal>,
+    /// Units a derived schedule leaves at the standard rate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unscaled: Vec<Unit>,
 }
 
 /// The price of one request: exact, itemized, with its provenance.

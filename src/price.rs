@@ -128,6 +128,7 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
             source: schedule.source.clone(),
             as_of: schedule.as_of,
             scale: layers.scale.map(|(f, _)| f),
+            unscaled: layers.scale.map(|(_, u)| u.to_vec()).unwrap_or_default(),
         },
         tier: layers.tier.map(|t| t.name.clone()),
         window: layers.window.map(|w| w.name.clone()),

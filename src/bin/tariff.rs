@@ -352,16 +352,22 @@ fn print_bill(catalog: &Catalog, bill: &Bill) {
         conditions.push(format!("option {o}"));
     }
     if let Some(s) = bill.schedule.scale {
-        conditions.push(format!("{s} x standard"));
+        let mut c = format!("{s} x standard");
+        if !bill.schedule.unscaled.is_empty() {
+            let names: Vec<&str> = bill.schedule.unscaled.iter().map(|u| u.name()).collect();
+            c.push_str(&format!(" (except {})", names.join(", ")));
+        }
+        conditions.push(c);
     }
     println!("  {}", conditions.join(", "));
-    let from = bill
-        .schedule
-        .from
-        .map(|f| f.date_naive().to_string())
-        .unwrap_or_else(|| "always".into());
+    let period = match (bill.schedule.from, bill.schedule.until) {
+        (Some(f), Some(u)) => format!("prices in force {} to {}", f.date_naive(), u.date_naive()),
+        (Some(f), None) => format!("prices in force from {}", f.date_naive()),
+        (None, Some(u)) => format!("prices in force until {}", u.date_naive()),
+        (None, None) => "prices with no published start date".to_string(),
+    };
     println!(
-        "  prices from {from}, read {} at {}",
+        "  {period}; read {} at {}",
         bill.schedule.as_of, bill.schedule.source
     );
     if bill.estimated {
