@@ -543,3 +543,42 @@ unpriced = true
     );
     assert!(Catalog::builder().text("t.toml", both).build().is_err());
 }
+
+#[test]
+fn the_most_literal_pattern_wins() {
+    let t = r#"
+provider = "acme"
+currency = "USD"
+[[model]]
+id = "big"
+patterns = ["big-*"]
+[[model.price]]
+source = "test"
+as_of = 2025-01-01
+rates = { input_tokens = 1 }
+[[model]]
+id = "big-mini"
+patterns = ["big-mini-*"]
+[[model.price]]
+source = "test"
+as_of = 2025-01-01
+rates = { input_tokens = 1 }
+[[model]]
+id = "big-preview"
+patterns = ["big-*-preview-*"]
+[[model.price]]
+source = "test"
+as_of = 2025-01-01
+rates = { input_tokens = 1 }
+"#;
+    let c = catalog(t);
+    for (name, want) in [
+        ("big-2025", "big"),
+        ("big-mini-2025", "big-mini"),
+        ("big-x-preview-1", "big-preview"),
+        ("big-mini-preview-1", "big-preview"),
+    ] {
+        assert_eq!(c.model(name).unwrap().id(), want, "{name}");
+    }
+    assert!(c.model("bi").is_err());
+}

@@ -319,3 +319,20 @@ fn an_option_naming_an_unknown_tier_is_reported() {
     let t = format!("{TABLE}[[model.price.option]]\nwhen = {{ thinking = \"true\" }}\ntier = \"huge\"\nrates = {{ output_tokens = 8 }}\n");
     assert_problem(&t, 13, "does not have");
 }
+
+#[test]
+fn a_pattern_used_by_two_models_is_reported() {
+    let a = TABLE.replace("aliases = [\"acme-large-2025\"]", "patterns = [\"acme-*\"]");
+    let b = a.replace("acme-large", "acme-small");
+    let err = Catalog::builder()
+        .text("a.toml", a)
+        .text("b.toml", b)
+        .build()
+        .unwrap_err();
+    assert!(
+        err.problems[0]
+            .message
+            .contains("pattern `acme-*` is already used at a.toml:4"),
+        "{err}"
+    );
+}

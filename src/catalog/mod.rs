@@ -33,6 +33,12 @@ pub const BUILTIN_TABLES: &[(&str, &str)] =
 pub struct Catalog {
     models: Vec<Model>,
     names: HashMap<String, usize>,
+    /// Patterns of the form `prefix*`, by prefix: a lookup costs the name's length, not
+    /// the number of patterns.
+    prefixes: HashMap<String, usize>,
+    /// Shortest and longest prefix in `prefixes`, to bound the probes.
+    prefix_lens: (usize, usize),
+    /// Every other pattern, most literal first.
     patterns: Vec<(String, usize)>,
 }
 
@@ -107,6 +113,7 @@ impl CatalogBuilder {
         let mut catalog = Catalog::default();
         // Where each name was first defined, for the duplicate report.
         let mut defined: HashMap<String, (String, usize)> = HashMap::new();
+        let mut patterns_seen: HashMap<String, (String, usize, usize)> = HashMap::new();
         for (file, text) in &self.sources {
             let mut rep = load::Reporter::new(file, text);
             for (model, line) in load::parse_file(&mut rep) {
@@ -147,7 +154,18 @@ impl CatalogBuilder {
                     }
                 }
                 for p in &model.patterns {
-                    catalog.patterns.push((p.clone(), idx));
+                    match patterns_seen.get(p) {
+                        Some((_, _, owner)) if *owner == idx => {}
+                        Some((f, l, _)) => problems.push(Problem {
+                            file: file.clone(),
+                            line: Some(line),
+                            message: format!("pattern `{p}` is already used at {f}:{l}"),
+                        }),
+                        None => {
+                            patterns_seen.insert(p.clone(), (file.clone(), line, idx));
+                            catalog.patterns.push((p.clone(), idx));
+                        }
+                    }
                 }
                 if idx == catalog.models.len() {
                     catalog.models.push(model);
@@ -161,6 +179,20 @@ impl CatalogBuilder {
         catalog
             .patterns
             .sort_by_key(|(p, _)| std::cmp::Reverse(p.len() - p.matches('*').count()));
+        let (prefixes, others): (Vec<_>, Vec<_>) = std::mem::take(&mut catalog.patterns)
+            .into_iter()
+            .partition(|(p, _)| p.find('*') == Some(p.len() - 1));
+        catalog.patterns = others;
+        for (p, i) in prefixes {
+            let prefix = p[..p.len() - 1].to_string();
+            let (lo, hi) = catalog.prefix_lens;
+            catalog.prefix_lens = if catalog.prefixes.is_empty() {
+                (prefix.len(), prefix.len())
+            } else {
+                (lo.min(prefix.len()), hi.max(prefix.len()))
+            };
+            catalog.prefixes.insert(prefix, i);
+        }
         if problems.is_empty() {
             Ok(catalog)
         } else {
@@ -201,8 +233,24 @@ impl Catalog {
         if let Some(&i) = self.names.get(name) {
             return Ok(&self.models[i]);
         }
-        if let Some((_, i)) = self.patterns.iter().find(|(p, _)| glob(p, name)) {
-            return Ok(&self.models[*i]);
+        // The longest matching `prefix*` pattern, and the most literal other pattern: the
+        // more literal of the two wins.
+        let (lo, hi) = self.prefix_lens;
+        let by_prefix = (lo..=hi.min(name.len()))
+            .rev()
+            .filter(|&n| name.is_char_boundary(n))
+            .find_map(|n| self.prefixes.get(&name[..n]).map(|&i| (n, i)));
+        let other = self
+            .patterns
+            .iter()
+            .find(|(p, _)| glob(p, name))
+            .map(|(p, i)| (p.len() - p.matches('*').count(), *i));
+        let best = match (by_prefix, other) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        if let Some((_, i)) = best {
+            return Ok(&self.models[i]);
         }
         Err(PriceError::UnknownModel {
             model: name.to_string(),
