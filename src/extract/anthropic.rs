@@ -85,23 +85,14 @@ pub(super) struct Body {
 }
 
 pub(super) fn check_family(b: &Body) -> Result<(), ExtractError> {
-    let found = if b.usage_metadata.is_some() {
-        "a Gemini generateContent body"
-    } else if b
-        .object
-        .as_deref()
-        .is_some_and(|o| o.starts_with("chat.completion"))
-    {
-        "an OpenAI chat completion (use --api openai-chat)"
-    } else if b.object.as_deref() == Some("response") {
-        "an OpenAI Responses body (use --api openai-responses)"
-    } else {
-        return Ok(());
-    };
-    Err(ExtractError::WrongFamily {
-        expected: API,
-        found: found.to_string(),
-    })
+    super::check_family(
+        API,
+        super::Markers {
+            object: b.object.as_deref(),
+            kind: b.kind.as_deref(),
+            gemini: b.usage_metadata.is_some(),
+        },
+    )
 }
 
 pub(super) fn message(body: &[u8]) -> Result<Usage, ExtractError> {

@@ -135,6 +135,46 @@ fn hint_note(h: &str) -> String {
     }
 }
 
+/// What a body shows of its family: OpenAI's `object`, Anthropic's `type`, and whether it
+/// has Gemini's `usageMetadata` / `candidates`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Markers<'a> {
+    pub object: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub gemini: bool,
+}
+
+/// Refuses a body whose markers name another family than `expected`.
+pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError> {
+    let found = if m.gemini {
+        Api::Gemini
+    } else if m.kind == Some("message") {
+        Api::Anthropic
+    } else if m.object == Some("response") {
+        Api::OpenAiResponses
+    } else if m
+        .object
+        .is_some_and(|o| o.starts_with("chat.completion") || o == "text_completion")
+    {
+        Api::OpenAiChat
+    } else {
+        return Ok(());
+    };
+    if found == expected {
+        return Ok(());
+    }
+    let found = match found {
+        Api::Gemini => "a Gemini generateContent body",
+        Api::Anthropic => "an Anthropic Messages body",
+        Api::OpenAiResponses => "an OpenAI Responses body (use --api openai-responses)",
+        Api::OpenAiChat => "an OpenAI chat completion (use --api openai-chat)",
+    };
+    Err(ExtractError::WrongFamily {
+        expected,
+        found: found.to_string(),
+    })
+}
+
 /// Meters one complete response body.
 pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
     match api {

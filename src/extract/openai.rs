@@ -74,35 +74,19 @@ pub(super) struct Body {
     response: Option<Box<Body>>,
 }
 
+fn check_family(api: Api, b: &Body) -> Result<(), ExtractError> {
+    let markers = super::Markers {
+        object: b.object.as_deref(),
+        kind: b.kind.as_deref(),
+        gemini: b.usage_metadata.is_some() || b.candidates.is_some(),
+    };
+    super::check_family(api, markers)
+}
+
 fn wrong(expected: Api, found: &str) -> ExtractError {
     ExtractError::WrongFamily {
         expected,
         found: found.to_string(),
-    }
-}
-
-/// What another family's body looks like, if it does.
-fn other_family(api: Api, b: &Body) -> Option<ExtractError> {
-    if b.usage_metadata.is_some() || b.candidates.is_some() {
-        return Some(wrong(api, "a Gemini generateContent body"));
-    }
-    if b.kind.as_deref() == Some("message") {
-        return Some(wrong(api, "an Anthropic Messages body"));
-    }
-    match (api, b.object.as_deref()) {
-        (Api::OpenAiChat, Some("response")) => Some(wrong(
-            api,
-            "an OpenAI Responses body (use --api openai-responses)",
-        )),
-        (Api::OpenAiResponses, Some(o))
-            if o.starts_with("chat.completion") || o == "text_completion" =>
-        {
-            Some(wrong(
-                api,
-                "an OpenAI chat completion (use --api openai-chat)",
-            ))
-        }
-        _ => None,
     }
 }
 
@@ -138,9 +122,7 @@ fn missing(api: Api, b: &Body) -> ExtractError {
 /// The usage of a chat body or chunk; `None` when it carries none (e.g. a stream chunk).
 pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     let api = Api::OpenAiChat;
-    if let Some(e) = other_family(api, b) {
-        return Err(e);
-    }
+    check_family(api, b)?;
     let Some(u) = &b.usage else { return Ok(None) };
     if u.prompt_tokens.is_none() && u.input_tokens.is_some() {
         return Err(wrong(
@@ -211,9 +193,7 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     if let Some(inner) = &b.response {
         return responses_usage(inner);
     }
-    if let Some(e) = other_family(api, b) {
-        return Err(e);
-    }
+    check_family(api, b)?;
     let Some(u) = &b.usage else { return Ok(None) };
     if u.input_tokens.is_none() && u.prompt_tokens.is_some() {
         return Err(wrong(
