@@ -63,7 +63,11 @@ fn rules() -> &'static [Rule] {
 
 /// See [`Encoding::for_model`].
 pub(super) fn for_model(model: &str) -> Option<Encoding> {
-    let model = model.strip_prefix("ft:").unwrap_or(model);
+    // A fine-tune is `ft:BASE:org:name:id`; it tokenizes as its base model.
+    let model = match model.strip_prefix("ft:") {
+        Some(rest) => rest.split(':').next().unwrap_or(rest),
+        None => model,
+    };
     let model = model.to_ascii_lowercase();
     rules()
         .iter()

@@ -166,6 +166,27 @@ fn o200k_upper_word(s: &[u8], q: usize) -> Option<usize> {
 }
 
 fn o200k(s: &[u8], p: usize) -> usize {
+    // Fast path for the commonest pieces, ASCII words with an optional leading space
+    // (" word", "Word", " HTTP"): in ASCII, U is A-Z and W is a-z, so alternative 1 is
+    // "upper run, then a non-empty lower run" and alternative 2 "a non-empty upper run".
+    // Anything else, including a word that continues past ASCII, takes the general path.
+    let mut i = p + usize::from(s[p] == b' ');
+    let word = i;
+    while s.get(i).is_some_and(u8::is_ascii_uppercase) {
+        i += 1;
+    }
+    while s.get(i).is_some_and(u8::is_ascii_lowercase) {
+        i += 1;
+    }
+    // With a lower run alternative 1 matches up to here; without one it fails and
+    // alternative 2 matches the same characters. Either way a contraction may follow.
+    if i > word && s.get(i).is_none_or(u8::is_ascii) {
+        return contraction(s, i).unwrap_or(i);
+    }
+    o200k_general(s, p)
+}
+
+fn o200k_general(s: &[u8], p: usize) -> usize {
     let (f0, l0) = at(s, p);
     let q = p + l0;
     if f0 & L != 0 {
@@ -244,6 +265,20 @@ fn o200k(s: &[u8], p: usize) -> usize {
 // ---------------------------------------------------------------------------------------
 
 fn cl100k(s: &[u8], p: usize) -> usize {
+    // Fast path: an ASCII word with an optional leading space is alternative 2 whenever
+    // the character after it is ASCII too (so not a letter the word would continue with).
+    let mut i = p + usize::from(s[p] == b' ');
+    let word = i;
+    while s.get(i).is_some_and(u8::is_ascii_alphabetic) {
+        i += 1;
+    }
+    if i > word && s.get(i).is_none_or(u8::is_ascii) {
+        return i;
+    }
+    cl100k_general(s, p)
+}
+
+fn cl100k_general(s: &[u8], p: usize) -> usize {
     // 1
     if let Some(e) = contraction(s, p) {
         return e;

@@ -126,4 +126,34 @@ mod tests {
         assert_eq!(flags('😀'), (P | Q, 4));
         assert_eq!(flags('٣'), (N, 2));
     }
+
+    /// Every code point's flags equal its membership in the very character sets of
+    /// tiktoken's patterns, as the `regex` crate (which evaluates them) decides.
+    #[test]
+    fn every_code_point_matches_regex() {
+        let sets: [(u8, &str); 7] = [
+            (L, r"\p{L}"),
+            (U, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"),
+            (W, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"),
+            (N, r"\p{N}"),
+            (S, r"\s"),
+            (P, r"[^\r\n\p{L}\p{N}]"),
+            (Q, r"[^\s\p{L}\p{N}]"),
+        ];
+        let all: String = (0..=0x10FFFF).filter_map(char::from_u32).collect();
+        let mut want = vec![0u8; 0x110000];
+        for (flag, set) in sets {
+            let re = regex::Regex::new(&format!("{set}+")).unwrap();
+            for m in re.find_iter(&all) {
+                for c in m.as_str().chars() {
+                    want[c as usize] |= flag;
+                }
+            }
+        }
+        let mut buf = [0u8; 4];
+        for c in all.chars() {
+            let got = at(c.encode_utf8(&mut buf).as_bytes(), 0);
+            assert_eq!(got, (want[c as usize], c.len_utf8()), "U+{:04X}", c as u32);
+        }
+    }
 }

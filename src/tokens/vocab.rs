@@ -2,28 +2,173 @@
 //!
 //! A rank file (`tokens/*.bin`, written by `tools/gen-tokens`) lists every token's bytes
 //! in rank order: `b"TRK1"`, a `u32` count, one length byte per token, then the bytes. It
-//! is embedded as is; the first use builds a prefix sum of the lengths and an
-//! open-addressing hash table of ranks keyed by the token bytes, which stay in the
-//! embedded data. That is about 3 MB of heap for `o200k_base`, built in milliseconds, and
-//! nothing for an encoding never used.
+//! is embedded as is; the first use builds a prefix sum of the lengths, an open-addressing
+//! hash table of ranks keyed by the token bytes (which stay in the embedded data; each slot
+//! holds a token's first eight bytes, so most lookups read one cache line), and a direct
+//! table of all two-byte tokens. That is about 9 MB of heap for `o200k_base`, built in
+//! under 10 ms, and nothing for an encoding never used.
 //!
 //! Merging is tiktoken's: repeatedly merge the adjacent pair whose concatenation has the
 //! lowest rank, the leftmost on a tie, until no pair is a token. Short pieces use its
-//! quadratic scan (fastest when pieces are a few bytes); long ones a heap, so a run of
-//! 10,000 spaces or a base64 blob costs O(n log n), with the same result.
+//! quadratic scan (fastest when pieces are a few bytes); long ones buckets of candidate
+//! pairs by rank, so a run of 10,000 spaces or a base64 blob costs O(n log n) at worst,
+//! with the same result.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// A token rank (its id).
 pub(super) type Rank = u32;
 
 /// Marks "no such token" / an empty slot.
 const NONE: Rank = Rank::MAX;
-const EMPTY: u64 = u64::MAX;
 
 /// Pieces up to this many bytes merge with the quadratic scan on the stack.
 const SMALL: usize = 64;
+
+/// One slot of the hash table: the token's first eight bytes inline, so a lookup of a
+/// token of up to eight bytes (most lookups while merging) touches one cache line and no
+/// other memory; longer tokens finish the comparison in `bytes` at `offset`.
+#[derive(Clone, Copy)]
+struct Slot {
+    /// The first eight bytes, zero-padded, little-endian.
+    head: u64,
+    /// `rank | len << 24`; 0 marks an empty slot (no token is empty).
+    meta: u32,
+    /// Where the token starts in `bytes`.
+    offset: u32,
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    head: 0,
+    meta: 0,
+    offset: 0,
+};
+
+/// Candidate pairs by rank, for `merge_large`.
+#[derive(Default)]
+struct Buckets {
+    /// Bucket index by rank.
+    index: HashMap<Rank, usize, BuildHasherDefault<RankHasher>>,
+    /// Per bucket: its rank, the starts of its pairs (sorted descending when `sorted`, so
+    /// the leftmost is last), and whether it is sorted.
+    buckets: Vec<(Rank, Vec<u32>, bool)>,
+    /// Ranks whose buckets are not empty.
+    ranks: BinaryHeap<Reverse<Rank>>,
+}
+
+impl Buckets {
+    fn push(&mut self, rank: Rank, start: u32) {
+        let next = self.buckets.len();
+        let i = *self.index.entry(rank).or_insert(next);
+        if i == next {
+            self.buckets.push((rank, Vec::new(), true));
+        }
+        let bucket = &mut self.buckets[i];
+        if bucket.1.is_empty() {
+            self.ranks.push(Reverse(rank));
+        } else if bucket.1.last().is_some_and(|&last| last < start) {
+            bucket.2 = false;
+        }
+        bucket.1.push(start);
+    }
+
+    /// The lowest rank's leftmost pair for which `valid` holds; others are dropped.
+    fn pop_min(&mut self, valid: impl Fn(Rank, u32) -> bool) -> Option<(Rank, u32)> {
+        while let Some(&Reverse(rank)) = self.ranks.peek() {
+            let bucket = &mut self.buckets[self.index[&rank]];
+            if !bucket.2 {
+                bucket.1.sort_unstable_by(|a, b| b.cmp(a));
+                bucket.2 = true;
+            }
+            while let Some(start) = bucket.1.pop() {
+                if valid(rank, start) {
+                    if bucket.1.is_empty() {
+                        self.ranks.pop();
+                    }
+                    return Some((rank, start));
+                }
+            }
+            self.ranks.pop();
+        }
+        None
+    }
+}
+
+/// A multiplicative hash for rank keys (std's default hasher is slower than needed here
+/// and its protection against chosen collisions is moot: keys are ranks, not input).
+#[derive(Default)]
+struct RankHasher(u64);
+
+impl Hasher for RankHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(20);
+    }
+}
+
+/// An open-addressing hash table (linear probing) of ranks keyed by token bytes.
+struct Table {
+    slots: Box<[Slot]>,
+    mask: usize,
+}
+
+impl Table {
+    /// A table for `count` tokens, at a load factor under one half: that keeps probe
+    /// sequences short for the misses that dominate merging (most candidate pairs are
+    /// not tokens).
+    fn with_capacity(count: usize) -> Table {
+        let capacity = (count * 2).next_power_of_two().max(2);
+        Table {
+            slots: vec![EMPTY_SLOT; capacity].into_boxed_slice(),
+            mask: capacity - 1,
+        }
+    }
+
+    fn insert(&mut self, h: u64, slot: Slot) {
+        let mut i = h as usize & self.mask;
+        while self.slots[i].meta != 0 {
+            i = (i + 1) & self.mask;
+        }
+        self.slots[i] = slot;
+    }
+
+    /// The rank of `key` (`head` and `h` being its head and hash), checking the bytes past
+    /// the eighth against `bytes`, the token store.
+    #[inline(always)]
+    fn find(&self, bytes: &[u8], key: &[u8], head: u64, h: u64) -> Option<Rank> {
+        let len = key.len();
+        let mut i = h as usize & self.mask;
+        loop {
+            let slot = self.slots[i];
+            if slot.meta == 0 {
+                return None;
+            }
+            if slot.head == head
+                && (slot.meta >> 24) as usize == len
+                && (len <= 8 || {
+                    let start = slot.offset as usize + 8;
+                    bytes.get(start..start + len - 8) == Some(&key[8..])
+                })
+            {
+                return Some(slot.meta & 0xFF_FFFF);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
 
 /// One encoding's mergeable ranks.
 pub(super) struct Vocab {
@@ -31,9 +176,11 @@ pub(super) struct Vocab {
     bytes: &'static [u8],
     /// `offsets[r]..offsets[r + 1]` is token `r` in `bytes`.
     offsets: Box<[u32]>,
-    /// Open addressing, linear probing: `(hash >> 32) << 32 | rank`, or `EMPTY`.
-    slots: Box<[u64]>,
-    mask: usize,
+    /// Rank by token bytes.
+    table: Table,
+    /// The rank of every two-byte string, or `NONE`: the first round of every merge looks
+    /// up all adjacent byte pairs, and a direct table answers those without hashing.
+    pairs: Box<[Rank]>,
     /// The longest token, in bytes: longer pieces skip the lookup.
     max_len: usize,
 }
@@ -44,6 +191,7 @@ impl Vocab {
     pub(super) fn from_embedded(data: &'static [u8]) -> Vocab {
         assert_eq!(&data[..4], b"TRK1", "not a tariff rank file");
         let count = u32::from_le_bytes(data[4..8].try_into().expect("4 bytes")) as usize;
+        assert!(count < 1 << 24, "ranks must fit 24 bits");
         let lengths = &data[8..8 + count];
         let bytes = &data[8 + count..];
         let mut offsets = Vec::with_capacity(count + 1);
@@ -54,24 +202,25 @@ impl Vocab {
             offsets.push(total);
         }
         assert_eq!(total as usize, bytes.len(), "rank file length mismatch");
-        // Load factor under one half keeps probe sequences short for the misses that
-        // dominate merging (most adjacent pairs are not tokens).
-        let capacity = (count * 2).next_power_of_two();
         let mut vocab = Vocab {
             bytes,
             offsets: offsets.into_boxed_slice(),
-            slots: vec![EMPTY; capacity].into_boxed_slice(),
-            mask: capacity - 1,
+            table: Table::with_capacity(count),
+            pairs: vec![NONE; 1 << 16].into_boxed_slice(),
             max_len: lengths.iter().copied().max().unwrap_or(0).into(),
         };
-        for rank in 0..count {
-            let token = vocab.token(rank as Rank);
-            let h = hash(token);
-            let mut i = h as usize & vocab.mask;
-            while vocab.slots[i] != EMPTY {
-                i = (i + 1) & vocab.mask;
+        for rank in 0..count as Rank {
+            let token = vocab.token(rank);
+            let head = head(token);
+            let slot = Slot {
+                head,
+                meta: rank | (token.len() as u32) << 24,
+                offset: vocab.offsets[rank as usize],
+            };
+            vocab.table.insert(hash(head, token), slot);
+            if let &[a, b] = token {
+                vocab.pairs[usize::from(a) << 8 | usize::from(b)] = rank;
             }
-            vocab.slots[i] = (h & 0xFFFF_FFFF_0000_0000) | rank as u64;
         }
         vocab
     }
@@ -92,25 +241,27 @@ impl Vocab {
     /// The rank of `bytes`, if they are a token.
     #[inline]
     pub(super) fn rank(&self, bytes: &[u8]) -> Option<Rank> {
-        if bytes.len() > self.max_len {
+        let len = bytes.len();
+        if len > self.max_len || len == 0 {
             return None;
         }
-        let h = hash(bytes);
-        let tag = h & 0xFFFF_FFFF_0000_0000;
-        let mut i = h as usize & self.mask;
-        loop {
-            let slot = self.slots[i];
-            if slot == EMPTY {
-                return None;
-            }
-            if slot & 0xFFFF_FFFF_0000_0000 == tag {
-                let rank = slot as Rank;
-                if self.token(rank) == bytes {
-                    return Some(rank);
-                }
-            }
-            i = (i + 1) & self.mask;
-        }
+        let head = head(bytes);
+        self.table.find(self.bytes, bytes, head, hash(head, bytes))
+    }
+
+    /// Reads the slot where a lookup of `bytes` starts, so that a `rank` call soon after
+    /// finds it in cache. Called on a batch of pieces in a row, the reads are independent
+    /// and their cache misses overlap. Returns a value so the read is not optimized away.
+    #[inline]
+    pub(super) fn touch(&self, bytes: &[u8]) -> u32 {
+        let h = hash(head(bytes), bytes) as usize;
+        self.table.slots[h & self.table.mask].meta
+    }
+
+    /// The rank of a two-byte string.
+    #[inline]
+    fn pair_rank(&self, a: u8, b: u8) -> Rank {
+        self.pairs[usize::from(a) << 8 | usize::from(b)]
     }
 
     #[inline]
@@ -133,6 +284,16 @@ impl Vocab {
             }
             return 1;
         }
+        self.merge::<WANT_RANKS>(piece, emit)
+    }
+
+    /// Byte-pair encodes a piece known not to be a single token (and at least two bytes).
+    #[inline]
+    pub(super) fn merge<const WANT_RANKS: bool>(
+        &self,
+        piece: &[u8],
+        emit: &mut impl FnMut(Rank),
+    ) -> usize {
         if piece.len() <= SMALL {
             self.merge_small::<WANT_RANKS>(piece, emit)
         } else {
@@ -151,7 +312,7 @@ impl Vocab {
         debug_assert!((2..=SMALL).contains(&n));
         let mut parts = [(0u32, NONE); SMALL + 1];
         for (i, part) in parts.iter_mut().enumerate().take(n - 1) {
-            *part = (i as u32, self.rank_or_none(&piece[i..i + 2]));
+            *part = (i as u32, self.pair_rank(piece[i], piece[i + 1]));
         }
         parts[n - 1] = ((n - 1) as u32, NONE);
         parts[n] = (n as u32, NONE);
@@ -191,12 +352,19 @@ impl Vocab {
         len - 1
     }
 
-    /// The same merge order with a heap of candidate pairs and a linked list of parts.
+    /// The same merge order for long pieces, without rescanning: candidate pairs wait in
+    /// one bucket per rank, and the ranks with waiting pairs in a small heap.
     ///
-    /// A popped candidate `(rank, start)` is stale when the pair starting at `start` has
-    /// changed since it was pushed; `pair[start]` holds the current pair's rank (or NONE),
-    /// and equal ranks from the same start denote the same bytes, so comparing ranks
-    /// detects staleness. Ordering by `(rank, start)` is the scan's "lowest, then leftmost".
+    /// Long pieces are runs (10,000 spaces, a line of `=`, a base64 blob) whose pairs share
+    /// a handful of ranks, so a heap of ranks stays tiny where a heap of pairs would hold
+    /// one entry per byte. Within the lowest rank the leftmost pair merges first: a bucket
+    /// is sorted by position before it is consumed, and again if pairs joined it since.
+    /// Merging never adds a pair to the bucket being consumed (a new pair's bytes strictly
+    /// contain the token just made, so its rank differs), and a new pair of lower rank puts
+    /// its rank on the heap, to be taken first, as the scan would.
+    ///
+    /// A pair popped from a bucket is stale when the pair now starting at its position has
+    /// another rank (`pair[start]`); equal ranks from one start denote the same bytes.
     fn merge_large<const WANT_RANKS: bool>(
         &self,
         piece: &[u8],
@@ -205,84 +373,98 @@ impl Vocab {
         let n = piece.len();
         // Parts are identified by their start; `end[s]` is where part `s` ends (the next
         // part's start), `prev[s]` the previous part's start.
-        let mut end: Vec<usize> = (1..=n).collect();
-        let mut prev: Vec<usize> = (0..n).map(|i| i.wrapping_sub(1)).collect();
+        let mut end: Vec<u32> = (1..=n as u32).collect();
+        let mut prev: Vec<u32> = (0..n as u32).map(|i| i.wrapping_sub(1)).collect();
         let mut pair: Vec<Rank> = vec![NONE; n];
-        let mut heap = BinaryHeap::with_capacity(n);
+        let mut buckets = Buckets::default();
         for i in 0..n - 1 {
-            let rank = self.rank_or_none(&piece[i..i + 2]);
+            let rank = self.pair_rank(piece[i], piece[i + 1]);
             pair[i] = rank;
             if rank != NONE {
-                heap.push(Reverse((rank, i)));
+                buckets.push(rank, i as u32);
             }
         }
         let mut parts = n;
-        while let Some(Reverse((rank, left))) = heap.pop() {
-            if pair[left] != rank {
-                continue;
-            }
+        while let Some((rank, left)) = buckets.pop_min(|rank, start| pair[start as usize] == rank) {
+            let left = left as usize;
+            debug_assert_eq!(pair[left], rank);
             // Merge `left` with the part after it.
-            let right = end[left];
-            end[left] = end[right];
+            let right = end[left] as usize;
+            let new_end = end[right] as usize;
+            end[left] = new_end as u32;
             pair[right] = NONE;
             parts -= 1;
-            if end[left] < n {
-                prev[end[left]] = left;
-            }
             // The pair `left` now starts, and the one that ends at `left`.
             pair[left] = NONE;
-            if end[left] < n {
-                let r = self.rank_or_none(&piece[left..end[end[left]]]);
+            if new_end < n {
+                prev[new_end] = left as u32;
+                let r = self.rank_or_none(&piece[left..end[new_end] as usize]);
                 pair[left] = r;
                 if r != NONE {
-                    heap.push(Reverse((r, left)));
+                    buckets.push(r, left as u32);
                 }
             }
             if left > 0 {
-                let p = prev[left];
-                let r = self.rank_or_none(&piece[p..end[left]]);
+                let p = prev[left] as usize;
+                let r = self.rank_or_none(&piece[p..new_end]);
                 pair[p] = r;
                 if r != NONE {
-                    heap.push(Reverse((r, p)));
+                    buckets.push(r, p as u32);
                 }
             }
         }
         if WANT_RANKS {
             let mut s = 0;
             while s < n {
-                emit(self.rank_or_none(&piece[s..end[s]]));
-                s = end[s];
+                let e = end[s] as usize;
+                emit(self.rank_or_none(&piece[s..e]));
+                s = e;
             }
         }
         parts
     }
 }
 
-/// A fast hash of a short byte string (tokens are at most 128 bytes): eight bytes at a
-/// time, multiply-mixed, with the length folded in so prefixes of each other differ.
-#[inline]
-fn hash(bytes: &[u8]) -> u64 {
+/// The first eight bytes of `bytes`, zero-padded, as a little-endian integer.
+#[inline(always)]
+pub(super) fn head(bytes: &[u8]) -> u64 {
+    // Whole-word loads, overlapping when shorter than the word, instead of a byte copy
+    // (which compiles to a call to memcpy on this hot path).
+    let n = bytes.len();
+    if n >= 8 {
+        u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"))
+    } else if n >= 4 {
+        let lo = u64::from(u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes")));
+        let hi = u64::from(u32::from_le_bytes(
+            bytes[n - 4..].try_into().expect("4 bytes"),
+        ));
+        lo | hi << (8 * (n - 4))
+    } else if n > 0 {
+        // 1 to 3 bytes: first, middle and last (some the same byte).
+        let (a, b, c) = (bytes[0], bytes[n / 2], bytes[n - 1]);
+        u64::from(a) | u64::from(b) << (8 * (n / 2)) | u64::from(c) << (8 * (n - 1))
+    } else {
+        0
+    }
+}
+
+/// A fast hash of a short byte string (tokens are at most 128 bytes) whose first eight
+/// bytes are `head`: multiply-mixed eight bytes at a time, with the length folded in so
+/// that zero padding cannot collide with zero bytes.
+#[inline(always)]
+fn hash(head: u64, bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        h = (h ^ v).wrapping_mul(K).rotate_left(29);
+    let mut h = (head ^ (bytes.len() as u64).wrapping_mul(K)).wrapping_mul(K);
+    if bytes.len() > 8 {
+        let mut chunks = bytes[8..].chunks(8);
+        for c in &mut chunks {
+            h = (h.rotate_left(29) ^ self::head(c)).wrapping_mul(K);
+        }
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut buf = [0u8; 8];
-        buf[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(buf))
-            .wrapping_mul(K)
-            .rotate_left(29);
-    }
-    // Final avalanche so both the low bits (slot) and the high bits (tag) depend on
-    // every input byte.
+    // Final avalanche so the low bits (the slot) depend on every input byte.
     h ^= h >> 32;
     h = h.wrapping_mul(0xD6E8_FEB8_6659_FD93);
-    h ^= h >> 32;
-    h
+    h ^ (h >> 29)
 }
 
 #[cfg(test)]
