@@ -224,3 +224,50 @@ fn the_readme_acceptance_command_prints_the_exact_bill() {
         .collect();
     assert_eq!(amounts, ["0.003", "0.0009", "0.0075", "0.003", "0.006"]);
 }
+
+#[test]
+fn count_prints_exact_token_counts_and_refuses_unknown_tokenizers() {
+    // "hello world" is two tokens in both cl100k_base and o200k_base (tiktoken).
+    let out = tariff(&["count", "--model", "gpt-4o", "-"], Some("hello world"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "2");
+    let out = tariff(
+        &["count", "--encoding", "cl100k_base", "--json", "-"],
+        Some("hello world"),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["encoding"].as_str(), v["tokens"].as_u64()),
+        (Some("cl100k_base"), Some(2))
+    );
+    let out = tariff(
+        &["count", "--model", "claude-sonnet-4-5", "-"],
+        Some("hello"),
+    );
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("--encoding"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn count_refuses_invalid_utf8() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tariff"))
+        .args(["count", "--model", "gpt-4o", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"ok \xff\xfe")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("UTF-8"), "{}", text(&out.stderr));
+}

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use rust_decimal::Decimal;
 use tariff::extract::Api;
+use tariff::tokens::Encoding;
 use tariff::{Bill, Catalog, Currency, FxTable, Kind, QuotaPolicy, Rounding, ServiceTier, Usage};
 
 #[derive(Parser)]
@@ -36,6 +37,20 @@ enum Command {
         #[arg(long, value_parser = parse_api)]
         api: Api,
         /// The response body or saved SSE stream, or `-` for stdin.
+        file: Option<String>,
+    },
+    /// Count the tokens of a text (exact, for models with a public tokenizer).
+    Count {
+        /// Model id; its tokenizer comes from tokens/models.toml.
+        #[arg(long, required_unless_present = "encoding")]
+        model: Option<String>,
+        /// Use this encoding instead: o200k_base, o200k_harmony, cl100k_base.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Print JSON instead of a number.
+        #[arg(long)]
+        json: bool,
+        /// The text, or `-` for stdin.
         file: Option<String>,
     },
     /// List the priced models.
@@ -118,6 +133,12 @@ fn run(cli: Cli) -> Result<()> {
             let catalog = catalog(&cli.prices)?;
             models(&catalog, json, provider.as_deref())
         }
+        Command::Count {
+            model,
+            encoding,
+            json,
+            file,
+        } => count(model.as_deref(), encoding.as_deref(), json, file.as_deref()),
         Command::Meter { api, file } => {
             let body = read_input(file.as_deref())?;
             let usage = tariff::extract::extract_any(api, body.as_bytes())?;
@@ -217,6 +238,34 @@ fn tiers_of(m: &tariff::Model) -> Vec<&'static str> {
     t.into_iter().map(ServiceTier::name).collect()
 }
 
+fn count(
+    model: Option<&str>,
+    encoding: Option<&str>,
+    json: bool,
+    file: Option<&str>,
+) -> Result<()> {
+    let enc = match (encoding, model) {
+        (Some(name), _) => Encoding::from_name(name).with_context(|| {
+            format!("unknown encoding `{name}`; encodings: o200k_base, o200k_harmony, cl100k_base")
+        })?,
+        (None, Some(m)) => Encoding::for_model(m).with_context(|| {
+            format!("no exact tokenizer is known for model `{m}`; pass --encoding to choose one")
+        })?,
+        (None, None) => bail!("--model or --encoding is required"),
+    };
+    let text = read_input(file)?;
+    let n = enc.count(&text);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "model": model, "encoding": enc.name(), "tokens": n })
+        );
+    } else {
+        println!("{n}");
+    }
+    Ok(())
+}
+
 fn parse_api(s: &str) -> Result<Api, String> {
     Api::parse(s).ok_or_else(|| {
         let names: Vec<&str> = Api::ALL.iter().map(|a| a.name()).collect();
@@ -230,10 +279,11 @@ fn read_input(file: Option<&str>) -> Result<String> {
         None | Some("-") => {
             std::io::stdin()
                 .read_to_string(&mut text)
-                .context("reading the usage record from stdin")?;
+                .context("reading stdin (it must be UTF-8 text)")?;
         }
         Some(path) => {
-            text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?
+            text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {path} (it must be UTF-8 text)"))?
         }
     }
     Ok(text)
