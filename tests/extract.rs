@@ -217,3 +217,27 @@ rates = { input_tokens = 3, output_tokens = 15, cache_read_tokens = 0.30, cache_
     // 1000×3 + 3000×0.30 + 2000×3.75 + 500×6 + 400×15 = 20,400 per 1M = 0.0204; + 1 search × $10/1000 = 0.01
     assert_eq!(bill.total.to_string(), "0.0304");
 }
+
+#[test]
+fn deepseek_cache_hits_and_misses_are_read_and_checked() {
+    let u = extract(Api::OpenAiChat, &fixture("deepseek-chat.json")).unwrap();
+    // prompt 1500 = 1024 hit + 476 miss; completion 820 = 700 reasoning + 120 answer
+    assert_eq!(
+        buckets(&u),
+        serde_json::json!({"input_tokens":476,"cache_read_tokens":1024,"output_tokens":120,"reasoning_tokens":700})
+    );
+    let only_hit_miss = br#"{"object":"chat.completion","usage":{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}}"#;
+    assert_eq!(
+        extract(Api::OpenAiChat, only_hit_miss)
+            .unwrap()
+            .cache_read_tokens
+            .get(),
+        64
+    );
+    let bad_sum = br#"{"usage":{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":30}}"#;
+    let e = extract(Api::OpenAiChat, bad_sum).unwrap_err();
+    assert!(e.to_string().contains("prompt_cache_miss_tokens"), "{e}");
+    let disagree = br#"{"usage":{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_tokens_details":{"cached_tokens":32}}}"#;
+    let e = extract(Api::OpenAiChat, disagree).unwrap_err();
+    assert!(e.to_string().contains("disagrees"), "{e}");
+}

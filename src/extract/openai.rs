@@ -36,6 +36,11 @@ pub(super) struct RawUsage {
     total_tokens: Option<u64>,
     #[serde(default)]
     prompt_tokens_details: Option<Details>,
+    /// DeepSeek reports cache hits and misses as their own fields.
+    #[serde(default)]
+    prompt_cache_hit_tokens: Option<u64>,
+    #[serde(default)]
+    prompt_cache_miss_tokens: Option<u64>,
     #[serde(default)]
     completion_tokens_details: Option<Details>,
     #[serde(default)]
@@ -102,6 +107,35 @@ fn tier(api: Api, b: &Body) -> Result<Option<ServiceTier>, ExtractError> {
     }
 }
 
+/// The cached share of the prompt: `prompt_tokens_details.cached_tokens`, or DeepSeek's
+/// `prompt_cache_hit_tokens`, which must then add up with the misses to the prompt. When
+/// both are given they must agree: two answers to one question are a reason to refuse.
+fn cached_tokens(
+    api: Api,
+    u: &RawUsage,
+    pd: Option<&Details>,
+    prompt: u64,
+) -> Result<u64, ExtractError> {
+    let detail = pd.and_then(|d| d.cached_tokens);
+    let Some(hit) = u.prompt_cache_hit_tokens else {
+        return Ok(detail.unwrap_or(0));
+    };
+    let inconsistent = |detail: String| Err(ExtractError::Inconsistent { api, detail });
+    if let Some(miss) = u.prompt_cache_miss_tokens {
+        if hit + miss != prompt {
+            return inconsistent(format!(
+                "prompt_cache_hit_tokens ({hit}) + prompt_cache_miss_tokens ({miss}) is not prompt_tokens ({prompt})"
+            ));
+        }
+    }
+    match detail {
+        Some(d) if d != hit => inconsistent(format!(
+            "prompt_cache_hit_tokens ({hit}) disagrees with prompt_tokens_details.cached_tokens ({d})"
+        )),
+        _ => Ok(hit),
+    }
+}
+
 pub(super) fn chat(body: &[u8]) -> Result<Usage, ExtractError> {
     let b: Body = parse(Api::OpenAiChat, body)?;
     chat_usage(&b)?.ok_or_else(|| missing(Api::OpenAiChat, &b))
@@ -134,7 +168,7 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     let completion = u.completion_tokens.unwrap_or(0);
     let pd = u.prompt_tokens_details.as_ref();
     let cd = u.completion_tokens_details.as_ref();
-    let cached = pd.and_then(|d| d.cached_tokens).unwrap_or(0);
+    let cached = cached_tokens(api, u, pd, prompt)?;
     let audio_in = pd.and_then(|d| d.audio_tokens).unwrap_or(0);
     let reasoning = cd.and_then(|d| d.reasoning_tokens).unwrap_or(0);
     let audio_out = cd.and_then(|d| d.audio_tokens).unwrap_or(0);
