@@ -165,6 +165,6 @@ impl Bill {
                 at: self.at.date_naive().to_string(),
             });
         }
-        Ok(policy.units(self.total))
+        policy.units(self.total)
     }
 }

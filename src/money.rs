@@ -10,6 +10,8 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::error::ConvertError;
+
 /// An ISO 4217-style currency code: three upper-case ASCII letters (`USD`, `CNY`).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Currency([u8; 3]);
@@ -165,9 +167,11 @@ impl FxTable {
 /// use tariff::{QuotaPolicy, Rounding};
 /// use rust_decimal::Decimal;
 /// let p = QuotaPolicy::new_api();
-/// assert_eq!(p.units(Decimal::new(20400, 6)).units, 10_200); // $0.0204
+/// assert_eq!(p.units(Decimal::new(20400, 6))?.units, 10_200); // $0.0204
 /// let vip = QuotaPolicy { group_ratio: Decimal::new(8, 1), ..QuotaPolicy::new_api() };
-/// assert_eq!(vip.units(Decimal::new(1, 6)).units, 1); // 0.4 rounds to 0, minimum 1
+/// assert_eq!(vip.units(Decimal::new(1, 6))?.units, 1); // 0.4 rounds to 0, minimum 1
+/// assert!(p.units(Decimal::new(-1, 0)).is_err());
+/// # Ok::<(), tariff::ConvertError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuotaPolicy {
@@ -196,18 +200,24 @@ impl QuotaPolicy {
     }
 
     /// Converts an amount in `self.currency` to quota units.
-    pub fn units(&self, amount: Decimal) -> Quota {
-        let exact = amount * self.per_unit * self.group_ratio;
+    ///
+    /// A negative amount, or one whose quota does not fit in `u64` units, is an error: a
+    /// charge is never saturated or wrapped into a smaller one.
+    pub fn units(&self, amount: Decimal) -> Result<Quota, ConvertError> {
+        let exact = amount
+            .checked_mul(self.per_unit)
+            .and_then(|x| x.checked_mul(self.group_ratio))
+            .ok_or(ConvertError::Overflow)?;
         let rounded = self.rounding.apply(exact, 0);
-        let mut units =
-            u64::try_from(rounded.mantissa() / 10i128.pow(rounded.scale())).unwrap_or(0);
+        let whole = rounded.mantissa() / 10i128.pow(rounded.scale());
+        let mut units = u64::try_from(whole).map_err(|_| ConvertError::Overflow)?;
         if exact > Decimal::ZERO && units < self.minimum {
             units = self.minimum;
         }
-        Quota {
+        Ok(Quota {
             units,
             exact: exact.normalize(),
-        }
+        })
     }
 }
 
