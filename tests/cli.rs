@@ -13,7 +13,11 @@ fn tariff(args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .unwrap();
     if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        // The CLI may refuse (and exit) before reading stdin: a closed pipe is not a failure.
+        match child.stdin.take().unwrap().write_all(s.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.unwrap(),
+        }
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
@@ -270,4 +274,20 @@ fn count_refuses_invalid_utf8() {
     let out = child.wait_with_output().unwrap();
     assert!(!out.status.success() && out.stdout.is_empty());
     assert!(text(&out.stderr).contains("UTF-8"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn classify_prints_fault_and_action_as_json() {
+    let body = r#"{"error":{"message":"prompt is too long: 228527 tokens > 200000 maximum","type":"invalid_request_error"}}"#;
+    let out = tariff(&["classify", "--status", "400", "--json", body], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fault"], "client");
+    assert_eq!(v["action"]["billing"], "refund");
+    let out = tariff(
+        &["classify", "--status", "429", "--json", "-"],
+        Some("You exceeded your current quota, please check your plan and billing details."),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fault"], "upstream_account");
 }

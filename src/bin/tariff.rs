@@ -53,6 +53,21 @@ enum Command {
         /// The text, or `-` for stdin.
         file: Option<String>,
     },
+    /// Classify a failed request: whose fault it was and what to do with the hold.
+    Classify {
+        /// HTTP status of the failed response (0 when there was none).
+        #[arg(long)]
+        status: u16,
+        /// Operator rules (TOML, the format of outcomes/rules.toml), tried before the
+        /// built-in ones; a rule with a built-in id replaces it. Repeatable; later files win.
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The error body as text, or `-` (or nothing) for stdin.
+        body: Option<String>,
+    },
     /// List the priced models.
     Models {
         /// Print JSON instead of a table.
@@ -139,6 +154,12 @@ fn run(cli: Cli) -> Result<()> {
             json,
             file,
         } => count(model.as_deref(), encoding.as_deref(), json, file.as_deref()),
+        Command::Classify {
+            status,
+            rules,
+            json,
+            body,
+        } => classify(status, &rules, json, body.as_deref()),
         Command::Meter { api, file } => {
             let body = read_input(file.as_deref())?;
             let usage = tariff::extract::extract_any(api, body.as_bytes())?;
@@ -262,6 +283,28 @@ fn count(
         );
     } else {
         println!("{n}");
+    }
+    Ok(())
+}
+
+fn classify(status: u16, rules: &[PathBuf], json: bool, body: Option<&str>) -> Result<()> {
+    let body = match body {
+        None | Some("-") => read_input(None)?,
+        Some(text) => text.to_string(),
+    };
+    let mut classifier = tariff::outcome::Classifier::builtin().clone();
+    for path in rules {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let overlay = tariff::outcome::Classifier::from_toml(&text)
+            .with_context(|| format!("in {}", path.display()))?;
+        classifier.extend(overlay);
+    }
+    let outcome = classifier.classify(status, &body);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+    } else {
+        print!("{outcome}");
     }
     Ok(())
 }
