@@ -27,6 +27,19 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// A refusal: non-zero exit, nothing on stdout (never a price), and stderr saying `why`.
+fn assert_refused(out: &Output, why: &str) -> String {
+    assert!(!out.status.success(), "expected a failure");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout: {}",
+        text(&out.stdout)
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains(why), "stderr should mention `{why}`: {err}");
+    err
+}
+
 const USAGE: &str = r#"{"input_tokens":1000,"cache_read_tokens":4000,"output_tokens":200,"reasoning_tokens":300,"at":"2025-06-01T00:00:00Z"}"#;
 
 #[test]
@@ -122,17 +135,8 @@ fn unknown_model_fails_with_suggestions_and_prints_no_price() {
         ],
         None,
     );
-    assert!(!out.status.success());
-    assert!(
-        out.stdout.is_empty(),
-        "no price on stdout: {}",
-        text(&out.stdout)
-    );
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("unknown model `acme-lrage`") && err.contains("acme-large"),
-        "{err}"
-    );
+    let err = assert_refused(&out, "unknown model `acme-lrage`");
+    assert!(err.contains("acme-large"), "{err}");
 }
 
 #[test]
@@ -149,13 +153,7 @@ fn bad_usage_fails_naming_the_field() {
         ],
         None,
     );
-    assert!(!out.status.success());
-    assert!(out.stdout.is_empty());
-    assert!(
-        text(&out.stderr).contains("cached_tokens"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_refused(&out, "cached_tokens");
 }
 
 #[test]
@@ -248,12 +246,7 @@ fn count_prints_exact_token_counts_and_refuses_unknown_tokenizers() {
         &["count", "--model", "claude-sonnet-4-5", "-"],
         Some("hello"),
     );
-    assert!(!out.status.success() && out.stdout.is_empty());
-    assert!(
-        text(&out.stderr).contains("--encoding"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_refused(&out, "--encoding");
 }
 
 #[test]
@@ -272,8 +265,7 @@ fn count_refuses_invalid_utf8() {
         .write_all(b"ok \xff\xfe")
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success() && out.stdout.is_empty());
-    assert!(text(&out.stderr).contains("UTF-8"), "{}", text(&out.stderr));
+    assert_refused(&out, "UTF-8");
 }
 
 #[test]
