@@ -241,3 +241,22 @@ fn deepseek_cache_hits_and_misses_are_read_and_checked() {
     let e = extract(Api::OpenAiChat, disagree).unwrap_err();
     assert!(e.to_string().contains("disagrees"), "{e}");
 }
+
+#[test]
+fn openai_embeddings_are_input_only_and_price_end_to_end() {
+    let mut u = extract(Api::OpenAiEmbeddings, &fixture("openai-embeddings.json")).unwrap();
+    assert_eq!(buckets(&u), serde_json::json!({"input_tokens":2500}));
+    u.at = Some("2025-11-01T00:00:00Z".parse().unwrap());
+    // text-embedding-3-small: $0.02 per 1M tokens -> 2500 × 0.02 / 1M = 0.00005
+    let bill = Catalog::builtin()
+        .quote("text-embedding-3-small", &u)
+        .unwrap();
+    assert_eq!(bill.total.to_string(), "0.00005");
+    let bad = br#"{"object":"list","usage":{"prompt_tokens":10,"total_tokens":12}}"#;
+    assert!(matches!(
+        extract(Api::OpenAiEmbeddings, bad).unwrap_err(),
+        ExtractError::Inconsistent { .. }
+    ));
+    let chat = extract(Api::OpenAiChat, &fixture("openai-embeddings.json")).unwrap_err();
+    assert!(matches!(chat, ExtractError::WrongFamily { .. }), "{chat}");
+}

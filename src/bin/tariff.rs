@@ -33,7 +33,7 @@ enum Command {
     Quote(Box<QuoteArgs>),
     /// Print the canonical usage record metered from a provider response body or SSE stream.
     Meter {
-        /// The response format: openai-chat, openai-responses, anthropic, gemini.
+        /// The response format: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
         #[arg(long, value_parser = parse_api)]
         api: Api,
         /// The response body or saved SSE stream, or `-` for stdin.
@@ -90,7 +90,7 @@ struct QuoteArgs {
     #[arg(long)]
     model: String,
     /// Read FILE as this provider's response body (or saved SSE stream) instead of a usage
-    /// record: openai-chat, openai-responses, anthropic, gemini.
+    /// record: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
     #[arg(long, value_parser = parse_api)]
     api: Option<Api>,
     /// The usage record as inline JSON.

@@ -38,6 +38,8 @@ pub enum Api {
     OpenAiChat,
     /// OpenAI Responses (`/v1/responses`).
     OpenAiResponses,
+    /// OpenAI embeddings (`/v1/embeddings`), and relays' OpenAI-compatible embeddings.
+    OpenAiEmbeddings,
     /// Anthropic Messages (`/v1/messages`).
     Anthropic,
     /// Gemini `generateContent` / `streamGenerateContent`.
@@ -46,9 +48,10 @@ pub enum Api {
 
 impl Api {
     /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 4] = [
+    pub const ALL: [Api; 5] = [
         Api::OpenAiChat,
         Api::OpenAiResponses,
+        Api::OpenAiEmbeddings,
         Api::Anthropic,
         Api::Gemini,
     ];
@@ -58,6 +61,7 @@ impl Api {
         match self {
             Api::OpenAiChat => "openai-chat",
             Api::OpenAiResponses => "openai-responses",
+            Api::OpenAiEmbeddings => "openai-embeddings",
             Api::Anthropic => "anthropic",
             Api::Gemini => "gemini",
         }
@@ -152,6 +156,8 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
         Api::Anthropic
     } else if m.object == Some("response") {
         Api::OpenAiResponses
+    } else if m.object == Some("list") {
+        Api::OpenAiEmbeddings
     } else if m
         .object
         .is_some_and(|o| o.starts_with("chat.completion") || o == "text_completion")
@@ -168,6 +174,7 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
         Api::Anthropic => "an Anthropic Messages body",
         Api::OpenAiResponses => "an OpenAI Responses body (use --api openai-responses)",
         Api::OpenAiChat => "an OpenAI chat completion (use --api openai-chat)",
+        Api::OpenAiEmbeddings => "an OpenAI embeddings list (use --api openai-embeddings)",
     };
     Err(ExtractError::WrongFamily {
         expected,
@@ -180,6 +187,7 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
     match api {
         Api::OpenAiChat => openai::chat(body),
         Api::OpenAiResponses => openai::responses(body),
+        Api::OpenAiEmbeddings => openai::embeddings(body),
         Api::Anthropic => anthropic::message(body),
         Api::Gemini => gemini::generate(body),
     }

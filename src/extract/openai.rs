@@ -216,6 +216,39 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     }))
 }
 
+/// An embeddings list: every token is input (`prompt_tokens` = `total_tokens`).
+pub(super) fn embeddings(body: &[u8]) -> Result<Usage, ExtractError> {
+    let api = Api::OpenAiEmbeddings;
+    let b: Body = parse(api, body)?;
+    check_family(api, &b)?;
+    let Some(u) = &b.usage else {
+        return Err(missing(api, &b));
+    };
+    let Some(prompt) = u.prompt_tokens.or(u.input_tokens) else {
+        return Err(ExtractError::MissingUsage {
+            api,
+            hint: "usage has no prompt_tokens".into(),
+        });
+    };
+    let output = u.completion_tokens.or(u.output_tokens).unwrap_or(0);
+    if output != 0 {
+        return Err(ExtractError::Inconsistent {
+            api,
+            detail: format!("an embeddings response with {output} completion tokens"),
+        });
+    }
+    if let Some(t) = u.total_tokens.filter(|t| *t != prompt) {
+        return Err(ExtractError::Inconsistent {
+            api,
+            detail: format!("total_tokens ({t}) is not prompt_tokens ({prompt})"),
+        });
+    }
+    Ok(Usage {
+        input_tokens: tokens(api, "prompt_tokens", prompt)?,
+        ..Usage::default()
+    })
+}
+
 pub(super) fn responses(body: &[u8]) -> Result<Usage, ExtractError> {
     let b: Body = parse(Api::OpenAiResponses, body)?;
     responses_usage(&b)?.ok_or_else(|| missing(Api::OpenAiResponses, &b))

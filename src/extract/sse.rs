@@ -176,6 +176,10 @@ impl StreamMeter {
                     *last = Some(u);
                 }
             }
+            (State::Last(last), Api::OpenAiEmbeddings) => {
+                // Embeddings are not streamed; a relay that wraps one in an event is read whole.
+                *last = Some(openai::embeddings(data)?);
+            }
             (State::Last(last), Api::Gemini) => {
                 let b: gemini::Body = parse(self.api, data)?;
                 gemini::check_family(&b)?;
