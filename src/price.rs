@@ -114,10 +114,10 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
         })?;
     }
     Ok(Bill {
+        total: total.normalize(),
         model: model.id.clone(),
         provider: model.provider.clone(),
         currency: schedule.currency,
-        total,
         lines,
         at,
         service_tier: tier,

@@ -13,6 +13,33 @@ use tariff::extract::Api;
 use tariff::tokens::Encoding;
 use tariff::{Bill, Catalog, Currency, FxTable, Kind, QuotaPolicy, Rounding, ServiceTier, Usage};
 
+// `println!` panics when stdout is a closed pipe (`tariff models | head`); a CLI should
+// just stop, as `cat` does. These shadow the std macros for this file.
+macro_rules! println {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        stdout_result(writeln!(std::io::stdout().lock(), $($t)*))
+    }};
+}
+
+macro_rules! print {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        stdout_result(write!(std::io::stdout().lock(), $($t)*))
+    }};
+}
+
+fn stdout_result(r: std::io::Result<()>) {
+    match r {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: writing to stdout: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "tariff",
