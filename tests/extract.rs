@@ -260,3 +260,73 @@ fn openai_embeddings_are_input_only_and_price_end_to_end() {
     let chat = extract(Api::OpenAiChat, &fixture("openai-embeddings.json")).unwrap_err();
     assert!(matches!(chat, ExtractError::WrongFamily { .. }), "{chat}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Until cargo-fuzz targets exist: arbitrary bytes, and fixtures with bytes flipped,
+    /// cut or spliced, give a usage or a typed error for every format, never a panic.
+    #[test]
+    fn extractors_never_panic(
+        which in 0usize..9,
+        api in 0usize..5,
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8),
+        cut in any::<usize>(),
+        noise in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let names = [
+            "openai-chat.json", "openai-chat-stream.sse", "openai-responses.json",
+            "openai-responses-stream.sse", "anthropic.json", "anthropic-stream.sse",
+            "gemini.json", "gemini-stream.sse", "deepseek-chat.json",
+        ];
+        let mut bytes = fixture(names[which]);
+        for (at, b) in edits {
+            let i = at % bytes.len();
+            bytes[i] = b;
+        }
+        bytes.truncate(cut % (bytes.len() + 1));
+        bytes.extend_from_slice(&noise);
+        let api = Api::ALL[api];
+        let _ = extract_any(api, &bytes);
+        let _ = extract(api, &bytes);
+        let _ = extract_any(api, &noise);
+    }
+}
+
+#[test]
+fn huge_counts_are_errors_not_overflow_panics() {
+    let max = u64::MAX;
+    let bodies: [(Api, String); 4] = [
+        (
+            Api::OpenAiChat,
+            format!(
+                r#"{{"usage":{{"prompt_tokens":{max},"completion_tokens":{max},"total_tokens":5,"prompt_cache_hit_tokens":{max},"prompt_cache_miss_tokens":{max}}}}}"#
+            ),
+        ),
+        (
+            Api::OpenAiResponses,
+            format!(
+                r#"{{"object":"response","usage":{{"input_tokens":{max},"output_tokens":{max},"total_tokens":5}}}}"#
+            ),
+        ),
+        (
+            Api::Anthropic,
+            format!(
+                r#"{{"type":"message","usage":{{"input_tokens":1,"cache_creation_input_tokens":5,"cache_creation":{{"ephemeral_5m_input_tokens":{max},"ephemeral_1h_input_tokens":{max}}}}}}}"#
+            ),
+        ),
+        (
+            Api::Gemini,
+            format!(
+                r#"{{"usageMetadata":{{"promptTokenCount":{max},"candidatesTokenCount":{max},"thoughtsTokenCount":{max},"toolUsePromptTokenCount":{max},"totalTokenCount":5,"candidatesTokensDetails":[{{"modality":"IMAGE","tokenCount":{max}}},{{"modality":"AUDIO","tokenCount":{max}}}]}}}}"#
+            ),
+        ),
+    ];
+    for (api, body) in bodies {
+        assert!(extract(api, body.as_bytes()).is_err(), "{api}");
+    }
+    let big_tool = format!(
+        r#"{{"usageMetadata":{{"promptTokenCount":{max},"toolUsePromptTokenCount":{max}}}}}"#
+    );
+    assert!(extract(Api::Gemini, big_tool.as_bytes()).is_err());
+}

@@ -119,7 +119,9 @@ pub(super) fn to_usage(u: &RawUsage) -> Result<Usage, ExtractError> {
                 c.ephemeral_5m_input_tokens.unwrap_or(0),
                 c.ephemeral_1h_input_tokens.unwrap_or(0),
             );
-            if u.cache_creation_input_tokens.is_some() && m5 + h1 != created {
+            if u.cache_creation_input_tokens.is_some()
+                && u128::from(m5) + u128::from(h1) != u128::from(created)
+            {
                 return Err(ExtractError::Inconsistent {
                     api: API,
                     detail: format!(

@@ -139,13 +139,17 @@ pub(super) fn to_usage(m: &Meta) -> Result<Usage, ExtractError> {
         ("candidatesTokenCount", candidates),
         (
             "IMAGE and AUDIO candidatesTokensDetails",
-            image_out + audio_out,
+            image_out.saturating_add(audio_out),
         ),
     )?;
     if let Some(total) = m.total_token_count {
-        let with_tools = prompt + candidates + thoughts + tool_prompt;
+        let with_tools = [prompt, candidates, thoughts, tool_prompt]
+            .map(u128::from)
+            .iter()
+            .sum::<u128>();
         // Some model versions leave tool-use prompt tokens out of the total.
-        if total != with_tools && total != with_tools - tool_prompt {
+        let total = u128::from(total);
+        if total != with_tools && total != with_tools - u128::from(tool_prompt) {
             return Err(ExtractError::Inconsistent {
                 api: API,
                 detail: format!(
@@ -155,7 +159,11 @@ pub(super) fn to_usage(m: &Meta) -> Result<Usage, ExtractError> {
         }
     }
     Ok(Usage {
-        input_tokens: tokens(API, "promptTokenCount", text_uncached + tool_prompt)?,
+        input_tokens: tokens(
+            API,
+            "promptTokenCount",
+            text_uncached.saturating_add(tool_prompt),
+        )?,
         cache_read_tokens: tokens(API, "cachedContentTokenCount", text_cached)?,
         audio_input_tokens: tokens(API, "AUDIO prompt tokens", audio_uncached)?,
         audio_cache_read_tokens: tokens(API, "AUDIO cache tokens", audio_cached)?,

@@ -122,7 +122,7 @@ fn cached_tokens(
     };
     let inconsistent = |detail: String| Err(ExtractError::Inconsistent { api, detail });
     if let Some(miss) = u.prompt_cache_miss_tokens {
-        if hit + miss != prompt {
+        if u128::from(hit) + u128::from(miss) != u128::from(prompt) {
             return inconsistent(format!(
                 "prompt_cache_hit_tokens ({hit}) + prompt_cache_miss_tokens ({miss}) is not prompt_tokens ({prompt})"
             ));
@@ -194,12 +194,12 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         ("completion_tokens_details.audio_tokens", audio_out),
     )?;
     if let Some(t) = u.total_tokens {
-        if t != prompt + completion {
+        if u128::from(t) != u128::from(prompt) + u128::from(completion) {
             return Err(ExtractError::Inconsistent {
                 api,
                 detail: format!(
                     "total_tokens ({t}) is not prompt_tokens + completion_tokens ({})",
-                    prompt + completion
+                    u128::from(prompt) + u128::from(completion)
                 ),
             });
         }
@@ -291,12 +291,12 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         ("output_tokens_details.reasoning_tokens", reasoning),
     )?;
     if let Some(t) = u.total_tokens {
-        if t != input + output {
+        if u128::from(t) != u128::from(input) + u128::from(output) {
             return Err(ExtractError::Inconsistent {
                 api,
                 detail: format!(
                     "total_tokens ({t}) is not input_tokens + output_tokens ({})",
-                    input + output
+                    u128::from(input) + u128::from(output)
                 ),
             });
         }
