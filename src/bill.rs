@@ -74,8 +74,12 @@ pub struct Applied {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scale: Option<Decimal>,
     /// Units a derived schedule leaves at the standard rate.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unscaled: Vec<Unit>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub unscaled: Arc<[Unit]>,
+}
+
+fn is_empty(units: &Arc<[Unit]>) -> bool {
+    units.is_empty()
 }
 
 /// The price of one request: exact, itemized, with its provenance.

@@ -3,6 +3,8 @@
 //! The work per quote is bounded by the number of units and of the model's own schedules,
 //! never by the size of the catalog.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rust_decimal::Decimal;
 
@@ -128,7 +130,9 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
             source: schedule.source.clone(),
             as_of: schedule.as_of,
             scale: layers.scale.map(|(f, _)| f),
-            unscaled: layers.scale.map(|(_, u)| u.to_vec()).unwrap_or_default(),
+            unscaled: layers
+                .scale
+                .map_or_else(|| Arc::from([]), |(_, u)| u.clone()),
         },
         tier: layers.tier.map(|t| t.name.clone()),
         window: layers.window.map(|w| w.name.clone()),
@@ -200,7 +204,7 @@ struct Layers<'a> {
     tier: Option<&'a Tier>,
     window: Option<&'a Window>,
     option: Option<std::sync::Arc<str>>,
-    scale: Option<(Decimal, &'a [Unit])>,
+    scale: Option<(Decimal, &'a Arc<[Unit]>)>,
 }
 
 impl<'a> Layers<'a> {
@@ -208,7 +212,7 @@ impl<'a> Layers<'a> {
         s: &'a Schedule,
         usage: &Usage,
         at: DateTime<Utc>,
-        scale: Option<(Decimal, &'a [Unit])>,
+        scale: Option<(Decimal, &'a Arc<[Unit]>)>,
     ) -> Self {
         let Body::Rates {
             base,

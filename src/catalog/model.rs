@@ -212,8 +212,9 @@ pub enum Body {
     Scale {
         /// The factor.
         factor: Decimal,
-        /// Units priced at the standard rate.
-        unscaled: Vec<Unit>,
+        /// Units priced at the standard rate (shared, so a bill can name them without
+        /// copying on the pricing path).
+        unscaled: Arc<[Unit]>,
     },
 }
 
