@@ -219,19 +219,8 @@ fn o200k_general(s: &[u8], p: usize) -> usize {
         return digits(s, p);
     }
     // 4: an optional space, a run of punctuation, then any \r, \n and /.
-    let punct = if s[p] == b' ' && at(s, q).0 & Q != 0 {
-        Some(q)
-    } else if f0 & Q != 0 {
-        Some(p)
-    } else {
-        None
-    };
-    if let Some(start) = punct {
-        let mut i = run(s, start, Q);
-        while matches!(s.get(i), Some(b'\r' | b'\n' | b'/')) {
-            i += 1;
-        }
-        return i;
+    if let Some(end) = punctuation(s, p, q, f0, b"\r\n/") {
+        return end;
     }
     // Only white space is left (every other class returned above).
     debug_assert!(f0 & S != 0);
@@ -300,20 +289,9 @@ fn cl100k_general(s: &[u8], p: usize) -> usize {
     if f0 & N != 0 {
         return digits(s, p);
     }
-    // 4
-    let punct = if s[p] == b' ' && at(s, q).0 & Q != 0 {
-        Some(q)
-    } else if f0 & Q != 0 {
-        Some(p)
-    } else {
-        None
-    };
-    if let Some(start) = punct {
-        let mut i = run(s, start, Q);
-        while matches!(s.get(i), Some(b'\r' | b'\n')) {
-            i += 1;
-        }
-        return i;
+    // 4: an optional space, a run of punctuation, then any \r and \n.
+    if let Some(end) = punctuation(s, p, q, f0, b"\r\n") {
+        return end;
     }
     debug_assert!(f0 & S != 0);
     let (end, newline_end, last) = space_run(s, p);
@@ -355,6 +333,24 @@ impl<'a> Iterator for Pieces<'a> {
 }
 
 impl std::iter::FusedIterator for Pieces<'_> {}
+
+/// Alternative 4 of both patterns: ` ?[^\s\p{L}\p{N}]+` followed by any of `tail` (o200k
+/// also swallows `/`, cl100k does not). `q` is the position after `s[p]`, `f0` its classes.
+#[inline]
+fn punctuation(s: &[u8], p: usize, q: usize, f0: u8, tail: &[u8]) -> Option<usize> {
+    let start = if s[p] == b' ' && at(s, q).0 & Q != 0 {
+        q
+    } else if f0 & Q != 0 {
+        p
+    } else {
+        return None;
+    };
+    let mut i = run(s, start, Q);
+    while s.get(i).is_some_and(|b| tail.contains(b)) {
+        i += 1;
+    }
+    Some(i)
+}
 
 #[cfg(test)]
 mod tests {
