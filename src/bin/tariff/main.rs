@@ -1,0 +1,134 @@
+//! `tariff`: the command-line face of the library. It parses arguments, calls the
+//! library and prints; all pricing logic lives in the library. Each subcommand has its
+//! own module; this file only declares the command line and dispatches.
+
+#[macro_use]
+mod out;
+mod classify;
+mod count;
+mod input;
+mod models;
+mod quote;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use tariff::extract::Api;
+
+use crate::input::{parse_api, read_input};
+
+#[derive(Parser)]
+#[command(
+    name = "tariff",
+    version,
+    about = "Exact, itemized prices for LLM API requests"
+)]
+struct Cli {
+    /// Extra price tables (a .toml file or a directory of them), loaded on top of the built-in ones.
+    #[arg(long = "prices", global = true, value_name = "PATH")]
+    prices: Vec<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Price a canonical usage record (from FILE, stdin, or --usage).
+    Quote(Box<quote::QuoteArgs>),
+    /// Print the canonical usage record metered from a provider response body or SSE stream.
+    Meter {
+        /// The response format: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
+        #[arg(long, value_parser = parse_api)]
+        api: Api,
+        /// The response body or saved SSE stream, or `-` for stdin.
+        file: Option<String>,
+    },
+    /// Count the tokens of a text (exact, for models with a public tokenizer).
+    Count {
+        /// Model id; its tokenizer comes from tokens/models.toml.
+        #[arg(long, required_unless_present = "encoding")]
+        model: Option<String>,
+        /// Use this encoding instead: o200k_base, o200k_harmony, cl100k_base.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Print JSON instead of a number.
+        #[arg(long)]
+        json: bool,
+        /// The text, or `-` for stdin.
+        file: Option<String>,
+    },
+    /// Classify a failed request: whose fault it was and what to do with the hold.
+    Classify {
+        /// HTTP status of the failed response (0 when there was none).
+        #[arg(long)]
+        status: u16,
+        /// Operator rules (TOML, the format of outcomes/rules.toml), tried before the
+        /// built-in ones; a rule with a built-in id replaces it. Repeatable; later files win.
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The error body as text, or `-` (or nothing) for stdin.
+        body: Option<String>,
+    },
+    /// List the priced models.
+    Models {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Only this provider's models.
+        #[arg(long)]
+        provider: Option<String>,
+    },
+    /// Validate price tables: the given files or directories, or the built-in tables.
+    Check {
+        /// Files or directories to check (default: the built-in tables).
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Check { paths } => models::check(&paths),
+        Command::Models { json, provider } => {
+            let catalog = input::catalog(&cli.prices)?;
+            models::list(&catalog, json, provider.as_deref())
+        }
+        Command::Count {
+            model,
+            encoding,
+            json,
+            file,
+        } => count::run(model.as_deref(), encoding.as_deref(), json, file.as_deref()),
+        Command::Classify {
+            status,
+            rules,
+            json,
+            body,
+        } => classify::run(status, &rules, json, body.as_deref()),
+        Command::Meter { api, file } => {
+            let body = read_input(file.as_deref())?;
+            let usage = tariff::extract::extract_any(api, body.as_bytes())?;
+            println!("{}", usage.to_json());
+            Ok(())
+        }
+        Command::Quote(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            quote::run(&catalog, *args)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! `tariff models` and `tariff check`: what the price tables hold, and whether they load.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::Utc;
+use tariff::{Catalog, ServiceTier};
+
+/// Loads the given tables (or the built-in ones) and prints how many models and schedules
+/// they hold; every problem is an error naming its file and line.
+pub fn check(paths: &[PathBuf]) -> Result<()> {
+    let mut b = Catalog::builder();
+    b = if paths.is_empty() {
+        b.builtin()
+    } else {
+        paths.iter().fold(b, |b, p| b.path(p))
+    };
+    let c = b.build()?;
+    let schedules: usize = c.models().iter().map(|m| m.schedules().len()).sum();
+    println!(
+        "ok: {} models, {} price schedules",
+        c.models().len(),
+        schedules
+    );
+    Ok(())
+}
+
+/// Lists the models of the catalog, as a table or JSON.
+pub fn list(catalog: &Catalog, json: bool, provider: Option<&str>) -> Result<()> {
+    let now = Utc::now();
+    let list: Vec<_> = catalog
+        .models()
+        .iter()
+        .filter(|m| provider.is_none_or(|p| m.provider() == p))
+        .collect();
+    if json {
+        let out: Vec<_> = list
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "id": m.id(),
+                    "name": m.name(),
+                    "provider": m.provider(),
+                    "kind": m.kind(),
+                    "aliases": m.aliases(),
+                    "patterns": m.patterns(),
+                    "currency": m.current(now).map(|s| s.currency.to_string()),
+                    "service_tiers": tiers_of(m),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "{:<40} {:<10} {:<11} {:<8} tiers",
+        "model", "provider", "kind", "currency"
+    );
+    for m in list {
+        let kind = serde_json::to_value(m.kind())?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let ccy = m
+            .current(now)
+            .map(|s| s.currency.to_string())
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:<40} {:<10} {:<11} {:<8} {}",
+            m.id(),
+            m.provider(),
+            kind,
+            ccy,
+            tiers_of(m).join(",")
+        );
+    }
+    Ok(())
+}
+
+fn tiers_of(m: &tariff::Model) -> Vec<&'static str> {
+    let mut t: Vec<ServiceTier> = m.schedules().iter().map(|s| s.service_tier).collect();
+    t.sort();
+    t.dedup();
+    t.into_iter().map(ServiceTier::name).collect()
+}
