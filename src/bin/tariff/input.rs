@@ -55,3 +55,9 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     }
     bail!("--at `{s}` is not an RFC 3339 time or a YYYY-MM-DD date")
 }
+
+/// Reads the `--request` file, when one is given.
+pub fn read_request(path: Option<&std::path::Path>) -> Result<Option<Vec<u8>>> {
+    path.map(|p| std::fs::read(p).with_context(|| format!("reading request {}", p.display())))
+        .transpose()
+}

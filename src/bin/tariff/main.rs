@@ -42,6 +42,9 @@ enum Command {
         /// The response format: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
         #[arg(long, value_parser = parse_api)]
         api: Api,
+        /// The request that produced the response, for families priced from the request.
+        #[arg(long, value_name = "FILE")]
+        request: Option<PathBuf>,
         /// The response body or saved SSE stream, or `-` for stdin.
         file: Option<String>,
     },
@@ -120,9 +123,11 @@ fn run(cli: Cli) -> Result<()> {
             json,
             body,
         } => classify::run(status, &rules, json, body.as_deref()),
-        Command::Meter { api, file } => {
+        Command::Meter { api, request, file } => {
             let body = read_input(file.as_deref())?;
-            let usage = tariff::extract::extract_any(api, body.as_bytes())?;
+            let request = input::read_request(request.as_deref())?;
+            let usage =
+                tariff::extract::extract_with_request(api, body.as_bytes(), request.as_deref())?;
             println!("{}", usage.to_json());
             Ok(())
         }

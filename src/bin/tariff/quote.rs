@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use tariff::extract::Api;
 use tariff::{Bill, Catalog, Currency, FxTable, Kind, QuotaPolicy, Rounding, ServiceTier, Usage};
 
-use crate::input::{parse_api, parse_time, read_input};
+use crate::input::{parse_api, parse_time, read_input, read_request};
 
 /// Arguments of `tariff quote`.
 #[derive(Args)]
@@ -20,6 +20,10 @@ pub struct QuoteArgs {
     /// record: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
     #[arg(long, value_parser = parse_api)]
     api: Option<Api>,
+    /// The request that produced the response (with --api), for families priced from the
+    /// request: image size and quality, video seconds, speech characters.
+    #[arg(long, value_name = "FILE", requires = "api")]
+    request: Option<PathBuf>,
     /// The usage record as inline JSON.
     #[arg(long, conflicts_with = "file")]
     usage: Option<String>,
@@ -64,7 +68,10 @@ pub fn run(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
         None => read_input(a.file.as_deref())?,
     };
     let mut usage = match a.api {
-        Some(api) => tariff::extract::extract_any(api, text.as_bytes())?,
+        Some(api) => {
+            let request = read_request(a.request.as_deref())?;
+            tariff::extract::extract_with_request(api, text.as_bytes(), request.as_deref())?
+        }
         None => Usage::from_json(&text)?,
     };
     if let Some(at) = &a.at {
