@@ -521,3 +521,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_option_list_endpoint_shape_is_read_and_other_settings_named() {
+    let text = r#"{"success": true, "message": "", "data": [
+        {"key": "ModelRatio", "value": "{\"gpt-4o\": 1.25}"},
+        {"key": "CompletionRatio", "value": "{\"gpt-4o\": 4}"},
+        {"key": "QuotaPerUnit", "value": "500000"},
+        {"key": "SystemName", "value": "relay"}]}"#;
+    let (c, others) = RatioConfig::from_any_json(text).unwrap();
+    assert_eq!(c.model_ratio["gpt-4o"], d("1.25"));
+    assert_eq!(c.completion_ratio["gpt-4o"], d("4"));
+    assert_eq!(others, ["QuotaPerUnit", "SystemName"]);
+    // The plain shape is still strict.
+    assert!(RatioConfig::from_any_json(r#"{"ModelRatio": {}, "QuotaPerUnit": 1}"#).is_err());
+    // A bad value inside the list names its option and model.
+    let e = RatioConfig::from_any_json(
+        r#"{"data": [{"key": "CacheRatio", "value": "{\"gpt-4o\": \"half\"}"}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "`CacheRatio` of `gpt-4o`: `\"half\"` is not a number"
+    );
+}

@@ -196,6 +196,57 @@ impl RatioConfig {
     }
 }
 
+impl RatioConfig {
+    /// Reads the response of new-api's `GET /api/option/` (`{"success": true, "data":
+    /// [{"key": "ModelRatio", "value": "{...}"}, ...]}`): the ratio options are read as by
+    /// [`RatioConfig::from_json`]; the names of every other option are returned, for the
+    /// report (they are settings, not prices).
+    ///
+    /// ```
+    /// use tariff::convert::newapi::RatioConfig;
+    /// let (c, others) = RatioConfig::from_option_list(r#"{"success": true, "data": [
+    ///     {"key": "ModelRatio", "value": "{\"gpt-4o\": 1.25}"},
+    ///     {"key": "QuotaPerUnit", "value": "500000"}]}"#).unwrap();
+    /// assert_eq!(c.model_ratio["gpt-4o"].to_string(), "1.25");
+    /// assert_eq!(others, ["QuotaPerUnit"]);
+    /// ```
+    pub fn from_option_list(text: &str) -> Result<(Self, Vec<String>), ImportError> {
+        #[derive(serde::Deserialize)]
+        struct Item {
+            key: String,
+            value: Box<RawValue>,
+        }
+        #[derive(serde::Deserialize)]
+        struct List {
+            data: Vec<Item>,
+        }
+        let list: List =
+            serde_json::from_str(text).map_err(|e| json_error("new-api option list", &e))?;
+        let mut others = Vec::new();
+        let mut picked: BTreeMap<String, Box<RawValue>> = BTreeMap::new();
+        for item in list.data {
+            if OPTIONS.contains(&item.key.as_str()) {
+                picked.insert(item.key, item.value);
+            } else {
+                others.push(item.key);
+            }
+        }
+        let json = serde_json::to_string(&picked).expect("raw values serialize");
+        Ok((Self::from_json(&json)?, others))
+    }
+
+    /// Reads either shape: an object of options, or the `/api/option/` response (whose
+    /// other settings are returned by name).
+    pub fn from_any_json(text: &str) -> Result<(Self, Vec<String>), ImportError> {
+        let top = object(text, "new-api options")?;
+        if top.contains_key("data") && !top.contains_key("ModelRatio") {
+            Self::from_option_list(text)
+        } else {
+            Ok((Self::from_json(text)?, Vec::new()))
+        }
+    }
+}
+
 fn object(text: &str, what: &str) -> Result<BTreeMap<String, Box<RawValue>>, ImportError> {
     let t = text.trim_start();
     if !t.starts_with('{') {

@@ -80,7 +80,7 @@ pub fn run(base: &Catalog, extra: &[PathBuf], a: ImportArgs) -> Result<()> {
     };
     let (tables, report, groups) = match a.from {
         From::NewApi => {
-            let config = newapi::RatioConfig::from_json(&text)
+            let (config, settings) = newapi::RatioConfig::from_any_json(&text)
                 .with_context(|| format!("reading {}", a.file.display()))?;
             let opts = newapi::ImportOptions {
                 provider: a.provider.clone(),
@@ -88,7 +88,10 @@ pub fn run(base: &Catalog, extra: &[PathBuf], a: ImportArgs) -> Result<()> {
                 collisions,
                 ..newapi::ImportOptions::new(source, as_of)
             };
-            let out = newapi::import(&config, &opts, base);
+            let mut out = newapi::import(&config, &opts, base);
+            for k in settings {
+                *out.report.ignored.entry(k).or_default() += 1;
+            }
             let stem = a.provider.replace(
                 |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_',
                 "-",
