@@ -308,3 +308,21 @@ fn bad_input_names_the_entry_and_key() {
     let e = import("{\"m\": {", &opts(), &Catalog::default()).unwrap_err();
     assert!(matches!(e, ImportError::Json { .. }), "{e}");
 }
+
+#[test]
+fn litellm_prices_export_to_new_api_ratios() {
+    use tariff::convert::newapi::{export, ExportOptions};
+    let (_, c, _) = imported();
+    let out = export(
+        c,
+        &ExportOptions::new("2026-11-27T00:00:00Z".parse().unwrap()),
+    );
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    // gpt-4o: 2.5e-06 in, 1e-05 out, 1.25e-06 cached per token = ratio 1.25, ×4, ×0.5
+    assert_eq!(out.config.model_ratio["gpt-4o"], d("1.25"));
+    assert_eq!(out.config.completion_ratio["gpt-4o"], d("4"));
+    assert_eq!(out.config.cache_ratio["gpt-4o"], d("0.5"));
+    // tts-1 is priced per character only: reported, not exported.
+    assert!(!out.config.model_ratio.contains_key("tts-1"));
+    assert!(out.report.skipped.iter().any(|s| s.model == "tts-1"));
+}
