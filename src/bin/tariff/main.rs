@@ -6,6 +6,8 @@
 mod out;
 mod classify;
 mod count;
+mod export;
+mod import;
 mod input;
 mod models;
 mod quote;
@@ -91,6 +93,10 @@ enum Command {
         /// Files or directories to check (default: the built-in tables).
         paths: Vec<PathBuf>,
     },
+    /// Convert new-api ratio options or LiteLLM's price map into price tables.
+    Import(Box<import::ImportArgs>),
+    /// Write the price tables as new-api ratio options or its /api/pricing shape.
+    Export(Box<export::ExportArgs>),
 }
 
 fn main() -> ExitCode {
@@ -134,6 +140,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Quote(args) => {
             let catalog = input::catalog(&cli.prices)?;
             quote::run(&catalog, *args)
+        }
+        Command::Import(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            import::run(&catalog, &cli.prices, *args)
+        }
+        Command::Export(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            export::run(&catalog, *args)
         }
     }
 }
