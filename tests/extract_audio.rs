@@ -113,7 +113,12 @@ fn transcription_tokens_split_text_and_audio_input() {
 
 #[test]
 fn whisper_seconds_round_to_the_nearest_second() {
-    let u = meter(Api::OpenAiTranscription, "openai-whisper-verbose.json", None).unwrap();
+    let u = meter(
+        Api::OpenAiTranscription,
+        "openai-whisper-verbose.json",
+        None,
+    )
+    .unwrap();
     assert_eq!(buckets(&u), serde_json::json!({"audio_seconds": 126.0}));
     // 126 s at $0.006 / 60 s
     assert_eq!(total("whisper-1", &u), dec("0.0126"));
@@ -160,7 +165,8 @@ fn minimax_bills_its_own_character_count() {
     let s = meter(Api::MiniMaxTts, "minimax-tts-stream.sse", None).unwrap();
     assert_eq!(buckets(&s), serde_json::json!({"characters": 101}));
     assert_eq!(total("speech-2.6-turbo", &s), dec("0.00606"));
-    let failed = br#"{"data":null,"base_resp":{"status_code":1004,"status_msg":"authentication failed"}}"#;
+    let failed =
+        br#"{"data":null,"base_resp":{"status_code":1004,"status_msg":"authentication failed"}}"#;
     match extract(Api::MiniMaxTts, failed).unwrap_err() {
         ExtractError::MissingUsage { hint, .. } => assert!(hint.contains("1004"), "{hint}"),
         e => panic!("{e}"),
@@ -196,7 +202,8 @@ fn doubao_reads_text_words_or_counts_the_request() {
         extract_with_request(Api::DoubaoTts, &fixture("openai-speech.mp3"), None),
         Err(ExtractError::MissingRequest { .. })
     ));
-    let failed = "event: 153\ndata: {\"event\":153,\"code\":45000000,\"message\":\"quota exceeded\"}\n\n";
+    let failed =
+        "event: 153\ndata: {\"event\":153,\"code\":45000000,\"message\":\"quota exceeded\"}\n\n";
     assert!(matches!(
         extract_any(Api::DoubaoTts, failed.as_bytes()),
         Err(ExtractError::MissingUsage { .. })
@@ -215,7 +222,10 @@ fn suno_tasks_are_one_request_per_action() {
     assert_eq!(l.options.get("action").map(String::as_str), Some("lyrics"));
     assert_eq!(total("suno_lyrics", &l), dec("0.01"));
     // The bare record reads the same as the wrapped one.
-    let bare = extract(Api::Suno, br#"{"task_id":"t","action":"MUSIC","status":"IN_PROGRESS"}"#);
+    let bare = extract(
+        Api::Suno,
+        br#"{"task_id":"t","action":"MUSIC","status":"IN_PROGRESS"}"#,
+    );
     assert_eq!(bare.unwrap(), u);
     let failed = br#"{"code":"success","data":{"task_id":"t","action":"MUSIC","status":"FAILURE","fail_reason":"moderation"}}"#;
     match extract(Api::Suno, failed).unwrap_err() {
@@ -269,7 +279,9 @@ fn gemini_embeddings_use_usage_metadata_or_estimate_from_the_request() {
     let bill = {
         let mut u = u.clone();
         u.at = Some("2026-11-01T00:00:00Z".parse().unwrap());
-        Catalog::builtin().quote("gemini-embedding-001", &u).unwrap()
+        Catalog::builtin()
+            .quote("gemini-embedding-001", &u)
+            .unwrap()
     };
     assert!(bill.estimated);
     assert!(matches!(
@@ -296,7 +308,10 @@ fn rerank_counts_searches_or_tokens_by_vendor() {
         dec("0.00004075")
     );
     let xinference = meter(Api::Rerank, "rerank-xinference.json", None).unwrap();
-    assert_eq!(buckets(&xinference), serde_json::json!({"input_tokens": 42}));
+    assert_eq!(
+        buckets(&xinference),
+        serde_json::json!({"input_tokens": 42})
+    );
     // Xinference is self-hosted: no built-in price, an error naming the model.
     let mut x = xinference.clone();
     x.at = Some("2026-11-01T00:00:00Z".parse().unwrap());

@@ -458,7 +458,10 @@ struct DoubaoBody {
 
 fn doubao_usage(b: &DoubaoBody) -> Result<Option<Usage>, ExtractError> {
     let api = Api::DoubaoTts;
-    if b.error.is_some() || b.code.is_some_and(|c| c != 0 && c != 3000 && c != 20_000_000) {
+    if b.error.is_some()
+        || b.code
+            .is_some_and(|c| c != 0 && c != 3000 && c != 20_000_000)
+    {
         return Err(error_body(
             api,
             &format!(

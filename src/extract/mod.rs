@@ -265,6 +265,20 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// request (images by size and quality, video by the seconds asked for, speech by its
 /// characters) need it and fail with [`ExtractError::MissingRequest`] without it; the
 /// others read the response alone, as [`extract_any`] does.
+///
+/// ```
+/// use tariff::extract::{extract_with_request, Api, ExtractError};
+/// // Text-to-speech answers with the audio itself: the characters come from the request.
+/// let audio = b"ID3\x04\x00\x00\xff\xfb\x90";
+/// let request = r#"{"model":"tts-1","input":"Hello, world!","voice":"alloy"}"#;
+/// let usage = extract_with_request(Api::OpenAiSpeech, audio, Some(request.as_bytes()))?;
+/// assert_eq!(usage.characters.get(), 13);
+/// assert!(matches!(
+///     extract_with_request(Api::OpenAiSpeech, audio, None),
+///     Err(ExtractError::MissingRequest { .. })
+/// ));
+/// # Ok::<(), ExtractError>(())
+/// ```
 pub fn extract_with_request(
     api: Api,
     body: &[u8],
