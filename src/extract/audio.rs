@@ -9,8 +9,9 @@
 //!   (`input_tokens` = text in, `output_tokens` = audio out).
 //! * Transcription reports `usage` of type `tokens` (gpt-4o-transcribe: input split into
 //!   text and audio tokens, text output) or of type `duration` (whisper-1: `seconds`);
-//!   verbose JSON also has a top-level `duration`. Whisper is billed per minute "rounded to
-//!   the nearest second", so seconds are rounded half away from zero to whole seconds here.
+//!   verbose JSON also has a top-level `duration`. Whisper is priced per minute and "billed
+//!   to the nearest second" (the terms OpenAI's price is resold under on OpenRouter's
+//!   whisper-1 page), so seconds are rounded half away from zero to whole seconds here.
 //!   Plain-text, SRT and VTT transcripts carry no usage at all.
 //! * MiniMax reports the characters it bills in `extra_info.usage_characters`; Doubao's
 //!   session-finished event reports `usage.text_words`. When the relay has already turned
