@@ -486,3 +486,24 @@ proptest! {
         prop_assert_eq!(meter.finish().unwrap(), whole);
     }
 }
+
+#[test]
+fn a_speech_stream_cut_short_falls_back_to_the_request() {
+    let cut = b"event: 352\ndata: {\"event\":352,\"code\":0,\"data\":\"SUQz\"}\n\n";
+    let u =
+        extract_with_request(Api::DoubaoTts, cut, Some("{\"input\":\"你好\"}".as_bytes())).unwrap();
+    assert_eq!(
+        buckets(&u),
+        serde_json::json!({"characters": 2, "estimated": true})
+    );
+    assert!(matches!(
+        extract_any(Api::DoubaoTts, cut),
+        Err(ExtractError::MissingUsage { .. })
+    ));
+    // A stream that carried an error event is not billed from its request.
+    let errored = b"event: error\ndata: {\"event\":153,\"code\":0}\n\n";
+    assert!(matches!(
+        extract_with_request(Api::MiniMaxTts, errored, Some(b"{\"text\":\"hi\"}")),
+        Err(ExtractError::MissingUsage { .. })
+    ));
+}

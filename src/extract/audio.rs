@@ -415,11 +415,26 @@ fn estimate_from_request(api: Api, request: Option<&[u8]>) -> Result<Usage, Extr
     })
 }
 
+/// A stream's own count; when it ends without one (cut short, or a relay dropped the final
+/// event), the request's text, marked estimated, if the request is at hand.
+fn stream_or_request(api: Api, body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+    match media::stream(api, body) {
+        // Error events fail the stream before this point; the meter's own hint names an
+        // `event: error` line, and a stream that carried one is not billed from its request.
+        Err(ExtractError::MissingUsage { hint, .. })
+            if request.is_some() && !hint.contains("error") =>
+        {
+            estimate_from_request(api, request)
+        }
+        other => other,
+    }
+}
+
 /// A MiniMax `t2a_v2` body or stream; bare audio (a relay decoded it) needs the request.
 pub(super) fn minimax(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let api = Api::MiniMaxTts;
     match media::shape(body) {
-        Shape::Sse => media::stream(api, body),
+        Shape::Sse => stream_or_request(api, body, request),
         Shape::Json => {
             let b: MiniMaxBody = parse(api, body)?;
             minimax_usage(&b)?.ok_or_else(|| ExtractError::MissingUsage {
@@ -489,7 +504,7 @@ fn doubao_usage(b: &DoubaoBody) -> Result<Option<Usage>, ExtractError> {
 pub(super) fn doubao(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let api = Api::DoubaoTts;
     match media::shape(body) {
-        Shape::Sse => media::stream(api, body),
+        Shape::Sse => stream_or_request(api, body, request),
         Shape::Json => {
             let b: DoubaoBody = parse(api, body)?;
             match doubao_usage(&b)? {
