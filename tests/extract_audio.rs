@@ -507,3 +507,61 @@ fn a_speech_stream_cut_short_falls_back_to_the_request() {
         Err(ExtractError::MissingUsage { .. })
     ));
 }
+
+proptest! {
+    /// Any text, JSON-escaped however serde_json escapes it, is counted in Unicode scalar
+    /// values: the speech request round-trips to exactly `chars().count()` characters.
+    #[test]
+    fn speech_characters_are_the_unicode_scalars_of_the_input(text in ".{1,200}") {
+        let request = serde_json::json!({"model": "tts-1", "input": text, "voice": "alloy"});
+        let u = extract_with_request(
+            Api::OpenAiSpeech,
+            b"\xff\xfb\x90\x64",
+            Some(request.to_string().as_bytes()),
+        )
+        .unwrap();
+        prop_assert_eq!(u.characters.get(), text.chars().count() as u64);
+        prop_assert!(!u.estimated);
+    }
+
+    /// Cohere searches: ⌈documents / 100⌉ (at least one) from the request; a reported
+    /// count below that is refused, any count at or above it is taken as reported.
+    #[test]
+    fn rerank_searches_follow_the_hundred_document_rule(docs in 0usize..1_000, extra in 0u64..5) {
+        let request = serde_json::json!({"query": "q", "documents": vec!["d"; docs]}).to_string();
+        let least = (docs as u64).div_ceil(100).max(1);
+        let counted = extract_with_request(
+            Api::Rerank,
+            br#"{"id":"x","results":[]}"#,
+            Some(request.as_bytes()),
+        )
+        .unwrap();
+        prop_assert_eq!(counted.searches.get(), least);
+        let body = |n: u64| format!(r#"{{"results":[],"meta":{{"billed_units":{{"search_units":{n}}}}}}}"#);
+        let reported = extract_with_request(Api::Rerank, body(least + extra).as_bytes(), Some(request.as_bytes())).unwrap();
+        prop_assert_eq!(reported.searches.get(), least + extra);
+        prop_assert!(!reported.estimated);
+        if least > 1 {
+            let fewer = extract_with_request(Api::Rerank, body(least - 1).as_bytes(), Some(request.as_bytes()));
+            prop_assert!(matches!(fewer, Err(ExtractError::Inconsistent { .. })), "{fewer:?}");
+        }
+    }
+
+    /// Whisper seconds: rounded half away from zero to whole seconds, never further than
+    /// half a second from what was reported, and never decreasing as the audio grows.
+    #[test]
+    fn whisper_seconds_round_and_stay_monotone(millis in 0u64..10_000_000, more in 0u64..10_000) {
+        let secs = |ms: u64| {
+            let body = format!(r#"{{"text":"x","usage":{{"type":"duration","seconds":{}.{:03}}}}}"#, ms / 1000, ms % 1000);
+            extract(Api::OpenAiTranscription, body.as_bytes()).unwrap().audio_seconds.get()
+        };
+        let reported = Decimal::new(millis as i64, 3);
+        let billed = secs(millis);
+        prop_assert_eq!(billed.fract(), Decimal::ZERO);
+        prop_assert!((billed - reported).abs() <= Decimal::new(5, 1));
+        if reported.fract() == Decimal::new(5, 1) {
+            prop_assert_eq!(billed, reported + Decimal::new(5, 1));
+        }
+        prop_assert!(secs(millis + more) >= billed);
+    }
+}
