@@ -70,7 +70,11 @@ pub(super) fn meter(api: Api, body: &[u8], request: Option<&[u8]>) -> Result<Usa
         Api::GeminiEmbeddings => embed::gemini(body, request),
         Api::Rerank => rerank::rerank(body, request),
         Api::OpenAiModerations => moderation::moderation(body),
-        other => super::extract_any(other, body),
+        // Not reached: callers dispatch here only for the families above.
+        other => Err(ExtractError::WrongFamily {
+            expected: other,
+            found: "a family this module does not meter".into(),
+        }),
     }
 }
 

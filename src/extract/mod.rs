@@ -241,7 +241,15 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         Api::OpenAiEmbeddings => openai::embeddings(body),
         Api::Anthropic => anthropic::message(body),
         Api::Gemini => gemini::generate(body),
-        other => media::meter(other, body, None),
+        Api::OpenAiSpeech
+        | Api::OpenAiTranscription
+        | Api::MiniMaxTts
+        | Api::DoubaoTts
+        | Api::Suno
+        | Api::Udio
+        | Api::GeminiEmbeddings
+        | Api::Rerank
+        | Api::OpenAiModerations => media::meter(api, body, None),
     }
 }
 
