@@ -19,8 +19,14 @@
 //! ```
 
 mod anthropic;
+mod audio;
+mod embed;
 mod gemini;
+mod media;
+mod moderation;
+mod music;
 mod openai;
+mod rerank;
 mod sse;
 
 use std::fmt;
@@ -44,16 +50,44 @@ pub enum Api {
     Anthropic,
     /// Gemini `generateContent` / `streamGenerateContent`.
     Gemini,
+    /// OpenAI text-to-speech (`/v1/audio/speech`): audio bytes priced by the request's
+    /// characters, or an event stream with token usage (`gpt-4o-mini-tts`).
+    OpenAiSpeech,
+    /// OpenAI transcriptions and translations (`/v1/audio/transcriptions`, `/translations`).
+    OpenAiTranscription,
+    /// MiniMax speech synthesis (`t2a_v2`).
+    MiniMaxTts,
+    /// Doubao (Volcengine) speech synthesis 2.0.
+    DoubaoTts,
+    /// Suno music tasks (the task record).
+    Suno,
+    /// Udio music through the chat-completions endpoint.
+    Udio,
+    /// Gemini `embedContent` / `batchEmbedContents`.
+    GeminiEmbeddings,
+    /// Rerank: Jina, Cohere and Xinference answers.
+    Rerank,
+    /// OpenAI moderations (`/v1/moderations`).
+    OpenAiModerations,
 }
 
 impl Api {
     /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 5] = [
+    pub const ALL: [Api; 14] = [
         Api::OpenAiChat,
         Api::OpenAiResponses,
         Api::OpenAiEmbeddings,
         Api::Anthropic,
         Api::Gemini,
+        Api::OpenAiSpeech,
+        Api::OpenAiTranscription,
+        Api::MiniMaxTts,
+        Api::DoubaoTts,
+        Api::Suno,
+        Api::Udio,
+        Api::GeminiEmbeddings,
+        Api::Rerank,
+        Api::OpenAiModerations,
     ];
 
     /// The format name used on the command line.
@@ -64,6 +98,15 @@ impl Api {
             Api::OpenAiEmbeddings => "openai-embeddings",
             Api::Anthropic => "anthropic",
             Api::Gemini => "gemini",
+            Api::OpenAiSpeech => "openai-speech",
+            Api::OpenAiTranscription => "openai-transcription",
+            Api::MiniMaxTts => "minimax-tts",
+            Api::DoubaoTts => "doubao-tts",
+            Api::Suno => "suno",
+            Api::Udio => "udio",
+            Api::GeminiEmbeddings => "gemini-embeddings",
+            Api::Rerank => "rerank",
+            Api::OpenAiModerations => "openai-moderations",
         }
     }
 
@@ -182,6 +225,7 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
         Api::OpenAiResponses => "an OpenAI Responses body (use --api openai-responses)",
         Api::OpenAiChat => "an OpenAI chat completion (use --api openai-chat)",
         Api::OpenAiEmbeddings => "an OpenAI embeddings list (use --api openai-embeddings)",
+        _ => "another family's body",
     };
     Err(ExtractError::WrongFamily {
         expected,
@@ -197,12 +241,24 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         Api::OpenAiEmbeddings => openai::embeddings(body),
         Api::Anthropic => anthropic::message(body),
         Api::Gemini => gemini::generate(body),
+        Api::OpenAiSpeech
+        | Api::OpenAiTranscription
+        | Api::MiniMaxTts
+        | Api::DoubaoTts
+        | Api::Suno
+        | Api::Udio
+        | Api::GeminiEmbeddings
+        | Api::Rerank
+        | Api::OpenAiModerations => media::meter(api, body, None),
     }
 }
 
 /// Meters a body that may be a saved SSE stream or a plain JSON body: a body whose first
 /// non-blank byte is `{` is read as JSON, anything else as SSE.
 pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
+    if media::is_media(api) {
+        return media::meter(api, body, None);
+    }
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
         extract(api, body)
@@ -217,12 +273,28 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// request (images by size and quality, video by the seconds asked for, speech by its
 /// characters) need it and fail with [`ExtractError::MissingRequest`] without it; the
 /// others read the response alone, as [`extract_any`] does.
+///
+/// ```
+/// use tariff::extract::{extract_with_request, Api, ExtractError};
+/// // Text-to-speech answers with the audio itself: the characters come from the request.
+/// let audio = b"ID3\x04\x00\x00\xff\xfb\x90";
+/// let request = r#"{"model":"tts-1","input":"Hello, world!","voice":"alloy"}"#;
+/// let usage = extract_with_request(Api::OpenAiSpeech, audio, Some(request.as_bytes()))?;
+/// assert_eq!(usage.characters.get(), 13);
+/// assert!(matches!(
+///     extract_with_request(Api::OpenAiSpeech, audio, None),
+///     Err(ExtractError::MissingRequest { .. })
+/// ));
+/// # Ok::<(), ExtractError>(())
+/// ```
 pub fn extract_with_request(
     api: Api,
     body: &[u8],
     request: Option<&[u8]>,
 ) -> Result<Usage, ExtractError> {
-    let _ = request;
+    if media::is_media(api) {
+        return media::meter(api, body, request);
+    }
     extract_any(api, body)
 }
 

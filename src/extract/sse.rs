@@ -2,7 +2,7 @@
 //! the stream: only the current line, the current event's data and the usage so far are
 //! kept.
 
-use super::{anthropic, gemini, openai, parse, Api, ExtractError};
+use super::{anthropic, gemini, media, openai, parse, Api, ExtractError};
 use crate::usage::Usage;
 
 /// What has been learnt from the stream so far.
@@ -199,6 +199,22 @@ impl StreamMeter {
                         Some(a) => a.merge(r),
                         None => *acc = Some(r),
                     }
+                }
+            }
+            (
+                State::Last(last),
+                Api::OpenAiSpeech
+                | Api::OpenAiTranscription
+                | Api::MiniMaxTts
+                | Api::DoubaoTts
+                | Api::Suno
+                | Api::Udio
+                | Api::GeminiEmbeddings
+                | Api::Rerank
+                | Api::OpenAiModerations,
+            ) => {
+                if let Some(u) = media::event(self.api, data)? {
+                    *last = Some(u);
                 }
             }
             (State::Last(_), Api::Anthropic) => unreachable!("Anthropic streams merge"),

@@ -45,6 +45,21 @@ pub fn read_input(file: Option<&str>) -> Result<String> {
     Ok(text)
 }
 
+/// Reads a response body as bytes (speech answers are audio, not text): a file path, or
+/// stdin for `-` or nothing.
+pub fn read_body(file: Option<&str>) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    match file {
+        None | Some("-") => {
+            std::io::stdin()
+                .read_to_end(&mut body)
+                .context("reading stdin")?;
+        }
+        Some(path) => body = std::fs::read(path).with_context(|| format!("reading {path}"))?,
+    }
+    Ok(body)
+}
+
 /// Parses `--at`: an RFC 3339 time or a `YYYY-MM-DD` date (midnight UTC).
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {

@@ -19,7 +19,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use tariff::extract::Api;
 
-use crate::input::{parse_api, read_input};
+use crate::input::parse_api;
 
 #[derive(Parser)]
 #[command(
@@ -41,7 +41,9 @@ enum Command {
     Quote(Box<quote::QuoteArgs>),
     /// Print the canonical usage record metered from a provider response body or SSE stream.
     Meter {
-        /// The response format: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
+        /// The response format: openai-chat, openai-responses, openai-embeddings, anthropic,
+        /// gemini, openai-speech, openai-transcription, minimax-tts, doubao-tts, suno, udio,
+        /// gemini-embeddings, rerank, openai-moderations.
         #[arg(long, value_parser = parse_api)]
         api: Api,
         /// The request that produced the response, for families priced from the request.
@@ -130,10 +132,9 @@ fn run(cli: Cli) -> Result<()> {
             body,
         } => classify::run(status, &rules, json, body.as_deref()),
         Command::Meter { api, request, file } => {
-            let body = read_input(file.as_deref())?;
+            let body = input::read_body(file.as_deref())?;
             let request = input::read_request(request.as_deref())?;
-            let usage =
-                tariff::extract::extract_with_request(api, body.as_bytes(), request.as_deref())?;
+            let usage = tariff::extract::extract_with_request(api, &body, request.as_deref())?;
             println!("{}", usage.to_json());
             Ok(())
         }
