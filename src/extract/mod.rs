@@ -19,8 +19,12 @@
 //! ```
 
 mod anthropic;
+mod form;
 mod gemini;
+mod images;
+mod midjourney;
 mod openai;
+mod qwen_image;
 mod sse;
 
 use std::fmt;
@@ -44,16 +48,32 @@ pub enum Api {
     Anthropic,
     /// Gemini `generateContent` / `streamGenerateContent`.
     Gemini,
+    /// OpenAI Images (`/v1/images/generations`, `/edits`, `/variations`): gpt-image token
+    /// usage, or DALL·E images counted from the response and sized from the request.
+    OpenAiImages,
+    /// Doubao Seedream on Volcengine Ark (`/api/v3/images/generations`), per image.
+    Seedream,
+    /// DashScope image synthesis (Z-Image, Wanx / Wan text-to-image), per image.
+    QwenImage,
+    /// Imagen through Gemini `predict`, per image.
+    Imagen,
+    /// A Midjourney task record (`/mj/task/{id}/fetch`), one request per action.
+    Midjourney,
 }
 
 impl Api {
     /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 5] = [
+    pub const ALL: [Api; 10] = [
         Api::OpenAiChat,
         Api::OpenAiResponses,
         Api::OpenAiEmbeddings,
         Api::Anthropic,
         Api::Gemini,
+        Api::OpenAiImages,
+        Api::Seedream,
+        Api::QwenImage,
+        Api::Imagen,
+        Api::Midjourney,
     ];
 
     /// The format name used on the command line.
@@ -64,6 +84,11 @@ impl Api {
             Api::OpenAiEmbeddings => "openai-embeddings",
             Api::Anthropic => "anthropic",
             Api::Gemini => "gemini",
+            Api::OpenAiImages => "openai-images",
+            Api::Seedream => "seedream",
+            Api::QwenImage => "qwen-image",
+            Api::Imagen => "imagen",
+            Api::Midjourney => "midjourney",
         }
     }
 
@@ -182,6 +207,7 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
         Api::OpenAiResponses => "an OpenAI Responses body (use --api openai-responses)",
         Api::OpenAiChat => "an OpenAI chat completion (use --api openai-chat)",
         Api::OpenAiEmbeddings => "an OpenAI embeddings list (use --api openai-embeddings)",
+        other => return Err(images::wrong_family(expected, other)),
     };
     Err(ExtractError::WrongFamily {
         expected,
@@ -197,6 +223,11 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         Api::OpenAiEmbeddings => openai::embeddings(body),
         Api::Anthropic => anthropic::message(body),
         Api::Gemini => gemini::generate(body),
+        Api::OpenAiImages => images::openai(body, None),
+        Api::Seedream => images::seedream(body),
+        Api::QwenImage => qwen_image::result(body, None),
+        Api::Imagen => images::imagen(body),
+        Api::Midjourney => midjourney::task(body),
     }
 }
 
@@ -222,8 +253,12 @@ pub fn extract_with_request(
     body: &[u8],
     request: Option<&[u8]>,
 ) -> Result<Usage, ExtractError> {
-    let _ = request;
-    extract_any(api, body)
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match api {
+        Api::OpenAiImages if first == Some(&b'{') => images::openai(body, request),
+        Api::QwenImage if first == Some(&b'{') => qwen_image::result(body, request),
+        _ => extract_any(api, body),
+    }
 }
 
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.
