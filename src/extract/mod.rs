@@ -248,6 +248,21 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// request (images by size and quality, video by the seconds asked for, speech by its
 /// characters) need it and fail with [`ExtractError::MissingRequest`] without it; the
 /// others read the response alone, as [`extract_any`] does.
+///
+/// ```
+/// use tariff::extract::{extract_with_request, Api, ExtractError};
+/// use tariff::Catalog;
+/// // DALL·E reports no usage: the images are counted from the response, sized from the request.
+/// let response = br#"{"created":1700000000,"data":[{"url":"https://example.com/1.png"}]}"#;
+/// let request = br#"{"model":"dall-e-3","prompt":"a lighthouse","size":"1024x1792","quality":"hd"}"#;
+/// let usage = extract_with_request(Api::OpenAiImages, response, Some(request))?;
+/// let bill = Catalog::builtin().quote("dall-e-3", &usage).unwrap();
+/// assert_eq!(bill.total.to_string(), "0.12");
+/// // Without the request the price cannot be known: an error, never a guess.
+/// let missing = extract_with_request(Api::OpenAiImages, response, None);
+/// assert_eq!(missing, Err(ExtractError::MissingRequest { api: Api::OpenAiImages }));
+/// # Ok::<(), ExtractError>(())
+/// ```
 pub fn extract_with_request(
     api: Api,
     body: &[u8],

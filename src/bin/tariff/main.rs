@@ -39,7 +39,8 @@ enum Command {
     Quote(Box<quote::QuoteArgs>),
     /// Print the canonical usage record metered from a provider response body or SSE stream.
     Meter {
-        /// The response format: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
+        /// The response format: openai-chat, openai-responses, openai-embeddings, anthropic, gemini,
+        /// openai-images, seedream, qwen-image, imagen, midjourney.
         #[arg(long, value_parser = parse_api)]
         api: Api,
         /// The request that produced the response, for families priced from the request.

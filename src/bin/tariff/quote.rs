@@ -17,7 +17,8 @@ pub struct QuoteArgs {
     #[arg(long)]
     model: String,
     /// Read FILE as this provider's response body (or saved SSE stream) instead of a usage
-    /// record: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
+    /// record: openai-chat, openai-responses, openai-embeddings, anthropic, gemini,
+    /// openai-images, seedream, qwen-image, imagen, midjourney.
     #[arg(long, value_parser = parse_api)]
     api: Option<Api>,
     /// The request that produced the response (with --api), for families priced from the
