@@ -396,6 +396,34 @@ fn nano_banana_image_tokens_are_image_output() {
 }
 
 #[test]
+fn nano_banana_through_the_openai_chat_format_keeps_image_tokens_apart() {
+    // The relay's OpenAI chat format reports Gemini's IMAGE candidates tokens as
+    // completion_tokens_details.image_tokens, inside completion_tokens.
+    let chat = extract(Api::OpenAiChat, &fixture("nano-banana-chat.json")).unwrap();
+    let native = extract(Api::Gemini, &fixture("nano-banana.json")).unwrap();
+    assert_eq!(
+        json(&chat),
+        serde_json::json!({"input_tokens":20,"output_tokens":10,"image_output_tokens":1290})
+    );
+    assert_eq!(
+        (chat.image_output_tokens, chat.output_tokens),
+        (native.image_output_tokens, native.output_tokens)
+    );
+    assert_eq!(
+        total("gemini-2.5-flash-image", chat.clone()),
+        "0.038731 USD"
+    );
+    // Image tokens that do not fit in completion_tokens are refused.
+    let bad = br#"{"object":"chat.completion","usage":{"prompt_tokens":1,"completion_tokens":5,"completion_tokens_details":{"image_tokens":9}}}"#;
+    let e = extract(Api::OpenAiChat, bad).unwrap_err();
+    assert!(e.to_string().contains("image_tokens (9)"), "{e}");
+    // A chat model with no image output price refuses image tokens rather than billing them
+    // as text.
+    let e = Catalog::builtin().quote("gpt-4o", &chat).unwrap_err();
+    assert!(matches!(e, PriceError::UnpricedUnit { .. }), "{e}");
+}
+
+#[test]
 fn gpt_4_all_chat_images_price_at_the_relay_default() {
     let u = extract(Api::OpenAiChat, &fixture("gpt-4-all.json")).unwrap();
     assert_eq!(total("gpt-4-all", u), "0.015 USD");
