@@ -69,11 +69,12 @@ fn text_field(part: &[u8]) -> Option<(String, String)> {
     Some((name?, String::from_utf8_lossy(value).trim().to_string()))
 }
 
+/// The first occurrence of `needle`: file parts run to megabytes, so a vectorized search.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
+    if needle.is_empty() {
         return None;
     }
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 #[cfg(test)]

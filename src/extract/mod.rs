@@ -278,6 +278,11 @@ pub fn extract_with_request(
 
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.
 pub(crate) fn parse<T: DeserializeOwned>(api: Api, body: &[u8]) -> Result<T, ExtractError> {
+    // The path tracker allocates for every key it passes; a body that parses does not need
+    // it, so it runs only to explain a failure.
+    if let Ok(v) = serde_json::from_slice(body) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
