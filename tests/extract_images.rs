@@ -528,3 +528,111 @@ proptest! {
         let _ = extract_any(api, &noise);
     }
 }
+
+#[test]
+fn edge_shapes_are_handled() {
+    // No image delivered: nothing to bill, request or not.
+    assert_eq!(
+        extract(Api::OpenAiImages, br#"{"created":1,"data":[]}"#).unwrap(),
+        Usage::default()
+    );
+    // A list of Midjourney tasks is not one bill.
+    let e = extract(
+        Api::Midjourney,
+        br#"[{"action":"IMAGINE","status":"SUCCESS"}]"#,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("meter each task record on its own"),
+        "{e}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Any consistent GPT Image usage meters to buckets that add up to what was reported,
+    /// and prices to the page's formula exactly; an inconsistent split is refused.
+    #[test]
+    fn gpt_image_buckets_add_up_and_price_by_formula(
+        text_in in 0u64..50_000, image_in in 0u64..50_000,
+        text_out in 0u64..5_000, image_out in 0u64..50_000,
+        skew in 1u64..1000,
+    ) {
+        let input = text_in + image_in;
+        let output = text_out + image_out;
+        let body = format!(
+            r#"{{"data":[{{"b64_json":"x"}}],"usage":{{"input_tokens":{input},"input_tokens_details":{{"text_tokens":{text_in},"image_tokens":{image_in}}},"output_tokens":{output},"output_tokens_details":{{"text_tokens":{text_out},"image_tokens":{image_out}}},"total_tokens":{}}}}}"#,
+            input + output
+        );
+        let u = extract(Api::OpenAiImages, body.as_bytes()).unwrap();
+        prop_assert_eq!(u.input_tokens.get() + u.image_input_tokens.get(), input);
+        prop_assert_eq!(u.output_tokens.get() + u.image_output_tokens.get(), output);
+        // gpt-image-1.5: text $5 in / $10 out, image $8 in / $32 out, per 1M.
+        let want = Decimal::from(text_in * 5 + text_out * 10 + image_in * 8 + image_out * 32)
+            / Decimal::from(1_000_000);
+        let mut priced = u.clone();
+        priced.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
+        let bill = Catalog::builtin().quote("gpt-image-1.5", &priced).unwrap();
+        prop_assert_eq!(bill.total, want.normalize());
+
+        let skewed = body.replace(
+            &format!(r#""input_tokens":{input},"#),
+            &format!(r#""input_tokens":{},"#, input + skew),
+        );
+        let is_inconsistent = matches!(
+            extract(Api::OpenAiImages, skewed.as_bytes()),
+            Err(ExtractError::Inconsistent { .. })
+        );
+        prop_assert!(is_inconsistent);
+    }
+
+    /// Seedream bills exactly the images that came back; a count that disagrees with `data`
+    /// is refused, and the bill grows by one image price per image.
+    #[test]
+    fn seedream_bills_the_images_returned(ok in 0usize..15, failed in 0usize..5, off in 1u64..4) {
+        let mut items: Vec<String> = (0..ok).map(|i| format!(r#"{{"url":"https://x/{i}.jpeg"}}"#)).collect();
+        items.extend((0..failed).map(|_| r#"{"error":{"code":"OutputImageSensitiveContentDetected"}}"#.to_string()));
+        let data = items.join(",");
+        let body = format!(r#"{{"data":[{data}],"usage":{{"generated_images":{ok}}}}}"#);
+        let u = extract(Api::Seedream, body.as_bytes()).unwrap();
+        prop_assert_eq!(u.quantity(tariff::Unit::Images), Decimal::from(ok));
+        let mut priced = u.clone();
+        priced.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
+        let bill = Catalog::builtin().quote("doubao-seedream-4.5", &priced).unwrap();
+        prop_assert_eq!(bill.total, (Decimal::from(ok) * Decimal::new(25, 2)).normalize());
+
+        let wrong = format!(r#"{{"data":[{data}],"usage":{{"generated_images":{}}}}}"#, ok as u64 + off);
+        let is_inconsistent = matches!(
+            extract(Api::Seedream, wrong.as_bytes()),
+            Err(ExtractError::Inconsistent { .. })
+        );
+        prop_assert!(is_inconsistent);
+    }
+
+    /// A Midjourney task is billed once when it succeeded and never otherwise, whatever its
+    /// action; unfinished states are errors.
+    #[test]
+    fn midjourney_charges_only_success(
+        action in prop::sample::select(vec!["IMAGINE", "UPSCALE", "VARIATION", "REROLL", "ZOOM", "PAN", "BLEND", "DESCRIBE", "SHORTEN", "SWAP_FACE", "UPLOAD", "VIDEO", "EDITS", "MODAL"]),
+        status in prop::sample::select(vec!["SUCCESS", "FAILURE", "CANCEL", "NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL"]),
+    ) {
+        let body = format!(r#"{{"action":"{action}","status":"{status}","progress":"10%"}}"#);
+        match (status, extract(Api::Midjourney, body.as_bytes())) {
+            ("SUCCESS", Ok(u)) => {
+                prop_assert_eq!(u.requests.get(), 1);
+                let mut priced = u.clone();
+                priced.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
+                let bill = Catalog::builtin().quote("midjourney", &priced).unwrap();
+                prop_assert!(bill.total > Decimal::ZERO);
+            }
+            ("FAILURE" | "CANCEL", Ok(u)) => {
+                prop_assert!(u.requests.is_zero());
+                let bill = Catalog::builtin().quote("midjourney", &u).unwrap();
+                prop_assert!(bill.total.is_zero());
+            }
+            (_, Err(ExtractError::MissingUsage { .. })) => prop_assert!(status != "SUCCESS" && status != "FAILURE"),
+            (s, other) => prop_assert!(false, "{s}: {other:?}"),
+        }
+    }
+}

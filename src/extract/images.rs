@@ -218,6 +218,10 @@ pub(super) fn openai(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extra
         return Err(missing(API, &b, "neither `usage` nor `data`"));
     };
     let delivered = data.iter().filter(|i| i.delivered()).count() as u64;
+    // No image delivered, nothing to bill, whatever the request asked for.
+    if delivered == 0 {
+        return Ok(Usage::default());
+    }
     let request = request.ok_or(ExtractError::MissingRequest { api: API })?;
     let req = ImageRequest::read(API, request)?;
     if let Some(n) = req.n {
@@ -227,9 +231,6 @@ pub(super) fn openai(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extra
                 detail: format!("the response has {delivered} images but the request's n is {n}"),
             });
         }
-    }
-    if delivered == 0 {
-        return Ok(Usage::default());
     }
     // The API's defaults, so that a request that leaves them out is priced as it ran.
     let model = req.model.as_deref().unwrap_or("dall-e-2");

@@ -40,6 +40,15 @@ struct Task {
 
 /// Meters one task record.
 pub(super) fn task(body: &[u8]) -> Result<Usage, ExtractError> {
+    // `/mj/task/list-by-condition` answers with a list; each task is its own bill.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ExtractError::Json {
+            api: API,
+            message: "a list of tasks: meter each task record on its own".into(),
+            offset: 0,
+            path: String::new(),
+        });
+    }
     let t: Task = parse(API, body)?;
     let (Some(action), Some(status)) = (&t.action, &t.status) else {
         if t.code.is_some() && t.result.is_some() {
