@@ -243,6 +243,19 @@ fn seedream_bills_only_the_images_generated() {
 }
 
 #[test]
+fn a_streamed_seedream_group_bills_the_completed_count() {
+    // Partial events carry one image each (or an error); the completed event the usage.
+    let u = extract_any(Api::Seedream, &fixture("seedream-stream.sse")).unwrap();
+    assert_eq!(json(&u), serde_json::json!({"images":[{"count":2}]}));
+    assert_eq!(total("doubao-seedream-4.0", u), "0.4 CNY");
+    // Cut before the completed event: no usage, an error rather than a count of partials.
+    let text = String::from_utf8(fixture("seedream-stream.sse")).unwrap();
+    let cut = &text[..text.find("event: image_generation.completed").unwrap()];
+    let e = extract_any(Api::Seedream, cut.as_bytes()).unwrap_err();
+    assert!(matches!(e, ExtractError::MissingUsage { .. }), "{e}");
+}
+
+#[test]
 fn imagen_counts_returned_images_not_filtered_ones() {
     let u = meter(Api::Imagen, "imagen-predict.json", None).unwrap();
     assert_eq!(json(&u), serde_json::json!({"images":[{"count":3}]}));
