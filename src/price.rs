@@ -9,7 +9,9 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use rust_decimal::Decimal;
 
 use crate::bill::{Applied, Bill, Line};
-use crate::catalog::{Body, Catalog, Model, Rate, RateSet, Schedule, Tier, Variant, Window};
+use crate::catalog::{
+    Body, Catalog, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window,
+};
 use crate::error::PriceError;
 use crate::unit::Unit;
 use crate::usage::{ServiceTier, Usage};
@@ -88,14 +90,9 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
                 if q.is_zero() {
                     continue;
                 }
-                let (rate, used) = layers.rate_or_fallback(model, unit).ok_or_else(|| {
-                    PriceError::UnpricedUnit {
-                        model: model.id().to_string(),
-                        unit,
-                        quantity: q.to_string(),
-                        priced: layers.priced_units(),
-                    }
-                })?;
+                let (rate, used) = layers
+                    .rate_or_fallback(model, unit)
+                    .ok_or_else(|| layers.unpriced(model, unit, q, usage))?;
                 lines.push(layers.line(
                     model,
                     unit,
@@ -205,6 +202,8 @@ struct Layers<'a> {
     window: Option<&'a Window>,
     option: Option<std::sync::Arc<str>>,
     scale: Option<(Decimal, &'a Arc<[Unit]>)>,
+    /// Every option rule of the schedule, to say which options would have priced a unit.
+    rules: &'a [OptionRule],
 }
 
 impl<'a> Layers<'a> {
@@ -247,6 +246,35 @@ impl<'a> Layers<'a> {
             window,
             option: option.map(|o| o.name.clone()),
             scale,
+            rules: options,
+        }
+    }
+
+    /// The error for a unit with no rate: a unit that only options price names them.
+    fn unpriced(&self, m: &Model, unit: Unit, q: Decimal, usage: &Usage) -> PriceError {
+        let options: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|o| o.rates.prices(unit))
+            .map(|o| o.name.to_string())
+            .collect();
+        if options.is_empty() {
+            return PriceError::UnpricedUnit {
+                model: m.id().to_string(),
+                unit,
+                quantity: q.to_string(),
+                priced: self.priced_units(),
+            };
+        }
+        PriceError::NoMatchingOption {
+            model: m.id().to_string(),
+            unit,
+            given: usage
+                .options
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+            options,
         }
     }
 

@@ -391,8 +391,10 @@ fn schedule(
             }
         }
         None => {
-            if s.rates.is_empty() {
-                rep.at(&span, "schedule has no `rates`");
+            // A schedule may price everything through its options (one price per action,
+            // say); then a usage that matches none of them is an error, never a base price.
+            if s.rates.is_empty() && s.options.is_empty() {
+                rep.at(&span, "schedule has no `rates` (and no options)");
             }
             let base = rate_set(rep, &s.rates);
             let tiers = tiers(rep, &s);

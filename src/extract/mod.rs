@@ -21,11 +21,15 @@
 mod anthropic;
 mod audio;
 mod embed;
+mod form;
 mod gemini;
+mod images;
 mod media;
+mod midjourney;
 mod moderation;
 mod music;
 mod openai;
+mod qwen_image;
 mod rerank;
 mod sse;
 
@@ -69,11 +73,22 @@ pub enum Api {
     Rerank,
     /// OpenAI moderations (`/v1/moderations`).
     OpenAiModerations,
+    /// OpenAI Images (`/v1/images/generations`, `/edits`, `/variations`): gpt-image token
+    /// usage, or DALL·E images counted from the response and sized from the request.
+    OpenAiImages,
+    /// Doubao Seedream on Volcengine Ark (`/api/v3/images/generations`), per image.
+    Seedream,
+    /// DashScope image synthesis (Z-Image, Wanx / Wan text-to-image), per image.
+    QwenImage,
+    /// Imagen through Gemini `predict`, per image.
+    Imagen,
+    /// A Midjourney task record (`/mj/task/{id}/fetch`), one request per action.
+    Midjourney,
 }
 
 impl Api {
     /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 14] = [
+    pub const ALL: [Api; 19] = [
         Api::OpenAiChat,
         Api::OpenAiResponses,
         Api::OpenAiEmbeddings,
@@ -88,6 +103,11 @@ impl Api {
         Api::GeminiEmbeddings,
         Api::Rerank,
         Api::OpenAiModerations,
+        Api::OpenAiImages,
+        Api::Seedream,
+        Api::QwenImage,
+        Api::Imagen,
+        Api::Midjourney,
     ];
 
     /// The format name used on the command line.
@@ -107,6 +127,11 @@ impl Api {
             Api::GeminiEmbeddings => "gemini-embeddings",
             Api::Rerank => "rerank",
             Api::OpenAiModerations => "openai-moderations",
+            Api::OpenAiImages => "openai-images",
+            Api::Seedream => "seedream",
+            Api::QwenImage => "qwen-image",
+            Api::Imagen => "imagen",
+            Api::Midjourney => "midjourney",
         }
     }
 
@@ -225,7 +250,7 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
         Api::OpenAiResponses => "an OpenAI Responses body (use --api openai-responses)",
         Api::OpenAiChat => "an OpenAI chat completion (use --api openai-chat)",
         Api::OpenAiEmbeddings => "an OpenAI embeddings list (use --api openai-embeddings)",
-        _ => "another family's body",
+        other => return Err(images::wrong_family(expected, other)),
     };
     Err(ExtractError::WrongFamily {
         expected,
@@ -250,6 +275,11 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         | Api::GeminiEmbeddings
         | Api::Rerank
         | Api::OpenAiModerations => media::meter(api, body, None),
+        Api::OpenAiImages => images::openai(body, None),
+        Api::Seedream => images::seedream(body),
+        Api::QwenImage => qwen_image::result(body, None),
+        Api::Imagen => images::imagen(body),
+        Api::Midjourney => midjourney::task(body),
     }
 }
 
@@ -285,6 +315,16 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 ///     extract_with_request(Api::OpenAiSpeech, audio, None),
 ///     Err(ExtractError::MissingRequest { .. })
 /// ));
+/// use tariff::Catalog;
+/// // DALL·E reports no usage: the images are counted from the response, sized from the request.
+/// let response = br#"{"created":1700000000,"data":[{"url":"https://example.com/1.png"}]}"#;
+/// let request = br#"{"model":"dall-e-3","prompt":"a lighthouse","size":"1024x1792","quality":"hd"}"#;
+/// let usage = extract_with_request(Api::OpenAiImages, response, Some(request))?;
+/// let bill = Catalog::builtin().quote("dall-e-3", &usage).unwrap();
+/// assert_eq!(bill.total.to_string(), "0.12");
+/// // Without the request the price cannot be known: an error, never a guess.
+/// let missing = extract_with_request(Api::OpenAiImages, response, None);
+/// assert_eq!(missing, Err(ExtractError::MissingRequest { api: Api::OpenAiImages }));
 /// # Ok::<(), ExtractError>(())
 /// ```
 pub fn extract_with_request(
@@ -295,11 +335,21 @@ pub fn extract_with_request(
     if media::is_media(api) {
         return media::meter(api, body, request);
     }
-    extract_any(api, body)
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match api {
+        Api::OpenAiImages if first == Some(&b'{') => images::openai(body, request),
+        Api::QwenImage if first == Some(&b'{') => qwen_image::result(body, request),
+        _ => extract_any(api, body),
+    }
 }
 
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.
 pub(crate) fn parse<T: DeserializeOwned>(api: Api, body: &[u8]) -> Result<T, ExtractError> {
+    // The path tracker allocates for every key it passes; a body that parses does not need
+    // it, so it runs only to explain a failure.
+    if let Ok(v) = serde_json::from_slice(body) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -2,8 +2,9 @@
 //!
 //! Chat: `prompt_tokens` includes `cached_tokens` and prompt audio; `completion_tokens`
 //! includes reasoning and output audio (and rejected prediction tokens, which are billed
-//! as output). Responses: `input_tokens` includes `cached_tokens`; `output_tokens`
-//! includes `reasoning_tokens`.
+//! as output), and image output where a relay reports it
+//! (`completion_tokens_details.image_tokens`). Responses: `input_tokens` includes
+//! `cached_tokens`; `output_tokens` includes `reasoning_tokens`.
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -19,6 +20,10 @@ struct Details {
     audio_tokens: Option<u64>,
     #[serde(default)]
     reasoning_tokens: Option<u64>,
+    /// Image output inside `completion_tokens` (Gemini image models through a relay's
+    /// OpenAI chat format), priced apart from text output.
+    #[serde(default)]
+    image_tokens: Option<u64>,
 }
 
 /// Every usage field either API may send; which ones are present tells the family apart.
@@ -172,6 +177,7 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     let audio_in = pd.and_then(|d| d.audio_tokens).unwrap_or(0);
     let reasoning = cd.and_then(|d| d.reasoning_tokens).unwrap_or(0);
     let audio_out = cd.and_then(|d| d.audio_tokens).unwrap_or(0);
+    let image_out = cd.and_then(|d| d.image_tokens).unwrap_or(0);
 
     let uncached = minus(
         api,
@@ -188,10 +194,18 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         ("completion_tokens", completion),
         ("completion_tokens_details.reasoning_tokens", reasoning),
     )?;
-    let text_out = minus(
+    let after_audio = minus(
         api,
         ("completion_tokens minus reasoning_tokens", after_reasoning),
         ("completion_tokens_details.audio_tokens", audio_out),
+    )?;
+    let text_out = minus(
+        api,
+        (
+            "completion_tokens minus reasoning and audio tokens",
+            after_audio,
+        ),
+        ("completion_tokens_details.image_tokens", image_out),
     )?;
     if let Some(t) = u.total_tokens {
         if u128::from(t) != u128::from(prompt) + u128::from(completion) {
@@ -211,6 +225,7 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         output_tokens: tokens(api, "completion_tokens", text_out)?,
         reasoning_tokens: tokens(api, "reasoning_tokens", reasoning)?,
         audio_output_tokens: tokens(api, "completion audio_tokens", audio_out)?,
+        image_output_tokens: tokens(api, "completion image_tokens", image_out)?,
         service_tier: tier(api, b)?,
         ..Usage::default()
     }))

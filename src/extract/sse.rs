@@ -218,6 +218,11 @@ impl StreamMeter {
                 }
             }
             (State::Last(_), Api::Anthropic) => unreachable!("Anthropic streams merge"),
+            (State::Last(last), api) => {
+                if let Some(u) = super::images::stream_event(api, data)? {
+                    *last = Some(u);
+                }
+            }
         }
         Ok(())
     }

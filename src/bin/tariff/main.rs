@@ -19,7 +19,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use tariff::extract::Api;
 
-use crate::input::parse_api;
+use crate::input::api_parser;
 
 #[derive(Parser)]
 #[command(
@@ -41,10 +41,8 @@ enum Command {
     Quote(Box<quote::QuoteArgs>),
     /// Print the canonical usage record metered from a provider response body or SSE stream.
     Meter {
-        /// The response format: openai-chat, openai-responses, openai-embeddings, anthropic,
-        /// gemini, openai-speech, openai-transcription, minimax-tts, doubao-tts, suno, udio,
-        /// gemini-embeddings, rerank, openai-moderations.
-        #[arg(long, value_parser = parse_api)]
+        /// The response format (the API family of the body).
+        #[arg(long, value_parser = api_parser())]
         api: Api,
         /// The request that produced the response, for families priced from the request.
         #[arg(long, value_name = "FILE")]

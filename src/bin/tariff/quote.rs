@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use tariff::extract::Api;
 use tariff::{Bill, Catalog, Currency, FxTable, Kind, QuotaPolicy, Rounding, ServiceTier, Usage};
 
-use crate::input::{parse_api, parse_time, read_body, read_input, read_request};
+use crate::input::{api_parser, parse_time, read_body, read_input, read_request};
 
 /// Arguments of `tariff quote`.
 #[derive(Args)]
@@ -16,11 +16,9 @@ pub struct QuoteArgs {
     /// Model id, alias or dated snapshot.
     #[arg(long)]
     model: String,
-    /// Read FILE as this provider's response body (or saved SSE stream) instead of a usage
-    /// record: openai-chat, openai-responses, openai-embeddings, anthropic, gemini,
-    /// openai-speech, openai-transcription, minimax-tts, doubao-tts, suno, udio,
-    /// gemini-embeddings, rerank, openai-moderations.
-    #[arg(long, value_parser = parse_api)]
+    /// Read FILE as this API family's response body (or saved SSE stream, or task record)
+    /// instead of a usage record.
+    #[arg(long, value_parser = api_parser())]
     api: Option<Api>,
     /// The request that produced the response (with --api), for families priced from the
     /// request: image size and quality, video seconds, speech characters.
