@@ -22,6 +22,7 @@ mod anthropic;
 mod gemini;
 mod openai;
 mod sse;
+mod video;
 
 use std::fmt;
 
@@ -44,16 +45,43 @@ pub enum Api {
     Anthropic,
     /// Gemini `generateContent` / `streamGenerateContent`.
     Gemini,
+    /// OpenAI video jobs (`/v1/videos`: Sora, and the relay's OpenAI-compatible video API).
+    OpenAiVideo,
+    /// Sora through the chat format (`/v1/chat/completions` with a Sora model).
+    SoraChat,
+    /// Veo long-running operations (`:predictLongRunning`, Gemini API and Vertex AI).
+    Veo,
+    /// Wan (通义万相) video synthesis tasks on DashScope.
+    WanVideo,
+    /// Doubao Seedance content-generation tasks on Volcengine Ark.
+    Seedance,
+    /// Kling (可灵) video tasks.
+    Kling,
+    /// Jimeng (即梦) video tasks on Volcengine visual services.
+    Jimeng,
+    /// Luma Dream Machine generations.
+    Luma,
+    /// Runway generation tasks.
+    Runway,
 }
 
 impl Api {
     /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 5] = [
+    pub const ALL: [Api; 14] = [
         Api::OpenAiChat,
         Api::OpenAiResponses,
         Api::OpenAiEmbeddings,
         Api::Anthropic,
         Api::Gemini,
+        Api::OpenAiVideo,
+        Api::SoraChat,
+        Api::Veo,
+        Api::WanVideo,
+        Api::Seedance,
+        Api::Kling,
+        Api::Jimeng,
+        Api::Luma,
+        Api::Runway,
     ];
 
     /// The format name used on the command line.
@@ -64,6 +92,15 @@ impl Api {
             Api::OpenAiEmbeddings => "openai-embeddings",
             Api::Anthropic => "anthropic",
             Api::Gemini => "gemini",
+            Api::OpenAiVideo => "openai-video",
+            Api::SoraChat => "sora-chat",
+            Api::Veo => "veo",
+            Api::WanVideo => "wan-video",
+            Api::Seedance => "seedance",
+            Api::Kling => "kling",
+            Api::Jimeng => "jimeng",
+            Api::Luma => "luma",
+            Api::Runway => "runway",
         }
     }
 
@@ -128,6 +165,28 @@ pub enum ExtractError {
         /// What does not add up, naming the fields.
         detail: String,
     },
+    /// The task failed or was cancelled: nothing was delivered, so there is nothing to charge
+    /// (a relay refunds the amount it held).
+    #[error(
+        "the {api} task {status}: nothing was delivered, so nothing is charged{}",
+        hint_note(reason)
+    )]
+    TaskFailed {
+        /// The format being read.
+        api: Api,
+        /// The task's status as the vendor wrote it.
+        status: String,
+        /// The vendor's reason, when it gives one.
+        reason: String,
+    },
+    /// The task has not finished yet: there is nothing to meter.
+    #[error("the {api} task is still `{status}`; meter it once it has finished")]
+    TaskUnfinished {
+        /// The format being read.
+        api: Api,
+        /// The task's status as the vendor wrote it.
+        status: String,
+    },
 }
 
 fn path_note(p: &str) -> String {
@@ -182,6 +241,7 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
         Api::OpenAiResponses => "an OpenAI Responses body (use --api openai-responses)",
         Api::OpenAiChat => "an OpenAI chat completion (use --api openai-chat)",
         Api::OpenAiEmbeddings => "an OpenAI embeddings list (use --api openai-embeddings)",
+        other => other.name(),
     };
     Err(ExtractError::WrongFamily {
         expected,
@@ -197,6 +257,15 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         Api::OpenAiEmbeddings => openai::embeddings(body),
         Api::Anthropic => anthropic::message(body),
         Api::Gemini => gemini::generate(body),
+        Api::OpenAiVideo
+        | Api::SoraChat
+        | Api::Veo
+        | Api::WanVideo
+        | Api::Seedance
+        | Api::Kling
+        | Api::Jimeng
+        | Api::Luma
+        | Api::Runway => video::extract(api, body, None),
     }
 }
 
@@ -222,7 +291,9 @@ pub fn extract_with_request(
     body: &[u8],
     request: Option<&[u8]>,
 ) -> Result<Usage, ExtractError> {
-    let _ = request;
+    if video::is_video(api) {
+        return video::extract(api, body, request);
+    }
     extract_any(api, body)
 }
 
