@@ -421,7 +421,7 @@ fn schedule(
                         Arc::<str>::from(t.get_ref().as_str())
                     });
                     let unpriced = o.unpriced.as_ref().is_some_and(|u| *u.get_ref());
-                    if unpriced == !o.rates.is_empty() {
+                    if unpriced != o.rates.is_empty() {
                         let span = o.unpriced.as_ref().map_or_else(|| spanned.span(), |u| u.span());
                         rep.at(
                             &span,
