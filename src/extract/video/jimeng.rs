@@ -9,8 +9,10 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::{checked_seconds, parse_request, refuse, require_done, stage, Delivered, Num};
-use crate::extract::{parse, Api, ExtractError};
+use super::{
+    checked_seconds, parse_request, parse_task, refuse, require_done, stage, Delivered, Num,
+};
+use crate::extract::{Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::Jimeng;
@@ -48,7 +50,7 @@ struct Request {
 
 /// Meters a Jimeng task (`--api jimeng`).
 pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
-    let r: Response = parse(API, body)?;
+    let r: Response = parse_task(API, body)?;
     let Some(code) = r.code else {
         return Err(refuse(API, body, "code"));
     };

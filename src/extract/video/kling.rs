@@ -13,9 +13,10 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, parse_request, refuse, require_done, stage, Delivered, Num,
+    bool_word, checked_seconds, parse_request, parse_task, refuse, require_done, stage, Delivered,
+    Num,
 };
-use crate::extract::{parse, Api, ExtractError};
+use crate::extract::{Api, ExtractError};
 use crate::usage::{Seconds, Usage};
 
 const API: Api = Api::Kling;
@@ -68,7 +69,7 @@ struct Request {
 
 /// Meters a Kling task (`--api kling`).
 pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
-    let r: Response = parse(API, body)?;
+    let r: Response = parse_task(API, body)?;
     if let Some(code) = r.code.filter(|c| *c != 0) {
         return Err(ExtractError::TaskFailed {
             api: API,

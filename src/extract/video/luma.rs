@@ -10,10 +10,10 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{
-    checked_seconds, parse_request, refuse, require_done, resolution_word, seconds, stage,
-    Delivered, Num,
+    checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word, seconds,
+    stage, Delivered, Num,
 };
-use crate::extract::{parse, Api, ExtractError};
+use crate::extract::{Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::Luma;
@@ -41,7 +41,7 @@ struct Generation {
 
 /// Meters a Luma generation (`--api luma`).
 pub(super) fn generation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
-    let g: Generation = parse(API, body)?;
+    let g: Generation = parse_task(API, body)?;
     let Some(state) = g.state.clone() else {
         return Err(refuse(API, body, "state"));
     };

@@ -166,6 +166,27 @@ pub(super) fn require_done(
     }
 }
 
+/// Parses a task result; a body of the wrong shape that another family's markers explain is
+/// refused as that family rather than reported as bad JSON.
+pub(super) fn parse_task<T: serde::de::DeserializeOwned>(
+    api: Api,
+    body: &[u8],
+) -> Result<T, ExtractError> {
+    parse(api, body).map_err(|e| match e {
+        ExtractError::Json { .. } => {
+            let found = serde_json::from_slice::<Probe>(body)
+                .ok()
+                .and_then(|p| looks_like(&p))
+                .filter(|f| *f != api && !(api == Api::SoraChat && *f == Api::OpenAiChat));
+            match found {
+                Some(f) => wrong_family(api, f),
+                None => e,
+            }
+        }
+        other => other,
+    })
+}
+
 /// Parses the create request, saying that the problem is in the request.
 pub(super) fn parse_request<T: serde::de::DeserializeOwned>(
     api: Api,

@@ -18,10 +18,10 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, parse_request, refuse, require_done, resolution_word, seconds,
-    short_side, stage, Delivered, Num,
+    bool_word, checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word,
+    seconds, short_side, stage, Delivered, Num,
 };
-use crate::extract::{parse, Api, ExtractError};
+use crate::extract::{Api, ExtractError};
 use crate::usage::Usage;
 
 #[derive(Deserialize)]
@@ -165,7 +165,7 @@ fn meter(
 /// Meters an OpenAI video job object (`--api openai-video`).
 pub(super) fn job(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let api = Api::OpenAiVideo;
-    let j: Job = parse(api, body)?;
+    let j: Job = parse_task(api, body)?;
     if !j.object.as_deref().is_some_and(|o| o.starts_with("video")) {
         return Err(refuse(api, body, "object: \"video\""));
     }
@@ -207,7 +207,7 @@ pub(super) fn chat(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     let mut model = None;
     if first == Some(&b'{') {
-        let c: ChatBody = parse(api, body)?;
+        let c: ChatBody = parse_task(api, body)?;
         check_chat(api, &c, body)?;
         model = c.model;
     } else {
@@ -221,7 +221,7 @@ pub(super) fn chat(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
             if data == b"[DONE]" || data.is_empty() {
                 continue;
             }
-            let c: ChatBody = parse(api, data)?;
+            let c: ChatBody = parse_task(api, data)?;
             check_chat(api, &c, data)?;
             model = model.or(c.model);
             chunks += 1;

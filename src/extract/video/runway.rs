@@ -11,10 +11,10 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{
-    checked_seconds, parse_request, refuse, require_done, seconds, short_side, stage, times,
-    Delivered, Num,
+    checked_seconds, parse_request, parse_task, refuse, require_done, seconds, short_side, stage,
+    times, Delivered, Num,
 };
-use crate::extract::{count, parse, Api, ExtractError};
+use crate::extract::{count, Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::Runway;
@@ -44,7 +44,7 @@ struct Request {
 
 /// Meters a Runway task (`--api runway`).
 pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
-    let t: Task = parse(API, body)?;
+    let t: Task = parse_task(API, body)?;
     let marked = t.created_at.is_some() || t.output.is_some() || t.failure.is_some();
     let Some(status) = t.status.clone().filter(|_| marked) else {
         return Err(refuse(API, body, "status with createdAt or output"));

@@ -12,8 +12,8 @@
 
 use serde::Deserialize;
 
-use super::{bool_word, parse_request, refuse, require_done, resolution_word, stage};
-use crate::extract::{minus, parse, tokens, Api, ExtractError};
+use super::{bool_word, parse_request, parse_task, refuse, require_done, resolution_word, stage};
+use crate::extract::{minus, tokens, Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::Seedance;
@@ -87,7 +87,7 @@ fn text_command(items: &[Item]) -> Option<String> {
 
 /// Meters an Ark content-generation task (`--api seedance`).
 pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
-    let t: Task = parse(API, body)?;
+    let t: Task = parse_task(API, body)?;
     let marked = t.content.is_some()
         || t.usage.is_some()
         || t.id.as_deref().is_some_and(|i| i.starts_with("cgt-"));

@@ -14,10 +14,10 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, parse_request, refuse, resolution_word, seconds, times, Delivered,
-    Num,
+    bool_word, checked_seconds, parse_request, parse_task, refuse, resolution_word, seconds, times,
+    Delivered, Num,
 };
-use crate::extract::{count, parse, Api, ExtractError};
+use crate::extract::{count, Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::Veo;
@@ -82,7 +82,7 @@ struct Request {
 
 /// Meters a Veo operation (`--api veo`).
 pub(super) fn operation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
-    let op: Operation = parse(API, body)?;
+    let op: Operation = parse_task(API, body)?;
     let named = op
         .name
         .as_deref()

@@ -13,10 +13,10 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, parse_request, refuse, require_done, resolution_word, seconds,
-    short_side, stage, times, Delivered, Num, Stage,
+    bool_word, checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word,
+    seconds, short_side, stage, times, Delivered, Num, Stage,
 };
-use crate::extract::{count, parse, Api, ExtractError};
+use crate::extract::{count, Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::WanVideo;
@@ -80,7 +80,7 @@ struct Request {
 
 /// Meters a DashScope video task (`--api wan-video`).
 pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
-    let t: Task = parse(API, body)?;
+    let t: Task = parse_task(API, body)?;
     let Some(status) = t.output.as_ref().and_then(|o| o.task_status.clone()) else {
         return Err(refuse(API, body, "output.task_status"));
     };
