@@ -286,6 +286,18 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// request (images by size and quality, video by the seconds asked for, speech by its
 /// characters) need it and fail with [`ExtractError::MissingRequest`] without it; the
 /// others read the response alone, as [`extract_any`] does.
+///
+/// ```
+/// use tariff::extract::{extract_with_request, Api, ExtractError};
+/// // A Veo operation lists its videos but not their length: the request says 6 s at 1080p.
+/// let op = br#"{"name":"models/veo-3.0-generate-001/operations/x","done":true,
+///   "response":{"generateVideoResponse":{"generatedSamples":[{"video":{"uri":"u"}}]}}}"#;
+/// let req = br#"{"instances":[{"prompt":"otters"}],"parameters":{"durationSeconds":6,"resolution":"1080p"}}"#;
+/// let usage = extract_with_request(Api::Veo, op, Some(req))?;
+/// assert_eq!((usage.video_seconds.get().to_string(), usage.resolution.as_deref()), ("6".into(), Some("1080p")));
+/// assert!(matches!(extract_with_request(Api::Veo, op, None), Err(ExtractError::MissingRequest { .. })));
+/// # Ok::<(), ExtractError>(())
+/// ```
 pub fn extract_with_request(
     api: Api,
     body: &[u8],

@@ -93,23 +93,45 @@ pub(super) struct Num(pub Decimal);
 
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            N(serde_json::Number),
-            S(String),
-        }
-        let text = match Raw::deserialize(d)? {
-            Raw::N(n) => n.to_string(),
-            Raw::S(s) => s,
-        };
+        d.deserialize_any(NumVisitor)
+    }
+}
+
+struct NumVisitor;
+
+impl NumVisitor {
+    fn text<E: serde::de::Error>(text: &str) -> Result<Num, E> {
         let t = text.trim();
         let t = t.strip_suffix('s').unwrap_or(t).trim();
         t.parse::<Decimal>()
             .or_else(|_| Decimal::from_scientific(t))
             .map(Num)
-            .map_err(|_| D::Error::custom(format!("`{text}` is not a number")))
+            .map_err(|_| E::custom(format!("`{text}` is not a number")))
+    }
+}
+
+impl serde::de::Visitor<'_> for NumVisitor {
+    type Value = Num;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number, or a string holding one (\"8\", \"8s\")")
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Num, E> {
+        Ok(Num(v.into()))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Num, E> {
+        Ok(Num(v.into()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Num, E> {
+        // The shortest text that reads back as the same f64 is the text the vendor wrote
+        // for any duration with up to 15 significant digits.
+        if !v.is_finite() {
+            return Err(E::custom("a duration must be a finite number"));
+        }
+        Self::text(&v.to_string())
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Num, E> {
+        Self::text(v)
     }
 }
 
