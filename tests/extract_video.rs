@@ -239,6 +239,12 @@ fn wan_bills_the_usage_it_reports() {
         meter(Api::WanVideo, "wan-task-no-usage.json", None).unwrap_err(),
         ExtractError::MissingRequest { .. }
     ));
+    // A success that delivered no video is inconsistent, not a free task.
+    let none = br#"{"output":{"task_status":"SUCCEEDED"},"usage":{"duration":5,"video_count":0,"SR":720}}"#;
+    assert!(matches!(
+        extract_with_request(Api::WanVideo, none, None).unwrap_err(),
+        ExtractError::Inconsistent { .. }
+    ));
     // Only the Singapore deployment is priced: a Beijing usage is an error, not a guess.
     let mut cn = ok(Api::WanVideo, "wan-task.json", None);
     cn.region = Some("cn".into());

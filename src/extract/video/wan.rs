@@ -114,8 +114,15 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
     )?;
     let secs = checked_seconds(API, "usage.duration", secs)?;
     let videos = count(API, "usage.video_count", u.video_count.unwrap_or(1))?;
+    if videos.is_zero() {
+        return Err(ExtractError::Inconsistent {
+            api: API,
+            detail: "usage.video_count is 0 for a task that succeeded".into(),
+        });
+    }
     let resolution =
-        u.sr.map(|n| format!("{}p", n.0.normalize()))
+        u.sr.filter(|n| n.0 > Decimal::ZERO)
+            .map(|n| format!("{}p", n.0.normalize()))
             .or_else(|| u.video_ratio.as_deref().and_then(short_side))
             .or_else(|| u.size.as_deref().and_then(short_side))
             .or_else(|| p.and_then(|p| p.resolution.as_deref()).map(resolution_word))
