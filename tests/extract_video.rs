@@ -129,6 +129,33 @@ fn veo_through_the_openai_format_reads_the_request() {
 }
 
 #[test]
+fn other_vendors_through_the_openai_format_use_their_own_defaults() {
+    let job = br#"{"object":"video","model":"wan2.7-t2v","status":"completed"}"#;
+    let u = extract_with_request(
+        Api::OpenAiVideo,
+        job,
+        Some(br#"{"model":"wan2.7-t2v","size":"1280*720"}"#),
+    )
+    .unwrap();
+    // Wan's default 5 s, priced by the short side: 5 × $0.10 = $0.50.
+    assert_eq!(shape(&u), ("5".into(), Some("720p".into()), vec![]));
+    assert_eq!(total("wan2.7-t2v", u), dec("0.5"));
+    let job = br#"{"object":"video","model":"gen4_turbo","status":"completed"}"#;
+    let u = extract_with_request(Api::OpenAiVideo, job, Some(b"{}")).unwrap();
+    assert_eq!(u.video_seconds.get(), dec("10"));
+    // A model with no documented default must say how long.
+    let job = br#"{"object":"video","model":"mystery-video-1","status":"completed"}"#;
+    match extract_with_request(Api::OpenAiVideo, job, Some(b"{}")).unwrap_err() {
+        ExtractError::MissingUsage { hint, .. } => {
+            assert!(hint.contains("mystery-video-1"), "{hint}")
+        }
+        e => panic!("{e}"),
+    }
+    let u = extract_with_request(Api::OpenAiVideo, job, Some(br#"{"duration":7}"#)).unwrap();
+    assert_eq!(u.video_seconds.get(), dec("7"));
+}
+
+#[test]
 fn sora_chat_format_prices_from_the_request() {
     let json = ok(
         Api::SoraChat,

@@ -12,6 +12,12 @@
 //!   (<https://platform.openai.com/docs/api-reference/videos/create>).
 //! - Veo (`veo*`): `durationSeconds` defaults to 8 and `resolution` to `720p`
 //!   (<https://ai.google.dev/gemini-api/docs/video>).
+//! - Kling, Wan, Jimeng and Luma models: 5 s; Runway (`gen3*`, `gen4*`): 10 s — the defaults
+//!   of their own formats (see those modules). Any other model has no default: its request
+//!   must say how long, or the job must.
+//!
+//! Every family but Sora is priced by the short side (`720p`), from the request's
+//! `resolution` or the size.
 
 use rust_decimal::Decimal;
 use serde::de::IgnoredAny;
@@ -98,16 +104,32 @@ impl VideoRequest {
 /// Which vendor's defaults and resolution naming apply, from the model id.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Family {
+    /// Priced by pixel size; 4 s at 720x1280 by default.
     Sora,
+    /// 8 s at 720p by default.
     Veo,
-    Other,
+    /// Another vendor's model behind the relay's OpenAI-compatible API, with its documented
+    /// default duration (the same defaults as the vendor's own format), if known.
+    Other(Option<u32>),
 }
 
 fn family(model: Option<&str>) -> Family {
-    match model.map(str::to_ascii_lowercase) {
-        Some(m) if m.starts_with("sora") => Family::Sora,
-        Some(m) if m.starts_with("veo") || m.contains("/veo") => Family::Veo,
-        _ => Family::Other,
+    let m = model.map(str::to_ascii_lowercase).unwrap_or_default();
+    let m = m.rsplit('/').next().unwrap_or_default();
+    if m.starts_with("sora") {
+        Family::Sora
+    } else if m.starts_with("veo") {
+        Family::Veo
+    } else if m.starts_with("kling") || m.starts_with("wan") || m.starts_with("jimeng") {
+        // Kling, Wan and Jimeng all default to 5 s (see kling.rs, wan.rs, jimeng.rs).
+        Family::Other(Some(5))
+    } else if m.starts_with("ray") || m.starts_with("luma") {
+        Family::Other(Some(5))
+    } else if m.starts_with("gen3") || m.starts_with("gen4") {
+        // Runway defaults to 10 s (see runway.rs).
+        Family::Other(Some(10))
+    } else {
+        Family::Other(None)
     }
 }
 
@@ -131,7 +153,7 @@ fn meter(
     let default = match fam {
         Family::Sora => Some(Decimal::from(SORA_SECONDS)),
         Family::Veo => Some(Decimal::from(VEO_SECONDS)),
-        Family::Other => None,
+        Family::Other(d) => d.map(Decimal::from),
     };
     let asked = req.and_then(VideoRequest::asked_seconds);
     let secs = seconds(api, delivered_seconds, req.is_some(), asked, default, model)?;
@@ -146,10 +168,11 @@ fn meter(
                 .or_else(|| size.and_then(short_side))
                 .unwrap_or_else(|| VEO_RESOLUTION.to_string()),
         ),
-        Family::Other => req
+        // Everyone but Sora prices by the short side.
+        Family::Other(_) => req
             .and_then(VideoRequest::resolution)
             .map(resolution_word)
-            .or_else(|| size.map(|s| s.trim().to_string())),
+            .or_else(|| size.and_then(short_side)),
     };
     let mut options = Vec::new();
     if let Some(a) = req.and_then(VideoRequest::audio) {
