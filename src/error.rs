@@ -139,6 +139,14 @@ pub enum PriceError {
         /// The options that price the unit.
         options: Vec<String>,
     },
+    /// The request chose an option (e.g. video without audio) the vendor publishes no price for.
+    #[error("model `{model}` has no published price for requests with option `{option}`")]
+    UnpricedOption {
+        /// The model.
+        model: String,
+        /// The option rule's name, e.g. `audio=false`.
+        option: String,
+    },
 }
 
 fn suggest(s: &[String]) -> String {

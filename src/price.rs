@@ -50,6 +50,13 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
         });
     }
 
+    if layers.unpriced_option {
+        return Err(PriceError::UnpricedOption {
+            model: model.id().to_string(),
+            option: layers.option.as_deref().unwrap_or_default().to_string(),
+        });
+    }
+
     let mut lines = Vec::with_capacity(8);
     for unit in Unit::ALL {
         match unit {
@@ -201,6 +208,7 @@ struct Layers<'a> {
     tier: Option<&'a Tier>,
     window: Option<&'a Window>,
     option: Option<std::sync::Arc<str>>,
+    unpriced_option: bool,
     scale: Option<(Decimal, &'a Arc<[Unit]>)>,
     /// Every option rule of the schedule, to say which options would have priced a unit.
     rules: &'a [OptionRule],
@@ -245,6 +253,7 @@ impl<'a> Layers<'a> {
             tier,
             window,
             option: option.map(|o| o.name.clone()),
+            unpriced_option: option.is_some_and(|o| o.unpriced),
             scale,
             rules: options,
         }

@@ -161,14 +161,7 @@ fn check(expected: Api, b: &Body) -> Result<(), ExtractError> {
 
 /// The error for a body of family `found` read as `expected`.
 pub(super) fn wrong_family(expected: Api, found: Api) -> ExtractError {
-    let what = match found {
-        Api::Imagen => "an Imagen predict response",
-        Api::QwenImage => "a DashScope image task or result",
-        Api::Midjourney => "a Midjourney task",
-        Api::Seedream => "a Seedream response (usage.generated_images)",
-        Api::OpenAiImages => "an OpenAI Images response with token usage",
-        _ => "another family's body",
-    };
+    let what = found.description();
     ExtractError::WrongFamily {
         expected,
         found: format!("{what} (use --api {found})"),

@@ -32,6 +32,7 @@ mod openai;
 mod qwen_image;
 mod rerank;
 mod sse;
+mod video;
 
 use std::fmt;
 
@@ -84,11 +85,29 @@ pub enum Api {
     Imagen,
     /// A Midjourney task record (`/mj/task/{id}/fetch`), one request per action.
     Midjourney,
+    /// OpenAI video jobs (`/v1/videos`: Sora, and the relay's OpenAI-compatible video API).
+    OpenAiVideo,
+    /// Sora through the chat format (`/v1/chat/completions` with a Sora model).
+    SoraChat,
+    /// Veo long-running operations (`:predictLongRunning`, Gemini API and Vertex AI).
+    Veo,
+    /// Wan (通义万相) video synthesis tasks on DashScope.
+    WanVideo,
+    /// Doubao Seedance content-generation tasks on Volcengine Ark.
+    Seedance,
+    /// Kling (可灵) video tasks.
+    Kling,
+    /// Jimeng (即梦) video tasks on Volcengine visual services.
+    Jimeng,
+    /// Luma Dream Machine generations.
+    Luma,
+    /// Runway generation tasks.
+    Runway,
 }
 
 impl Api {
     /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 19] = [
+    pub const ALL: [Api; 28] = [
         Api::OpenAiChat,
         Api::OpenAiResponses,
         Api::OpenAiEmbeddings,
@@ -108,6 +127,15 @@ impl Api {
         Api::QwenImage,
         Api::Imagen,
         Api::Midjourney,
+        Api::OpenAiVideo,
+        Api::SoraChat,
+        Api::Veo,
+        Api::WanVideo,
+        Api::Seedance,
+        Api::Kling,
+        Api::Jimeng,
+        Api::Luma,
+        Api::Runway,
     ];
 
     /// The format name used on the command line.
@@ -132,6 +160,49 @@ impl Api {
             Api::QwenImage => "qwen-image",
             Api::Imagen => "imagen",
             Api::Midjourney => "midjourney",
+            Api::OpenAiVideo => "openai-video",
+            Api::SoraChat => "sora-chat",
+            Api::Veo => "veo",
+            Api::WanVideo => "wan-video",
+            Api::Seedance => "seedance",
+            Api::Kling => "kling",
+            Api::Jimeng => "jimeng",
+            Api::Luma => "luma",
+            Api::Runway => "runway",
+        }
+    }
+
+    /// What a body of this family is, for messages that name a body's family.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Api::OpenAiChat => "an OpenAI chat completion",
+            Api::OpenAiResponses => "an OpenAI Responses body",
+            Api::OpenAiEmbeddings => "an OpenAI embeddings list",
+            Api::Anthropic => "an Anthropic Messages body",
+            Api::Gemini => "a Gemini generateContent body",
+            Api::OpenAiSpeech => "an OpenAI speech answer",
+            Api::OpenAiTranscription => "an OpenAI transcription",
+            Api::MiniMaxTts => "a MiniMax speech answer",
+            Api::DoubaoTts => "a Doubao speech answer",
+            Api::Suno => "a Suno task",
+            Api::Udio => "a Udio chat completion",
+            Api::GeminiEmbeddings => "a Gemini embeddings answer",
+            Api::Rerank => "a rerank answer",
+            Api::OpenAiModerations => "an OpenAI moderations answer",
+            Api::OpenAiImages => "an OpenAI Images response with token usage",
+            Api::Seedream => "a Seedream response (usage.generated_images)",
+            Api::QwenImage => "a DashScope image task or result",
+            Api::Imagen => "an Imagen predict response",
+            Api::Midjourney => "a Midjourney task",
+            Api::OpenAiVideo => "an OpenAI video job",
+            Api::SoraChat => "a Sora chat completion",
+            Api::Veo => "a Veo long-running operation",
+            Api::WanVideo => "a DashScope (Wan) task",
+            Api::Seedance => "a Volcengine Ark (Seedance) task",
+            Api::Kling => "a Kling task",
+            Api::Jimeng => "a Jimeng task",
+            Api::Luma => "a Luma generation",
+            Api::Runway => "a Runway task",
         }
     }
 
@@ -195,6 +266,28 @@ pub enum ExtractError {
         api: Api,
         /// What does not add up, naming the fields.
         detail: String,
+    },
+    /// The task failed or was cancelled: nothing was delivered, so there is nothing to charge
+    /// (a relay refunds the amount it held).
+    #[error(
+        "the {api} task {status}: nothing was delivered, so nothing is charged{}",
+        hint_note(reason)
+    )]
+    TaskFailed {
+        /// The format being read.
+        api: Api,
+        /// The task's status as the vendor wrote it.
+        status: String,
+        /// The vendor's reason, when it gives one.
+        reason: String,
+    },
+    /// The task has not finished yet: there is nothing to meter.
+    #[error("the {api} task is still `{status}`; meter it once it has finished")]
+    TaskUnfinished {
+        /// The format being read.
+        api: Api,
+        /// The task's status as the vendor wrote it.
+        status: String,
     },
 }
 
@@ -280,6 +373,15 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         Api::QwenImage => qwen_image::result(body, None),
         Api::Imagen => images::imagen(body),
         Api::Midjourney => midjourney::task(body),
+        Api::OpenAiVideo
+        | Api::SoraChat
+        | Api::Veo
+        | Api::WanVideo
+        | Api::Seedance
+        | Api::Kling
+        | Api::Jimeng
+        | Api::Luma
+        | Api::Runway => video::extract(api, body, None),
     }
 }
 
@@ -325,6 +427,13 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// // Without the request the price cannot be known: an error, never a guess.
 /// let missing = extract_with_request(Api::OpenAiImages, response, None);
 /// assert_eq!(missing, Err(ExtractError::MissingRequest { api: Api::OpenAiImages }));
+/// // A Veo operation lists its videos but not their length: the request says 6 s at 1080p.
+/// let op = br#"{"name":"models/veo-3.0-generate-001/operations/x","done":true,
+///   "response":{"generateVideoResponse":{"generatedSamples":[{"video":{"uri":"u"}}]}}}"#;
+/// let req = br#"{"instances":[{"prompt":"otters"}],"parameters":{"durationSeconds":6,"resolution":"1080p"}}"#;
+/// let usage = extract_with_request(Api::Veo, op, Some(req))?;
+/// assert_eq!((usage.video_seconds.get().to_string(), usage.resolution.as_deref()), ("6".into(), Some("1080p")));
+/// assert!(matches!(extract_with_request(Api::Veo, op, None), Err(ExtractError::MissingRequest { .. })));
 /// # Ok::<(), ExtractError>(())
 /// ```
 pub fn extract_with_request(
@@ -332,6 +441,9 @@ pub fn extract_with_request(
     body: &[u8],
     request: Option<&[u8]>,
 ) -> Result<Usage, ExtractError> {
+    if video::is_video(api) {
+        return video::extract(api, body, request);
+    }
     if media::is_media(api) {
         return media::meter(api, body, request);
     }

@@ -218,6 +218,21 @@ impl StreamMeter {
                 }
             }
             (State::Last(_), Api::Anthropic) => unreachable!("Anthropic streams merge"),
+            (
+                State::Last(last),
+                Api::OpenAiVideo
+                | Api::SoraChat
+                | Api::Veo
+                | Api::WanVideo
+                | Api::Seedance
+                | Api::Kling
+                | Api::Jimeng
+                | Api::Luma
+                | Api::Runway,
+            ) => {
+                // A task result is one JSON document; a relay that wraps it in an event is read whole.
+                *last = Some(super::video::extract(self.api, data, None)?);
+            }
             (State::Last(last), api) => {
                 if let Some(u) = super::images::stream_event(api, data)? {
                     *last = Some(u);
