@@ -19,6 +19,7 @@
 //! ```
 
 mod anthropic;
+mod dashscope;
 mod gemini;
 mod openai;
 mod sse;
@@ -44,16 +45,19 @@ pub enum Api {
     Anthropic,
     /// Gemini `generateContent` / `streamGenerateContent`.
     Gemini,
+    /// DashScope native generation (Qwen: `{"output": ..., "usage": {"input_tokens": ...}}`).
+    DashScope,
 }
 
 impl Api {
     /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 5] = [
+    pub const ALL: [Api; 6] = [
         Api::OpenAiChat,
         Api::OpenAiResponses,
         Api::OpenAiEmbeddings,
         Api::Anthropic,
         Api::Gemini,
+        Api::DashScope,
     ];
 
     /// The format name used on the command line.
@@ -64,6 +68,7 @@ impl Api {
             Api::OpenAiEmbeddings => "openai-embeddings",
             Api::Anthropic => "anthropic",
             Api::Gemini => "gemini",
+            Api::DashScope => "dashscope",
         }
     }
 
@@ -182,6 +187,7 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
         Api::OpenAiResponses => "an OpenAI Responses body (use --api openai-responses)",
         Api::OpenAiChat => "an OpenAI chat completion (use --api openai-chat)",
         Api::OpenAiEmbeddings => "an OpenAI embeddings list (use --api openai-embeddings)",
+        Api::DashScope => "a DashScope native body (use --api dashscope)",
     };
     Err(ExtractError::WrongFamily {
         expected,
@@ -197,6 +203,7 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         Api::OpenAiEmbeddings => openai::embeddings(body),
         Api::Anthropic => anthropic::message(body),
         Api::Gemini => gemini::generate(body),
+        Api::DashScope => dashscope::generation(body),
     }
 }
 
