@@ -22,12 +22,15 @@ mod anthropic;
 mod dashscope;
 mod gemini;
 mod openai;
+mod request;
 mod sse;
 
 use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+pub use openai::{CACHE_OPTION, RESERVED_CAPACITY};
+pub use request::{CONTAINER_MEMORY, SEARCH_CONTEXT_SIZE, WEB_SEARCH_TOOL};
 pub use sse::StreamMeter;
 
 use crate::usage::{Count, Tokens, Usage};
@@ -223,14 +226,31 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// Meters a response together with the request that produced it. Families priced from the
 /// request (images by size and quality, video by the seconds asked for, speech by its
 /// characters) need it and fail with [`ExtractError::MissingRequest`] without it; the
-/// others read the response alone, as [`extract_any`] does.
+/// others read the response alone, as [`extract_any`] does, and take from a request, when
+/// given, the settings that select a tool fee (a search model's `search_context_size`, the
+/// Responses web-search tool version, a code-interpreter container's memory).
+///
+/// ```
+/// use tariff::extract::{extract_with_request, Api};
+/// let body = br#"{"object":"chat.completion","model":"gpt-4o-search-preview",
+///   "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}"#;
+/// let request = br#"{"model":"gpt-4o-search-preview","messages":[],
+///   "web_search_options":{"search_context_size":"high"}}"#;
+/// let u = extract_with_request(Api::OpenAiChat, body, Some(request))?;
+/// assert_eq!(u.web_search_calls.get(), 1);
+/// assert_eq!(u.options["search_context_size"], "high");
+/// # Ok::<(), tariff::extract::ExtractError>(())
+/// ```
 pub fn extract_with_request(
     api: Api,
     body: &[u8],
     request: Option<&[u8]>,
 ) -> Result<Usage, ExtractError> {
-    let _ = request;
-    extract_any(api, body)
+    let mut usage = extract_any(api, body)?;
+    if let (Some(r), Api::OpenAiChat | Api::OpenAiResponses) = (request, api) {
+        request::apply(api, r, &mut usage)?;
+    }
+    Ok(usage)
 }
 
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.

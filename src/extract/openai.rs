@@ -159,9 +159,23 @@ fn wrong(expected: Api, found: &str) -> ExtractError {
     }
 }
 
+/// Option set to `scale` when the response says it ran on reserved capacity.
+pub const RESERVED_CAPACITY: &str = "reserved_capacity";
+
+/// `service_tier: "scale"` is reserved, prepaid capacity (OpenAI Scale Tier; Volcengine Ark's
+/// TPM guarantee package, 保障包): not a price tier of its own. The usage keeps the standard
+/// tier and says so in the option `reserved_capacity = "scale"`, for tables that price it.
+fn mark_reserved(b: &Body, usage: &mut Usage) {
+    if b.service_tier.as_deref() == Some("scale") {
+        usage
+            .options
+            .insert(RESERVED_CAPACITY.to_string(), "scale".to_string());
+    }
+}
+
 fn tier(api: Api, b: &Body) -> Result<Option<ServiceTier>, ExtractError> {
     match b.service_tier.as_deref() {
-        None => Ok(None),
+        None | Some("scale") => Ok(None),
         Some(t) => ServiceTier::parse(t)
             .map(Some)
             .ok_or_else(|| ExtractError::Inconsistent {
@@ -250,7 +264,10 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     )?;
     let text_in = minus(
         api,
-        ("prompt_tokens minus cached and cache-creation tokens", unwritten),
+        (
+            "prompt_tokens minus cached and cache-creation tokens",
+            unwritten,
+        ),
         ("prompt_tokens_details.audio_tokens", audio_in),
     )?;
     let after_reasoning = minus(
@@ -290,6 +307,7 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
             .options
             .insert(CACHE_OPTION.0.to_string(), CACHE_OPTION.1.to_string());
     }
+    mark_reserved(b, &mut usage);
     if b.model.as_deref().is_some_and(is_search_model) {
         usage.web_search_calls = Count::new(1).expect("1 is a valid count");
     }
@@ -388,7 +406,7 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     }
     let items = || b.output.iter().flatten();
     let calls = |kind: &str| items().filter(|o| o.kind == kind).count() as u64;
-    Ok(Some(Usage {
+    let mut usage = Usage {
         input_tokens: tokens(api, "input_tokens", text_in)?,
         cache_read_tokens: tokens(api, "cached_tokens", cached)?,
         output_tokens: tokens(api, "output_tokens", text_out)?,
@@ -399,7 +417,9 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         images: images(items()),
         service_tier: tier(api, b)?,
         ..Usage::default()
-    }))
+    };
+    mark_reserved(b, &mut usage);
+    Ok(Some(usage))
 }
 
 /// Container sessions: one per distinct container the code ran in (several calls in one
