@@ -119,7 +119,10 @@ pub(super) fn usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     )?;
     let text_in = minus(
         API,
-        ("input_tokens minus cached and cache-creation tokens", unwritten),
+        (
+            "input_tokens minus cached and cache-creation tokens",
+            unwritten,
+        ),
         ("input_tokens_details.audio_tokens", audio_in),
     )?;
     let after_reasoning = minus(
