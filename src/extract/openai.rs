@@ -124,8 +124,9 @@ pub(super) struct Body {
     object: Option<String>,
     #[serde(rename = "type", default)]
     kind: Option<String>,
+    /// Whether `model` names a search model; read without keeping the name.
     #[serde(default)]
-    model: Option<String>,
+    model: SearchModel,
     #[serde(default)]
     usage: Option<RawUsage>,
     #[serde(default)]
@@ -308,7 +309,7 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
             .insert(CACHE_OPTION.0.to_string(), CACHE_OPTION.1.to_string());
     }
     mark_reserved(b, &mut usage);
-    if b.model.as_deref().is_some_and(is_search_model) {
+    if b.model.0 {
         usage.web_search_calls = Count::new(1).expect("1 is a valid count");
     }
     Ok(Some(usage))
@@ -317,6 +318,33 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
 /// OpenAI's Chat Completions search models search the web on every request.
 pub(super) fn is_search_model(model: &str) -> bool {
     model.contains("-search-preview") || model.contains("-search-api")
+}
+
+/// A body's `model`, reduced to whether it is a search model, so that metering an
+/// ordinary chat body allocates nothing for its model name.
+#[derive(Default)]
+pub(super) struct SearchModel(bool);
+
+impl<'de> Deserialize<'de> for SearchModel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = SearchModel;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a model name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SearchModel, E> {
+                Ok(SearchModel(is_search_model(v)))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<SearchModel, E> {
+                Ok(SearchModel(false))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<SearchModel, E> {
+                Ok(SearchModel(false))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// An embeddings list: every token is input (`prompt_tokens` = `total_tokens`).
