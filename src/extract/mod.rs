@@ -20,6 +20,7 @@
 
 mod anthropic;
 mod audio;
+mod dashscope;
 mod embed;
 mod form;
 mod gemini;
@@ -30,6 +31,7 @@ mod moderation;
 mod music;
 mod openai;
 mod qwen_image;
+mod request;
 mod rerank;
 mod sse;
 mod video;
@@ -38,6 +40,8 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+pub use openai::{CACHE_OPTION, RESERVED_CAPACITY};
+pub use request::{CONTAINER_MEMORY, SEARCH_CONTEXT_SIZE, WEB_SEARCH_TOOL};
 pub use sse::StreamMeter;
 
 use crate::usage::{Count, Tokens, Usage};
@@ -103,11 +107,13 @@ pub enum Api {
     Luma,
     /// Runway generation tasks.
     Runway,
+    /// DashScope native generation (Qwen: `{"output": ..., "usage": {"input_tokens": ...}}`).
+    DashScope,
 }
 
 impl Api {
     /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 28] = [
+    pub const ALL: [Api; 29] = [
         Api::OpenAiChat,
         Api::OpenAiResponses,
         Api::OpenAiEmbeddings,
@@ -136,6 +142,7 @@ impl Api {
         Api::Jimeng,
         Api::Luma,
         Api::Runway,
+        Api::DashScope,
     ];
 
     /// The format name used on the command line.
@@ -169,6 +176,7 @@ impl Api {
             Api::Jimeng => "jimeng",
             Api::Luma => "luma",
             Api::Runway => "runway",
+            Api::DashScope => "dashscope",
         }
     }
 
@@ -203,6 +211,7 @@ impl Api {
             Api::Jimeng => "a Jimeng task",
             Api::Luma => "a Luma generation",
             Api::Runway => "a Runway task",
+            Api::DashScope => "a DashScope native body",
         }
     }
 
@@ -343,6 +352,7 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
         Api::OpenAiResponses => "an OpenAI Responses body (use --api openai-responses)",
         Api::OpenAiChat => "an OpenAI chat completion (use --api openai-chat)",
         Api::OpenAiEmbeddings => "an OpenAI embeddings list (use --api openai-embeddings)",
+        Api::DashScope => "a DashScope native body (use --api dashscope)",
         other => return Err(images::wrong_family(expected, other)),
     };
     Err(ExtractError::WrongFamily {
@@ -382,6 +392,7 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         | Api::Jimeng
         | Api::Luma
         | Api::Runway => video::extract(api, body, None),
+        Api::DashScope => dashscope::generation(body),
     }
 }
 
@@ -404,7 +415,9 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// Meters a response together with the request that produced it. Families priced from the
 /// request (images by size and quality, video by the seconds asked for, speech by its
 /// characters) need it and fail with [`ExtractError::MissingRequest`] without it; the
-/// others read the response alone, as [`extract_any`] does.
+/// others read the response alone, as [`extract_any`] does, and take from a request, when
+/// given, the settings that select a tool fee (a search model's `search_context_size`, the
+/// Responses web-search tool version, a code-interpreter container's memory).
 ///
 /// ```
 /// use tariff::extract::{extract_with_request, Api, ExtractError};
@@ -434,6 +447,14 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// let usage = extract_with_request(Api::Veo, op, Some(req))?;
 /// assert_eq!((usage.video_seconds.get().to_string(), usage.resolution.as_deref()), ("6".into(), Some("1080p")));
 /// assert!(matches!(extract_with_request(Api::Veo, op, None), Err(ExtractError::MissingRequest { .. })));
+/// // A search model searches on every request; the request says how much context.
+/// let body = br#"{"object":"chat.completion","model":"gpt-4o-search-preview",
+///   "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}"#;
+/// let request = br#"{"model":"gpt-4o-search-preview","messages":[],
+///   "web_search_options":{"search_context_size":"high"}}"#;
+/// let u = extract_with_request(Api::OpenAiChat, body, Some(request))?;
+/// assert_eq!(u.web_search_calls.get(), 1);
+/// assert_eq!(u.options["search_context_size"], "high");
 /// # Ok::<(), ExtractError>(())
 /// ```
 pub fn extract_with_request(
@@ -448,11 +469,15 @@ pub fn extract_with_request(
         return media::meter(api, body, request);
     }
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    match api {
-        Api::OpenAiImages if first == Some(&b'{') => images::openai(body, request),
-        Api::QwenImage if first == Some(&b'{') => qwen_image::result(body, request),
-        _ => extract_any(api, body),
+    let mut usage = match api {
+        Api::OpenAiImages if first == Some(&b'{') => images::openai(body, request)?,
+        Api::QwenImage if first == Some(&b'{') => qwen_image::result(body, request)?,
+        _ => extract_any(api, body)?,
+    };
+    if let (Some(r), Api::OpenAiChat | Api::OpenAiResponses) = (request, api) {
+        request::apply(api, r, &mut usage)?;
     }
+    Ok(usage)
 }
 
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.
