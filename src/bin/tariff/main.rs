@@ -9,6 +9,8 @@ mod count;
 mod input;
 mod models;
 mod quote;
+mod reconcile;
+mod synth;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,6 +88,10 @@ enum Command {
         #[arg(long)]
         provider: Option<String>,
     },
+    /// Re-price logged requests at the prices in force when they ran and explain every difference.
+    Reconcile(Box<reconcile::ReconcileArgs>),
+    /// Write realistic synthetic logs (seeded), optionally with known discrepancies.
+    Synth(synth::SynthArgs),
     /// Validate price tables: the given files or directories, or the built-in tables.
     Check {
         /// Files or directories to check (default: the built-in tables).
@@ -130,6 +136,14 @@ fn run(cli: Cli) -> Result<()> {
                 tariff::extract::extract_with_request(api, body.as_bytes(), request.as_deref())?;
             println!("{}", usage.to_json());
             Ok(())
+        }
+        Command::Reconcile(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            reconcile::run(&catalog, *args)
+        }
+        Command::Synth(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            synth::run(&catalog, args)
         }
         Command::Quote(args) => {
             let catalog = input::catalog(&cli.prices)?;
