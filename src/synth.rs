@@ -240,6 +240,7 @@ type Spec = (
 
 /// Generates rows; an iterator of [`SynthRow`].
 pub struct Synth<'c> {
+    catalog: &'c Catalog,
     opts: SynthOptions,
     profiles: Vec<Profile<'c>>,
     total_weight: u64,
@@ -380,6 +381,7 @@ impl<'c> Synth<'c> {
         }
         let total_weight = profiles.iter().map(|p| p.weight).sum();
         Ok(Synth {
+            catalog,
             rng: Rng(opts.seed),
             opts,
             profiles,
@@ -571,8 +573,13 @@ impl<'c> Synth<'c> {
                 Some(Inject::Rounding)
             }
             Some(Inject::Unknown) => {
-                model_name = format!("{}-preview-x{}", p.logged, i % 7);
-                Some(Inject::Unknown)
+                // A typo after the first character: no alias, and no prefix pattern, matches.
+                let mut name = p.logged.to_string();
+                name.insert(1, ['x', 'q', 'z'][(i % 3) as usize]);
+                self.catalog.model(&name).is_err().then(|| {
+                    model_name = name;
+                    Inject::Unknown
+                })
             }
         };
         let claude = p.claude;

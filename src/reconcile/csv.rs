@@ -16,22 +16,55 @@ pub(crate) struct CsvError {
     pub message: String,
 }
 
-/// Scans `buf` (which starts at a record boundary) for the end of the last complete
-/// record: the index just past its newline. `None` when no record ends in `buf`.
-pub(crate) fn last_boundary(buf: &[u8]) -> Option<usize> {
-    let mut in_quote = false;
-    let mut last = None;
-    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
-        if buf[i] == b'"' {
-            in_quote = !in_quote;
-        } else if !in_quote {
-            last = Some(i + 1);
+/// Scans `buf`, which starts at a record boundary, calling `boundary` with the index of
+/// each newline that ends a record until it returns false. Returns whether `buf` ends
+/// inside a quoted field.
+///
+/// As in RFC 4180, a quote opens a quoted field only at the start of a field; anywhere
+/// else it is a stray character (the record is then rejected by [`fields`]), so one bad
+/// quote costs one record, not the rest of the file.
+pub(crate) fn scan(buf: &[u8], mut boundary: impl FnMut(usize) -> bool) -> bool {
+    let mut field_start = 0;
+    let mut quoted = false;
+    let mut skip = None;
+    for i in memchr::memchr3_iter(b',', b'"', b'\n', buf) {
+        if skip == Some(i) {
+            continue;
+        }
+        match (quoted, buf[i]) {
+            (true, b'"') => {
+                if buf.get(i + 1) == Some(&b'"') {
+                    skip = Some(i + 1);
+                } else {
+                    quoted = false;
+                }
+            }
+            (true, _) => {}
+            (false, b'"') => quoted = i == field_start,
+            (false, b',') => field_start = i + 1,
+            (false, _) => {
+                field_start = i + 1;
+                if !boundary(i) {
+                    return false;
+                }
+            }
         }
     }
+    quoted
+}
+
+/// The end of the last complete record in `buf` (the index just past its newline), or
+/// `None` when no record ends in `buf`.
+pub(crate) fn last_boundary(buf: &[u8]) -> Option<usize> {
+    let mut last = None;
+    scan(buf, |i| {
+        last = Some(i + 1);
+        true
+    });
     last
 }
 
-/// Records of a chunk, each with its first line number and the number of lines it spans.
+/// Records of a chunk, each with the line it starts on.
 pub(crate) struct Records<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -58,24 +91,19 @@ impl<'a> Iterator for Records<'a> {
         }
         let start = self.pos;
         let line = self.line;
-        let mut in_quote = false;
         let rest = &self.buf[start..];
-        let mut end = self.buf.len();
-        let mut next = self.buf.len();
-        for i in memchr::memchr2_iter(b'"', b'\n', rest) {
-            if rest[i] == b'"' {
-                in_quote = !in_quote;
-                continue;
-            }
-            self.line += 1;
-            if !in_quote {
-                end = start + i;
-                next = end + 1;
-                break;
-            }
-        }
-        if next == self.buf.len() && end == self.buf.len() {
-            // The last record of the chunk has no line end; count its line anyway.
+        let mut end = None;
+        scan(rest, |i| {
+            end = Some(i);
+            false
+        });
+        let (end, next) = match end {
+            Some(i) => (start + i, start + i + 1),
+            None => (self.buf.len(), self.buf.len()),
+        };
+        // Lines inside quoted fields count too; a last record without a line end is a line.
+        self.line += memchr::memchr_iter(b'\n', &self.buf[start..next]).count() as u64;
+        if next == end {
             self.line += 1;
         }
         self.pos = next;
@@ -199,5 +227,9 @@ mod tests {
         assert_eq!(last_boundary(b"a,b\n\"c\nd"), Some(4));
         assert_eq!(last_boundary(b"\"a\nb\"\nc"), Some(6));
         assert_eq!(last_boundary(b"abc"), None);
+        // A stray quote inside a field does not open a quoted field.
+        assert_eq!(last_boundary(b"a\"b,c\nd,e\n"), Some(10));
+        assert!(scan(b"a,\"b\"\"\n", |_| true));
+        assert!(!scan(b"a,\"b\"\"\"\n", |_| true));
     }
 }
