@@ -500,20 +500,13 @@ struct Splitter<R> {
 
 impl<R: Read> Splitter<R> {
     fn fill(&mut self, want: usize) -> io::Result<()> {
-        while self.buf.len() < want && !self.eof {
-            let len = self.buf.len();
-            self.buf.resize(want.max(len + 8192), 0);
-            match self.r.read(&mut self.buf[len..]) {
-                Ok(0) => {
-                    self.buf.truncate(len);
-                    self.eof = true;
-                }
-                Ok(n) => self.buf.truncate(len + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.buf.truncate(len),
-                Err(e) => {
-                    self.buf.truncate(len);
-                    return Err(e);
-                }
+        if self.buf.len() < want && !self.eof {
+            let need = (want - self.buf.len()) as u64;
+            self.buf.reserve(need as usize);
+            // `take` + `read_to_end` fills the spare capacity without zeroing it first.
+            let n = (&mut self.r).take(need).read_to_end(&mut self.buf)?;
+            if (n as u64) < need {
+                self.eof = true;
             }
         }
         Ok(())
