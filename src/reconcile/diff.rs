@@ -32,29 +32,47 @@ use crate::money::QuotaPolicy;
 use crate::price;
 use crate::usage::{Tokens, Usage};
 
-/// Models resolved once per name: lookups (and unknown-model suggestions) cost a hash
-/// probe after the first row that names them.
-pub(crate) struct ModelCache<'c> {
+/// Models resolved once per name: after the first row that names a model, a lookup is a
+/// hash probe in the chunk's own map; the first row of each chunk asks the map shared by
+/// every chunk of the run (so suggestions for an unknown name are computed once per run,
+/// not once per chunk).
+pub(crate) struct ModelCache<'c, 's> {
     catalog: &'c Catalog,
-    map: HashMap<Box<str>, Result<&'c Model, Arc<str>>>,
+    shared: Option<&'s SharedModels<'c>>,
+    map: HashMap<Box<str>, Resolved<'c>>,
 }
 
-impl<'c> ModelCache<'c> {
-    pub(crate) fn new(catalog: &'c Catalog) -> Self {
+type Resolved<'c> = Result<&'c Model, Arc<str>>;
+
+/// The resolutions shared by every chunk of a run.
+pub(crate) type SharedModels<'c> = std::sync::RwLock<HashMap<Box<str>, Resolved<'c>>>;
+
+impl<'c, 's> ModelCache<'c, 's> {
+    pub(crate) fn new(catalog: &'c Catalog, shared: Option<&'s SharedModels<'c>>) -> Self {
         ModelCache {
             catalog,
+            shared,
             map: HashMap::new(),
         }
     }
 
-    fn get(&mut self, name: &str) -> Result<&'c Model, Arc<str>> {
+    fn get(&mut self, name: &str) -> Resolved<'c> {
         if let Some(r) = self.map.get(name) {
             return r.clone();
         }
-        let r = self
-            .catalog
-            .model(name)
-            .map_err(|e| Arc::from(e.to_string()));
+        let known = self
+            .shared
+            .and_then(|s| s.read().ok().and_then(|m| m.get(name).cloned()));
+        let r = known.unwrap_or_else(|| {
+            let r = self
+                .catalog
+                .model(name)
+                .map_err(|e| Arc::from(e.to_string()));
+            if let Some(mut m) = self.shared.and_then(|s| s.write().ok()) {
+                m.insert(name.into(), r.clone());
+            }
+            r
+        });
         self.map.insert(name.into(), r.clone());
         r
     }
@@ -115,7 +133,10 @@ fn quota_of(total: Decimal, group_ratio: Decimal) -> Result<Decimal, PriceError>
 }
 
 /// Prices one row and classifies its difference.
-pub(crate) fn price_row(cache: &mut ModelCache<'_>, row: &LogRow<'_>) -> Result<Priced, RowError> {
+pub(crate) fn price_row(
+    cache: &mut ModelCache<'_, '_>,
+    row: &LogRow<'_>,
+) -> Result<Priced, RowError> {
     let model = cache.get(&row.model).map_err(|reason| RowError {
         kind: RejectKind::UnknownModel,
         reason: reason.to_string(),

@@ -461,7 +461,7 @@ pub fn parse_json_line(format: LogFormat, line: &str) -> Result<LogRow<'_>, RowE
 
 /// Prices one row against a catalog and classifies its difference.
 pub fn price_row(catalog: &Catalog, row: &LogRow<'_>) -> Result<Priced, RowError> {
-    diff::price_row(&mut diff::ModelCache::new(catalog), row)
+    diff::price_row(&mut diff::ModelCache::new(catalog, None), row)
 }
 
 /// Reconciles one or more logs into a [`Report`].
@@ -608,6 +608,7 @@ struct FileCtx<'c> {
     header: Vec<String>,
     by: Vec<Dim>,
     catalog: &'c Catalog,
+    models: diff::SharedModels<'c>,
 }
 
 fn record_text(b: &[u8]) -> String {
@@ -655,7 +656,7 @@ impl FileCtx<'_> {
     fn record(
         &self,
         out: &mut report::ChunkResult,
-        cache: &mut diff::ModelCache<'_>,
+        cache: &mut diff::ModelCache<'_, '_>,
         line: u64,
         rec: &[u8],
     ) {
@@ -685,7 +686,7 @@ impl FileCtx<'_> {
 
     fn process(&self, chunk: &Chunk) -> report::ChunkResult {
         let mut out = report::ChunkResult::default();
-        let mut cache = diff::ModelCache::new(self.catalog);
+        let mut cache = diff::ModelCache::new(self.catalog, Some(&self.models));
         match chunk.kind {
             ChunkKind::Unterminated => {
                 let e = RowError {
@@ -844,6 +845,7 @@ impl<'c> Reconciler<'c> {
             header,
             by: self.opts.by.clone(),
             catalog: self.catalog,
+            models: Default::default(),
         };
         let mut summary = FileSummary {
             name: name.to_string(),
