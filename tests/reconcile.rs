@@ -475,6 +475,11 @@ fn new_api_rows_map_onto_the_buckets_new_api_bills() {
             .class,
         Class::CacheMiscounted
     );
+    // `other` as an object (a database JSON export) reads the same as `other` as a string.
+    let as_object = new_api(openai, 5000, 200, 1875, "gpt-5")
+        .replace(&serde_json::to_string(openai).unwrap(), openai);
+    assert!(as_object.contains(r#""other":{"#));
+    assert_eq!(priced(&as_object).unwrap().class, Class::Match);
     // One quota unit off is rounding.
     assert_eq!(
         priced(&new_api(openai, 5000, 200, 1876, "gpt-5"))

@@ -1,23 +1,5 @@
-//! Re-pricing one row and explaining its difference.
-//!
-//! A row is priced at the schedule in force at its time. When the charge differs, the
-//! difference is explained by re-pricing the same row under a few alternative
-//! hypotheses, each a known way relays get billing wrong, tried in this order; the first
-//! whose amount matches the charge (within the rounding tolerance) names the class:
-//!
-//! 1. **rounding** — the charge is within one quota unit, or 0.000001 of the currency,
-//!    of the expected amount;
-//! 2. **missing usage** — the row carries no billable quantity, yet was charged;
-//! 3. **price changed** — the charge equals the price of another schedule of the same
-//!    model (same service tier and region): the last instant of an earlier schedule, or
-//!    the first instant of a later one — a relay still charging the old price, or
-//!    charging a new one early;
-//! 4. **cache miscounted** — the charge equals the row with its cache reads and writes
-//!    billed as plain input; or not billed at all; or 1-hour writes billed as 5-minute
-//!    writes; or cache tokens subtracted from the input a second time;
-//! 5. **reasoning miscounted** — the charge equals the row with its reasoning tokens
-//!    not billed, or billed twice (once more as output);
-//! 6. otherwise **unexplained**.
+//! Re-pricing one row and explaining its difference: the hypotheses, in the order the
+//! module documentation of `reconcile` lists them.
 
 use std::collections::HashMap;
 use std::sync::Arc;

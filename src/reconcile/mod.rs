@@ -28,7 +28,7 @@
 //! # Inputs
 //!
 //! **Canonical rows** (JSON lines or CSV with a header): the usage record of
-//! [`Usage`](crate::Usage) (its members, `at` required), plus `model` (required),
+//! [`Usage`] (its members, `at` required), plus `model` (required),
 //! `request_id`, `user`, `charged` (a decimal, string or number) and `currency` (`USD`,
 //! `CNY`, any ISO code, or `quota` for relay quota units, with an optional `group_ratio`).
 //! A row without `charged` is priced but not compared (class `not_charged`).
@@ -71,8 +71,26 @@
 //!
 //! # Differences
 //!
-//! See [`diff`](self#differences) — the classes are documented on [`Class`]; how they are
-//! found is in the `diff` module's documentation.
+//! A row is priced at the schedule in force at its time. When the charge differs, the same
+//! row is re-priced under a few alternative hypotheses, each a known way relays get
+//! billing wrong, tried in this order; the first whose amount matches the charge (within
+//! the rounding tolerance) names the [`Class`]:
+//!
+//! 1. `rounding` — within one quota unit, or 0.000001 of the currency, of the expected
+//!    amount;
+//! 2. `missing_usage` — the row carries no billable quantity, yet was charged;
+//! 3. `price_changed` — the charge equals the price of another schedule of the same model
+//!    (same service tier and region) at its last instant (an earlier schedule) or its first
+//!    (a later one): a relay still charging an old price, or a new one early;
+//! 4. `cache_miscounted` — the charge equals the row with its cache reads and writes billed
+//!    as plain input; or not billed; or 1-hour writes billed as 5-minute writes; or cache
+//!    tokens subtracted from the input a second time;
+//! 5. `reasoning_miscounted` — the charge equals the row with its reasoning tokens not
+//!    billed, or billed twice (once more as output);
+//! 6. otherwise `unexplained`.
+//!
+//! Each differing row keeps the hypothesis that matched ([`Priced::hint`]), shown with the
+//! largest differences.
 //!
 //! # Parallelism and memory
 //!
