@@ -380,6 +380,23 @@ fn bad_csv_quoting_is_rejected_and_reading_goes_on() {
 }
 
 #[test]
+fn an_oversized_record_is_rejected_and_skipped() {
+    let huge = format!(
+        r#"{{"model":"gpt-5","user":"{}"}}"#,
+        "x".repeat(tariff::reconcile::MAX_RECORD)
+    );
+    let log = format!("{OK}\n{huge}\n{OK}\n");
+    let (report, rejects) = run(log.as_bytes(), opts(2, 1 << 16));
+    assert_eq!((report.rows_read, report.priced), (3, 2));
+    assert_eq!((rejects[0].line, rejects[0].kind), (2, RejectKind::Syntax));
+    assert!(
+        rejects[0].reason.contains("longer than"),
+        "{}",
+        rejects[0].reason
+    );
+}
+
+#[test]
 fn a_file_that_cannot_be_read_is_an_error() {
     let mut r = Reconciler::new(Catalog::builtin(), Options::default()).unwrap();
     let e = r
@@ -550,6 +567,13 @@ fn a_stale_price_is_explained_by_its_period() {
     let row = r#"{"model":"gpt-5","at":"2025-09-01T00:00:00Z","output_tokens":1000,"charged":"0.07","currency":"USD"}"#;
     let p = priced(row).unwrap();
     assert_eq!(p.class, Class::Unexplained);
+    // A charge in quota units with a group ratio: $0.00125 × 500,000 × 0.8 = 500.
+    let row = r#"{"model":"gpt-5","at":"2025-09-01T00:00:00Z","input_tokens":1000,"charged":500,"currency":"quota","group_ratio":"0.8"}"#;
+    let p = priced(row).unwrap();
+    assert_eq!(
+        (p.expected, p.class, p.denom),
+        (Decimal::from(500), Class::Match, Denom::Quota)
+    );
     // A row without a charge is priced, not compared.
     let row = r#"{"model":"gpt-5","at":"2025-09-01T00:00:00Z","output_tokens":1000}"#;
     let p = priced(row).unwrap();
