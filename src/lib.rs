@@ -34,6 +34,8 @@ pub mod ledger;
 mod money;
 pub mod outcome;
 pub mod price;
+pub mod reconcile;
+pub mod synth;
 pub mod tokens;
 mod unit;
 mod usage;

@@ -11,6 +11,8 @@ mod import;
 mod input;
 mod models;
 mod quote;
+mod reconcile;
+mod synth;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +90,10 @@ enum Command {
         #[arg(long)]
         provider: Option<String>,
     },
+    /// Re-price logged requests at the prices in force when they ran and explain every difference.
+    Reconcile(Box<reconcile::ReconcileArgs>),
+    /// Write realistic synthetic logs (seeded), optionally with known discrepancies.
+    Synth(synth::SynthArgs),
     /// Validate price tables: the given files or directories, or the built-in tables.
     Check {
         /// Files or directories to check (default: the built-in tables).
@@ -135,6 +141,14 @@ fn run(cli: Cli) -> Result<()> {
             let usage = tariff::extract::extract_with_request(api, &body, request.as_deref())?;
             println!("{}", usage.to_json());
             Ok(())
+        }
+        Command::Reconcile(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            reconcile::run(&catalog, *args)
+        }
+        Command::Synth(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            synth::run(&catalog, args)
         }
         Command::Quote(args) => {
             let catalog = input::catalog(&cli.prices)?;
