@@ -47,15 +47,19 @@
 //! 96 KB cache of recent pieces for the duration of the call. Throughput is several times
 //! tiktoken's (see `benches/tokens.rs`).
 
+mod approx;
 mod models;
 mod pretokenize;
+mod stream;
 mod unicode;
 mod vocab;
 
 use std::fmt;
 use std::sync::OnceLock;
 
+pub use approx::{Approx, Coefficients, Counter, Features};
 pub use pretokenize::Pieces;
+pub use stream::StreamingCounter;
 
 use pretokenize::Pattern;
 use vocab::Vocab;
