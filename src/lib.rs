@@ -28,6 +28,7 @@
 mod bill;
 pub mod catalog;
 mod error;
+pub mod estimate;
 pub mod extract;
 pub mod ledger;
 mod money;
