@@ -180,7 +180,7 @@ pub enum EstimateError {
         offset: usize,
     },
     /// The request belongs to another API family.
-    #[error("this is not a {expected} request: it looks like {found}")]
+    #[error("the request is not of the {expected} family: it looks like {found}")]
     WrongFamily {
         /// The format asked for.
         expected: Api,
@@ -543,7 +543,8 @@ pub(crate) fn index(parent: &str, i: usize) -> String {
 
 impl fmt::Display for Basis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        // `pad` so that tables can align it.
+        f.pad(match self {
             Basis::Exact => "exact",
             Basis::Formula => "formula",
             Basis::Estimated => "estimated",

@@ -6,6 +6,7 @@
 mod out;
 mod classify;
 mod count;
+mod estimate;
 mod input;
 mod models;
 mod quote;
@@ -86,6 +87,8 @@ enum Command {
         #[arg(long)]
         provider: Option<String>,
     },
+    /// Estimate a request before sending it: the usage bound and the price to hold.
+    Estimate(Box<estimate::EstimateArgs>),
     /// Validate price tables: the given files or directories, or the built-in tables.
     Check {
         /// Files or directories to check (default: the built-in tables).
@@ -134,6 +137,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Quote(args) => {
             let catalog = input::catalog(&cli.prices)?;
             quote::run(&catalog, *args)
+        }
+        Command::Estimate(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            estimate::run(&catalog, *args)
         }
     }
 }
