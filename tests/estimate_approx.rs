@@ -232,3 +232,20 @@ fn features_are_counted_once_per_character() {
         (7, 3, 2, 2, 3)
     );
 }
+
+/// Counting many texts through one `BatchCounter` (which shares a piece cache once 32 KiB
+/// have gone through) gives each text's own count.
+#[test]
+fn batch_counts_equal_single_counts() {
+    let texts = corpus_texts();
+    for enc in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        let mut batch = tariff::tokens::BatchCounter::new(Counter::Exact(enc));
+        for round in 0..3 {
+            for t in &texts {
+                for p in t.split("\n\n") {
+                    assert_eq!(batch.count(p), enc.count(p), "{enc} round {round}: {p:?}");
+                }
+            }
+        }
+    }
+}

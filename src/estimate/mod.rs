@@ -59,7 +59,7 @@ pub use media::{image_dims, media_seconds, pdf_pages, Dims};
 pub use vision::{Detail, Resolution};
 
 use crate::extract::Api;
-use crate::tokens::{Counter, StreamingCounter};
+use crate::tokens::{BatchCounter, Counter, StreamingCounter};
 use crate::usage::{Tokens, Usage};
 
 /// How a part of an estimate was arrived at.
@@ -255,6 +255,7 @@ pub(crate) struct Builder {
     pub api: Api,
     pub model: String,
     pub counter: Counter,
+    batch: BatchCounter,
     text_tokens: u64,
     text_items: u64,
     framing: u64,
@@ -275,6 +276,7 @@ impl Builder {
             api,
             model: model.to_string(),
             counter: Counter::for_model(model),
+            batch: BatchCounter::new(Counter::for_model(model)),
             text_tokens: 0,
             text_items: 0,
             framing: 0,
@@ -291,7 +293,7 @@ impl Builder {
 
     /// Counts a text of the request.
     pub fn text(&mut self, s: &str) {
-        let n = self.counter.count(s) as u64;
+        let n = self.batch.count(s) as u64;
         self.text_tokens += n;
         self.text_items += 1;
     }
@@ -315,7 +317,7 @@ impl Builder {
 
     /// Counts a tool definition's text (tools are itemized apart from the messages).
     pub fn tool_text(&mut self, s: &str, overhead: u64, note: &str) {
-        self.tools += self.counter.count(s) as u64 + overhead;
+        self.tools += self.batch.count(s) as u64 + overhead;
         if self.tools_note.is_empty() {
             self.tools_note = note.to_string();
         }

@@ -39,7 +39,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::Encoding;
+use super::{Encoding, PieceCache};
 
 static APPROX_TOML: &str = include_str!("../../tokens/approx.toml");
 
@@ -355,6 +355,65 @@ impl Counter {
         match self {
             Counter::Exact(e) => e.name().to_string(),
             Counter::Approx(a) => format!("approx:{a}"),
+        }
+    }
+}
+
+/// Counts many texts of one model (the messages of a request), giving the same counts as
+/// [`Counter::count`] on each. Once enough text has gone through, exact encodings share a
+/// cache of recently seen pieces across the texts, as a single long text would: the same
+/// words recur from message to message.
+///
+/// ```
+/// use tariff::tokens::{BatchCounter, Counter};
+/// let mut b = BatchCounter::new(Counter::for_model("gpt-4o"));
+/// let total: usize = ["Hello, world!", "Hello again."].iter().map(|t| b.count(t)).sum();
+/// assert_eq!(total, 4 + 3);
+/// ```
+pub struct BatchCounter {
+    counter: Counter,
+    cache: Option<Box<PieceCache>>,
+    seen: usize,
+}
+
+impl fmt::Debug for BatchCounter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchCounter")
+            .field("counter", &self.counter)
+            .field("seen", &self.seen)
+            .finish()
+    }
+}
+
+impl BatchCounter {
+    /// A batch counter for `counter`'s model.
+    pub fn new(counter: Counter) -> BatchCounter {
+        BatchCounter {
+            counter,
+            cache: None,
+            seen: 0,
+        }
+    }
+
+    /// What counts the texts.
+    pub fn counter(&self) -> Counter {
+        self.counter
+    }
+
+    /// The tokens of `text`.
+    pub fn count(&mut self, text: &str) -> usize {
+        let enc = match self.counter {
+            Counter::Approx(a) => return a.count(text),
+            Counter::Exact(e) => e,
+        };
+        self.seen += text.len();
+        // A small request does not repay filling the cache (as in `Encoding::count`).
+        if self.cache.is_none() && self.seen >= PieceCache::MIN_TEXT {
+            self.cache = Some(Box::new(PieceCache::new()));
+        }
+        match &mut self.cache {
+            Some(c) => enc.count_cached(text, c),
+            None => enc.count(text),
         }
     }
 }

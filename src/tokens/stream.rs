@@ -2,7 +2,7 @@
 //! grow with its length.
 
 use super::approx::{Counter, Features};
-use super::Encoding;
+use super::{Encoding, PieceCache};
 
 /// Counts tokens of a text fed as deltas, keeping only a bounded carry.
 ///
@@ -26,7 +26,6 @@ use super::Encoding;
 /// assert_eq!(c.total(), Encoding::O200kBase.count(text));
 /// assert!(c.is_exact());
 /// ```
-#[derive(Clone, Debug)]
 pub struct StreamingCounter {
     counter: Counter,
     /// Exact encodings: text of the last, possibly unfinished, piece.
@@ -38,6 +37,8 @@ pub struct StreamingCounter {
     /// Whether a piece was cut at `MAX_CARRY`.
     cut: bool,
     bytes: u64,
+    /// Exact encodings, once a long text has streamed: recently seen pieces (96 KB).
+    cache: Option<Box<PieceCache>>,
 }
 
 impl StreamingCounter {
@@ -53,6 +54,7 @@ impl StreamingCounter {
             features: Features::default(),
             cut: false,
             bytes: 0,
+            cache: None,
         }
     }
 
@@ -75,6 +77,9 @@ impl StreamingCounter {
         let safe = safe_end(enc, &self.carry);
         if safe > 0 {
             let vocab = enc.vocab();
+            if self.cache.is_none() && self.bytes >= PieceCache::MIN_TEXT as u64 {
+                self.cache = Some(Box::new(PieceCache::new()));
+            }
             // Split the whole carry, not the prefix alone: at the prefix's end the
             // white-space alternatives would see an end of text that is not there.
             let mut pos = 0;
@@ -83,7 +88,10 @@ impl StreamingCounter {
                     break;
                 }
                 pos += piece.len();
-                self.counted += vocab.encode_piece::<false>(piece.as_bytes(), &mut |_| {});
+                self.counted += match &mut self.cache {
+                    Some(c) => c.count(vocab, piece.as_bytes()),
+                    None => vocab.encode_piece::<false>(piece.as_bytes(), &mut |_| {}),
+                };
             }
             debug_assert_eq!(pos, safe);
             self.carry.drain(..safe);
@@ -168,6 +176,17 @@ fn safe_end(enc: Encoding, text: &str) -> usize {
         pos = end;
     }
     best
+}
+
+impl std::fmt::Debug for StreamingCounter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamingCounter")
+            .field("counter", &self.counter)
+            .field("total", &self.total())
+            .field("carried", &self.carry.len())
+            .field("exact", &self.is_exact())
+            .finish()
+    }
 }
 
 /// Characters kept back from the end: the longest contraction suffix (`'ll`, `'re`,
