@@ -37,6 +37,14 @@
 //! way). Since special tokens are ordinary text here, its counts equal `o200k_base`'s; it
 //! is a separate variant so callers can name what a model really uses.
 //!
+//! # Other families: estimates
+//!
+//! Claude, Gemini, Qwen, DeepSeek, ERNIE, Doubao and the rest are estimated, never counted:
+//! [`Approx`] is a linear model over character classes fitted to each family's tokenizer
+//! (see its module docs and `BENCHMARKS.md` for the error), [`Counter::for_model`] picks
+//! exact or estimated for a model, [`BatchCounter`] counts the many texts of one request,
+//! and [`StreamingCounter`] counts a streamed text in bounded memory.
+//!
 //! # Cost
 //!
 //! The ranks are embedded compactly (`tokens/*.bin`: token bytes in rank order with their
