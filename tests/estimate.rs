@@ -559,8 +559,9 @@ fn estimate_hold_settle_flow() {
         streamed,
         Encoding::O200kBase.count("Columns of numbers balance in the lamplight") as u64
     );
-    assert!(meter.finish().is_err(), "no usage in the stream");
-    let mut actual = est.settle_usage(streamed);
+    let mut actual = meter.finish_or_estimate(|n| est.settle_usage(n)).unwrap();
+    assert_eq!(actual.output_tokens.get(), streamed);
+    assert_eq!(actual.input_tokens, est.usage.input_tokens);
     actual.at = Some(at);
     let bill = catalog.quote("gpt-4o", &actual).unwrap();
     assert!(bill.estimated);
@@ -568,4 +569,15 @@ fn estimate_hold_settle_flow() {
     assert!(s.estimated);
     assert!(s.delta < 0, "the streamed answer costs less than the bound");
     assert!(ledger.audit(&alice).unwrap().is_balanced());
+
+    // A stream that did report usage settles on it, not on the estimate.
+    let reported = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n\
+                    data: {\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":9,\"total_tokens\":29}}\n\n";
+    let mut meter = StreamMeter::new(Api::OpenAiChat).count_text(est.output_counter());
+    meter.feed(reported.as_bytes()).unwrap();
+    let u = meter.finish_or_estimate(|n| est.settle_usage(n)).unwrap();
+    assert_eq!(
+        (u.input_tokens.get(), u.output_tokens.get(), u.estimated),
+        (20, 9, false)
+    );
 }

@@ -87,6 +87,36 @@ impl StreamMeter {
         self
     }
 
+    /// Ends the stream like [`StreamMeter::finish`], but when the stream carried no usage
+    /// report and its text was counted ([`StreamMeter::count_text`]), returns
+    /// `estimate(streamed_tokens)` marked `estimated` instead of
+    /// [`ExtractError::MissingUsage`]. Other errors are returned as they are.
+    ///
+    /// ```
+    /// use tariff::estimate::estimate;
+    /// use tariff::extract::{Api, StreamMeter};
+    /// let est = estimate(Api::OpenAiChat, "gpt-4o", br#"{"max_tokens":50,"messages":[{"role":"user","content":"Hi"}]}"#).unwrap();
+    /// let mut meter = StreamMeter::new(Api::OpenAiChat).count_text(est.output_counter());
+    /// meter.feed(b"data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hello!\"}}]}\n\ndata: [DONE]\n\n")?;
+    /// let usage = meter.finish_or_estimate(|streamed| est.settle_usage(streamed))?;
+    /// assert_eq!((usage.output_tokens.get(), usage.estimated), (2, true));
+    /// # Ok::<(), tariff::extract::ExtractError>(())
+    /// ```
+    pub fn finish_or_estimate(
+        self,
+        estimate: impl FnOnce(u64) -> Usage,
+    ) -> Result<Usage, ExtractError> {
+        let streamed = self.streamed_tokens();
+        match (self.finish(), streamed) {
+            (Err(ExtractError::MissingUsage { .. }), Some(n)) => {
+                let mut u = estimate(n);
+                u.estimated = true;
+                Ok(u)
+            }
+            (other, _) => other,
+        }
+    }
+
     /// Tokens of the text streamed so far, when [`StreamMeter::count_text`] was set.
     pub fn streamed_tokens(&self) -> Option<u64> {
         self.text.as_ref().map(|c| c.total() as u64)
