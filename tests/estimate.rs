@@ -581,3 +581,73 @@ fn estimate_hold_settle_flow() {
         (20, 9, false)
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Properties.
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixtures() -> Vec<(Api, &'static str, String)> {
+        vec![
+            (
+                Api::OpenAiChat,
+                "gpt-4o",
+                json!({"max_tokens": 9, "n": 2, "messages": [{"role": "user", "name": "a", "content": [{"type": "text", "text": "hi"},
+                    {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{}", png(640, 480))}}]}],
+                    "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]})
+                .to_string(),
+            ),
+            (
+                Api::Anthropic,
+                "claude-sonnet-4-5",
+                json!({"max_tokens": 9, "system": "s", "messages": [{"role": "user", "content": [{"type": "text", "text": "hi", "cache_control": {"type": "ephemeral"}},
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": png(640, 480)}}]}]})
+                .to_string(),
+            ),
+            (
+                Api::Gemini,
+                "gemini-2.5-flash",
+                json!({"contents": [{"parts": [{"text": "hi"}, {"inlineData": {"mimeType": "audio/wav", "data": wav(1)}}]}],
+                    "generationConfig": {"maxOutputTokens": 9}})
+                .to_string(),
+            ),
+            (
+                Api::OpenAiResponses,
+                "gpt-4.1-mini",
+                json!({"input": [{"role": "user", "content": [{"type": "input_text", "text": "hi"}]}], "max_output_tokens": 9}).to_string(),
+            ),
+            (Api::OpenAiEmbeddings, "text-embedding-3-small", json!({"input": ["a", [1, 2]]}).to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any mutation of a valid request is estimated or refused with a typed error;
+        /// never a panic.
+        #[test]
+        fn mutated_requests_never_panic(which in 0usize..5, at in any::<usize>(), byte in any::<u8>(), cut in any::<bool>()) {
+            let (api, model, body) = &fixtures()[which];
+            let mut b = body.clone().into_bytes();
+            let i = at % b.len();
+            if cut { b.truncate(i) } else { b[i] = byte }
+            let _ = estimate(*api, model, &b);
+        }
+
+        /// One more message never lowers the input bound, and the parts add up to the usage.
+        #[test]
+        fn more_messages_never_cost_less(texts in proptest::collection::vec("[a-zA-Z 中文,.!0-9\\n]{0,60}", 1..8)) {
+            for (api, model) in [(Api::OpenAiChat, "gpt-4o"), (Api::Anthropic, "claude-sonnet-4-5")] {
+                let messages: Vec<_> = texts.iter().map(|t| json!({"role": "user", "content": t})).collect();
+                let e = est(api, model, json!({"max_tokens": 5, "messages": messages}));
+                let fewer = est(api, model, json!({"max_tokens": 5, "messages": messages[..messages.len() - 1].to_vec()}));
+                prop_assert!(e.input_tokens() >= fewer.input_tokens());
+                let parts: u64 = e.parts.iter().map(|p| p.tokens).sum();
+                prop_assert_eq!(parts, e.input_tokens() + e.output_bound());
+                prop_assert!(e.usage.estimated);
+            }
+        }
+    }
+}
