@@ -29,6 +29,7 @@ mod bill;
 pub mod catalog;
 pub mod convert;
 mod error;
+pub mod estimate;
 pub mod extract;
 pub mod ledger;
 mod money;

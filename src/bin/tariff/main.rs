@@ -6,6 +6,7 @@
 mod out;
 mod classify;
 mod count;
+mod estimate;
 mod export;
 mod import;
 mod input;
@@ -94,6 +95,8 @@ enum Command {
     Reconcile(Box<reconcile::ReconcileArgs>),
     /// Write realistic synthetic logs (seeded), optionally with known discrepancies.
     Synth(synth::SynthArgs),
+    /// Estimate a request before sending it: the usage bound and the price to hold.
+    Estimate(Box<estimate::EstimateArgs>),
     /// Validate price tables: the given files or directories, or the built-in tables.
     Check {
         /// Files or directories to check (default: the built-in tables).
@@ -161,6 +164,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => {
             let catalog = input::catalog(&cli.prices)?;
             export::run(&catalog, *args)
+        }
+        Command::Estimate(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            estimate::run(&catalog, *args)
         }
     }
 }
