@@ -555,3 +555,64 @@ impl fmt::Display for Basis {
         })
     }
 }
+
+/// Why [`meter_or_estimate`] gave no usage: the response could not be metered, or the
+/// request could not be estimated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettleError {
+    /// The response is unreadable, of another family, or inconsistent.
+    #[error(transparent)]
+    Extract(#[from] crate::extract::ExtractError),
+    /// The request, needed for the estimate, could not be estimated.
+    #[error(transparent)]
+    Estimate(#[from] EstimateError),
+}
+
+/// Meters a response (plain body or saved stream) as
+/// [`extract_with_request`](crate::extract::extract_with_request) does; when it is a stream
+/// that ended without a usage report (a client disconnect, a relay that did not ask for
+/// usage), settles instead on the request's estimate with the streamed text counted as the
+/// output, marked `estimated`. Any other problem is an error, as without the fallback.
+///
+/// ```
+/// use tariff::estimate::meter_or_estimate;
+/// use tariff::extract::Api;
+/// let request = br#"{"model":"gpt-4o","max_tokens":50,"messages":[{"role":"user","content":"Hi"}]}"#;
+/// let cut = b"data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hello!\"}}]}\n\n";
+/// let usage = meter_or_estimate(Api::OpenAiChat, "gpt-4o", cut, request)?;
+/// assert_eq!((usage.output_tokens.get(), usage.estimated), (2, true));
+/// # Ok::<(), tariff::estimate::SettleError>(())
+/// ```
+pub fn meter_or_estimate(
+    api: Api,
+    model: &str,
+    body: &[u8],
+    request: &[u8],
+) -> Result<Usage, SettleError> {
+    use crate::extract::{extract_with_request, StreamMeter};
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        return Ok(extract_with_request(api, body, Some(request))?);
+    }
+    // A stream: meter it with its text counted, and estimate only if it has no usage.
+    let est = estimate(api, model, request)?;
+    let mut meter = StreamMeter::new(api).count_text(est.output_counter());
+    meter.feed(body)?;
+    let streamed = meter.streamed_tokens().unwrap_or(0);
+    let usage = meter.finish_or_estimate(|streamed| est.settle_usage(streamed))?;
+    if usage.estimated {
+        return Ok(usage);
+    }
+    // The stream had usage: meter it with the request too (tool settings and the like).
+    let mut usage = extract_with_request(api, body, Some(request))?;
+    // A stream cut before its last report (Anthropic's `message_start` says 1 output
+    // token) may report less output than was streamed: the text received is the floor.
+    let reported = usage.output_tokens.get() + usage.reasoning_tokens.get();
+    if streamed > reported {
+        let text = streamed - usage.reasoning_tokens.get();
+        usage.output_tokens =
+            Tokens::new(text).unwrap_or(Tokens::new(crate::MAX_COUNT).expect("max"));
+        usage.estimated = true;
+    }
+    Ok(usage)
+}

@@ -24,6 +24,11 @@ pub struct QuoteArgs {
     /// request: image size and quality, video seconds, speech characters.
     #[arg(long, value_name = "FILE", requires = "api")]
     request: Option<PathBuf>,
+    /// When a saved stream ended without a usage report, price an estimate instead of
+    /// failing: the request's input estimate and the streamed text counted as output. The
+    /// bill says it is estimated. Needs --api and --request.
+    #[arg(long, requires = "request")]
+    estimate_missing: bool,
     /// The usage record as inline JSON.
     #[arg(long, conflicts_with = "file")]
     usage: Option<String>,
@@ -71,7 +76,12 @@ pub fn run(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
                 None => read_body(a.file.as_deref())?,
             };
             let request = read_request(a.request.as_deref())?;
-            tariff::extract::extract_with_request(api, &body, request.as_deref())?
+            match request.as_deref() {
+                Some(r) if a.estimate_missing => {
+                    tariff::estimate::meter_or_estimate(api, &a.model, &body, r)?
+                }
+                r => tariff::extract::extract_with_request(api, &body, r)?,
+            }
         }
         (None, Some(u)) => Usage::from_json(u)?,
         (None, None) => Usage::from_json(&read_input(a.file.as_deref())?)?,
