@@ -1,0 +1,52 @@
+//! Writes the golden vectors (`tests/golden/*.toml` of the library) as JSON, each with
+//! the bill the native library computes, so the WebAssembly tests under Node can check
+//! that the module prices every case identically, line for line.
+//!
+//! `cargo run --manifest-path wasm/Cargo.toml --example golden_json > golden.json`
+
+use std::path::Path;
+
+use serde::Deserialize;
+use tariff::{Catalog, Usage};
+
+#[derive(Deserialize)]
+struct File {
+    #[serde(rename = "case")]
+    cases: Vec<toml::Table>,
+}
+
+fn main() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/golden is readable")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let catalog = Catalog::builtin();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("golden file is readable");
+        let file: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        for case in file.cases {
+            let s = |k: &str| case.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            let model = s("model").expect("case has a model");
+            let usage = s("usage").expect("case has a usage");
+            let native = Usage::from_json(&usage)
+                .map_err(|e| e.to_string())
+                .and_then(|u| catalog.quote(&model, &u).map_err(|e| e.to_string()));
+            out.push(serde_json::json!({
+                "file": f.file_name().unwrap().to_string_lossy(),
+                "name": s("name"),
+                "model": model,
+                "usage": usage,
+                "currency": s("currency"),
+                "total": s("total"),
+                "native": native.as_ref().ok(),
+                "native_error": native.as_ref().err(),
+            }));
+        }
+    }
+    println!("{}", serde_json::to_string_pretty(&out).expect("JSON"));
+}
