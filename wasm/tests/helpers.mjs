@@ -10,11 +10,14 @@ export const repoDir = path.resolve(wasmDir, "..");
 
 const require = createRequire(import.meta.url);
 /** The Node-target build of the package (build.sh writes it to pkg-node/). */
-export const tariff = require(path.join(wasmDir, "pkg-node/tariff_wasm.js"));
+// TARIFF_WASM_PKG points at another build of it (to compare build settings).
+export const tariff = require(path.join(process.env.TARIFF_WASM_PKG ?? path.join(wasmDir, "pkg-node"), "tariff_wasm.js"));
 
 let golden;
-/** Every golden case, with `native` (the native bill) or `native_error`. */
-export function goldenCases() {
+/** `{cases, responses}`: every golden case with `native` (the native bill) or
+ * `native_error`, and every response fixture with the `usage` (or `error`) the native
+ * extractors read from it. */
+export function nativeResults() {
   golden ??= JSON.parse(
     execFileSync(
       "cargo",
@@ -23,4 +26,9 @@ export function goldenCases() {
     ),
   );
   return golden;
+}
+
+/** Every golden case, with `native` (the native bill) or `native_error`. */
+export function goldenCases() {
+  return nativeResults().cases;
 }

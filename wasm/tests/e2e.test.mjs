@@ -1,0 +1,211 @@
+// The calculator page in real headless Chromium: load, pick a model, enter quantities,
+// paste a response body, check the totals shown, compare models, save a screenshot.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { wasmDir, repoDir } from "./helpers.mjs";
+
+const site = path.join(wasmDir, "site");
+const artifacts = path.join(wasmDir, "test-artifacts");
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css",
+  ".wasm": "application/wasm", ".json": "application/json",
+};
+
+let server;
+let browser; // a persistent context over a fresh profile
+let base;
+let profile;
+
+/** A static file server over the built folder, as any static host would be. */
+function serve() {
+  return new Promise((resolve) => {
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url, "http://x");
+      const file = path.join(site, decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname));
+      if (!file.startsWith(site) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+        res.writeHead(404).end("not found");
+        return;
+      }
+      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+      fs.createReadStream(file).pipe(res);
+    });
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}/`));
+  });
+}
+
+function chromiumPath() {
+  for (const name of ["chromium", "chromium-browser"]) {
+    try {
+      return execFileSync("which", [name], { encoding: "utf8" }).trim();
+    } catch { /* try the next name */ }
+  }
+  throw new Error("Chromium is not installed (apt-get install -y chromium)");
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(site, "pkg/tariff_wasm_bg.wasm")), "run wasm/build.sh first");
+  fs.mkdirSync(artifacts, { recursive: true });
+  base = await serve();
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), "tariff-chromium-"));
+  // A fresh, empty profile (playwright passes it as --user-data-dir), and no network
+  // services: this machine's network is closed.
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath(),
+    headless: true,
+    viewport: { width: 1280, height: 1000 },
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+});
+
+async function open(hash = "") {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+  await page.goto(base + hash);
+  await page.waitForSelector("html[data-ready=true]", { timeout: 10_000 });
+  return { page, problems };
+}
+
+/** What the engine itself says for the quantities on the page: a total, or an error. */
+function expectedTotals(page, ids, at) {
+  return page.evaluate(async ([ids, at]) => {
+    const { Calculator } = await import("./pkg/tariff_wasm.js");
+    const c = new Calculator();
+    const u = {};
+    for (const el of document.querySelectorAll("#qty input")) {
+      if (el.value) u[el.id.replace(/^q-/, "")] = Number(el.value.replace(/,/g, ""));
+    }
+    return ids.map((id) => {
+      try {
+        return { total: c.quote(id, u, { at }).total };
+      } catch (e) {
+        return { error: e.message };
+      }
+    });
+  }, [ids, at]);
+}
+
+const totalOf = (page, i) => page.locator(".bill").nth(i).locator("tfoot .total-value").first().textContent();
+
+test("load, pick a model, enter quantities, paste a response, compare, screenshot", async () => {
+  const { page, problems } = await open("#m=");
+
+  // Interactive and first quote shown: measured from navigation start.
+  const firstQuote = await page.evaluate(() => performance.getEntriesByName("tariff-first-quote")[0].startTime);
+  console.log(`# first quote shown ${firstQuote.toFixed(0)} ms after navigation start`);
+  fs.writeFileSync(path.join(artifacts, "first-quote-ms.txt"), `${firstQuote.toFixed(1)}\n`);
+
+  // Pick a model with the keyboard: type, arrow, Enter.
+  const search = page.getByRole("combobox", { name: "Add a model" });
+  await search.click();
+  await search.fill("gpt-4.1");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowUp");
+  const activeId = await search.getAttribute("aria-activedescendant");
+  assert.ok(activeId, "an option is active");
+  assert.equal(await page.locator(`#${activeId}`).getAttribute("data-id"), "gpt-4.1");
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Remove gpt-4.1" }).waitFor();
+
+  // Quantities for the units gpt-4.1 prices (golden: 6000×$2 + 4000×$0.50 + 500×$8 per 1M).
+  await page.locator("#at").fill("2025-06-01");
+  await page.getByLabel("Input tokens", { exact: true }).fill("6000");
+  await page.getByLabel("Cached input tokens (read)").fill("4,000");
+  await page.getByLabel("Output tokens", { exact: true }).fill("500");
+  assert.equal(await totalOf(page, 0), "$0.018");
+
+  // A bad quantity: a clear message, no price.
+  await page.getByLabel("Output tokens", { exact: true }).fill("5e2");
+  await page.getByText("is not a whole number").first().waitFor();
+  assert.equal(await page.locator(".bill").count(), 0);
+  assert.equal(await page.getByLabel("Output tokens", { exact: true }).getAttribute("aria-invalid"), "true");
+  await page.getByLabel("Output tokens", { exact: true }).fill("500");
+  assert.equal(await totalOf(page, 0), "$0.018");
+
+  // Paste an OpenAI response: its model (o4-mini) is added, its usage fills the inputs.
+  const body = fs.readFileSync(path.join(repoDir, "tests/fixtures/responses/openai-chat.json"), "utf8");
+  await page.getByText("Fill from a pasted response body").click();
+  await page.getByLabel("Response body (JSON, or a saved SSE stream)").fill(body);
+  await page.getByRole("button", { name: "Fill usage from body" }).click();
+  await page.getByText(/^Read as openai-chat:/).waitFor();
+  const usage = JSON.parse(body).usage;
+  const cached = usage.prompt_tokens_details.cached_tokens;
+  assert.equal(await page.getByLabel("Input tokens", { exact: true }).inputValue(), String(usage.prompt_tokens - cached));
+  assert.equal(await page.getByLabel("Cached input tokens (read)").inputValue(), String(cached));
+
+  // Two models side by side, each total as the engine computes it for the same usage.
+  const ids = await page.locator(".bill h3").allTextContents();
+  assert.deepEqual(ids, ["gpt-4.1", "o4-mini"]);
+  const expected = await expectedTotals(page, ids, "2025-06-01");
+  for (let i = 0; i < ids.length; i++) {
+    assert.ok(expected[i].total, `${ids[i]}: ${expected[i].error}`);
+    assert.equal(await totalOf(page, i), `$${expected[i].total}`, ids[i]);
+  }
+  assert.ok((await page.locator("#chart svg rect").count()) >= 4, "a bar chart of the cost split");
+  const summary = await page.locator("#summary").textContent();
+  assert.ok(ids.every((id) => summary.includes(id)), summary);
+
+  await page.screenshot({ path: path.join(artifacts, "calculator.png"), fullPage: true });
+
+  // The state is in the URL: a fresh page from it shows the same totals.
+  const shared = page.url();
+  assert.match(shared, /m=gpt-4\.1%2C/);
+  const again = await open(shared.slice(base.length));
+  for (let i = 0; i < ids.length; i++) {
+    assert.equal(await totalOf(again.page, i), `$${expected[i].total}`);
+  }
+
+  // Relay quota units: $0.018 × 500,000 = 9,000 units for the gpt-4.1 quote.
+  await again.page.goto(`${base}#m=gpt-4.1&at=2025-06-01&currency=quota&q=input_tokens:6000,cache_read_tokens:4000,output_tokens:500`);
+  await again.page.waitForSelector("html[data-ready=true]");
+  await again.page.getByText("9,000 units").first().waitFor();
+
+  assert.deepEqual(problems.concat(again.problems), []);
+});
+
+test("a response the chosen model cannot price is explained, not priced", async () => {
+  const { page, problems } = await open("#m=gpt-4.1&at=2025-11-01");
+  const body = fs.readFileSync(path.join(repoDir, "tests/fixtures/responses/anthropic.json"), "utf8");
+  await page.getByText("Fill from a pasted response body").click();
+  await page.getByLabel("Response body (JSON, or a saved SSE stream)").fill(body);
+  await page.getByRole("button", { name: "Fill usage from body" }).click();
+  await page.getByText(/^Read as anthropic:/).waitFor();
+  const ids = await page.locator(".bill h3").allTextContents();
+  assert.equal(ids.length, 2, `the body's Claude model is added: ${ids}`);
+  const expected = await expectedTotals(page, ids, "2025-11-01");
+  for (let i = 0; i < ids.length; i++) {
+    const card = page.locator(".bill").nth(i);
+    if (expected[i].error) {
+      // gpt-4.1 has no cache-write price: the card says so, with no amount.
+      assert.equal(await card.getByRole("alert").textContent(), expected[i].error);
+      assert.equal(await card.locator("table").count(), 0);
+    } else {
+      assert.equal(await totalOf(page, i), `$${expected[i].total}`);
+    }
+  }
+  assert.ok(expected.some((e) => e.error) && expected.some((e) => e.total));
+
+  // Garbage in the paste box: the library's message, and the inputs stay as they were.
+  await page.getByLabel("Response body (JSON, or a saved SSE stream)").fill("{\"usage\": 12");
+  await page.getByLabel("Format").selectOption("openai-chat");
+  await page.getByRole("button", { name: "Fill usage from body" }).click();
+  await page.getByText(/openai-chat body is not valid/).waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
