@@ -14,6 +14,24 @@ use tariff::{
     Bill, Catalog, Currency, FxTable, Model, Quota, QuotaPolicy, Rounding, ServiceTier, Unit, Usage,
 };
 
+/// The built-in price tables as embedded here: `(name, TOML text)`, comment lines left out
+/// (see `build.rs`).
+const TABLES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/tables.rs"));
+
+/// The built-in price tables, loaded once. The same tables as the library's
+/// [`Catalog::builtin`], embedded without their comments (a test checks they load the
+/// same): the library's copy is then never referenced, and not linked into the module.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        TABLES
+            .iter()
+            .fold(Catalog::builder(), |b, (name, text)| b.text(*name, *text))
+            .build()
+            .unwrap_or_else(|e| panic!("the built-in price tables are invalid: {e}"))
+    })
+}
+
 /// The name `options.currency` takes to ask for relay quota units instead of money.
 pub const QUOTA: &str = "quota";
 
@@ -360,8 +378,16 @@ mod tests {
         parse_time("2025-11-01").unwrap()
     }
 
+    #[test]
+    fn the_embedded_tables_load_as_the_library_builtin_ones() {
+        assert_eq!(catalog().models(), Catalog::builtin().models());
+        let stripped: usize = TABLES.iter().map(|(_, t)| t.len()).sum();
+        let full: usize = tariff::catalog::BUILTIN_TABLES.iter().map(|(_, t)| t.len()).sum();
+        assert!(stripped < full * 3 / 4, "{stripped} of {full} bytes");
+    }
+
     fn quoted(model: &str, usage: &str, options: Option<&str>) -> serde_json::Value {
-        let c = Catalog::builtin();
+        let c = catalog();
         serde_json::from_str(&quote(c, model, usage, options, now()).unwrap()).unwrap()
     }
 
@@ -402,7 +428,7 @@ mod tests {
 
     #[test]
     fn errors_are_the_library_messages() {
-        let c = Catalog::builtin();
+        let c = catalog();
         let e = quote(c, "claude-sonet-4-5", "{}", None, now()).unwrap_err();
         let native = c.model("claude-sonet-4-5").unwrap_err().to_string();
         assert_eq!(e, native);
@@ -430,7 +456,7 @@ mod tests {
             serde_json::from_str(&usage_of_response("openai-chat", body, None).unwrap()).unwrap();
         assert_eq!(usage["input_tokens"], 400);
         assert_eq!(usage["cache_read_tokens"], 600);
-        let c = Catalog::builtin();
+        let c = catalog();
         let via_response: serde_json::Value = serde_json::from_str(
             &quote_response(c, "openai-chat", "gpt-4o", body, None, None, now()).unwrap(),
         )
@@ -442,7 +468,7 @@ mod tests {
     #[test]
     fn model_summaries_name_their_units() {
         let list: Vec<serde_json::Value> =
-            serde_json::from_str(&models(Catalog::builtin(), now())).unwrap();
+            serde_json::from_str(&models(catalog(), now())).unwrap();
         assert_eq!(list.len(), Catalog::builtin().models().len());
         let o4 = list.iter().find(|m| m["id"] == "o4-mini").unwrap();
         let units: Vec<&str> = o4["units"]

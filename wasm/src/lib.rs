@@ -115,7 +115,7 @@ impl Calculator {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Calculator {
         Calculator {
-            catalog: Catalog::builtin(),
+            catalog: calc::catalog(),
         }
     }
 
