@@ -382,7 +382,10 @@ mod tests {
     fn the_embedded_tables_load_as_the_library_builtin_ones() {
         assert_eq!(catalog().models(), Catalog::builtin().models());
         let stripped: usize = TABLES.iter().map(|(_, t)| t.len()).sum();
-        let full: usize = tariff::catalog::BUILTIN_TABLES.iter().map(|(_, t)| t.len()).sum();
+        let full: usize = tariff::catalog::BUILTIN_TABLES
+            .iter()
+            .map(|(_, t)| t.len())
+            .sum();
         assert!(stripped < full * 3 / 4, "{stripped} of {full} bytes");
     }
 
@@ -467,8 +470,7 @@ mod tests {
 
     #[test]
     fn model_summaries_name_their_units() {
-        let list: Vec<serde_json::Value> =
-            serde_json::from_str(&models(catalog(), now())).unwrap();
+        let list: Vec<serde_json::Value> = serde_json::from_str(&models(catalog(), now())).unwrap();
         assert_eq!(list.len(), Catalog::builtin().models().len());
         let o4 = list.iter().find(|m| m["id"] == "o4-mini").unwrap();
         let units: Vec<&str> = o4["units"]
