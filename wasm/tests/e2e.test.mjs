@@ -2,75 +2,21 @@
 // paste a response body, check the totals shown, compare models, save a screenshot.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
-import os from "node:os";
 import path from "node:path";
-import { chromium } from "playwright-core";
 import { wasmDir, repoDir } from "./helpers.mjs";
+import { startBrowser, stopBrowser } from "./browser.mjs";
 
-const site = path.join(wasmDir, "site");
 const artifacts = path.join(wasmDir, "test-artifacts");
-const TYPES = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css",
-  ".wasm": "application/wasm", ".json": "application/json",
-};
-
-let server;
-let browser; // a persistent context over a fresh profile
+let browser;
 let base;
-let profile;
-
-/** A static file server over the built folder, as any static host would be. */
-function serve() {
-  return new Promise((resolve) => {
-    server = http.createServer((req, res) => {
-      const url = new URL(req.url, "http://x");
-      const file = path.join(site, decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname));
-      if (!file.startsWith(site) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-        res.writeHead(404).end("not found");
-        return;
-      }
-      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-      fs.createReadStream(file).pipe(res);
-    });
-    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}/`));
-  });
-}
-
-function chromiumPath() {
-  for (const name of ["chromium", "chromium-browser"]) {
-    try {
-      return execFileSync("which", [name], { encoding: "utf8" }).trim();
-    } catch { /* try the next name */ }
-  }
-  throw new Error("Chromium is not installed (apt-get install -y chromium)");
-}
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(site, "pkg/tariff_wasm_bg.wasm")), "run wasm/build.sh first");
   fs.mkdirSync(artifacts, { recursive: true });
-  base = await serve();
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), "tariff-chromium-"));
-  // A fresh, empty profile (playwright passes it as --user-data-dir), and no network
-  // services: this machine's network is closed.
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    viewport: { width: 1280, height: 1000 },
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
+  ({ browser, base } = await startBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
-});
+after(stopBrowser);
 
 async function open(hash = "") {
   const page = await browser.newPage();
