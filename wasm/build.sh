@@ -51,6 +51,12 @@ if command -v wasm-opt >/dev/null; then
   done
 fi
 
+# wasm-bindgen makes a trailing `Option` parameter optional in TypeScript unless its type is
+# given explicitly, as `options` is (to name QuoteOptions): mark it optional here.
+for d in pkg pkg-node; do
+  sed -i 's/options: QuoteOptions)/options?: QuoteOptions)/' "$d/tariff_wasm.d.ts"
+done
+
 cp npm/package.json npm/README.md pkg/
 
 mkdir -p site

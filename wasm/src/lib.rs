@@ -136,11 +136,11 @@ impl Calculator {
     pub fn quote(
         &self,
         #[wasm_bindgen(js_name = modelId)] model_id: &str,
-        #[wasm_bindgen(unchecked_param_type = "Usage")] usage: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "QuoteOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Usage | string")] usage: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "QuoteOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let usage = to_json("usage", &usage)?.unwrap_or_else(|| "{}".into());
-        let options = to_json("options", &options)?;
+        let options = to_json("options", &options.unwrap_or(JsValue::UNDEFINED))?;
         calc::quote(self.catalog, model_id, &usage, options.as_deref(), now())
             .map(|s| json_parse(&s))
             .map_err(|e| JsError::new(&e))
@@ -156,9 +156,9 @@ impl Calculator {
         #[wasm_bindgen(js_name = modelId)] model_id: &str,
         body: &str,
         request: Option<String>,
-        #[wasm_bindgen(unchecked_param_type = "QuoteOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "QuoteOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
-        let options = to_json("options", &options)?;
+        let options = to_json("options", &options.unwrap_or(JsValue::UNDEFINED))?;
         calc::quote_response(
             self.catalog,
             api,
