@@ -72,7 +72,7 @@ test("load, pick a model, enter quantities, paste a response, compare, screensho
   // Quantities for the units gpt-4.1 prices (golden: 6000×$2 + 4000×$0.50 + 500×$8 per 1M).
   await page.locator("#at").fill("2025-06-01");
   await page.getByLabel("Input tokens", { exact: true }).fill("6000");
-  await page.getByLabel("Cached input tokens (read)").fill("4,000");
+  await page.getByLabel("Cached input tokens", { exact: true }).fill("4,000");
   await page.getByLabel("Output tokens", { exact: true }).fill("500");
   assert.equal(await totalOf(page, 0), "$0.018");
 
@@ -93,7 +93,7 @@ test("load, pick a model, enter quantities, paste a response, compare, screensho
   const usage = JSON.parse(body).usage;
   const cached = usage.prompt_tokens_details.cached_tokens;
   assert.equal(await page.getByLabel("Input tokens", { exact: true }).inputValue(), String(usage.prompt_tokens - cached));
-  assert.equal(await page.getByLabel("Cached input tokens (read)").inputValue(), String(cached));
+  assert.equal(await page.getByLabel("Cached input tokens", { exact: true }).inputValue(), String(cached));
 
   // Two models side by side, each total as the engine computes it for the same usage.
   const ids = await page.locator(".bill h3").allTextContents();

@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 /** Labels of the scalar units, in the order the inputs are laid out. */
 const UNITS = [
   ["input_tokens", "Input tokens"],
-  ["cache_read_tokens", "Cached input tokens (read)"],
+  ["cache_read_tokens", "Cached input tokens"],
   ["cache_write_tokens", "Cache write tokens (5 min)"],
   ["cache_write_1h_tokens", "Cache write tokens (1 h)"],
   ["output_tokens", "Output tokens"],
