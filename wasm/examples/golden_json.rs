@@ -1,6 +1,7 @@
 //! Writes the golden vectors (`tests/golden/*.toml` of the library) as JSON, each with
 //! the bill the native library computes, so the WebAssembly tests under Node can check
-//! that the module prices every case identically, line for line.
+//! that the module prices every case identically, line for line; and likewise the usage
+//! the native extractors read from each response fixture (`tests/fixtures/responses`).
 //!
 //! `cargo run --manifest-path wasm/Cargo.toml --example golden_json > golden.json`
 
@@ -48,5 +49,33 @@ fn main() {
             }));
         }
     }
-    println!("{}", serde_json::to_string_pretty(&out).expect("JSON"));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/responses");
+    let mut responses = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures/responses is readable")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        // Fixtures are named for their family: `openai-chat-stream.sse`, `anthropic.json`.
+        let Some(api) = tariff::extract::Api::ALL
+            .into_iter()
+            .rev()
+            .find(|a| name.starts_with(a.name()))
+        else {
+            continue;
+        };
+        let body = std::fs::read(&f).expect("fixture is readable");
+        let usage = tariff::extract::extract_with_request(api, &body, None);
+        responses.push(serde_json::json!({
+            "file": name,
+            "api": api.name(),
+            "usage": usage.as_ref().ok().map(|u| serde_json::from_str::<serde_json::Value>(&u.to_json()).unwrap()),
+            "error": usage.as_ref().err().map(|e| e.to_string()),
+        }));
+    }
+    let all = serde_json::json!({ "cases": out, "responses": responses });
+    println!("{}", serde_json::to_string_pretty(&all).expect("JSON"));
 }
