@@ -125,6 +125,18 @@ test("load, pick a model, enter quantities, paste a response, compare, screensho
   assert.deepEqual(problems.concat(again.problems), []);
 });
 
+test("a shared link naming an unknown model says so, with suggestions", async () => {
+  const { page, problems } = await open("#m=gpt-4.1,claude-sonet-4-5&at=2025-11-01&q=input_tokens:1000");
+  const cards = page.locator(".bill");
+  assert.equal(await cards.count(), 2);
+  assert.match(await cards.nth(0).locator("tfoot .total-value").first().textContent(), /^\$/);
+  const alert = await cards.nth(1).getByRole("alert").textContent();
+  assert.match(alert, /unknown model `claude-sonet-4-5`/);
+  assert.match(alert, /claude-sonnet-4-5/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("a response the chosen model cannot price is explained, not priced", async () => {
   const { page, problems } = await open("#m=gpt-4.1&at=2025-11-01");
   const body = fs.readFileSync(path.join(repoDir, "tests/fixtures/responses/anthropic.json"), "utf8");

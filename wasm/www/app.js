@@ -69,7 +69,8 @@ function readHash() {
     state.qty = { ...DEFAULTS.qty };
     return;
   }
-  state.models = p.get("m").split(",").filter((m) => byName.has(m));
+  // Unknown names stay: their card says so, with the catalog's suggestions.
+  state.models = p.get("m").split(",").filter(Boolean);
   for (const k of ["at", "tier", "currency", "fx", "group"]) if (p.has(k)) state[k] = p.get(k);
   if (p.has("vr")) state.videoResolution = p.get("vr");
   for (const pair of (p.get("q") || "").split(",").filter(Boolean)) {
@@ -772,7 +773,7 @@ async function main() {
     for (const a of m.aliases) if (!byName.has(a)) byName.set(a, m);
   }
   readHash();
-  state.models = [...new Set(state.models.map((m) => byName.get(m).id))];
+  state.models = [...new Set(state.models.map((m) => byName.get(m)?.id ?? m))];
   bindControls();
   update({ layout: true });
   performance.mark("tariff-first-quote");
