@@ -126,6 +126,27 @@ pub enum PriceError {
         /// The unit whose amount overflowed.
         unit: Unit,
     },
+    /// The model prices a unit only under request options, and none of them matches the
+    /// usage's (e.g. a Midjourney action with no price).
+    #[error("model `{model}` prices `{unit}` only under the options {}; the usage has {}", options.join(", "), if given.is_empty() { "no options".to_string() } else { given.join(", ") })]
+    NoMatchingOption {
+        /// The model.
+        model: String,
+        /// The unit without a rate.
+        unit: Unit,
+        /// The usage's options, as `key=value`.
+        given: Vec<String>,
+        /// The options that price the unit.
+        options: Vec<String>,
+    },
+    /// The request chose an option (e.g. video without audio) the vendor publishes no price for.
+    #[error("model `{model}` has no published price for requests with option `{option}`")]
+    UnpricedOption {
+        /// The model.
+        model: String,
+        /// The option rule's name, e.g. `audio=false`.
+        option: String,
+    },
 }
 
 fn suggest(s: &[String]) -> String {

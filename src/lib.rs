@@ -27,6 +27,7 @@
 
 mod bill;
 pub mod catalog;
+pub mod convert;
 mod error;
 pub mod extract;
 pub mod ledger;

@@ -9,7 +9,9 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use rust_decimal::Decimal;
 
 use crate::bill::{Applied, Bill, Line};
-use crate::catalog::{Body, Catalog, Model, Rate, RateSet, Schedule, Tier, Variant, Window};
+use crate::catalog::{
+    Body, Catalog, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window,
+};
 use crate::error::PriceError;
 use crate::unit::Unit;
 use crate::usage::{ServiceTier, Usage};
@@ -45,6 +47,13 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
             model: model.id().to_string(),
             tier: t.name.to_string(),
             service_tier: tier,
+        });
+    }
+
+    if layers.unpriced_option {
+        return Err(PriceError::UnpricedOption {
+            model: model.id().to_string(),
+            option: layers.option.as_deref().unwrap_or_default().to_string(),
         });
     }
 
@@ -88,14 +97,9 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
                 if q.is_zero() {
                     continue;
                 }
-                let (rate, used) = layers.rate_or_fallback(model, unit).ok_or_else(|| {
-                    PriceError::UnpricedUnit {
-                        model: model.id().to_string(),
-                        unit,
-                        quantity: q.to_string(),
-                        priced: layers.priced_units(),
-                    }
-                })?;
+                let (rate, used) = layers
+                    .rate_or_fallback(model, unit)
+                    .ok_or_else(|| layers.unpriced(model, unit, q, usage))?;
                 lines.push(layers.line(
                     model,
                     unit,
@@ -204,7 +208,10 @@ struct Layers<'a> {
     tier: Option<&'a Tier>,
     window: Option<&'a Window>,
     option: Option<std::sync::Arc<str>>,
+    unpriced_option: bool,
     scale: Option<(Decimal, &'a Arc<[Unit]>)>,
+    /// Every option rule of the schedule, to say which options would have priced a unit.
+    rules: &'a [OptionRule],
 }
 
 impl<'a> Layers<'a> {
@@ -246,7 +253,37 @@ impl<'a> Layers<'a> {
             tier,
             window,
             option: option.map(|o| o.name.clone()),
+            unpriced_option: option.is_some_and(|o| o.unpriced),
             scale,
+            rules: options,
+        }
+    }
+
+    /// The error for a unit with no rate: a unit that only options price names them.
+    fn unpriced(&self, m: &Model, unit: Unit, q: Decimal, usage: &Usage) -> PriceError {
+        let options: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|o| o.rates.prices(unit))
+            .map(|o| o.name.to_string())
+            .collect();
+        if options.is_empty() {
+            return PriceError::UnpricedUnit {
+                model: m.id().to_string(),
+                unit,
+                quantity: q.to_string(),
+                priced: self.priced_units(),
+            };
+        }
+        PriceError::NoMatchingOption {
+            model: m.id().to_string(),
+            unit,
+            given: usage
+                .options
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+            options,
         }
     }
 

@@ -47,11 +47,13 @@ pub enum Unit {
     Images,
     /// Seconds of video, priced by variant (resolution).
     VideoSeconds,
+    /// Code-interpreter (hosted container) sessions.
+    ContainerSessions,
 }
 
 impl Unit {
     /// Number of units.
-    pub const COUNT: usize = 19;
+    pub const COUNT: usize = 20;
 
     /// Every unit, in the order bills list them.
     pub const ALL: [Unit; Self::COUNT] = [
@@ -74,6 +76,7 @@ impl Unit {
         Unit::AudioSeconds,
         Unit::Images,
         Unit::VideoSeconds,
+        Unit::ContainerSessions,
     ];
 
     /// The units that count tokens.
@@ -113,6 +116,7 @@ impl Unit {
             Unit::AudioSeconds => "audio_seconds",
             Unit::Images => "images",
             Unit::VideoSeconds => "video_seconds",
+            Unit::ContainerSessions => "container_sessions",
         }
     }
 

@@ -279,6 +279,9 @@ pub struct Usage {
     /// Search units (rerank searches, grounded prompts).
     #[serde(default, skip_serializing_if = "Count::is_zero")]
     pub searches: Count,
+    /// Code-interpreter container sessions opened (OpenAI bills each container session).
+    #[serde(default, skip_serializing_if = "Count::is_zero")]
+    pub container_sessions: Count,
     /// Optional check: the total of all token buckets as the vendor reported it. When
     /// given, the buckets must add up to it exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -372,6 +375,7 @@ impl Usage {
             Unit::WebSearchCalls => self.web_search_calls.get().into(),
             Unit::FileSearchCalls => self.file_search_calls.get().into(),
             Unit::Searches => self.searches.get().into(),
+            Unit::ContainerSessions => self.container_sessions.get().into(),
             Unit::AudioSeconds => self.audio_seconds.get(),
             Unit::VideoSeconds => self.video_seconds.get(),
             Unit::Images => self

@@ -391,8 +391,10 @@ fn schedule(
             }
         }
         None => {
-            if s.rates.is_empty() {
-                rep.at(&span, "schedule has no `rates`");
+            // A schedule may price everything through its options (one price per action,
+            // say); then a usage that matches none of them is an error, never a base price.
+            if s.rates.is_empty() && s.options.is_empty() {
+                rep.at(&span, "schedule has no `rates` (and no options)");
             }
             let base = rate_set(rep, &s.rates);
             let tiers = tiers(rep, &s);
@@ -400,8 +402,8 @@ fn schedule(
             let options = s
                 .options
                 .iter()
-                .map(|o| {
-                    let o = o.get_ref();
+                .map(|spanned| {
+                    let o = spanned.get_ref();
                     let when: Vec<(String, String)> = o.when.clone().into_iter().collect();
                     let name = o.name.clone().unwrap_or_else(|| {
                         when.iter()
@@ -420,11 +422,20 @@ fn schedule(
                         }
                         Arc::<str>::from(t.get_ref().as_str())
                     });
+                    let unpriced = o.unpriced.as_ref().is_some_and(|u| *u.get_ref());
+                    if unpriced != o.rates.is_empty() {
+                        let span = o.unpriced.as_ref().map_or_else(|| spanned.span(), |u| u.span());
+                        rep.at(
+                            &span,
+                            format!("option `{name}` needs either `rates` or `unpriced = true` (no published price with it), not both"),
+                        );
+                    }
                     OptionRule {
                         name: name.into(),
                         when,
                         tier,
                         rates: rate_set(rep, &o.rates),
+                        unpriced,
                     }
                 })
                 .collect();

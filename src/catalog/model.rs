@@ -189,6 +189,9 @@ pub struct OptionRule {
     pub tier: Option<Arc<str>>,
     /// The rates that apply.
     pub rates: RateSet,
+    /// The vendor publishes no price for requests with these options: such a request is an
+    /// error, not a price from the base rates.
+    pub unpriced: bool,
 }
 
 /// What a schedule holds: its own rates, or a scaled copy of the standard schedule.

@@ -111,7 +111,10 @@ pub struct RawOption {
     pub when: BTreeMap<String, String>,
     #[serde(default)]
     pub tier: Option<Spanned<String>>,
+    #[serde(default)]
     pub rates: RawRates,
+    #[serde(default)]
+    pub unpriced: Option<Spanned<bool>>,
 }
 
 /// A number written as an integer, a float or a decimal string, read exactly.

@@ -5,11 +5,17 @@
 //! `candidatesTokenCount` excludes `thoughtsTokenCount`; tool-use prompt tokens are
 //! billed as input. Image and audio output (native image generation, speech) are split
 //! out of the candidates by modality.
+//!
+//! Grounding with Google Search: a response whose candidates carry
+//! `groundingMetadata.webSearchQueries` ran that many distinct search queries for one
+//! grounded prompt. Both are metered: the prompt as one `searches` unit (Gemini 2.x bills
+//! per grounded prompt) and the queries as `web_search_calls` (Gemini 3 bills per query);
+//! each model's table prices the one its vendor bills and writes the other as 0.
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::{minus, parse, tokens, Api, ExtractError};
+use super::{count, minus, parse, tokens, Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::Gemini;
@@ -46,9 +52,23 @@ pub(super) struct Meta {
 }
 
 #[derive(Deserialize, Default)]
+struct Grounding {
+    #[serde(default, rename = "webSearchQueries")]
+    web_search_queries: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Candidate {
+    #[serde(default, rename = "groundingMetadata")]
+    grounding_metadata: Option<Grounding>,
+}
+
+#[derive(Deserialize, Default)]
 pub(super) struct Body {
     #[serde(default, rename = "usageMetadata")]
     pub usage_metadata: Option<Meta>,
+    #[serde(default)]
+    candidates: Option<Vec<Candidate>>,
     #[serde(default)]
     object: Option<String>,
     #[serde(rename = "type", default)]
@@ -79,19 +99,28 @@ pub(super) fn check_family(b: &Body) -> Result<(), ExtractError> {
 pub(super) fn generate(body: &[u8]) -> Result<Usage, ExtractError> {
     // streamGenerateContent without SSE returns a JSON array of chunks with running totals.
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    let b: Body = if first == Some(&b'[') {
+    let (b, queries) = if first == Some(&b'[') {
         let chunks: Vec<Body> = parse(API, body)?;
-        chunks
+        // The queries may arrive in another chunk than the last usage report.
+        let queries = chunks.iter().map(search_queries).max().unwrap_or(0);
+        let last = chunks
             .into_iter()
             .rev()
             .find(|c| c.usage_metadata.is_some())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        (last, queries)
     } else {
-        parse(API, body)?
+        let b: Body = parse(API, body)?;
+        let q = search_queries(&b);
+        (b, q)
     };
     check_family(&b)?;
     match &b.usage_metadata {
-        Some(m) => to_usage(m),
+        Some(m) => {
+            let mut u = to_usage(m)?;
+            add_grounding(&mut u, queries)?;
+            Ok(u)
+        }
         None => Err(ExtractError::MissingUsage {
             api: API,
             hint: if b.error.is_some() {
@@ -101,6 +130,33 @@ pub(super) fn generate(body: &[u8]) -> Result<Usage, ExtractError> {
             },
         }),
     }
+}
+
+/// The distinct Google Search queries a body's candidates report.
+pub(super) fn search_queries(b: &Body) -> u64 {
+    let mut seen: Vec<&str> = Vec::new();
+    for q in b
+        .candidates
+        .iter()
+        .flatten()
+        .filter_map(|c| c.grounding_metadata.as_ref())
+        .filter_map(|g| g.web_search_queries.as_ref())
+        .flatten()
+    {
+        if !seen.contains(&q.as_str()) {
+            seen.push(q);
+        }
+    }
+    seen.len() as u64
+}
+
+/// Meters grounding: one grounded prompt and its queries, when any query ran.
+pub(super) fn add_grounding(u: &mut Usage, queries: u64) -> Result<(), ExtractError> {
+    if queries > 0 {
+        u.searches = count(API, "grounded prompt", 1)?;
+        u.web_search_calls = count(API, "groundingMetadata.webSearchQueries", queries)?;
+    }
+    Ok(())
 }
 
 pub(super) fn to_usage(m: &Meta) -> Result<Usage, ExtractError> {

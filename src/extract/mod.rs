@@ -19,14 +19,29 @@
 //! ```
 
 mod anthropic;
+mod audio;
+mod dashscope;
+mod embed;
+mod form;
 mod gemini;
+mod images;
+mod media;
+mod midjourney;
+mod moderation;
+mod music;
 mod openai;
+mod qwen_image;
+mod request;
+mod rerank;
 mod sse;
+mod video;
 
 use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+pub use openai::{CACHE_OPTION, RESERVED_CAPACITY};
+pub use request::{CONTAINER_MEMORY, SEARCH_CONTEXT_SIZE, WEB_SEARCH_TOOL};
 pub use sse::StreamMeter;
 
 use crate::usage::{Count, Tokens, Usage};
@@ -44,16 +59,90 @@ pub enum Api {
     Anthropic,
     /// Gemini `generateContent` / `streamGenerateContent`.
     Gemini,
+    /// OpenAI text-to-speech (`/v1/audio/speech`): audio bytes priced by the request's
+    /// characters, or an event stream with token usage (`gpt-4o-mini-tts`).
+    OpenAiSpeech,
+    /// OpenAI transcriptions and translations (`/v1/audio/transcriptions`, `/translations`).
+    OpenAiTranscription,
+    /// MiniMax speech synthesis (`t2a_v2`).
+    MiniMaxTts,
+    /// Doubao (Volcengine) speech synthesis 2.0.
+    DoubaoTts,
+    /// Suno music tasks (the task record).
+    Suno,
+    /// Udio music through the chat-completions endpoint.
+    Udio,
+    /// Gemini `embedContent` / `batchEmbedContents`.
+    GeminiEmbeddings,
+    /// Rerank: Jina, Cohere and Xinference answers.
+    Rerank,
+    /// OpenAI moderations (`/v1/moderations`).
+    OpenAiModerations,
+    /// OpenAI Images (`/v1/images/generations`, `/edits`, `/variations`): gpt-image token
+    /// usage, or DALL·E images counted from the response and sized from the request.
+    OpenAiImages,
+    /// Doubao Seedream on Volcengine Ark (`/api/v3/images/generations`), per image.
+    Seedream,
+    /// DashScope image synthesis (Z-Image, Wanx / Wan text-to-image), per image.
+    QwenImage,
+    /// Imagen through Gemini `predict`, per image.
+    Imagen,
+    /// A Midjourney task record (`/mj/task/{id}/fetch`), one request per action.
+    Midjourney,
+    /// OpenAI video jobs (`/v1/videos`: Sora, and the relay's OpenAI-compatible video API).
+    OpenAiVideo,
+    /// Sora through the chat format (`/v1/chat/completions` with a Sora model).
+    SoraChat,
+    /// Veo long-running operations (`:predictLongRunning`, Gemini API and Vertex AI).
+    Veo,
+    /// Wan (通义万相) video synthesis tasks on DashScope.
+    WanVideo,
+    /// Doubao Seedance content-generation tasks on Volcengine Ark.
+    Seedance,
+    /// Kling (可灵) video tasks.
+    Kling,
+    /// Jimeng (即梦) video tasks on Volcengine visual services.
+    Jimeng,
+    /// Luma Dream Machine generations.
+    Luma,
+    /// Runway generation tasks.
+    Runway,
+    /// DashScope native generation (Qwen: `{"output": ..., "usage": {"input_tokens": ...}}`).
+    DashScope,
 }
 
 impl Api {
     /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 5] = [
+    pub const ALL: [Api; 29] = [
         Api::OpenAiChat,
         Api::OpenAiResponses,
         Api::OpenAiEmbeddings,
         Api::Anthropic,
         Api::Gemini,
+        Api::OpenAiSpeech,
+        Api::OpenAiTranscription,
+        Api::MiniMaxTts,
+        Api::DoubaoTts,
+        Api::Suno,
+        Api::Udio,
+        Api::GeminiEmbeddings,
+        Api::Rerank,
+        Api::OpenAiModerations,
+        Api::OpenAiImages,
+        Api::Seedream,
+        Api::QwenImage,
+        Api::Imagen,
+        Api::Midjourney,
+        Api::OpenAiVideo,
+        Api::SoraChat,
+        Api::Veo,
+        Api::WanVideo,
+        Api::Seedance,
+        Api::Kling,
+        Api::Jimeng,
+        Api::Luma,
+        Api::Runway,
+        Api::DashScope,
     ];
 
     /// The format name used on the command line.
@@ -64,6 +153,65 @@ impl Api {
             Api::OpenAiEmbeddings => "openai-embeddings",
             Api::Anthropic => "anthropic",
             Api::Gemini => "gemini",
+            Api::OpenAiSpeech => "openai-speech",
+            Api::OpenAiTranscription => "openai-transcription",
+            Api::MiniMaxTts => "minimax-tts",
+            Api::DoubaoTts => "doubao-tts",
+            Api::Suno => "suno",
+            Api::Udio => "udio",
+            Api::GeminiEmbeddings => "gemini-embeddings",
+            Api::Rerank => "rerank",
+            Api::OpenAiModerations => "openai-moderations",
+            Api::OpenAiImages => "openai-images",
+            Api::Seedream => "seedream",
+            Api::QwenImage => "qwen-image",
+            Api::Imagen => "imagen",
+            Api::Midjourney => "midjourney",
+            Api::OpenAiVideo => "openai-video",
+            Api::SoraChat => "sora-chat",
+            Api::Veo => "veo",
+            Api::WanVideo => "wan-video",
+            Api::Seedance => "seedance",
+            Api::Kling => "kling",
+            Api::Jimeng => "jimeng",
+            Api::Luma => "luma",
+            Api::Runway => "runway",
+            Api::DashScope => "dashscope",
+        }
+    }
+
+    /// What a body of this family is, for messages that name a body's family.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Api::OpenAiChat => "an OpenAI chat completion",
+            Api::OpenAiResponses => "an OpenAI Responses body",
+            Api::OpenAiEmbeddings => "an OpenAI embeddings list",
+            Api::Anthropic => "an Anthropic Messages body",
+            Api::Gemini => "a Gemini generateContent body",
+            Api::OpenAiSpeech => "an OpenAI speech answer",
+            Api::OpenAiTranscription => "an OpenAI transcription",
+            Api::MiniMaxTts => "a MiniMax speech answer",
+            Api::DoubaoTts => "a Doubao speech answer",
+            Api::Suno => "a Suno task",
+            Api::Udio => "a Udio chat completion",
+            Api::GeminiEmbeddings => "a Gemini embeddings answer",
+            Api::Rerank => "a rerank answer",
+            Api::OpenAiModerations => "an OpenAI moderations answer",
+            Api::OpenAiImages => "an OpenAI Images response with token usage",
+            Api::Seedream => "a Seedream response (usage.generated_images)",
+            Api::QwenImage => "a DashScope image task or result",
+            Api::Imagen => "an Imagen predict response",
+            Api::Midjourney => "a Midjourney task",
+            Api::OpenAiVideo => "an OpenAI video job",
+            Api::SoraChat => "a Sora chat completion",
+            Api::Veo => "a Veo long-running operation",
+            Api::WanVideo => "a DashScope (Wan) task",
+            Api::Seedance => "a Volcengine Ark (Seedance) task",
+            Api::Kling => "a Kling task",
+            Api::Jimeng => "a Jimeng task",
+            Api::Luma => "a Luma generation",
+            Api::Runway => "a Runway task",
+            Api::DashScope => "a DashScope native body",
         }
     }
 
@@ -128,6 +276,28 @@ pub enum ExtractError {
         /// What does not add up, naming the fields.
         detail: String,
     },
+    /// The task failed or was cancelled: nothing was delivered, so there is nothing to charge
+    /// (a relay refunds the amount it held).
+    #[error(
+        "the {api} task {status}: nothing was delivered, so nothing is charged{}",
+        hint_note(reason)
+    )]
+    TaskFailed {
+        /// The format being read.
+        api: Api,
+        /// The task's status as the vendor wrote it.
+        status: String,
+        /// The vendor's reason, when it gives one.
+        reason: String,
+    },
+    /// The task has not finished yet: there is nothing to meter.
+    #[error("the {api} task is still `{status}`; meter it once it has finished")]
+    TaskUnfinished {
+        /// The format being read.
+        api: Api,
+        /// The task's status as the vendor wrote it.
+        status: String,
+    },
 }
 
 fn path_note(p: &str) -> String {
@@ -182,6 +352,8 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
         Api::OpenAiResponses => "an OpenAI Responses body (use --api openai-responses)",
         Api::OpenAiChat => "an OpenAI chat completion (use --api openai-chat)",
         Api::OpenAiEmbeddings => "an OpenAI embeddings list (use --api openai-embeddings)",
+        Api::DashScope => "a DashScope native body (use --api dashscope)",
+        other => return Err(images::wrong_family(expected, other)),
     };
     Err(ExtractError::WrongFamily {
         expected,
@@ -197,12 +369,39 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
         Api::OpenAiEmbeddings => openai::embeddings(body),
         Api::Anthropic => anthropic::message(body),
         Api::Gemini => gemini::generate(body),
+        Api::OpenAiSpeech
+        | Api::OpenAiTranscription
+        | Api::MiniMaxTts
+        | Api::DoubaoTts
+        | Api::Suno
+        | Api::Udio
+        | Api::GeminiEmbeddings
+        | Api::Rerank
+        | Api::OpenAiModerations => media::meter(api, body, None),
+        Api::OpenAiImages => images::openai(body, None),
+        Api::Seedream => images::seedream(body),
+        Api::QwenImage => qwen_image::result(body, None),
+        Api::Imagen => images::imagen(body),
+        Api::Midjourney => midjourney::task(body),
+        Api::OpenAiVideo
+        | Api::SoraChat
+        | Api::Veo
+        | Api::WanVideo
+        | Api::Seedance
+        | Api::Kling
+        | Api::Jimeng
+        | Api::Luma
+        | Api::Runway => video::extract(api, body, None),
+        Api::DashScope => dashscope::generation(body),
     }
 }
 
 /// Meters a body that may be a saved SSE stream or a plain JSON body: a body whose first
 /// non-blank byte is `{` is read as JSON, anything else as SSE.
 pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
+    if media::is_media(api) {
+        return media::meter(api, body, None);
+    }
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
         extract(api, body)
@@ -216,18 +415,78 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// Meters a response together with the request that produced it. Families priced from the
 /// request (images by size and quality, video by the seconds asked for, speech by its
 /// characters) need it and fail with [`ExtractError::MissingRequest`] without it; the
-/// others read the response alone, as [`extract_any`] does.
+/// others read the response alone, as [`extract_any`] does, and take from a request, when
+/// given, the settings that select a tool fee (a search model's `search_context_size`, the
+/// Responses web-search tool version, a code-interpreter container's memory).
+///
+/// ```
+/// use tariff::extract::{extract_with_request, Api, ExtractError};
+/// // Text-to-speech answers with the audio itself: the characters come from the request.
+/// let audio = b"ID3\x04\x00\x00\xff\xfb\x90";
+/// let request = r#"{"model":"tts-1","input":"Hello, world!","voice":"alloy"}"#;
+/// let usage = extract_with_request(Api::OpenAiSpeech, audio, Some(request.as_bytes()))?;
+/// assert_eq!(usage.characters.get(), 13);
+/// assert!(matches!(
+///     extract_with_request(Api::OpenAiSpeech, audio, None),
+///     Err(ExtractError::MissingRequest { .. })
+/// ));
+/// use tariff::Catalog;
+/// // DALL·E reports no usage: the images are counted from the response, sized from the request.
+/// let response = br#"{"created":1700000000,"data":[{"url":"https://example.com/1.png"}]}"#;
+/// let request = br#"{"model":"dall-e-3","prompt":"a lighthouse","size":"1024x1792","quality":"hd"}"#;
+/// let usage = extract_with_request(Api::OpenAiImages, response, Some(request))?;
+/// let bill = Catalog::builtin().quote("dall-e-3", &usage).unwrap();
+/// assert_eq!(bill.total.to_string(), "0.12");
+/// // Without the request the price cannot be known: an error, never a guess.
+/// let missing = extract_with_request(Api::OpenAiImages, response, None);
+/// assert_eq!(missing, Err(ExtractError::MissingRequest { api: Api::OpenAiImages }));
+/// // A Veo operation lists its videos but not their length: the request says 6 s at 1080p.
+/// let op = br#"{"name":"models/veo-3.0-generate-001/operations/x","done":true,
+///   "response":{"generateVideoResponse":{"generatedSamples":[{"video":{"uri":"u"}}]}}}"#;
+/// let req = br#"{"instances":[{"prompt":"otters"}],"parameters":{"durationSeconds":6,"resolution":"1080p"}}"#;
+/// let usage = extract_with_request(Api::Veo, op, Some(req))?;
+/// assert_eq!((usage.video_seconds.get().to_string(), usage.resolution.as_deref()), ("6".into(), Some("1080p")));
+/// assert!(matches!(extract_with_request(Api::Veo, op, None), Err(ExtractError::MissingRequest { .. })));
+/// // A search model searches on every request; the request says how much context.
+/// let body = br#"{"object":"chat.completion","model":"gpt-4o-search-preview",
+///   "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}"#;
+/// let request = br#"{"model":"gpt-4o-search-preview","messages":[],
+///   "web_search_options":{"search_context_size":"high"}}"#;
+/// let u = extract_with_request(Api::OpenAiChat, body, Some(request))?;
+/// assert_eq!(u.web_search_calls.get(), 1);
+/// assert_eq!(u.options["search_context_size"], "high");
+/// # Ok::<(), ExtractError>(())
+/// ```
 pub fn extract_with_request(
     api: Api,
     body: &[u8],
     request: Option<&[u8]>,
 ) -> Result<Usage, ExtractError> {
-    let _ = request;
-    extract_any(api, body)
+    if video::is_video(api) {
+        return video::extract(api, body, request);
+    }
+    if media::is_media(api) {
+        return media::meter(api, body, request);
+    }
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    let mut usage = match api {
+        Api::OpenAiImages if first == Some(&b'{') => images::openai(body, request)?,
+        Api::QwenImage if first == Some(&b'{') => qwen_image::result(body, request)?,
+        _ => extract_any(api, body)?,
+    };
+    if let (Some(r), Api::OpenAiChat | Api::OpenAiResponses) = (request, api) {
+        request::apply(api, r, &mut usage)?;
+    }
+    Ok(usage)
 }
 
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.
 pub(crate) fn parse<T: DeserializeOwned>(api: Api, body: &[u8]) -> Result<T, ExtractError> {
+    // The path tracker allocates for every key it passes; a body that parses does not need
+    // it, so it runs only to explain a failure.
+    if let Ok(v) = serde_json::from_slice(body) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -2,24 +2,83 @@
 //!
 //! Chat: `prompt_tokens` includes `cached_tokens` and prompt audio; `completion_tokens`
 //! includes reasoning and output audio (and rejected prediction tokens, which are billed
-//! as output). Responses: `input_tokens` includes `cached_tokens`; `output_tokens`
+//! as output), and image output where a relay reports it
+//! (`completion_tokens_details.image_tokens`). Responses: `input_tokens` includes `cached_tokens`; `output_tokens`
 //! includes `reasoning_tokens`.
+//!
+//! The same chat shape is spoken by OpenAI-compatible vendors, with additions read here:
+//! DeepSeek's `prompt_cache_hit_tokens`, and Qwen's (DashScope compatible mode) explicit
+//! cache, whose `prompt_tokens_details.cache_creation_input_tokens` are also inside
+//! `prompt_tokens` and are billed as cache writes; such a response is marked with the
+//! option `cache = "explicit"`, because explicit-cache hits are billed at another rate than
+//! implicit ones.
+//!
+//! Tool fees: Responses output items are counted (`web_search_call`, `file_search_call`,
+//! one container session per distinct `container_id` of `code_interpreter_call`, and one
+//! image per `image_generation_call`); a chat completion from a search model
+//! (`*-search-preview`, `*-search-api`) is one web search call.
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{count, minus, parse, tokens, Api, ExtractError};
-use crate::usage::{ServiceTier, Usage};
+use crate::usage::{Count, ImageCount, ServiceTier, Usage};
 
 #[derive(Deserialize, Default)]
-struct Details {
+pub(super) struct CacheCreation {
     #[serde(default)]
-    cached_tokens: Option<u64>,
-    #[serde(default)]
-    audio_tokens: Option<u64>,
-    #[serde(default)]
-    reasoning_tokens: Option<u64>,
+    pub ephemeral_5m_input_tokens: Option<u64>,
 }
+
+#[derive(Deserialize, Default)]
+pub(super) struct Details {
+    #[serde(default)]
+    pub cached_tokens: Option<u64>,
+    #[serde(default)]
+    pub audio_tokens: Option<u64>,
+    #[serde(default)]
+    pub reasoning_tokens: Option<u64>,
+    /// Qwen explicit cache: tokens written to the cache by this request (inside the prompt).
+    #[serde(default)]
+    pub cache_creation_input_tokens: Option<u64>,
+    /// Qwen explicit cache: the same writes by lifetime (only 5 minutes exists).
+    #[serde(default)]
+    pub cache_creation: Option<CacheCreation>,
+    /// Qwen: `ephemeral` when the request used the explicit cache.
+    #[serde(default)]
+    pub cache_type: Option<String>,
+    /// Image output inside `completion_tokens` (Gemini image models through a relay's
+    /// OpenAI chat format), priced apart from text output.
+    #[serde(default)]
+    pub image_tokens: Option<u64>,
+}
+
+/// The explicit-cache writes a details object reports, checked against each other.
+pub(super) fn cache_writes(api: Api, d: Option<&Details>) -> Result<u64, ExtractError> {
+    let Some(d) = d else { return Ok(0) };
+    let total = d.cache_creation_input_tokens;
+    let by_lifetime = d
+        .cache_creation
+        .as_ref()
+        .and_then(|c| c.ephemeral_5m_input_tokens);
+    match (total, by_lifetime) {
+        (Some(t), Some(l)) if t != l => Err(ExtractError::Inconsistent {
+            api,
+            detail: format!(
+                "cache_creation.ephemeral_5m_input_tokens ({l}) disagrees with cache_creation_input_tokens ({t})"
+            ),
+        }),
+        (t, l) => Ok(t.or(l).unwrap_or(0)),
+    }
+}
+
+/// Whether a details object says the explicit cache was used.
+pub(super) fn is_explicit_cache(d: Option<&Details>, writes: u64) -> bool {
+    writes > 0 || d.is_some_and(|d| d.cache_type.as_deref() == Some("ephemeral"))
+}
+
+/// The option key and value that mark an explicit-cache request in the usage.
+pub const CACHE_OPTION: (&str, &str) = ("cache", "explicit");
 
 /// Every usage field either API may send; which ones are present tells the family apart.
 #[derive(Deserialize, Default)]
@@ -53,6 +112,14 @@ pub(super) struct RawUsage {
 pub(super) struct OutputItem {
     #[serde(rename = "type", default)]
     kind: String,
+    /// `code_interpreter_call`: the container the code ran in.
+    #[serde(default)]
+    container_id: Option<String>,
+    /// `image_generation_call`: the size and quality of the image made.
+    #[serde(default)]
+    size: Option<String>,
+    #[serde(default)]
+    quality: Option<String>,
 }
 
 /// A chat completion, a chat chunk, or a Responses `response` object.
@@ -62,6 +129,9 @@ pub(super) struct Body {
     object: Option<String>,
     #[serde(rename = "type", default)]
     kind: Option<String>,
+    /// Whether `model` names a search model; read without keeping the name.
+    #[serde(default)]
+    model: SearchModel,
     #[serde(default)]
     usage: Option<RawUsage>,
     #[serde(default)]
@@ -95,9 +165,23 @@ fn wrong(expected: Api, found: &str) -> ExtractError {
     }
 }
 
+/// Option set to `scale` when the response says it ran on reserved capacity.
+pub const RESERVED_CAPACITY: &str = "reserved_capacity";
+
+/// `service_tier: "scale"` is reserved, prepaid capacity (OpenAI Scale Tier; Volcengine Ark's
+/// TPM guarantee package, 保障包): not a price tier of its own. The usage keeps the standard
+/// tier and says so in the option `reserved_capacity = "scale"`, for tables that price it.
+fn mark_reserved(b: &Body, usage: &mut Usage) {
+    if b.service_tier.as_deref() == Some("scale") {
+        usage
+            .options
+            .insert(RESERVED_CAPACITY.to_string(), "scale".to_string());
+    }
+}
+
 fn tier(api: Api, b: &Body) -> Result<Option<ServiceTier>, ExtractError> {
     match b.service_tier.as_deref() {
-        None => Ok(None),
+        None | Some("scale") => Ok(None),
         Some(t) => ServiceTier::parse(t)
             .map(Some)
             .ok_or_else(|| ExtractError::Inconsistent {
@@ -169,18 +253,28 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     let pd = u.prompt_tokens_details.as_ref();
     let cd = u.completion_tokens_details.as_ref();
     let cached = cached_tokens(api, u, pd, prompt)?;
+    let writes = cache_writes(api, pd)?;
     let audio_in = pd.and_then(|d| d.audio_tokens).unwrap_or(0);
     let reasoning = cd.and_then(|d| d.reasoning_tokens).unwrap_or(0);
     let audio_out = cd.and_then(|d| d.audio_tokens).unwrap_or(0);
+    let image_out = cd.and_then(|d| d.image_tokens).unwrap_or(0);
 
     let uncached = minus(
         api,
         ("prompt_tokens", prompt),
         ("prompt_tokens_details.cached_tokens", cached),
     )?;
-    let text_in = minus(
+    let unwritten = minus(
         api,
         ("prompt_tokens minus cached_tokens", uncached),
+        ("prompt_tokens_details.cache_creation_input_tokens", writes),
+    )?;
+    let text_in = minus(
+        api,
+        (
+            "prompt_tokens minus cached and cache-creation tokens",
+            unwritten,
+        ),
         ("prompt_tokens_details.audio_tokens", audio_in),
     )?;
     let after_reasoning = minus(
@@ -188,10 +282,18 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         ("completion_tokens", completion),
         ("completion_tokens_details.reasoning_tokens", reasoning),
     )?;
-    let text_out = minus(
+    let after_audio = minus(
         api,
         ("completion_tokens minus reasoning_tokens", after_reasoning),
         ("completion_tokens_details.audio_tokens", audio_out),
+    )?;
+    let text_out = minus(
+        api,
+        (
+            "completion_tokens minus reasoning and audio tokens",
+            after_audio,
+        ),
+        ("completion_tokens_details.image_tokens", image_out),
     )?;
     if let Some(t) = u.total_tokens {
         if u128::from(t) != u128::from(prompt) + u128::from(completion) {
@@ -204,16 +306,60 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
             });
         }
     }
-    Ok(Some(Usage {
+    let mut usage = Usage {
         input_tokens: tokens(api, "prompt_tokens", text_in)?,
         cache_read_tokens: tokens(api, "cached_tokens", cached)?,
+        cache_write_tokens: tokens(api, "cache_creation_input_tokens", writes)?,
         audio_input_tokens: tokens(api, "prompt audio_tokens", audio_in)?,
         output_tokens: tokens(api, "completion_tokens", text_out)?,
         reasoning_tokens: tokens(api, "reasoning_tokens", reasoning)?,
         audio_output_tokens: tokens(api, "completion audio_tokens", audio_out)?,
+        image_output_tokens: tokens(api, "completion image_tokens", image_out)?,
         service_tier: tier(api, b)?,
         ..Usage::default()
-    }))
+    };
+    if is_explicit_cache(pd, writes) {
+        usage
+            .options
+            .insert(CACHE_OPTION.0.to_string(), CACHE_OPTION.1.to_string());
+    }
+    mark_reserved(b, &mut usage);
+    if b.model.0 {
+        usage.web_search_calls = Count::new(1).expect("1 is a valid count");
+    }
+    Ok(Some(usage))
+}
+
+/// OpenAI's Chat Completions search models search the web on every request.
+pub(super) fn is_search_model(model: &str) -> bool {
+    model.contains("-search-preview") || model.contains("-search-api")
+}
+
+/// A body's `model`, reduced to whether it is a search model, so that metering an
+/// ordinary chat body allocates nothing for its model name.
+#[derive(Default)]
+pub(super) struct SearchModel(bool);
+
+impl<'de> Deserialize<'de> for SearchModel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = SearchModel;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a model name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SearchModel, E> {
+                Ok(SearchModel(is_search_model(v)))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<SearchModel, E> {
+                Ok(SearchModel(false))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<SearchModel, E> {
+                Ok(SearchModel(false))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// An embeddings list: every token is input (`prompt_tokens` = `total_tokens`).
@@ -301,15 +447,56 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
             });
         }
     }
-    let calls = |kind: &str| b.output.iter().flatten().filter(|o| o.kind == kind).count() as u64;
-    Ok(Some(Usage {
+    let items = || b.output.iter().flatten();
+    let calls = |kind: &str| items().filter(|o| o.kind == kind).count() as u64;
+    let mut usage = Usage {
         input_tokens: tokens(api, "input_tokens", text_in)?,
         cache_read_tokens: tokens(api, "cached_tokens", cached)?,
         output_tokens: tokens(api, "output_tokens", text_out)?,
         reasoning_tokens: tokens(api, "reasoning_tokens", reasoning)?,
         web_search_calls: count(api, "web_search_call", calls("web_search_call"))?,
         file_search_calls: count(api, "file_search_call", calls("file_search_call"))?,
+        container_sessions: count(api, "code_interpreter_call", containers(items()))?,
+        images: images(items()),
         service_tier: tier(api, b)?,
         ..Usage::default()
-    }))
+    };
+    mark_reserved(b, &mut usage);
+    Ok(Some(usage))
+}
+
+/// Container sessions: one per distinct container the code ran in (several calls in one
+/// container are one session); a call naming no container is counted on its own.
+fn containers<'a>(items: impl Iterator<Item = &'a OutputItem>) -> u64 {
+    let mut ids: Vec<&str> = Vec::new();
+    let mut anonymous = 0;
+    for o in items.filter(|o| o.kind == "code_interpreter_call") {
+        match o.container_id.as_deref() {
+            Some(id) if !ids.contains(&id) => ids.push(id),
+            Some(_) => {}
+            None => anonymous += 1,
+        }
+    }
+    ids.len() as u64 + anonymous
+}
+
+/// Images made by the image-generation tool, grouped by size and quality as reported.
+fn images<'a>(items: impl Iterator<Item = &'a OutputItem>) -> Vec<ImageCount> {
+    let mut out: Vec<ImageCount> = Vec::new();
+    for o in items.filter(|o| o.kind == "image_generation_call") {
+        let size = o.size.clone().filter(|s| s != "auto");
+        let quality = o.quality.clone().filter(|q| q != "auto");
+        match out
+            .iter_mut()
+            .find(|i| i.size == size && i.quality == quality)
+        {
+            Some(i) => i.count = Count::new(i.count.get() + 1).unwrap_or(i.count),
+            None => out.push(ImageCount {
+                count: Count::new(1).expect("1 is a valid count"),
+                size,
+                quality,
+            }),
+        }
+    }
+    out
 }

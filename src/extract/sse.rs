@@ -2,7 +2,7 @@
 //! the stream: only the current line, the current event's data and the usage so far are
 //! kept.
 
-use super::{anthropic, gemini, openai, parse, Api, ExtractError};
+use super::{anthropic, dashscope, gemini, media, openai, parse, Api, ExtractError};
 use crate::usage::Usage;
 
 /// What has been learnt from the stream so far.
@@ -41,6 +41,9 @@ pub struct StreamMeter {
     events: usize,
     saw_error: bool,
     state: State,
+    /// Gemini: the most search queries any chunk reported (they may come in another chunk
+    /// than the last usage report).
+    search_queries: u64,
 }
 
 impl StreamMeter {
@@ -59,6 +62,7 @@ impl StreamMeter {
             events: 0,
             saw_error: false,
             state,
+            search_queries: 0,
         }
     }
 
@@ -88,6 +92,10 @@ impl StreamMeter {
         }
         self.dispatch()?;
         let usage = match self.state {
+            State::Last(Some(mut u)) if self.api == Api::Gemini => {
+                gemini::add_grounding(&mut u, self.search_queries)?;
+                Some(u)
+            }
             State::Last(u) => u,
             State::Merged(u) => u.map(|u| anthropic::to_usage(&u)).transpose()?,
         };
@@ -183,8 +191,16 @@ impl StreamMeter {
             (State::Last(last), Api::Gemini) => {
                 let b: gemini::Body = parse(self.api, data)?;
                 gemini::check_family(&b)?;
+                self.search_queries = self.search_queries.max(gemini::search_queries(&b));
                 if let Some(m) = &b.usage_metadata {
                     *last = Some(gemini::to_usage(m)?);
+                }
+            }
+            (State::Last(last), Api::DashScope) => {
+                // Each chunk repeats the running totals (incremental_output or not).
+                let b: dashscope::Body = parse(self.api, data)?;
+                if let Some(u) = dashscope::usage(&b)? {
+                    *last = Some(u);
                 }
             }
             (State::Merged(acc), _) => {
@@ -201,7 +217,43 @@ impl StreamMeter {
                     }
                 }
             }
+            (
+                State::Last(last),
+                Api::OpenAiSpeech
+                | Api::OpenAiTranscription
+                | Api::MiniMaxTts
+                | Api::DoubaoTts
+                | Api::Suno
+                | Api::Udio
+                | Api::GeminiEmbeddings
+                | Api::Rerank
+                | Api::OpenAiModerations,
+            ) => {
+                if let Some(u) = media::event(self.api, data)? {
+                    *last = Some(u);
+                }
+            }
             (State::Last(_), Api::Anthropic) => unreachable!("Anthropic streams merge"),
+            (
+                State::Last(last),
+                Api::OpenAiVideo
+                | Api::SoraChat
+                | Api::Veo
+                | Api::WanVideo
+                | Api::Seedance
+                | Api::Kling
+                | Api::Jimeng
+                | Api::Luma
+                | Api::Runway,
+            ) => {
+                // A task result is one JSON document; a relay that wraps it in an event is read whole.
+                *last = Some(super::video::extract(self.api, data, None)?);
+            }
+            (State::Last(last), api) => {
+                if let Some(u) = super::images::stream_event(api, data)? {
+                    *last = Some(u);
+                }
+            }
         }
         Ok(())
     }

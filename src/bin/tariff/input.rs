@@ -20,12 +20,11 @@ pub fn catalog(extra: &[PathBuf]) -> Result<std::borrow::Cow<'static, Catalog>> 
     Ok(std::borrow::Cow::Owned(b.build()?))
 }
 
-/// Parses an `--api` value, listing the formats when it is unknown.
-pub fn parse_api(s: &str) -> Result<Api, String> {
-    Api::parse(s).ok_or_else(|| {
-        let names: Vec<&str> = Api::ALL.iter().map(|a| a.name()).collect();
-        format!("unknown format `{s}`; formats: {}", names.join(", "))
-    })
+/// The `--api` values: every family's name, listed by `--help` and checked by clap.
+pub fn api_parser() -> impl clap::builder::TypedValueParser<Value = Api> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Api::ALL.map(Api::name))
+        .map(|name| Api::parse(&name).expect("clap accepts only the listed names"))
 }
 
 /// Reads a text input: a file path, or stdin for `-` or nothing.
@@ -43,6 +42,21 @@ pub fn read_input(file: Option<&str>) -> Result<String> {
         }
     }
     Ok(text)
+}
+
+/// Reads a response body as bytes (speech answers are audio, not text): a file path, or
+/// stdin for `-` or nothing.
+pub fn read_body(file: Option<&str>) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    match file {
+        None | Some("-") => {
+            std::io::stdin()
+                .read_to_end(&mut body)
+                .context("reading stdin")?;
+        }
+        Some(path) => body = std::fs::read(path).with_context(|| format!("reading {path}"))?,
+    }
+    Ok(body)
 }
 
 /// Parses `--at`: an RFC 3339 time or a `YYYY-MM-DD` date (midnight UTC).

@@ -6,6 +6,8 @@
 mod out;
 mod classify;
 mod count;
+mod export;
+mod import;
 mod input;
 mod models;
 mod quote;
@@ -17,7 +19,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use tariff::extract::Api;
 
-use crate::input::{parse_api, read_input};
+use crate::input::api_parser;
 
 #[derive(Parser)]
 #[command(
@@ -39,8 +41,8 @@ enum Command {
     Quote(Box<quote::QuoteArgs>),
     /// Print the canonical usage record metered from a provider response body or SSE stream.
     Meter {
-        /// The response format: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
-        #[arg(long, value_parser = parse_api)]
+        /// The response format (the API family of the body).
+        #[arg(long, value_parser = api_parser())]
         api: Api,
         /// The request that produced the response, for families priced from the request.
         #[arg(long, value_name = "FILE")]
@@ -91,6 +93,10 @@ enum Command {
         /// Files or directories to check (default: the built-in tables).
         paths: Vec<PathBuf>,
     },
+    /// Convert new-api ratio options or LiteLLM's price map into price tables.
+    Import(Box<import::ImportArgs>),
+    /// Write the price tables as new-api ratio options or its /api/pricing shape.
+    Export(Box<export::ExportArgs>),
 }
 
 fn main() -> ExitCode {
@@ -124,16 +130,23 @@ fn run(cli: Cli) -> Result<()> {
             body,
         } => classify::run(status, &rules, json, body.as_deref()),
         Command::Meter { api, request, file } => {
-            let body = read_input(file.as_deref())?;
+            let body = input::read_body(file.as_deref())?;
             let request = input::read_request(request.as_deref())?;
-            let usage =
-                tariff::extract::extract_with_request(api, body.as_bytes(), request.as_deref())?;
+            let usage = tariff::extract::extract_with_request(api, &body, request.as_deref())?;
             println!("{}", usage.to_json());
             Ok(())
         }
         Command::Quote(args) => {
             let catalog = input::catalog(&cli.prices)?;
             quote::run(&catalog, *args)
+        }
+        Command::Import(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            import::run(&catalog, &cli.prices, *args)
+        }
+        Command::Export(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            export::run(&catalog, *args)
         }
     }
 }

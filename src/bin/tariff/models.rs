@@ -15,7 +15,28 @@ pub fn check(paths: &[PathBuf]) -> Result<()> {
     } else {
         paths.iter().fold(b, |b, p| b.path(p))
     };
-    let c = b.build()?;
+    let c = match b.build() {
+        Ok(c) => c,
+        // A table that re-prices built-in models (`replaces = true`, as `tariff import`
+        // writes) is checked where it is used: on top of the built-in tables.
+        Err(e)
+            if !paths.is_empty()
+                && e.problems
+                    .iter()
+                    .all(|p| p.message.contains("replaces nothing")) =>
+        {
+            let c = paths
+                .iter()
+                .fold(Catalog::builder().builtin(), |b, p| b.path(p))
+                .build()?;
+            eprintln!(
+                "{} model(s) replace built-in ones: checked on top of the built-in tables",
+                e.problems.len()
+            );
+            c
+        }
+        Err(e) => return Err(e.into()),
+    };
     let schedules: usize = c.models().iter().map(|m| m.schedules().len()).sum();
     println!(
         "ok: {} models, {} price schedules",

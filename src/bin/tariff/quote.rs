@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use tariff::extract::Api;
 use tariff::{Bill, Catalog, Currency, FxTable, Kind, QuotaPolicy, Rounding, ServiceTier, Usage};
 
-use crate::input::{parse_api, parse_time, read_input, read_request};
+use crate::input::{api_parser, parse_time, read_body, read_input, read_request};
 
 /// Arguments of `tariff quote`.
 #[derive(Args)]
@@ -16,9 +16,9 @@ pub struct QuoteArgs {
     /// Model id, alias or dated snapshot.
     #[arg(long)]
     model: String,
-    /// Read FILE as this provider's response body (or saved SSE stream) instead of a usage
-    /// record: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
-    #[arg(long, value_parser = parse_api)]
+    /// Read FILE as this API family's response body (or saved SSE stream, or task record)
+    /// instead of a usage record.
+    #[arg(long, value_parser = api_parser())]
     api: Option<Api>,
     /// The request that produced the response (with --api), for families priced from the
     /// request: image size and quality, video seconds, speech characters.
@@ -63,16 +63,18 @@ pub struct QuoteArgs {
 
 /// Prices the usage record or response named by the arguments and prints the bill.
 pub fn run(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
-    let text = match &a.usage {
-        Some(u) => u.clone(),
-        None => read_input(a.file.as_deref())?,
-    };
-    let mut usage = match a.api {
-        Some(api) => {
+    let mut usage = match (a.api, &a.usage) {
+        (Some(api), inline) => {
+            // A response may be audio bytes (text-to-speech), so it is read as bytes.
+            let body = match inline {
+                Some(u) => u.clone().into_bytes(),
+                None => read_body(a.file.as_deref())?,
+            };
             let request = read_request(a.request.as_deref())?;
-            tariff::extract::extract_with_request(api, text.as_bytes(), request.as_deref())?
+            tariff::extract::extract_with_request(api, &body, request.as_deref())?
         }
-        None => Usage::from_json(&text)?,
+        (None, Some(u)) => Usage::from_json(u)?,
+        (None, None) => Usage::from_json(&read_input(a.file.as_deref())?)?,
     };
     if let Some(at) = &a.at {
         usage.at = Some(parse_time(at)?);

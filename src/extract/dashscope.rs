@@ -1,0 +1,163 @@
+//! DashScope native generation (Qwen through `/api/v1/services/aigc/...`, not the
+//! OpenAI-compatible mode): `{"output": {...}, "usage": {...}, "request_id": ...}`.
+//!
+//! `input_tokens` includes `prompt_tokens_details.cached_tokens` and, with the explicit
+//! cache, `prompt_tokens_details.cache_creation_input_tokens`; multimodal models split the
+//! input by modality in `input_tokens_details` (audio is priced apart; text, image and video
+//! tokens are billed as input). `output_tokens` includes
+//! `output_tokens_details.reasoning_tokens` and any output audio.
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use super::openai::{cache_writes, is_explicit_cache, Details, CACHE_OPTION};
+use super::{minus, parse, tokens, Api, ExtractError};
+use crate::usage::Usage;
+
+const API: Api = Api::DashScope;
+
+#[derive(Deserialize, Default)]
+struct Modalities {
+    #[serde(default)]
+    audio_tokens: Option<u64>,
+    #[serde(default)]
+    reasoning_tokens: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawUsage {
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    #[serde(default)]
+    output_tokens: Option<u64>,
+    #[serde(default)]
+    total_tokens: Option<u64>,
+    /// Present only in the OpenAI-compatible shape: the sign of a wrong family.
+    #[serde(default)]
+    prompt_tokens: Option<u64>,
+    #[serde(default)]
+    prompt_tokens_details: Option<Details>,
+    #[serde(default)]
+    input_tokens_details: Option<Modalities>,
+    #[serde(default)]
+    output_tokens_details: Option<Modalities>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct Body {
+    #[serde(default)]
+    object: Option<String>,
+    #[serde(default)]
+    output: Option<IgnoredAny>,
+    #[serde(default)]
+    usage: Option<RawUsage>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+pub(super) fn generation(body: &[u8]) -> Result<Usage, ExtractError> {
+    let b: Body = parse(API, body)?;
+    usage(&b)?.ok_or_else(|| ExtractError::MissingUsage {
+        api: API,
+        hint: match (&b.code, &b.message) {
+            (Some(c), Some(m)) => format!("it is an error body ({c}: {m})"),
+            (Some(c), None) => format!("it is an error body ({c})"),
+            _ if b.output.is_none() => "no `output` either".to_string(),
+            _ => String::new(),
+        },
+    })
+}
+
+/// The usage of a body or stream chunk; `None` when it carries none.
+pub(super) fn usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
+    if let Some(o) = b.object.as_deref() {
+        let found = if o.starts_with("chat.completion") {
+            "an OpenAI-compatible chat completion (use --api openai-chat)"
+        } else if o == "response" {
+            "an OpenAI Responses body (use --api openai-responses)"
+        } else {
+            "a body of another family"
+        };
+        return Err(ExtractError::WrongFamily {
+            expected: API,
+            found: format!("{found}: it has `object: {o}`"),
+        });
+    }
+    let Some(u) = &b.usage else { return Ok(None) };
+    if u.prompt_tokens.is_some() && u.input_tokens.is_none() {
+        return Err(ExtractError::WrongFamily {
+            expected: API,
+            found: "an OpenAI-compatible chat completion (usage has prompt_tokens; use --api openai-chat)"
+                .into(),
+        });
+    }
+    let input = u.input_tokens.unwrap_or(0);
+    let output = u.output_tokens.unwrap_or(0);
+    let pd = u.prompt_tokens_details.as_ref();
+    let cached = pd.and_then(|d| d.cached_tokens).unwrap_or(0);
+    let writes = cache_writes(API, pd)?;
+    let audio_in = u
+        .input_tokens_details
+        .as_ref()
+        .and_then(|d| d.audio_tokens)
+        .unwrap_or(0);
+    let od = u.output_tokens_details.as_ref();
+    let reasoning = od.and_then(|d| d.reasoning_tokens).unwrap_or(0);
+    let audio_out = od.and_then(|d| d.audio_tokens).unwrap_or(0);
+
+    let uncached = minus(
+        API,
+        ("input_tokens", input),
+        ("prompt_tokens_details.cached_tokens", cached),
+    )?;
+    let unwritten = minus(
+        API,
+        ("input_tokens minus cached_tokens", uncached),
+        ("prompt_tokens_details.cache_creation_input_tokens", writes),
+    )?;
+    let text_in = minus(
+        API,
+        (
+            "input_tokens minus cached and cache-creation tokens",
+            unwritten,
+        ),
+        ("input_tokens_details.audio_tokens", audio_in),
+    )?;
+    let after_reasoning = minus(
+        API,
+        ("output_tokens", output),
+        ("output_tokens_details.reasoning_tokens", reasoning),
+    )?;
+    let text_out = minus(
+        API,
+        ("output_tokens minus reasoning_tokens", after_reasoning),
+        ("output_tokens_details.audio_tokens", audio_out),
+    )?;
+    if let Some(t) = u.total_tokens {
+        let sum = u128::from(input) + u128::from(output);
+        if u128::from(t) != sum {
+            return Err(ExtractError::Inconsistent {
+                api: API,
+                detail: format!("total_tokens ({t}) is not input_tokens + output_tokens ({sum})"),
+            });
+        }
+    }
+    let mut usage = Usage {
+        input_tokens: tokens(API, "input_tokens", text_in)?,
+        cache_read_tokens: tokens(API, "cached_tokens", cached)?,
+        cache_write_tokens: tokens(API, "cache_creation_input_tokens", writes)?,
+        audio_input_tokens: tokens(API, "input audio_tokens", audio_in)?,
+        output_tokens: tokens(API, "output_tokens", text_out)?,
+        reasoning_tokens: tokens(API, "reasoning_tokens", reasoning)?,
+        audio_output_tokens: tokens(API, "output audio_tokens", audio_out)?,
+        ..Usage::default()
+    };
+    if is_explicit_cache(pd, writes) {
+        usage
+            .options
+            .insert(CACHE_OPTION.0.to_string(), CACHE_OPTION.1.to_string());
+    }
+    Ok(Some(usage))
+}

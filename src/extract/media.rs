@@ -1,0 +1,154 @@
+//! The media and utility families (speech, transcription, music tasks, rerank, moderation,
+//! Gemini embeddings): what their bodies look like, and the dispatch to each family.
+//!
+//! Unlike chat, several of these answer with something that is not JSON: text-to-speech
+//! returns the audio itself, so what it consumed (characters) is read from the request;
+//! others stream server-sent events whose last report is the usage. Each family module
+//! decides which of the three shapes it accepts.
+
+use serde::de::DeserializeOwned;
+
+use super::{audio, embed, moderation, music, parse, rerank, Api, ExtractError, StreamMeter};
+use crate::usage::Usage;
+
+/// What a body is, judged by its first non-blank bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// A JSON object or array.
+    Json,
+    /// A server-sent-event stream (`data:`, `event:`, `id:` or a `:` comment first).
+    Sse,
+    /// Anything else: audio bytes, plain text, SRT/VTT subtitles.
+    Other,
+}
+
+/// Classifies a body without reading more than its first line.
+pub(super) fn shape(body: &[u8]) -> Shape {
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    let rest = &body[start..];
+    match rest.first() {
+        Some(b'{') | Some(b'[') => Shape::Json,
+        Some(b':') => Shape::Sse,
+        _ if [&b"data:"[..], b"event:", b"id:", b"retry:"]
+            .iter()
+            .any(|p| rest.starts_with(p)) =>
+        {
+            Shape::Sse
+        }
+        _ => Shape::Other,
+    }
+}
+
+/// Whether `api` is one of the families metered here.
+pub(super) const fn is_media(api: Api) -> bool {
+    matches!(
+        api,
+        Api::OpenAiSpeech
+            | Api::OpenAiTranscription
+            | Api::MiniMaxTts
+            | Api::DoubaoTts
+            | Api::Suno
+            | Api::Udio
+            | Api::GeminiEmbeddings
+            | Api::Rerank
+            | Api::OpenAiModerations
+    )
+}
+
+/// Meters a body of one of these families, with its request when the family needs one.
+pub(super) fn meter(api: Api, body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+    match api {
+        Api::OpenAiSpeech => audio::speech(body, request),
+        Api::OpenAiTranscription => audio::transcription(body),
+        Api::MiniMaxTts => audio::minimax(body, request),
+        Api::DoubaoTts => audio::doubao(body, request),
+        Api::Suno => music::suno(body),
+        Api::Udio => music::udio(body),
+        Api::GeminiEmbeddings => embed::gemini(body, request),
+        Api::Rerank => rerank::rerank(body, request),
+        Api::OpenAiModerations => moderation::moderation(body),
+        // Not reached: callers dispatch here only for the families above.
+        other => Err(ExtractError::WrongFamily {
+            expected: other,
+            found: "a family this module does not meter".into(),
+        }),
+    }
+}
+
+/// The usage one stream event of these families reports, if any.
+pub(super) fn event(api: Api, data: &[u8]) -> Result<Option<Usage>, ExtractError> {
+    match api {
+        Api::OpenAiSpeech => audio::speech_event(data),
+        Api::OpenAiTranscription => audio::transcription_event(data),
+        Api::MiniMaxTts => audio::minimax_event(data),
+        Api::DoubaoTts => audio::doubao_event(data),
+        Api::Udio => music::udio_event(data),
+        // Not streamed by their vendors; a relay that wraps one in an event is read whole.
+        other => meter(other, data, None).map(Some),
+    }
+}
+
+/// Meters a saved stream of a family whose events [`event`] reads.
+pub(super) fn stream(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
+    let mut meter = StreamMeter::new(api);
+    meter.feed(body)?;
+    meter.finish()
+}
+
+/// Parses the request, naming it in any error so it is not mistaken for the response.
+pub(super) fn parse_request<T: DeserializeOwned>(
+    api: Api,
+    request: &[u8],
+) -> Result<T, ExtractError> {
+    parse(api, request).map_err(|e| match e {
+        ExtractError::Json {
+            api,
+            message,
+            offset,
+            path,
+        } => ExtractError::Json {
+            api,
+            message: format!("in the request: {message}"),
+            offset,
+            path,
+        },
+        other => other,
+    })
+}
+
+/// The request, or [`ExtractError::MissingRequest`].
+pub(super) fn need_request(api: Api, request: Option<&[u8]>) -> Result<&[u8], ExtractError> {
+    request.ok_or(ExtractError::MissingRequest { api })
+}
+
+/// A body that says it is an error, as a missing usage with that hint.
+pub(super) fn error_body(api: Api, detail: &str) -> ExtractError {
+    ExtractError::MissingUsage {
+        api,
+        hint: if detail.is_empty() {
+            "it is an error body".to_string()
+        } else {
+            format!("it is an error body ({detail})")
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        assert_eq!(shape(b"  {\"a\":1}"), Shape::Json);
+        assert_eq!(shape(b"[1]"), Shape::Json);
+        assert_eq!(shape(b"data: {}\n\n"), Shape::Sse);
+        assert_eq!(shape(b"event: x\ndata: {}\n\n"), Shape::Sse);
+        assert_eq!(shape(b": keep-alive\n"), Shape::Sse);
+        assert_eq!(shape(b"ID3\x04\x00"), Shape::Other);
+        assert_eq!(shape(b"Hello world"), Shape::Other);
+        assert_eq!(shape(b""), Shape::Other);
+    }
+}
