@@ -59,19 +59,36 @@ fn main() {
     files.sort();
     for f in files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
-        // Fixtures are named for their family: `openai-chat-stream.sse`, `anthropic.json`.
+        // Requests are read with their response, below; audio is not a body.
+        if name.ends_with("-request.json") || !(name.ends_with(".json") || name.ends_with(".sse")) {
+            continue;
+        }
+        // Fixtures are named for their family (`openai-chat-stream.sse`, `anthropic.json`):
+        // the longest family name that begins the file name.
         let Some(api) = tariff::extract::Api::ALL
             .into_iter()
-            .rev()
-            .find(|a| name.starts_with(a.name()))
+            .filter(|a| name.starts_with(a.name()))
+            .max_by_key(|a| a.name().len())
         else {
             continue;
         };
-        let body = std::fs::read(&f).expect("fixture is readable");
-        let usage = tariff::extract::extract_with_request(api, &body, None);
+        // `X.json` or `X-stream.sse` goes with `X-request.json` when there is one.
+        let stem = name
+            .trim_end_matches(".json")
+            .trim_end_matches(".sse")
+            .trim_end_matches("-stream");
+        let request_name = format!("{stem}-request.json");
+        let request = std::fs::read_to_string(dir.join(&request_name)).ok();
+        let body = std::fs::read_to_string(&f).expect("fixture is readable");
+        let usage = tariff::extract::extract_with_request(
+            api,
+            body.as_bytes(),
+            request.as_deref().map(str::as_bytes),
+        );
         responses.push(serde_json::json!({
             "file": name,
             "api": api.name(),
+            "request": request.is_some().then_some(request_name),
             "usage": usage.as_ref().ok().map(|u| serde_json::from_str::<serde_json::Value>(&u.to_json()).unwrap()),
             "error": usage.as_ref().err().map(|e| e.to_string()),
         }));
