@@ -3,6 +3,7 @@
 //! kept.
 
 use super::{anthropic, dashscope, gemini, media, openai, parse, Api, ExtractError};
+use crate::tokens::StreamingCounter;
 use crate::usage::Usage;
 
 /// What has been learnt from the stream so far.
@@ -44,6 +45,8 @@ pub struct StreamMeter {
     /// Gemini: the most search queries any chunk reported (they may come in another chunk
     /// than the last usage report).
     search_queries: u64,
+    /// Counts the streamed text, for a stream that ends without usage (see `count_text`).
+    text: Option<StreamingCounter>,
 }
 
 impl StreamMeter {
@@ -63,7 +66,64 @@ impl StreamMeter {
             saw_error: false,
             state,
             search_queries: 0,
+            text: None,
         }
+    }
+
+    /// Also counts the text the stream carries (content, reasoning and tool-argument
+    /// deltas) with `counter`, so that a stream that ends without a usage report can be
+    /// settled on an estimate of its output ([`StreamMeter::streamed_tokens`]). Memory
+    /// stays bounded: the counter keeps only a short carry.
+    ///
+    /// ```
+    /// use tariff::extract::{Api, StreamMeter};
+    /// use tariff::tokens::{Counter, Encoding, StreamingCounter};
+    /// let stream = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello there\"}}\n\n";
+    /// let counter = StreamingCounter::new(Counter::Exact(Encoding::O200kBase));
+    /// let mut meter = StreamMeter::new(Api::Anthropic).count_text(counter);
+    /// meter.feed(stream.as_bytes())?;
+    /// assert_eq!(meter.streamed_tokens(), Some(2));
+    /// assert!(meter.finish().is_err()); // the stream was cut before any usage
+    /// # Ok::<(), tariff::extract::ExtractError>(())
+    /// ```
+    pub fn count_text(mut self, counter: StreamingCounter) -> Self {
+        self.text = Some(counter);
+        self
+    }
+
+    /// Ends the stream like [`StreamMeter::finish`], but when the stream carried no usage
+    /// report and its text was counted ([`StreamMeter::count_text`]), returns
+    /// `estimate(streamed_tokens)` marked `estimated` instead of
+    /// [`ExtractError::MissingUsage`]. Other errors are returned as they are.
+    ///
+    /// ```
+    /// use tariff::estimate::estimate;
+    /// use tariff::extract::{Api, StreamMeter};
+    /// let est = estimate(Api::OpenAiChat, "gpt-4o", br#"{"max_tokens":50,"messages":[{"role":"user","content":"Hi"}]}"#).unwrap();
+    /// let mut meter = StreamMeter::new(Api::OpenAiChat).count_text(est.output_counter());
+    /// meter.feed(b"data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hello!\"}}]}\n\ndata: [DONE]\n\n")?;
+    /// let usage = meter.finish_or_estimate(|streamed| est.settle_usage(streamed))?;
+    /// assert_eq!((usage.output_tokens.get(), usage.estimated), (2, true));
+    /// # Ok::<(), tariff::extract::ExtractError>(())
+    /// ```
+    pub fn finish_or_estimate(
+        self,
+        estimate: impl FnOnce(u64) -> Usage,
+    ) -> Result<Usage, ExtractError> {
+        let streamed = self.streamed_tokens();
+        match (self.finish(), streamed) {
+            (Err(ExtractError::MissingUsage { .. }), Some(n)) => {
+                let mut u = estimate(n);
+                u.estimated = true;
+                Ok(u)
+            }
+            (other, _) => other,
+        }
+    }
+
+    /// Tokens of the text streamed so far, when [`StreamMeter::count_text`] was set.
+    pub fn streamed_tokens(&self) -> Option<u64> {
+        self.text.as_ref().map(|c| c.total() as u64)
     }
 
     /// Feeds the next bytes of the stream.
@@ -171,6 +231,9 @@ impl StreamMeter {
             return Ok(());
         }
         self.events += 1;
+        if let Some(counter) = &mut self.text {
+            count_deltas(self.api, data, counter);
+        }
         match (&mut self.state, self.api) {
             (State::Last(last), Api::OpenAiChat) => {
                 let b: openai::Body = parse(self.api, data)?;
@@ -256,5 +319,52 @@ impl StreamMeter {
             }
         }
         Ok(())
+    }
+}
+
+/// Feeds the text deltas of one event to `counter`. Events that do not parse are left to
+/// the usage reader, which reports them.
+fn count_deltas(api: Api, data: &[u8], counter: &mut StreamingCounter) {
+    use serde_json::Value;
+    let Ok(v) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    let mut push = |t: Option<&Value>| {
+        if let Some(s) = t.and_then(Value::as_str) {
+            counter.push(s);
+        }
+    };
+    match api {
+        Api::OpenAiChat | Api::Udio => {
+            for c in v["choices"].as_array().into_iter().flatten() {
+                let d = &c["delta"];
+                for k in ["content", "reasoning_content", "reasoning", "refusal"] {
+                    push(d.get(k));
+                }
+                for call in d["tool_calls"].as_array().into_iter().flatten() {
+                    push(call["function"].get("arguments"));
+                }
+                push(c.get("text"));
+            }
+        }
+        Api::OpenAiResponses if v["type"].as_str().is_some_and(|t| t.ends_with(".delta")) => {
+            push(v.get("delta"));
+        }
+        Api::Anthropic => {
+            let d = &v["delta"];
+            for k in ["text", "thinking", "partial_json"] {
+                push(d.get(k));
+            }
+        }
+        Api::Gemini => {
+            for c in v["candidates"].as_array().into_iter().flatten() {
+                for p in c["content"]["parts"].as_array().into_iter().flatten() {
+                    push(p.get("text"));
+                }
+            }
+        }
+        // Other families report usage in every answer (or stream cumulative text, as
+        // DashScope does without `incremental_output`): there is nothing safe to count.
+        _ => {}
     }
 }

@@ -37,6 +37,14 @@
 //! way). Since special tokens are ordinary text here, its counts equal `o200k_base`'s; it
 //! is a separate variant so callers can name what a model really uses.
 //!
+//! # Other families: estimates
+//!
+//! Claude, Gemini, Qwen, DeepSeek, ERNIE, Doubao and the rest are estimated, never counted:
+//! [`Approx`] is a linear model over character classes fitted to each family's tokenizer
+//! (see its module docs and `BENCHMARKS.md` for the error), [`Counter::for_model`] picks
+//! exact or estimated for a model, [`BatchCounter`] counts the many texts of one request,
+//! and [`StreamingCounter`] counts a streamed text in bounded memory.
+//!
 //! # Cost
 //!
 //! The ranks are embedded compactly (`tokens/*.bin`: token bytes in rank order with their
@@ -47,16 +55,20 @@
 //! 96 KB cache of recent pieces for the duration of the call. Throughput is several times
 //! tiktoken's (see `benches/tokens.rs`).
 
+mod approx;
 mod embedded;
 mod models;
 mod pretokenize;
+mod stream;
 mod unicode;
 mod vocab;
 
 use std::fmt;
 use std::sync::OnceLock;
 
+pub use approx::{Approx, BatchCounter, Coefficients, Counter, Features};
 pub use pretokenize::Pieces;
+pub use stream::StreamingCounter;
 
 use pretokenize::Pattern;
 use vocab::Vocab;
@@ -192,14 +204,26 @@ impl Encoding {
         // repay filling one, and instead reads the big table for the whole batch back to
         // back, so that the processor overlaps those reads' cache misses (interleaved with
         // the scanner's hard-to-predict branches, each would wait alone).
-        const BATCH: usize = 16;
-        let vocab = self.vocab();
-        let pattern = self.pattern();
         let bytes = text.as_bytes();
         // Reading stops near `limit` tokens, a few bytes each: size the decision by what
         // will be read, so a small `fits_within` on a long text allocates nothing.
         let to_read = bytes.len().min(limit.saturating_mul(16));
-        let mut cache = (to_read >= PieceCache::MIN_TEXT).then(PieceCache::new);
+        let mut local = (to_read >= PieceCache::MIN_TEXT).then(PieceCache::new);
+        self.count_with(text, limit, local.as_mut())
+    }
+
+    /// Counts `text` with a piece cache shared across calls (many short texts of one
+    /// request repeat the same pieces, as one long text does).
+    fn count_cached(self, text: &str, cache: &mut PieceCache) -> usize {
+        self.count_with(text, usize::MAX, Some(cache))
+    }
+
+    /// The counting loop of [`Encoding::count_up_to`], with or without a cache.
+    fn count_with(self, text: &str, limit: usize, mut cache: Option<&mut PieceCache>) -> usize {
+        const BATCH: usize = 16;
+        let vocab = self.vocab();
+        let pattern = self.pattern();
+        let bytes = text.as_bytes();
         let mut ends = [0usize; BATCH];
         let mut total = 0;
         let mut pos = 0;
@@ -212,7 +236,7 @@ impl Encoding {
                 n += 1;
             }
             let mut start = first;
-            if let Some(cache) = &mut cache {
+            if let Some(cache) = cache.as_deref_mut() {
                 for &end in &ends[..n] {
                     total += cache.count(vocab, &bytes[start..end]);
                     start = end;

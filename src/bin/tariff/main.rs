@@ -6,11 +6,14 @@
 mod out;
 mod classify;
 mod count;
+mod estimate;
 mod export;
 mod import;
 mod input;
 mod models;
 mod quote;
+mod reconcile;
+mod synth;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +91,12 @@ enum Command {
         #[arg(long)]
         provider: Option<String>,
     },
+    /// Re-price logged requests at the prices in force when they ran and explain every difference.
+    Reconcile(Box<reconcile::ReconcileArgs>),
+    /// Write realistic synthetic logs (seeded), optionally with known discrepancies.
+    Synth(synth::SynthArgs),
+    /// Estimate a request before sending it: the usage bound and the price to hold.
+    Estimate(Box<estimate::EstimateArgs>),
     /// Validate price tables: the given files or directories, or the built-in tables.
     Check {
         /// Files or directories to check (default: the built-in tables).
@@ -136,6 +145,14 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", usage.to_json());
             Ok(())
         }
+        Command::Reconcile(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            reconcile::run(&catalog, *args)
+        }
+        Command::Synth(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            synth::run(&catalog, args)
+        }
         Command::Quote(args) => {
             let catalog = input::catalog(&cli.prices)?;
             quote::run(&catalog, *args)
@@ -147,6 +164,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => {
             let catalog = input::catalog(&cli.prices)?;
             export::run(&catalog, *args)
+        }
+        Command::Estimate(args) => {
+            let catalog = input::catalog(&cli.prices)?;
+            estimate::run(&catalog, *args)
         }
     }
 }

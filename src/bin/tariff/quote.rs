@@ -141,7 +141,7 @@ pub fn run(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_bill(catalog: &Catalog, bill: &Bill) {
+pub fn print_bill(catalog: &Catalog, bill: &Bill) {
     let kind = catalog
         .model(&bill.model)
         .map(|m| m.kind())

@@ -1,0 +1,85 @@
+//! `tariff synth`: realistic synthetic logs, seeded and deterministic.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use tariff::synth::{Inject, Synth, SynthFormat, SynthOptions};
+use tariff::Catalog;
+
+/// Arguments of `tariff synth`.
+#[derive(Args)]
+pub struct SynthArgs {
+    /// Number of rows.
+    #[arg(long)]
+    rows: u64,
+    /// canonical-jsonl, canonical-csv, new-api-jsonl or new-api-csv.
+    #[arg(long, value_parser = parse_format)]
+    format: SynthFormat,
+    /// The seed: the same seed gives the same bytes.
+    #[arg(long, default_value = "1")]
+    seed: u64,
+    /// Discrepancies to inject: price, cache, reasoning, missing, rounding, unknown.
+    #[arg(long, value_delimiter = ',', value_parser = parse_inject)]
+    inject: Vec<Inject>,
+    /// The share of rows to inject into (0 to 1).
+    #[arg(long, default_value = "0.01")]
+    rate: f64,
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+fn parse_format(s: &str) -> Result<SynthFormat, String> {
+    SynthFormat::parse(s).ok_or_else(|| {
+        format!("unknown format `{s}`; formats: canonical-jsonl, canonical-csv, new-api-jsonl, new-api-csv")
+    })
+}
+
+fn parse_inject(s: &str) -> Result<Inject, String> {
+    Inject::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Inject::ALL.iter().map(|k| k.name()).collect();
+        format!("unknown discrepancy `{s}`; kinds: {}", names.join(", "))
+    })
+}
+
+/// Writes the rows.
+pub fn run(catalog: &Catalog, a: SynthArgs) -> Result<()> {
+    let synth = Synth::new(
+        catalog,
+        SynthOptions {
+            rows: a.rows,
+            format: a.format,
+            seed: a.seed,
+            inject: a.inject,
+            rate: a.rate,
+        },
+    )?;
+    let sink: Box<dyn Write> = match &a.out {
+        Some(p) => Box::new(File::create(p).with_context(|| format!("creating {}", p.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = BufWriter::with_capacity(1 << 20, sink);
+    let write = |w: &mut BufWriter<Box<dyn Write>>, s: &str| w.write_all(s.as_bytes());
+    let mut result = Ok(());
+    if let Some(h) = synth.header() {
+        result = write(&mut w, h);
+    }
+    for row in synth {
+        if result.is_err() {
+            break;
+        }
+        result = write(&mut w, &row.text);
+    }
+    let result = result.and_then(|()| w.flush());
+    match (&a.out, result) {
+        (_, Ok(())) => Ok(()),
+        (None, Err(e)) => {
+            crate::out::stdout_result(Err(e));
+            Ok(())
+        }
+        (Some(p), Err(e)) => Err(e).with_context(|| format!("writing {}", p.display())),
+    }
+}

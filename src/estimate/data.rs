@@ -1,0 +1,338 @@
+//! The estimate data files, `estimate/models.toml` and `estimate/vision.toml`, embedded and
+//! parsed once.
+
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+static MODELS_TOML: &str = include_str!("../../estimate/models.toml");
+static VISION_TOML: &str = include_str!("../../estimate/vision.toml");
+
+/// Entries keyed by model patterns; the longest matching pattern wins.
+pub(crate) struct ByModel<T> {
+    /// (lower-case text, is a prefix, index into `items`), longest first.
+    rules: Vec<(String, bool, usize)>,
+    pub(crate) items: Vec<T>,
+}
+
+impl<T> ByModel<T> {
+    fn new(items: Vec<T>, models: impl Fn(&T) -> &[String]) -> Result<Self, String> {
+        let mut rules = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            for m in models(item) {
+                let (text, prefix) = match m.strip_suffix('*') {
+                    Some(p) => (p, true),
+                    None => (m.as_str(), false),
+                };
+                if text.is_empty() || text.contains('*') {
+                    return Err(format!("bad model pattern `{m}`"));
+                }
+                rules.push((text.to_ascii_lowercase(), prefix, i));
+            }
+        }
+        rules.sort_by(|a, b| {
+            (b.0.len(), !b.1)
+                .cmp(&(a.0.len(), !a.1))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        Ok(ByModel { rules, items })
+    }
+
+    /// The entry for `model`.
+    pub(crate) fn get(&self, model: &str) -> Option<&T> {
+        let model = normalize(model);
+        self.rules
+            .iter()
+            .find(|(t, prefix, _)| {
+                if *prefix {
+                    model.starts_with(t.as_str())
+                } else {
+                    model == *t
+                }
+            })
+            .map(|r| &self.items[r.2])
+    }
+}
+
+/// Lower case, without a routing prefix (`openai/`, `models/`).
+pub(crate) fn normalize(model: &str) -> String {
+    let bare = model.rsplit('/').next().unwrap_or(model);
+    bare.to_ascii_lowercase()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Output {
+    pub models: Vec<String>,
+    pub max_output_tokens: u64,
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpenAiChat {
+    pub tokens_per_message: u64,
+    pub tokens_per_name: u64,
+    pub reply_priming: u64,
+    pub tokens_per_tool: u64,
+    pub tools_end: u64,
+    #[allow(dead_code)]
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Overhead {
+    #[serde(alias = "tokens_per_content")]
+    pub tokens_per_message: u64,
+    #[allow(dead_code)]
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnthropicTools {
+    pub models: Vec<String>,
+    pub auto: u64,
+    pub any: u64,
+    #[allow(dead_code)]
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModels {
+    output: Vec<Output>,
+    openai_chat: OpenAiChat,
+    anthropic: Overhead,
+    anthropic_tools: Vec<AnthropicTools>,
+    gemini: Overhead,
+}
+
+pub(crate) struct Models {
+    pub output: ByModel<Output>,
+    pub openai_chat: OpenAiChat,
+    pub anthropic: Overhead,
+    pub anthropic_tools: ByModel<AnthropicTools>,
+    pub gemini: Overhead,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Tiles {
+    pub models: Vec<String>,
+    pub base: u64,
+    pub tile: u64,
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Patches {
+    pub models: Vec<String>,
+    pub multiplier: f64,
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PatchRules {
+    pub patch: u64,
+    pub max_patches: u64,
+    #[allow(dead_code)]
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TileRules {
+    pub fit: u64,
+    pub short_side: u64,
+    pub tile: u64,
+    #[allow(dead_code)]
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PerPage {
+    pub tokens_per_page: u64,
+    pub source: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub as_of: Option<toml::value::Datetime>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnthropicImage {
+    pub pixels_per_token: u64,
+    pub max_long_edge: u64,
+    pub max_tokens: u64,
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Gemini2 {
+    pub models: Vec<String>,
+    pub small_image_max: u64,
+    pub tile_size: u64,
+    pub tokens_per_tile: u64,
+    pub video_tokens_per_second: u64,
+    pub audio_tokens_per_second: u64,
+    pub tokens_per_pdf_page: u64,
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Gemini3 {
+    pub models: Vec<String>,
+    pub image_low: u64,
+    pub image_medium: u64,
+    pub image_high: u64,
+    pub video_frame_low: u64,
+    pub video_frame_medium: u64,
+    pub video_frame_high: u64,
+    pub audio_tokens_per_second: u64,
+    pub tokens_per_pdf_page: u64,
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVision {
+    openai_tiles: Vec<Tiles>,
+    openai_patches: Vec<Patches>,
+    openai_patch_rules: PatchRules,
+    openai_tile_rules: TileRules,
+    openai_pdf: PerPage,
+    anthropic_image: AnthropicImage,
+    anthropic_pdf: PerPage,
+    gemini: Vec<Gemini2>,
+    gemini3: Vec<Gemini3>,
+    gemini_unknown_image: UnknownTiles,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UnknownTiles {
+    pub tiles: u64,
+    #[allow(dead_code)]
+    pub source: String,
+}
+
+pub(crate) struct Vision {
+    pub openai_tiles: ByModel<Tiles>,
+    pub openai_patches: ByModel<Patches>,
+    pub openai_patch_rules: PatchRules,
+    pub openai_tile_rules: TileRules,
+    pub openai_pdf: PerPage,
+    pub anthropic_image: AnthropicImage,
+    pub anthropic_pdf: PerPage,
+    pub gemini: ByModel<Gemini2>,
+    pub gemini3: ByModel<Gemini3>,
+    pub gemini_unknown_image: UnknownTiles,
+}
+
+fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| format!("{name}: {e}"))
+}
+
+pub(crate) fn parse_models(text: &str) -> Result<Models, String> {
+    let r: RawModels = parse("estimate/models.toml", text)?;
+    Ok(Models {
+        output: ByModel::new(r.output, |o| &o.models)?,
+        openai_chat: r.openai_chat,
+        anthropic: r.anthropic,
+        anthropic_tools: ByModel::new(r.anthropic_tools, |o| &o.models)?,
+        gemini: r.gemini,
+    })
+}
+
+pub(crate) fn parse_vision(text: &str) -> Result<Vision, String> {
+    let r: RawVision = parse("estimate/vision.toml", text)?;
+    Ok(Vision {
+        openai_tiles: ByModel::new(r.openai_tiles, |o| &o.models)?,
+        openai_patches: ByModel::new(r.openai_patches, |o| &o.models)?,
+        openai_patch_rules: r.openai_patch_rules,
+        openai_tile_rules: r.openai_tile_rules,
+        openai_pdf: r.openai_pdf,
+        anthropic_image: r.anthropic_image,
+        anthropic_pdf: r.anthropic_pdf,
+        gemini: ByModel::new(r.gemini, |o| &o.models)?,
+        gemini3: ByModel::new(r.gemini3, |o| &o.models)?,
+        gemini_unknown_image: r.gemini_unknown_image,
+    })
+}
+
+pub(crate) fn models() -> &'static Models {
+    static M: OnceLock<Models> = OnceLock::new();
+    // Embedded at build time and parsed by a unit test: a failure is a build defect.
+    M.get_or_init(|| parse_models(MODELS_TOML).expect("estimate/models.toml is valid"))
+}
+
+pub(crate) fn vision() -> &'static Vision {
+    static V: OnceLock<Vision> = OnceLock::new();
+    V.get_or_init(|| parse_vision(VISION_TOML).expect("estimate/vision.toml is valid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_tables_parse() {
+        let m = parse_models(MODELS_TOML).unwrap();
+        assert!(m.output.items.len() > 5);
+        let v = parse_vision(VISION_TOML).unwrap();
+        assert!(v.openai_tiles.items.len() >= 4);
+    }
+
+    #[test]
+    fn longest_pattern_wins() {
+        let v = vision();
+        assert_eq!(
+            v.openai_tiles.get("gpt-4o-mini-2024-07-18").unwrap().base,
+            2833
+        );
+        assert_eq!(v.openai_tiles.get("gpt-4o-2024-08-06").unwrap().base, 85);
+        assert_eq!(v.openai_tiles.get("openai/GPT-4o").unwrap().base, 85);
+        assert!(v.openai_tiles.get("gpt-4.1-mini").is_none());
+        assert!(v.openai_patches.get("gpt-4.1-mini").is_some());
+        let m = models();
+        assert_eq!(
+            m.output
+                .get("models/gemini-2.5-pro")
+                .unwrap()
+                .max_output_tokens,
+            65536
+        );
+        assert_eq!(
+            m.output.get("gpt-5-chat-latest").unwrap().max_output_tokens,
+            16384
+        );
+    }
+
+    #[test]
+    fn rejects_bad_patterns() {
+        let bad = MODELS_TOML.replacen("models = [\"gpt-4.1*\"]", "models = [\"*\"]", 1);
+        assert!(parse_models(&bad).is_err());
+    }
+}
