@@ -143,6 +143,16 @@ pub fn usage_of_response(api: &str, body: &str, request: Option<&str>) -> Result
     Ok(meter(api, body, request)?.to_json())
 }
 
+/// The upper-bound estimate of a request body of the family `api` for `model`, as JSON:
+/// `{api, model, counter, usage, parts}` (see `tariff::estimate`); its usage is marked
+/// `estimated` and plugs into [`quote`].
+pub fn estimate(api: &str, model: &str, request: &str) -> Result<String, String> {
+    let api = parse_api(api)?;
+    let est =
+        tariff::estimate::estimate(api, model, request.as_bytes()).map_err(|e| e.to_string())?;
+    serde_json::to_string(&est).map_err(|e| e.to_string())
+}
+
 fn meter(api: &str, body: &str, request: Option<&str>) -> Result<Usage, String> {
     let api = parse_api(api)?;
     extract::extract_with_request(api, body.as_bytes(), request.map(str::as_bytes))
@@ -466,6 +476,30 @@ mod tests {
         .unwrap();
         let direct = quoted("gpt-4o", &usage.to_string(), None);
         assert_eq!(via_response, direct);
+    }
+
+    #[test]
+    fn request_estimates_are_the_library_ones_and_price_as_estimated() {
+        let request = r#"{"model":"gpt-4o","max_tokens":500,"messages":[{"role":"user","content":"Hello there"}]}"#;
+        let v: serde_json::Value =
+            serde_json::from_str(&estimate("openai-chat", "gpt-4o", request).unwrap()).unwrap();
+        let native = tariff::estimate::estimate(
+            tariff::extract::Api::OpenAiChat,
+            "gpt-4o",
+            request.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(v, serde_json::to_value(&native).unwrap());
+        assert_eq!(v["usage"]["output_tokens"], 500);
+        let bill = quoted("gpt-4o", &v["usage"].to_string(), None);
+        assert_eq!(bill["estimated"], true);
+        let e = estimate("openai-chat", "gpt-4o", "{not json").unwrap_err();
+        assert_eq!(
+            e,
+            tariff::estimate::estimate(tariff::extract::Api::OpenAiChat, "gpt-4o", b"{not json")
+                .unwrap_err()
+                .to_string()
+        );
     }
 
     #[test]

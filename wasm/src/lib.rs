@@ -87,6 +87,16 @@ export interface Bill {
   quota?: { units: number; exact: string };
 }
 
+/** An upper-bound estimate of a request, itemized. */
+export interface Estimate {
+  api: string; model: string;
+  /** What counted the text: an encoding (`o200k_base`) or an estimator (`approx:claude`). */
+  counter: string;
+  /** The bound, marked `estimated`: pass it to `quote`. */
+  usage: Usage;
+  parts: { what: string; tokens: number; basis: "exact" | "formula" | "estimated" | "default" | "bound"; note: string }[];
+}
+
 /** What the calculator knows of a model: enough to build its inputs. */
 export interface ModelInfo {
   id: string; name: string | null; provider: string; kind: string; aliases: string[];
@@ -181,6 +191,22 @@ impl Calculator {
         request: Option<String>,
     ) -> Result<JsValue, JsError> {
         calc::usage_of_response(api, body, request.as_deref())
+            .map(|s| json_parse(&s))
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// An upper-bound estimate of what a request body of the family `api` will consume
+    /// (`tariff::estimate`): `{api, model, counter, usage, parts}`, each part saying
+    /// whether it was counted exactly, by a vendor formula, or approximated. Its `usage`
+    /// (marked `estimated`) can be passed to `quote`.
+    #[wasm_bindgen(unchecked_return_type = "Estimate")]
+    pub fn estimate(
+        &self,
+        api: &str,
+        #[wasm_bindgen(js_name = modelId)] model_id: &str,
+        request: &str,
+    ) -> Result<JsValue, JsError> {
+        calc::estimate(api, model_id, request)
             .map(|s| json_parse(&s))
             .map_err(|e| JsError::new(&e))
     }

@@ -99,3 +99,16 @@ test("models: every model, with the units and variants its inputs need", () => {
   const images = models.filter((m) => m.units.includes("images"));
   for (const m of images) assert.ok(m.imageVariants.length > 0, m.id);
 });
+
+test("estimate: a request's upper bound, as the library computes it", () => {
+  const request = JSON.stringify({ model: "gpt-4o", max_tokens: 500, messages: [{ role: "user", content: "Hello there" }] });
+  const est = calc.estimate("openai-chat", "gpt-4o", request);
+  assert.equal(est.api, "openai-chat");
+  assert.equal(est.counter, "o200k_base");
+  assert.equal(est.usage.output_tokens, 500);
+  assert.equal(est.usage.estimated, true);
+  assert.equal(est.parts.reduce((n, p) => n + p.tokens, 0), est.usage.input_tokens + est.usage.output_tokens);
+  const bill = calc.quote("gpt-4o", est.usage, { at: "2025-11-01" });
+  assert.equal(bill.estimated, true);
+  assert.throws(() => calc.estimate("openai-chat", "gpt-4o", "{nope"), /openai-chat/);
+});

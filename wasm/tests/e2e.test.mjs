@@ -86,9 +86,9 @@ test("load, pick a model, enter quantities, paste a response, compare, screensho
 
   // Paste an OpenAI response: its model (o4-mini) is added, its usage fills the inputs.
   const body = fs.readFileSync(path.join(repoDir, "tests/fixtures/responses/openai-chat.json"), "utf8");
-  await page.getByText("Fill from a pasted response body").click();
+  await page.getByText("Fill from a pasted response or request body").click();
   await page.getByLabel("Response body (JSON, or a saved SSE stream)").fill(body);
-  await page.getByRole("button", { name: "Fill usage from body" }).click();
+  await page.getByRole("button", { name: "Fill usage from response" }).click();
   await page.getByText(/^Read as openai-chat:/).waitFor();
   const usage = JSON.parse(body).usage;
   const cached = usage.prompt_tokens_details.cached_tokens;
@@ -140,9 +140,9 @@ test("a shared link naming an unknown model says so, with suggestions", async ()
 test("a response the chosen model cannot price is explained, not priced", async () => {
   const { page, problems } = await open("#m=gpt-4.1&at=2025-11-01");
   const body = fs.readFileSync(path.join(repoDir, "tests/fixtures/responses/anthropic.json"), "utf8");
-  await page.getByText("Fill from a pasted response body").click();
+  await page.getByText("Fill from a pasted response or request body").click();
   await page.getByLabel("Response body (JSON, or a saved SSE stream)").fill(body);
-  await page.getByRole("button", { name: "Fill usage from body" }).click();
+  await page.getByRole("button", { name: "Fill usage from response" }).click();
   await page.getByText(/^Read as anthropic:/).waitFor();
   const ids = await page.locator(".bill h3").allTextContents();
   assert.equal(ids.length, 2, `the body's Claude model is added: ${ids}`);
@@ -159,10 +159,25 @@ test("a response the chosen model cannot price is explained, not priced", async 
   }
   assert.ok(expected.some((e) => e.error) && expected.some((e) => e.total));
 
+  // A request alone: the library's upper-bound estimate fills the inputs.
+  await page.getByLabel("Response body (JSON, or a saved SSE stream)").fill("");
+  const request = JSON.stringify({ model: "gpt-4.1", max_tokens: 300, messages: [{ role: "user", content: "Hello there" }] });
+  await page.getByLabel(/^Request body/).fill(request);
+  await page.getByLabel("Format").selectOption("openai-chat");
+  await page.getByRole("button", { name: "Estimate from request alone" }).click();
+  await page.getByText(/^Estimated as a openai-chat request for gpt-4.1/).waitFor();
+  const est = await page.evaluate(async (req) => {
+    const { Calculator } = await import("./pkg/tariff_wasm.js");
+    return new Calculator().estimate("openai-chat", "gpt-4.1", req).usage;
+  }, request);
+  assert.equal(await page.getByLabel("Output tokens", { exact: true }).inputValue(), "300");
+  assert.equal(await page.getByLabel("Input tokens", { exact: true }).inputValue(), String(est.input_tokens));
+  await page.getByLabel(/^Request body/).fill("");
+
   // Garbage in the paste box: the library's message, and the inputs stay as they were.
   await page.getByLabel("Response body (JSON, or a saved SSE stream)").fill("{\"usage\": 12");
   await page.getByLabel("Format").selectOption("openai-chat");
-  await page.getByRole("button", { name: "Fill usage from body" }).click();
+  await page.getByRole("button", { name: "Fill usage from response" }).click();
   await page.getByText(/openai-chat body is not valid/).waitFor();
   assert.deepEqual(problems, []);
   await page.close();

@@ -706,6 +706,49 @@ function fillFromBody() {
   status.textContent = `Read as ${read.api}: ${parts.join(", ") || "no usage"}.`;
 }
 
+/** Fills the quantities from a request alone: the library's upper-bound estimate for the
+ * first chosen model (input counted, output at the request's limit). */
+function estimateFromRequest() {
+  const status = $("paste-status");
+  const request = $("request").value;
+  const model = state.models.find((id) => byName.has(id));
+  if (!request.trim() || !model) {
+    status.className = "status bad";
+    status.textContent = !model ? "Add a model first: the estimate depends on it." : "Paste a request body first.";
+    return;
+  }
+  const apis = $("api").value === "auto" ? calc.apis() : [$("api").value];
+  let est;
+  let firstError;
+  for (const api of apis) {
+    try {
+      est = calc.estimate(api, model, request);
+      break;
+    } catch (e) {
+      firstError ??= e.message;
+    }
+  }
+  if (!est) {
+    status.className = "status bad";
+    status.textContent = firstError;
+    return;
+  }
+  state.qty = {};
+  state.images = {};
+  const parts = [];
+  for (const [unit, label] of [...UNITS, ["video_seconds", "Video seconds"]]) {
+    const n = est.usage[unit];
+    if (n) {
+      state.qty[unit] = String(n);
+      parts.push(`${Number(n).toLocaleString("en-US")} ${label.toLowerCase()}`);
+    }
+  }
+  update({ layout: true });
+  const approx = est.parts.some((p) => p.basis === "estimated" || p.basis === "default");
+  status.className = "status ok";
+  status.textContent = `Estimated as a ${est.api} request for ${model} (${est.counter}${approx ? ", partly approximated" : ""}): ${parts.join(", ")}. Output is the request's limit: an upper bound.`;
+}
+
 function countPrompt() {
   const status = $("count-status");
   const text = $("prompt").value;
@@ -738,6 +781,7 @@ function bindControls() {
   bind("group", "group");
   for (const api of calc.apis()) $("api").add(new Option(api, api));
   $("fill").addEventListener("click", fillFromBody);
+  $("estimate").addEventListener("click", estimateFromRequest);
   $("count").addEventListener("click", countPrompt);
   $("share").addEventListener("click", async () => {
     try {
