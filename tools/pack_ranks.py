@@ -43,12 +43,34 @@ def compress(data):
 
 
 def derived(tokens, base_tokens):
-    """o200k_base against cl100k_base: b"TRD1", u32 count; one flag byte per token (1: a
-    base token, 0: bytes given here); a u24 base rank per flagged token; a length byte per
-    other token; then those tokens' bytes. Single bytes are never referenced (they are
-    short and all present anyway)."""
+    """o200k_base against cl100k_base: b"TRD2", u32 count; one flag byte per token (1: a
+    base token, 0: bytes given here); per flagged token, in order, which base token it is,
+    as its position among the base ranks not referenced yet (a Lehmer code: the two
+    vocabularies rank their common tokens in similar orders, so these codes run small),
+    stored as three byte planes (every code's low byte, then the middle bytes, then the
+    high bytes); a length byte per other token; then those tokens' bytes. Single bytes are
+    never referenced (they are short and all present anyway)."""
     base = {t: r for r, t in enumerate(base_tokens)}
-    flags, refs, lengths, raw = bytearray(), bytearray(), bytearray(), bytearray()
+    flags, codes, lengths, raw = bytearray(), [], bytearray(), bytearray()
+    # A Fenwick tree of the base ranks still unreferenced: code = how many lie below.
+    n = len(base_tokens)
+    tree = [0] * (n + 1)
+
+    def add(i, v):
+        i += 1
+        while i <= n:
+            tree[i] += v
+            i += i & -i
+
+    def below(i):
+        s = 0
+        while i > 0:
+            s += tree[i]
+            i -= i & -i
+        return s
+
+    for i in range(n):
+        add(i, 1)
     for t in tokens:
         r = base.get(t) if len(t) > 1 else None
         if r is None:
@@ -57,8 +79,12 @@ def derived(tokens, base_tokens):
             raw += t
         else:
             flags.append(1)
-            refs += struct.pack("<I", r)[:3]
-    return b"TRD1" + struct.pack("<I", len(tokens)) + flags + refs + lengths + raw
+            codes.append(below(r))
+            add(r, -1)
+    planes = bytes(c & 0xFF for c in codes) + bytes((c >> 8) & 0xFF for c in codes) + bytes(
+        c >> 16 for c in codes
+    )
+    return b"TRD2" + struct.pack("<I", len(tokens)) + flags + planes + lengths + raw
 
 
 def main():

@@ -4,7 +4,7 @@
 //! A native binary maps the embedded bytes and uses them in place, so counting never pays
 //! for a copy. A WebAssembly module is downloaded, and its size is what a page waits for:
 //! there the rank files are embedded LZMA-compressed, `o200k_base` stored against
-//! `cl100k_base` (most of whose tokens it shares): 1.08 MB for both, where the raw files
+//! `cl100k_base` (most of whose tokens it shares): 1.05 MB for both, where the raw files
 //! gzip to 1.42 MB (`tools/pack_ranks.py` writes them; `tokens/README.md` has the formats).
 //! They are decoded once, at the first use of an encoding, into memory that lives as long
 //! as the module; `o200k_base` decodes `cl100k_base` first.
@@ -55,10 +55,10 @@ fn decode(compressed: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Rebuilds a `TRK1` rank file from a `TRD1` one (tokens given as ranks of `base`, a
-/// `TRK1` file, or as bytes; see `tokens/README.md`), into memory kept for the rest of
-/// the program: the vocabulary borrows it for as long. Called at most once per encoding,
-/// from the encoding's `OnceLock`.
+/// Rebuilds a `TRK1` rank file from a `TRD2` one (tokens given as references to tokens of
+/// `base`, a `TRK1` file, or as bytes; see `tokens/README.md`), into memory kept for the
+/// rest of the program: the vocabulary borrows it for as long. Called at most once per
+/// encoding, from the encoding's `OnceLock`.
 ///
 /// # Panics
 /// On a malformed file, which the test below rules out for the committed files.
@@ -69,7 +69,7 @@ fn rebuild(derived: &[u8], base: &[u8]) -> &'static [u8] {
         data.split_at(at)
     }
     let u32_at = |d: &[u8]| u32::from_le_bytes(d[4..8].try_into().expect("4 bytes")) as usize;
-    assert_eq!(&derived[..4], b"TRD1", "not a derived rank file");
+    assert_eq!(&derived[..4], b"TRD2", "not a derived rank file");
     assert_eq!(&base[..4], b"TRK1", "not a rank file");
     // The base's tokens, by rank.
     let base_count = u32_at(base);
@@ -82,15 +82,19 @@ fn rebuild(derived: &[u8], base: &[u8]) -> &'static [u8] {
     let count = u32_at(derived);
     let (flags, rest) = split(&derived[8..], count);
     let refs = flags.iter().filter(|&&f| f == 1).count();
-    let (refs, rest) = split(rest, refs * 3);
-    let (lengths, mut raw) = split(rest, count - refs.len() / 3);
+    let (planes, rest) = split(rest, refs * 3);
+    let (lengths, mut raw) = split(rest, count - refs);
+    let mut unused = Unreferenced::new(base_count);
     let mut out_lengths = Vec::with_capacity(count);
     let mut out_bytes = Vec::with_capacity(derived.len() + base_bytes.len());
-    let (mut refs, mut lengths) = (refs.chunks_exact(3), lengths.iter());
+    let (mut next_ref, mut lengths) = (0, lengths.iter());
     for &flag in flags {
         let token = if flag == 1 {
-            let r = refs.next().expect("counted");
-            let r = usize::from(r[0]) | usize::from(r[1]) << 8 | usize::from(r[2]) << 16;
+            let code = usize::from(planes[next_ref])
+                | usize::from(planes[refs + next_ref]) << 8
+                | usize::from(planes[2 * refs + next_ref]) << 16;
+            next_ref += 1;
+            let r = unused.take(code);
             &base_bytes[base_offsets[r]..base_offsets[r + 1]]
         } else {
             let n = usize::from(*lengths.next().expect("counted"));
@@ -108,6 +112,61 @@ fn rebuild(derived: &[u8], base: &[u8]) -> &'static [u8] {
     out.extend_from_slice(&out_lengths);
     out.extend_from_slice(&out_bytes);
     Box::leak(out.into_boxed_slice())
+}
+
+/// The base ranks not referenced yet, as a Fenwick tree of ones: a derived file names a
+/// base token by how many unreferenced ranks lie below it.
+#[cfg(any(target_arch = "wasm32", test))]
+struct Unreferenced {
+    tree: Vec<u32>,
+    /// The largest power of two not above the size, where the descent starts.
+    top: usize,
+}
+
+#[cfg(any(target_arch = "wasm32", test))]
+impl Unreferenced {
+    fn new(n: usize) -> Self {
+        // Every rank present: node i (1-based) covers i & -i ranks.
+        let tree = (0..=n)
+            .map(|i| {
+                if i == 0 {
+                    0
+                } else {
+                    (i & i.wrapping_neg()) as u32
+                }
+            })
+            .collect();
+        let top = if n == 0 {
+            0
+        } else {
+            1 << (usize::BITS - 1 - n.leading_zeros())
+        };
+        Unreferenced { tree, top }
+    }
+
+    /// The unreferenced rank with `k` unreferenced ranks below it, marked referenced.
+    fn take(&mut self, k: usize) -> usize {
+        let n = self.tree.len() - 1;
+        let (mut pos, mut left) = (0, k as u32);
+        let mut step = self.top;
+        while step > 0 {
+            let next = pos + step;
+            if next <= n && self.tree[next] <= left {
+                pos = next;
+                left -= self.tree[next];
+            }
+            step >>= 1;
+        }
+        // `pos` ranks (1-based prefix) hold exactly k unreferenced ones: the answer is
+        // rank `pos` (0-based).
+        assert!(pos < n, "reference past the base vocabulary");
+        let mut i = pos + 1;
+        while i <= n {
+            self.tree[i] -= 1;
+            i += i & i.wrapping_neg();
+        }
+        pos
+    }
 }
 
 #[cfg(test)]
