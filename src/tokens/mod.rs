@@ -56,6 +56,7 @@
 //! tiktoken's (see `benches/tokens.rs`).
 
 mod approx;
+mod embedded;
 mod models;
 mod pretokenize;
 mod stream;
@@ -71,9 +72,6 @@ pub use stream::StreamingCounter;
 
 use pretokenize::Pattern;
 use vocab::Vocab;
-
-static O200K_BASE: &[u8] = include_bytes!("../../tokens/o200k_base.bin");
-static CL100K_BASE: &[u8] = include_bytes!("../../tokens/cl100k_base.bin");
 
 /// A tokenizer encoding with public ranks, counted exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -276,9 +274,11 @@ impl Encoding {
         match self {
             // Harmony shares o200k_base's mergeable ranks (see the module docs).
             Encoding::O200kBase | Encoding::O200kHarmony => {
-                O200K.get_or_init(|| Vocab::from_embedded(O200K_BASE))
+                O200K.get_or_init(|| Vocab::from_embedded(embedded::o200k_base()))
             }
-            Encoding::Cl100kBase => CL100K.get_or_init(|| Vocab::from_embedded(CL100K_BASE)),
+            Encoding::Cl100kBase => {
+                CL100K.get_or_init(|| Vocab::from_embedded(embedded::cl100k_base()))
+            }
         }
     }
 }

@@ -1,0 +1,545 @@
+//! The calculator's logic, in plain Rust: JSON text in, JSON text out, errors as the
+//! library's own messages. `lib.rs` only moves values across the JavaScript boundary, so
+//! everything here is tested natively as well as under Node.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tariff::catalog::{Body, RateSet};
+use tariff::extract::{self, Api};
+use tariff::tokens::Encoding;
+use tariff::{
+    Bill, Catalog, Currency, FxTable, Model, Quota, QuotaPolicy, Rounding, ServiceTier, Unit, Usage,
+};
+
+/// The built-in price tables as embedded here: `(name, TOML text)`, comment lines left out
+/// (see `build.rs`).
+const TABLES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/tables.rs"));
+
+/// The built-in price tables, loaded once. The same tables as the library's
+/// [`Catalog::builtin`], embedded without their comments (a test checks they load the
+/// same): the library's copy is then never referenced, and not linked into the module.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        TABLES
+            .iter()
+            .fold(Catalog::builder(), |b, (name, text)| b.text(*name, *text))
+            .build()
+            .unwrap_or_else(|e| panic!("the built-in price tables are invalid: {e}"))
+    })
+}
+
+/// The name `options.currency` takes to ask for relay quota units instead of money.
+pub const QUOTA: &str = "quota";
+
+/// What a quote may be asked to do beyond the usage record (the JavaScript `options`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuoteOptions {
+    /// Price at this time (RFC 3339, or `YYYY-MM-DD`); overrides the record's `at`.
+    pub at: Option<String>,
+    /// `standard`, `batch`, `flex` or `priority`; overrides the record's.
+    pub service_tier: Option<String>,
+    /// Region, for regionally priced models; overrides the record's.
+    pub region: Option<String>,
+    /// Request options that select a price (`{"thinking": "true"}`), added to the record's.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Convert the bill to this currency (`USD`, `CNY`, ...), using `fx`; or `quota` for
+    /// relay quota units (the bill converted to the quota's currency first if need be).
+    pub currency: Option<String>,
+    /// Exchange rates, as the CLI's `--fx` file: `[{from, to, rate, date, source?}]`.
+    pub fx: Option<FxTable>,
+    /// Quota settings; given without `currency: "quota"`, the quota is reported as well.
+    pub quota: Option<QuotaOptions>,
+}
+
+/// Relay quota settings (new-api's by default).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuotaOptions {
+    /// The user group's multiplier (default 1).
+    pub group_ratio: Option<Decimal>,
+    /// `floor`, `ceil`, `half_up` (default) or `half_even`.
+    pub rounding: Option<String>,
+    /// Units per US dollar (default 500,000).
+    pub per_unit: Option<Decimal>,
+    /// The least a non-zero charge costs, in units (default 1).
+    pub minimum: Option<u64>,
+}
+
+/// A bill as the calculator returns it: the library's bill, plus its quota when asked.
+#[derive(Serialize)]
+struct Quoted<'a> {
+    #[serde(flatten)]
+    bill: &'a Bill,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quota: Option<Quota>,
+}
+
+/// Parses a time as the CLI's `--at` does.
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    }
+    Err(format!(
+        "at `{s}` is not an RFC 3339 time or a YYYY-MM-DD date"
+    ))
+}
+
+/// Parses a family name, listing the known ones when it is not one.
+pub fn parse_api(s: &str) -> Result<Api, String> {
+    Api::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Api::ALL.iter().map(|a| a.name()).collect();
+        format!("unknown format `{s}`; formats: {}", names.join(", "))
+    })
+}
+
+fn parse_options(json: Option<&str>) -> Result<QuoteOptions, String> {
+    match json {
+        None => Ok(QuoteOptions::default()),
+        Some(text) => serde_json::from_str(text).map_err(|e| format!("options: {e}")),
+    }
+}
+
+/// Prices a canonical usage record (`usage_json`) for `model`, with `options_json` (see
+/// [`QuoteOptions`]); `now` is the time to price at when neither says (the caller's clock:
+/// a WebAssembly module has none of its own). Returns the bill as JSON.
+pub fn quote(
+    catalog: &Catalog,
+    model: &str,
+    usage_json: &str,
+    options_json: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let usage = Usage::from_json(usage_json).map_err(|e| e.to_string())?;
+    price(catalog, model, usage, options_json, now)
+}
+
+/// Meters a provider response (with its request, for families priced from it) and prices
+/// it as [`quote`] does.
+pub fn quote_response(
+    catalog: &Catalog,
+    api: &str,
+    model: &str,
+    body: &str,
+    request: Option<&str>,
+    options_json: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let usage = meter(api, body, request)?;
+    price(catalog, model, usage, options_json, now)
+}
+
+/// The canonical usage record of a provider response, as JSON (what the calculator fills
+/// its quantities from).
+pub fn usage_of_response(api: &str, body: &str, request: Option<&str>) -> Result<String, String> {
+    Ok(meter(api, body, request)?.to_json())
+}
+
+/// The upper-bound estimate of a request body of the family `api` for `model`, as JSON:
+/// `{api, model, counter, usage, parts}` (see `tariff::estimate`); its usage is marked
+/// `estimated` and plugs into [`quote`].
+pub fn estimate(api: &str, model: &str, request: &str) -> Result<String, String> {
+    let api = parse_api(api)?;
+    let est =
+        tariff::estimate::estimate(api, model, request.as_bytes()).map_err(|e| e.to_string())?;
+    serde_json::to_string(&est).map_err(|e| e.to_string())
+}
+
+fn meter(api: &str, body: &str, request: Option<&str>) -> Result<Usage, String> {
+    let api = parse_api(api)?;
+    extract::extract_with_request(api, body.as_bytes(), request.map(str::as_bytes))
+        .map_err(|e| e.to_string())
+}
+
+fn price(
+    catalog: &Catalog,
+    model: &str,
+    mut usage: Usage,
+    options_json: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let o = parse_options(options_json)?;
+    if let Some(at) = &o.at {
+        usage.at = Some(parse_time(at)?);
+    }
+    usage.at.get_or_insert(now);
+    if let Some(t) = &o.service_tier {
+        usage.service_tier = Some(ServiceTier::parse(t).ok_or_else(|| {
+            format!("serviceTier `{t}` is not one of standard, batch, flex, priority")
+        })?);
+    }
+    if let Some(r) = &o.region {
+        usage.region = Some(r.clone());
+    }
+    usage.options.extend(o.options.clone());
+    let mut bill = catalog.quote(model, &usage).map_err(|e| e.to_string())?;
+
+    let want_quota = o.currency.as_deref() == Some(QUOTA) || o.quota.is_some();
+    let policy = quota_policy(o.quota.as_ref())?;
+    let fx = o.fx.unwrap_or_default();
+    let to = match o.currency.as_deref() {
+        None => None,
+        Some(QUOTA) => Some(policy.currency),
+        Some(code) => Some(code.parse::<Currency>()?),
+    };
+    if let Some(to) = to {
+        bill = bill.convert(&fx, to).map_err(|e| e.to_string())?;
+    }
+    let quota = if want_quota {
+        let in_quota_currency = bill
+            .convert(&fx, policy.currency)
+            .map_err(|e| e.to_string())?;
+        Some(
+            in_quota_currency
+                .quota(&policy)
+                .map_err(|e| e.to_string())?,
+        )
+    } else {
+        None
+    };
+    serde_json::to_string(&Quoted { bill: &bill, quota }).map_err(|e| e.to_string())
+}
+
+fn quota_policy(q: Option<&QuotaOptions>) -> Result<QuotaPolicy, String> {
+    let mut p = QuotaPolicy::new_api();
+    let Some(q) = q else { return Ok(p) };
+    if let Some(r) = q.group_ratio {
+        p.group_ratio = r;
+    }
+    if let Some(u) = q.per_unit {
+        p.per_unit = u;
+    }
+    if let Some(m) = q.minimum {
+        p.minimum = m;
+    }
+    if let Some(r) = &q.rounding {
+        p.rounding = Rounding::parse(r).ok_or_else(|| {
+            format!("rounding `{r}` is not one of floor, ceil, half_up, half_even")
+        })?;
+    }
+    Ok(p)
+}
+
+/// The token count of `text` under the encoding of `model` (or the encoding named).
+pub fn count_tokens(model: &str, text: &str) -> Result<usize, String> {
+    let enc = encoding(model)?;
+    Ok(enc.count(text))
+}
+
+/// The encoding named, or the one `model` uses.
+pub fn encoding(model: &str) -> Result<Encoding, String> {
+    Encoding::from_name(model)
+        .or_else(|| Encoding::for_model(model))
+        .ok_or_else(|| {
+            format!("no exact tokenizer is known for model `{model}`; pass an encoding name (o200k_base, o200k_harmony, cl100k_base) to choose one")
+        })
+}
+
+/// What the calculator shows of a model: enough to build its inputs.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ModelInfo<'a> {
+    id: &'a str,
+    name: Option<&'a str>,
+    provider: &'a str,
+    kind: tariff::Kind,
+    aliases: &'a [String],
+    /// The currency of the schedule in force at the time asked (else of the latest one).
+    currency: Option<String>,
+    service_tiers: Vec<&'static str>,
+    regions: Vec<&'a str>,
+    /// Every unit some schedule prices, or that falls back to one that is priced.
+    units: Vec<&'static str>,
+    /// Image variants priced: `{size, quality}`.
+    image_variants: Vec<ImageVariant<'a>>,
+    /// Video resolutions priced.
+    video_resolutions: Vec<&'a str>,
+    /// Request options that select prices: `{key: [values]}`.
+    options: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    /// The exact tokenizer, when the model has a public one.
+    encoding: Option<&'static str>,
+}
+
+#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+struct ImageVariant<'a> {
+    size: Option<&'a str>,
+    quality: Option<&'a str>,
+}
+
+/// Every model of the catalog, as JSON, in table order.
+pub fn models(catalog: &Catalog, at: DateTime<Utc>) -> String {
+    let list: Vec<ModelInfo> = catalog.models().iter().map(|m| info(m, at)).collect();
+    serde_json::to_string(&list).expect("model summaries serialize")
+}
+
+fn info(m: &Model, at: DateTime<Utc>) -> ModelInfo<'_> {
+    let mut tiers = BTreeSet::new();
+    let mut regions = BTreeSet::new();
+    let mut priced = [false; Unit::COUNT];
+    let mut images = BTreeSet::new();
+    let mut video = BTreeSet::new();
+    let mut options: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for s in m.schedules() {
+        tiers.insert(s.service_tier);
+        if let Some(r) = s.region.as_deref() {
+            regions.insert(r);
+        }
+        let Body::Rates {
+            base,
+            tiers: context,
+            windows,
+            options: rules,
+        } = &s.body
+        else {
+            continue;
+        };
+        let sets = std::iter::once(base)
+            .chain(context.iter().map(|t| &t.rates))
+            .chain(windows.iter().map(|w| &w.rates))
+            .chain(rules.iter().map(|r| &r.rates));
+        for set in sets {
+            note(set, &mut priced, &mut images, &mut video);
+        }
+        for rule in rules {
+            for (k, v) in &rule.when {
+                options.entry(k.as_str()).or_default().insert(v.as_str());
+            }
+        }
+    }
+    let units = Unit::ALL
+        .into_iter()
+        .filter(|&u| {
+            let mut unit = Some(u);
+            // Follow the fallback chain (bounded: chains are short and acyclic).
+            for _ in 0..Unit::COUNT {
+                match unit {
+                    Some(x) if priced[x.index()] => return true,
+                    Some(x) => unit = m.fallback(x),
+                    None => return false,
+                }
+            }
+            false
+        })
+        .map(Unit::name)
+        .collect();
+    let currency = m
+        .current(at)
+        .or_else(|| m.schedules().last())
+        .map(|s| s.currency.to_string());
+    ModelInfo {
+        id: m.id(),
+        name: m.name(),
+        provider: m.provider(),
+        kind: m.kind(),
+        aliases: m.aliases(),
+        currency,
+        service_tiers: tiers.into_iter().map(ServiceTier::name).collect(),
+        regions: regions.into_iter().collect(),
+        units,
+        image_variants: images.into_iter().collect(),
+        video_resolutions: video.into_iter().collect(),
+        options,
+        encoding: Encoding::for_model(m.id()).map(Encoding::name),
+    }
+}
+
+fn note<'a>(
+    set: &'a RateSet,
+    priced: &mut [bool; Unit::COUNT],
+    images: &mut BTreeSet<ImageVariant<'a>>,
+    video: &mut BTreeSet<&'a str>,
+) {
+    for u in Unit::ALL {
+        if set.prices(u) {
+            priced[u.index()] = true;
+        }
+    }
+    for v in set.variants(Unit::Images).unwrap_or_default() {
+        images.insert(ImageVariant {
+            size: v.size.as_deref(),
+            quality: v.quality.as_deref(),
+        });
+    }
+    for v in set.variants(Unit::VideoSeconds).unwrap_or_default() {
+        if let Some(r) = v.resolution.as_deref() {
+            video.insert(r);
+        }
+    }
+}
+
+/// The family names `quoteResponse` accepts.
+pub fn apis() -> Vec<&'static str> {
+    Api::ALL.iter().map(|a| a.name()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        parse_time("2025-11-01").unwrap()
+    }
+
+    #[test]
+    fn the_embedded_tables_load_as_the_library_builtin_ones() {
+        assert_eq!(catalog().models(), Catalog::builtin().models());
+        let stripped: usize = TABLES.iter().map(|(_, t)| t.len()).sum();
+        let full: usize = tariff::catalog::BUILTIN_TABLES
+            .iter()
+            .map(|(_, t)| t.len())
+            .sum();
+        assert!(stripped < full * 3 / 4, "{stripped} of {full} bytes");
+    }
+
+    fn quoted(model: &str, usage: &str, options: Option<&str>) -> serde_json::Value {
+        let c = catalog();
+        serde_json::from_str(&quote(c, model, usage, options, now()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_quote_is_the_library_bill_with_decimal_strings() {
+        // 1000 × $3/M + 400 × $15/M (claude-sonnet-4-5, as in the library's own example).
+        let v = quoted(
+            "claude-sonnet-4-5",
+            r#"{"input_tokens":1000,"output_tokens":400}"#,
+            None,
+        );
+        assert_eq!(v["total"], "0.009");
+        assert_eq!(v["currency"], "USD");
+        assert_eq!(v["lines"][0]["item"], "input_tokens");
+        assert_eq!(v["lines"][0]["amount"], "0.003");
+        assert_eq!(v["at"], "2025-11-01T00:00:00Z");
+        assert!(v.get("quota").is_none());
+    }
+
+    #[test]
+    fn quota_and_conversion() {
+        // $0.009 × 500,000 = 4,500 units; × 0.5 group ratio = 2,250.
+        let v = quoted(
+            "claude-sonnet-4-5",
+            r#"{"input_tokens":1000,"output_tokens":400}"#,
+            Some(r#"{"currency":"quota","quota":{"groupRatio":"0.5"}}"#),
+        );
+        assert_eq!(v["quota"]["units"], 2250);
+        let fx = r#"[{"from":"USD","to":"CNY","rate":"7.1","date":"2025-01-01"}]"#;
+        let v = quoted(
+            "claude-sonnet-4-5",
+            r#"{"input_tokens":1000,"output_tokens":400}"#,
+            Some(&format!(r#"{{"currency":"CNY","fx":{fx}}}"#)),
+        );
+        assert_eq!(v["currency"], "CNY");
+        assert_eq!(v["total"], "0.0639");
+    }
+
+    #[test]
+    fn errors_are_the_library_messages() {
+        let c = catalog();
+        let e = quote(c, "claude-sonet-4-5", "{}", None, now()).unwrap_err();
+        let native = c.model("claude-sonet-4-5").unwrap_err().to_string();
+        assert_eq!(e, native);
+        assert!(e.contains("claude-sonnet-4-5"), "{e}");
+        let e = quote(c, "gpt-4o", r#"{"input_tokenz":1}"#, None, now()).unwrap_err();
+        assert_eq!(
+            e,
+            Usage::from_json(r#"{"input_tokenz":1}"#)
+                .unwrap_err()
+                .to_string()
+        );
+        let e = quote(c, "gpt-4o", "{}", Some(r#"{"serviceTier":"turbo"}"#), now()).unwrap_err();
+        assert!(e.contains("turbo"), "{e}");
+        let e = quote(c, "gpt-4o", "{}", Some(r#"{"currency":"CNY"}"#), now()).unwrap_err();
+        assert!(e.contains("CNY"), "{e}");
+        assert!(parse_api("openai").unwrap_err().contains("openai-chat"));
+        assert!(count_tokens("claude-sonnet-4-5", "x").is_err());
+    }
+
+    #[test]
+    fn responses_are_metered_then_priced() {
+        let body = r#"{"object":"chat.completion","model":"gpt-4o","usage":{"prompt_tokens":1000,
+          "completion_tokens":300,"total_tokens":1300,"prompt_tokens_details":{"cached_tokens":600}}}"#;
+        let usage: serde_json::Value =
+            serde_json::from_str(&usage_of_response("openai-chat", body, None).unwrap()).unwrap();
+        assert_eq!(usage["input_tokens"], 400);
+        assert_eq!(usage["cache_read_tokens"], 600);
+        let c = catalog();
+        let via_response: serde_json::Value = serde_json::from_str(
+            &quote_response(c, "openai-chat", "gpt-4o", body, None, None, now()).unwrap(),
+        )
+        .unwrap();
+        let direct = quoted("gpt-4o", &usage.to_string(), None);
+        assert_eq!(via_response, direct);
+    }
+
+    #[test]
+    fn request_estimates_are_the_library_ones_and_price_as_estimated() {
+        let request = r#"{"model":"gpt-4o","max_tokens":500,"messages":[{"role":"user","content":"Hello there"}]}"#;
+        let v: serde_json::Value =
+            serde_json::from_str(&estimate("openai-chat", "gpt-4o", request).unwrap()).unwrap();
+        let native = tariff::estimate::estimate(
+            tariff::extract::Api::OpenAiChat,
+            "gpt-4o",
+            request.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(v, serde_json::to_value(&native).unwrap());
+        assert_eq!(v["usage"]["output_tokens"], 500);
+        let bill = quoted("gpt-4o", &v["usage"].to_string(), None);
+        assert_eq!(bill["estimated"], true);
+        let e = estimate("openai-chat", "gpt-4o", "{not json").unwrap_err();
+        assert_eq!(
+            e,
+            tariff::estimate::estimate(tariff::extract::Api::OpenAiChat, "gpt-4o", b"{not json")
+                .unwrap_err()
+                .to_string()
+        );
+    }
+
+    #[test]
+    fn model_summaries_name_their_units() {
+        let list: Vec<serde_json::Value> = serde_json::from_str(&models(catalog(), now())).unwrap();
+        assert_eq!(list.len(), Catalog::builtin().models().len());
+        let o4 = list.iter().find(|m| m["id"] == "o4-mini").unwrap();
+        let units: Vec<&str> = o4["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().unwrap())
+            .collect();
+        // Reasoning has no rate of its own but falls back to output.
+        for u in [
+            "input_tokens",
+            "cache_read_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+        ] {
+            assert!(units.contains(&u), "{units:?}");
+        }
+        assert!(!units.contains(&"video_seconds"));
+        assert_eq!(o4["encoding"], "o200k_base");
+        assert!(o4["serviceTiers"]
+            .as_array()
+            .unwrap()
+            .contains(&"batch".into()));
+    }
+
+    #[test]
+    fn counts_match_the_library() {
+        let text = "Hello, world! Prices are data.";
+        assert_eq!(
+            count_tokens("gpt-4o", text).unwrap(),
+            Encoding::O200kBase.count(text)
+        );
+        assert_eq!(
+            count_tokens("cl100k_base", text).unwrap(),
+            Encoding::Cl100kBase.count(text)
+        );
+    }
+}

@@ -1,0 +1,72 @@
+// Headless Chromium over the built site (wasm/site), for the end-to-end test and the page
+// benchmark: a tiny static server, as any static host would serve the folder, and Debian's
+// Chromium with a fresh profile and no network services (this machine's network is closed).
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { wasmDir } from "./helpers.mjs";
+
+const site = path.join(wasmDir, "site");
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css",
+  ".wasm": "application/wasm", ".json": "application/json",
+};
+
+let server;
+let context;
+let profile;
+
+function serve() {
+  return new Promise((resolve) => {
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url, "http://x");
+      const file = path.join(site, decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname));
+      if (!file.startsWith(site) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+        res.writeHead(404).end("not found");
+        return;
+      }
+      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+      fs.createReadStream(file).pipe(res);
+    });
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}/`));
+  });
+}
+
+function chromiumPath() {
+  for (const name of ["chromium", "chromium-browser"]) {
+    try {
+      return execFileSync("which", [name], { encoding: "utf8" }).trim();
+    } catch { /* try the next name */ }
+  }
+  throw new Error("Chromium is not installed (apt-get install -y chromium)");
+}
+
+/** Serves the site and starts Chromium: `{ browser, base }` (a browser context, and the
+ * site's URL). */
+export async function startBrowser() {
+  if (!fs.existsSync(path.join(site, "pkg/tariff_wasm_bg.wasm"))) {
+    throw new Error("wasm/site is not built: run bash wasm/build.sh first");
+  }
+  const base = await serve();
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), "tariff-chromium-"));
+  // A fresh, empty profile: playwright passes it as --user-data-dir.
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath(),
+    headless: true,
+    viewport: { width: 1280, height: 1000 },
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  return { browser: context, base };
+}
+
+export async function stopBrowser() {
+  await context?.close();
+  server?.close();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+}

@@ -1,0 +1,48 @@
+// Token counts of the WebAssembly module (whose rank files are stored compressed and
+// rebuilt at first use) against PyPI tiktoken's, recorded in tests/corpus/tiktoken_py.json.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { tariff, repoDir } from "./helpers.mjs";
+
+const calc = new tariff.Calculator();
+const corpus = path.join(repoDir, "tests/corpus");
+const recorded = JSON.parse(fs.readFileSync(path.join(corpus, "tiktoken_py.json"), "utf8"));
+
+/** Rust's `split_inclusive('\n')`, as the recorded per-line counts were taken. */
+function linesOf(text) {
+  const parts = text.split("\n");
+  const last = parts.pop();
+  return parts.map((p) => p + "\n").concat(last ? [last] : []);
+}
+
+for (const [file, byEncoding] of Object.entries(recorded.files)) {
+  test(`corpus ${file}: every encoding, whole and line by line`, () => {
+    const text = fs.readFileSync(path.join(corpus, file), "utf8");
+    for (const [encoding, want] of Object.entries(byEncoding)) {
+      assert.equal(calc.countTokens(encoding, text), want.whole, `${encoding} whole`);
+      const lines = linesOf(text).map((l) => calc.countTokens(encoding, l));
+      assert.deepEqual(lines, want.lines, `${encoding} lines`);
+    }
+  });
+}
+
+test("random strings", () => {
+  assert.ok(recorded.random.length >= 100);
+  for (const r of recorded.random) {
+    for (const encoding of ["o200k_base", "o200k_harmony", "cl100k_base"]) {
+      assert.equal(calc.countTokens(encoding, r.text), r[encoding], `${encoding}: ${JSON.stringify(r.text)}`);
+    }
+  }
+});
+
+test("models pick their encoding; models without a public tokenizer are an error", () => {
+  assert.equal(calc.countTokens("gpt-4o-mini", "Hello, world!"), 4);
+  assert.equal(calc.encodingFor("gpt-4-turbo"), "cl100k_base");
+  assert.equal(calc.encodingFor("claude-sonnet-4-5"), undefined);
+  assert.throws(() => calc.countTokens("claude-sonnet-4-5", "hi"), {
+    name: "Error",
+    message: /no exact tokenizer is known for model `claude-sonnet-4-5`/,
+  });
+});
