@@ -6,9 +6,7 @@
 //! others stream server-sent events whose last report is the usage. Each family module
 //! decides which of the three shapes it accepts.
 
-use serde::de::DeserializeOwned;
-
-use super::{audio, embed, moderation, music, parse, rerank, Api, ExtractError, StreamMeter};
+use super::{audio, embed, moderation, music, rerank, Api, ExtractError, StreamMeter};
 use crate::usage::Usage;
 
 /// What a body is, judged by its first non-blank bytes.
@@ -98,26 +96,7 @@ pub(super) fn stream(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
     meter.finish()
 }
 
-/// Parses the request, naming it in any error so it is not mistaken for the response.
-pub(super) fn parse_request<T: DeserializeOwned>(
-    api: Api,
-    request: &[u8],
-) -> Result<T, ExtractError> {
-    parse(api, request).map_err(|e| match e {
-        ExtractError::Json {
-            api,
-            message,
-            offset,
-            path,
-        } => ExtractError::Json {
-            api,
-            message: format!("in the request: {message}"),
-            offset,
-            path,
-        },
-        other => other,
-    })
-}
+pub(super) use super::parse_request;
 
 /// The request, or [`ExtractError::MissingRequest`].
 pub(super) fn need_request(api: Api, request: Option<&[u8]>) -> Result<&[u8], ExtractError> {

@@ -480,6 +480,28 @@ pub fn extract_with_request(
     Ok(usage)
 }
 
+/// Parses a request body like [`parse`], naming the request in any error so that it is not
+/// mistaken for the response.
+pub(crate) fn parse_request<T: DeserializeOwned>(
+    api: Api,
+    request: &[u8],
+) -> Result<T, ExtractError> {
+    parse(api, request).map_err(|e| match e {
+        ExtractError::Json {
+            api,
+            message,
+            offset,
+            path,
+        } => ExtractError::Json {
+            api,
+            message: format!("in the request: {message}"),
+            offset,
+            path,
+        },
+        other => other,
+    })
+}
+
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.
 pub(crate) fn parse<T: DeserializeOwned>(api: Api, body: &[u8]) -> Result<T, ExtractError> {
     // The path tracker allocates for every key it passes; a body that parses does not need

@@ -13,7 +13,7 @@
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::{parse, Api, ExtractError};
+use super::{Api, ExtractError};
 use crate::usage::{Count, Usage};
 
 /// Option set from `web_search_options.search_context_size`.
@@ -64,20 +64,7 @@ const SIZES: [&str; 3] = ["low", "medium", "high"];
 
 /// Adds what the request says to a chat or Responses usage.
 pub(super) fn apply(api: Api, request: &[u8], usage: &mut Usage) -> Result<(), ExtractError> {
-    let r: Request = parse(api, request).map_err(|e| match e {
-        ExtractError::Json {
-            api,
-            message,
-            offset,
-            path,
-        } => ExtractError::Json {
-            api,
-            message: format!("request: {message}"),
-            offset,
-            path,
-        },
-        other => other,
-    })?;
+    let r: Request = super::parse_request(api, request)?;
     if api == Api::OpenAiChat {
         if let Some(w) = &r.web_search_options {
             let size = w.search_context_size.as_deref().unwrap_or("medium");

@@ -209,26 +209,7 @@ pub(super) fn parse_task<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Parses the create request, saying that the problem is in the request.
-pub(super) fn parse_request<T: serde::de::DeserializeOwned>(
-    api: Api,
-    request: &[u8],
-) -> Result<T, ExtractError> {
-    parse(api, request).map_err(|e| match e {
-        ExtractError::Json {
-            api,
-            message,
-            offset,
-            path,
-        } => ExtractError::Json {
-            api,
-            message: format!("in the request: {message}"),
-            offset,
-            path,
-        },
-        other => other,
-    })
-}
+pub(super) use super::parse_request;
 
 /// The seconds of one video: delivered, else asked for, else the vendor's default.
 ///
