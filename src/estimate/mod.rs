@@ -222,6 +222,10 @@ pub enum EstimateError {
         /// The format.
         api: Api,
     },
+    /// A media request that cannot be read or does not fix its bill (e.g. a GPT Image
+    /// request, whose token count only the answer gives).
+    #[error(transparent)]
+    Request(#[from] crate::extract::ExtractError),
 }
 
 /// Estimates the usage of a `request` body of family `api` for `model`.
@@ -232,6 +236,9 @@ pub enum EstimateError {
 /// [`EstimateError::Media`] for media whose tokens cannot be worked out, and
 /// [`EstimateError::Unsupported`] for families without an estimator.
 pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, EstimateError> {
+    if let Some(usage) = crate::extract::request_usage(api, request) {
+        return Ok(media_estimate(api, model, usage?));
+    }
     let value: Value = serde_json::from_slice(request).map_err(|e| EstimateError::Json {
         api,
         message: strip_position(&e.to_string()),
@@ -615,4 +622,28 @@ pub fn meter_or_estimate(
         usage.estimated = true;
     }
     Ok(usage)
+}
+
+/// The estimate of a media request, whose request alone fixes the bill (characters to
+/// speak, images asked for): exact quantities, so the one part says so.
+fn media_estimate(api: Api, model: &str, mut usage: Usage) -> Estimate {
+    usage.estimated = true;
+    let (what, n) = if usage.characters.get() > 0 {
+        ("characters to speak", usage.characters.get())
+    } else {
+        let n = usage.images.iter().map(|i| i.count.get()).sum();
+        ("images asked for", n)
+    };
+    Estimate {
+        api,
+        model: model.to_string(),
+        counter: "nothing (quantities read from the request)".to_string(),
+        parts: vec![Part {
+            what: what.to_string(),
+            tokens: n,
+            basis: Basis::Exact,
+            note: "read from the request; the answer bills the same".to_string(),
+        }],
+        usage,
+    }
 }

@@ -400,7 +400,10 @@ fn minimax_usage(b: &MiniMaxBody) -> Result<Option<Usage>, ExtractError> {
 }
 
 /// Counts the request's text: the fallback when the vendor's own count is gone.
-fn estimate_from_request(api: Api, request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(super) fn estimate_from_request(
+    api: Api,
+    request: Option<&[u8]>,
+) -> Result<Usage, ExtractError> {
     let req: TextRequest = parse_request(api, need_request(api, request)?)?;
     let text = req.text().ok_or_else(|| ExtractError::Json {
         api,

@@ -359,6 +359,39 @@ pub(super) fn imagen(body: &[u8]) -> Result<Usage, ExtractError> {
     per_image(API, "predictions", n)
 }
 
+/// What an OpenAI Images request asks for, before any image comes back: `n` (default 1)
+/// DALL·E images at the request's size and quality, with the API's defaults. GPT Image
+/// models bill tokens whose count the request does not give: refused.
+pub(super) fn openai_request(request: &[u8]) -> Result<Usage, ExtractError> {
+    const API: Api = Api::OpenAiImages;
+    let req = ImageRequest::read(API, request)?;
+    let model = req.model.as_deref().unwrap_or("dall-e-2");
+    if !model.starts_with("dall-e") {
+        return Err(ExtractError::Inconsistent {
+            api: API,
+            detail: format!(
+                "`{model}` bills image tokens, which a request does not state; only DALL·E requests price before the answer"
+            ),
+        });
+    }
+    let size = req.size.or_else(|| Some("1024x1024".to_string()));
+    let quality = match req.quality {
+        _ if model.starts_with("dall-e-2") => None,
+        None => Some("standard".to_string()),
+        Some(q) if q == "auto" => Some("standard".to_string()),
+        q => q,
+    };
+    Ok(Usage {
+        images: vec![ImageCount {
+            count: count(API, "n", req.n.unwrap_or(1))?,
+            size,
+            quality,
+        }],
+        estimated: true,
+        ..Usage::default()
+    })
+}
+
 /// `n` images of no particular size or quality (zero images: an empty record).
 pub(super) fn per_image(api: Api, field: &str, n: u64) -> Result<Usage, ExtractError> {
     if n == 0 {

@@ -480,6 +480,19 @@ pub fn extract_with_request(
     Ok(usage)
 }
 
+/// What a request alone says a media family will bill, before the answer: the characters
+/// of a text-to-speech request (OpenAI, MiniMax, Doubao), or the images a DALL·E request
+/// asks for. `None` for families whose request does not fix the bill this way.
+pub(crate) fn request_usage(api: Api, request: &[u8]) -> Option<Result<Usage, ExtractError>> {
+    match api {
+        Api::OpenAiSpeech | Api::MiniMaxTts | Api::DoubaoTts => {
+            Some(audio::estimate_from_request(api, Some(request)))
+        }
+        Api::OpenAiImages => Some(images::openai_request(request)),
+        _ => None,
+    }
+}
+
 /// Parses a request body like [`parse`], naming the request in any error so that it is not
 /// mistaken for the response.
 pub(crate) fn parse_request<T: DeserializeOwned>(

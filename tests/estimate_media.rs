@@ -1,0 +1,116 @@
+//! Estimates of media requests whose request alone fixes the bill: text-to-speech
+//! characters and DALL·E images. The estimate must equal what the answer then bills.
+
+use tariff::estimate::{estimate, EstimateError};
+use tariff::extract::{extract_with_request, Api};
+use tariff::Catalog;
+
+#[test]
+fn speech_requests_hold_their_characters() {
+    // 13 + 1 characters: the emoji is one character, as OpenAI counts `input`.
+    let req = r#"{"model":"tts-1","input":"Hello, world! 👋","voice":"alloy"}"#;
+    let est = estimate(Api::OpenAiSpeech, "tts-1", req.as_bytes()).unwrap();
+    assert_eq!(est.usage.characters.get(), 15);
+    assert!(est.usage.estimated);
+    // What the answer (the audio itself) then bills is the same.
+    let metered =
+        extract_with_request(Api::OpenAiSpeech, b"ID3\x04\x00", Some(req.as_bytes())).unwrap();
+    assert_eq!(metered.characters, est.usage.characters);
+    // tts-1 at $15 per 1M characters: 15 x 15 / 1,000,000.
+    let bill = Catalog::builtin().quote("tts-1", &est.usage).unwrap();
+    assert_eq!(bill.total.to_string(), "0.000225");
+    assert!(bill.estimated);
+}
+
+#[test]
+fn minimax_and_doubao_requests_count_their_text() {
+    let minimax =
+        r#"{"model":"speech-02-hd","text":"你好，世界","voice_setting":{"voice_id":"x"}}"#;
+    let est = estimate(Api::MiniMaxTts, "speech-02-hd", minimax.as_bytes()).unwrap();
+    assert_eq!(est.usage.characters.get(), 5);
+}
+
+#[test]
+fn dalle_requests_hold_the_images_they_ask_for_with_the_api_defaults() {
+    let cases = [
+        // (request, images, size, quality, total USD)
+        (
+            r#"{"model":"dall-e-3","prompt":"a lighthouse","size":"1024x1792","quality":"hd"}"#,
+            1,
+            "1024x1792",
+            Some("hd"),
+            "0.12",
+        ),
+        // DALL·E 3 defaults: 1024x1024, standard ($0.040).
+        (
+            r#"{"model":"dall-e-3","prompt":"a lighthouse"}"#,
+            1,
+            "1024x1024",
+            Some("standard"),
+            "0.04",
+        ),
+        // DALL·E 2 has no quality; three 512x512 images at $0.018.
+        (
+            r#"{"model":"dall-e-2","prompt":"a lighthouse","n":3,"size":"512x512"}"#,
+            3,
+            "512x512",
+            None,
+            "0.054",
+        ),
+    ];
+    for (req, n, size, quality, total) in cases {
+        let model = if req.contains("dall-e-3") {
+            "dall-e-3"
+        } else {
+            "dall-e-2"
+        };
+        let est = estimate(Api::OpenAiImages, model, req.as_bytes()).unwrap();
+        let img = &est.usage.images[0];
+        assert_eq!(
+            (img.count.get(), img.size.as_deref(), img.quality.as_deref()),
+            (n, Some(size), quality),
+            "{req}"
+        );
+        let bill = Catalog::builtin().quote(model, &est.usage).unwrap();
+        assert_eq!(bill.total.to_string(), total, "{req}");
+        // The answer, when it delivers every image asked for, bills the same.
+        let data: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"url":"https://example.com/{i}.png"}}"#))
+            .collect();
+        let response = format!(r#"{{"created":1700000000,"data":[{}]}}"#, data.join(","));
+        let metered =
+            extract_with_request(Api::OpenAiImages, response.as_bytes(), Some(req.as_bytes()))
+                .unwrap();
+        assert_eq!(metered.images, est.usage.images, "{req}");
+    }
+}
+
+#[test]
+fn gpt_image_requests_are_refused_not_guessed() {
+    let req = br#"{"model":"gpt-image-1","prompt":"a lighthouse"}"#;
+    let err = estimate(Api::OpenAiImages, "gpt-image-1", req).unwrap_err();
+    assert!(matches!(err, EstimateError::Request(_)), "{err:?}");
+    assert!(err.to_string().contains("gpt-image-1"), "{err}");
+}
+
+#[test]
+fn a_speech_request_without_text_is_a_typed_error() {
+    let err = estimate(
+        Api::OpenAiSpeech,
+        "tts-1",
+        br#"{"model":"tts-1","voice":"alloy"}"#,
+    )
+    .unwrap_err();
+    assert!(matches!(err, EstimateError::Request(_)), "{err:?}");
+}
+
+#[test]
+fn families_without_a_request_estimator_say_so() {
+    let err = estimate(Api::Midjourney, "mj_imagine", br#"{"prompt":"x"}"#).unwrap_err();
+    assert_eq!(
+        err,
+        EstimateError::Unsupported {
+            api: Api::Midjourney
+        }
+    );
+}
