@@ -114,3 +114,59 @@ fn families_without_a_request_estimator_say_so() {
         }
     );
 }
+
+#[test]
+fn video_requests_hold_the_seconds_asked_for_or_the_vendor_default() {
+    let catalog = Catalog::builtin();
+    // (api, model, request, seconds, resolution, total USD)
+    let cases = [
+        // Sora 2 at $0.10 a second: 8 s asked for.
+        (
+            Api::OpenAiVideo,
+            "sora-2",
+            r#"{"model":"sora-2","prompt":"otters","seconds":"8","size":"1280x720"}"#,
+            "8",
+            "1280x720",
+            "0.80",
+        ),
+        // Nothing said: Sora's documented 4 s at 720x1280.
+        (
+            Api::OpenAiVideo,
+            "sora-2",
+            r#"{"model":"sora-2","prompt":"otters"}"#,
+            "4",
+            "720x1280",
+            "0.40",
+        ),
+        // Veo 3 Fast at $0.12 a second at 1080p: two samples of 6 s.
+        (
+            Api::Veo,
+            "veo-3.0-fast-generate-001",
+            r#"{"instances":[{"prompt":"otters"}],"parameters":{"durationSeconds":6,"resolution":"1080p","sampleCount":2}}"#,
+            "12",
+            "1080p",
+            "1.44",
+        ),
+        // Nothing said: Veo's 8 s at 720p, one sample ($0.10 a second).
+        (
+            Api::Veo,
+            "veo-3.0-fast-generate-001",
+            r#"{"instances":[{"prompt":"otters"}]}"#,
+            "8",
+            "720p",
+            "0.80",
+        ),
+    ];
+    for (api, model, req, secs, resolution, total) in cases {
+        let est = estimate(api, model, req.as_bytes()).unwrap();
+        assert_eq!(est.usage.video_seconds.get().to_string(), secs, "{req}");
+        assert_eq!(est.usage.resolution.as_deref(), Some(resolution), "{req}");
+        assert!(est.usage.estimated);
+        let bill = catalog.quote(model, &est.usage).unwrap();
+        assert_eq!(
+            bill.total,
+            total.parse::<rust_decimal::Decimal>().unwrap(),
+            "{req}"
+        );
+    }
+}

@@ -630,6 +630,9 @@ fn media_estimate(api: Api, model: &str, mut usage: Usage) -> Estimate {
     usage.estimated = true;
     let (what, n) = if usage.characters.get() > 0 {
         ("characters to speak", usage.characters.get())
+    } else if !usage.video_seconds.is_zero() {
+        let secs = usage.video_seconds.get().ceil();
+        ("seconds of video", u64::try_from(secs).unwrap_or(u64::MAX))
     } else {
         let n = usage.images.iter().map(|i| i.count.get()).sum();
         ("images asked for", n)
@@ -642,7 +645,8 @@ fn media_estimate(api: Api, model: &str, mut usage: Usage) -> Estimate {
             what: what.to_string(),
             tokens: n,
             basis: Basis::Exact,
-            note: "read from the request; the answer bills the same".to_string(),
+            note: "read from the request, or the vendor's documented default where it says nothing"
+                .to_string(),
         }],
         usage,
     }

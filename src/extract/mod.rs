@@ -481,15 +481,15 @@ pub fn extract_with_request(
 }
 
 /// What a request alone says a media family will bill, before the answer: the characters
-/// of a text-to-speech request (OpenAI, MiniMax, Doubao), or the images a DALL·E request
-/// asks for. `None` for families whose request does not fix the bill this way.
+/// of a text-to-speech request (OpenAI, MiniMax, Doubao), the images a DALL·E request asks
+/// for, the seconds (or the vendor's default) a Sora or Veo request asks for. `None` for families whose request does not fix the bill this way.
 pub(crate) fn request_usage(api: Api, request: &[u8]) -> Option<Result<Usage, ExtractError>> {
     match api {
         Api::OpenAiSpeech | Api::MiniMaxTts | Api::DoubaoTts => {
             Some(audio::estimate_from_request(api, Some(request)))
         }
         Api::OpenAiImages => Some(images::openai_request(request)),
-        _ => None,
+        _ => video::request_only(api, request),
     }
 }
 

@@ -87,6 +87,16 @@ pub(super) fn extract(
     }
 }
 
+/// What a create request alone will bill, for the families whose request fixes it
+/// (`None` for the others, whose price needs the task result).
+pub(super) fn request_only(api: Api, request: &[u8]) -> Option<Result<Usage, ExtractError>> {
+    match api {
+        Api::OpenAiVideo => Some(openai::request_only(request)),
+        Api::Veo => Some(veo::request_only(request)),
+        _ => None,
+    }
+}
+
 /// A number that vendors write as a JSON number or as a string: `8`, `"8"`, `"8s"`, `"5.1"`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Num(pub Decimal);

@@ -185,6 +185,16 @@ fn meter(
     })
 }
 
+/// What an OpenAI video create request alone will bill: the seconds and size it asks for,
+/// or the model's documented defaults (Sora 4 s at 720x1280, Veo 8 s at 720p).
+pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+    let api = Api::OpenAiVideo;
+    let req: VideoRequest = parse_request(api, request)?;
+    let mut u = meter(api, None, None, None, Some(&req))?.into_usage(api)?;
+    u.estimated = true;
+    Ok(u)
+}
+
 /// Meters an OpenAI video job object (`--api openai-video`).
 pub(super) fn job(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let api = Api::OpenAiVideo;

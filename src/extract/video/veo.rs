@@ -70,6 +70,9 @@ struct Parameters {
     resolution: Option<String>,
     #[serde(default, rename = "generateAudio")]
     generate_audio: Option<bool>,
+    /// How many videos the request asks for (the operation says how many it delivered).
+    #[serde(default, rename = "sampleCount")]
+    sample_count: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -136,7 +139,22 @@ pub(super) fn operation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Ex
             path: String::new(),
         });
     }
+    bill(req.parameters.unwrap_or_default(), videos.get())
+}
+
+/// What a Veo request alone will bill: `sampleCount` videos (default 1) of the seconds and
+/// resolution it asks for, or Veo's defaults.
+pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+    let req: Request = parse_request(API, request)?;
     let p = req.parameters.unwrap_or_default();
+    let videos = p.sample_count.unwrap_or(1).max(1);
+    let mut u = bill(p, videos)?;
+    u.estimated = true;
+    Ok(u)
+}
+
+/// Seconds × videos at the asked (or default) duration and resolution, and the audio option.
+fn bill(p: Parameters, videos: u64) -> Result<Usage, ExtractError> {
     let secs = seconds(
         API,
         None,
@@ -151,7 +169,7 @@ pub(super) fn operation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Ex
         options.push(("audio", bool_word(a)));
     }
     Delivered {
-        seconds: times(API, secs, videos.get())?,
+        seconds: times(API, secs, videos)?,
         resolution: Some(
             p.resolution
                 .as_deref()
