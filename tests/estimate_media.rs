@@ -170,3 +170,42 @@ fn video_requests_hold_the_seconds_asked_for_or_the_vendor_default() {
         );
     }
 }
+
+#[test]
+fn runway_wan_and_luma_requests_hold_their_seconds_or_the_default() {
+    let catalog = Catalog::builtin();
+    // Runway gen4_turbo at $0.05 a second (5 credits at $0.01): 5 s asked for, then the
+    // documented 10 s default.
+    for (req, secs, total) in [
+        (
+            r#"{"model":"gen4_turbo","promptImage":"https://example.com/a.png","ratio":"1280:720","duration":5}"#,
+            "5",
+            "0.25",
+        ),
+        (
+            r#"{"model":"gen4_turbo","promptImage":"https://example.com/a.png","ratio":"1280:720"}"#,
+            "10",
+            "0.5",
+        ),
+    ] {
+        let est = estimate(Api::Runway, "gen4_turbo", req.as_bytes()).unwrap();
+        assert_eq!(est.usage.video_seconds.get().to_string(), secs);
+        assert_eq!(est.usage.resolution.as_deref(), Some("720p"));
+        let bill = catalog.quote("gen4_turbo", &est.usage).unwrap();
+        assert_eq!(bill.total, total.parse::<rust_decimal::Decimal>().unwrap());
+    }
+    // Wan 2.7 text-to-video at $0.15 a second at 1080P, 5 s.
+    let wan = r#"{"model":"wan2.7-t2v","input":{"prompt":"otters"},"parameters":{"resolution":"1080P","duration":5}}"#;
+    let est = estimate(Api::WanVideo, "wan2.7-t2v", wan.as_bytes()).unwrap();
+    assert_eq!(est.usage.resolution.as_deref(), Some("1080p"));
+    let bill = catalog.quote("wan2.7-t2v", &est.usage).unwrap();
+    assert_eq!(bill.total, "0.75".parse::<rust_decimal::Decimal>().unwrap());
+    // Luma: the documented 5 s when the request says nothing (no price is published).
+    let est = estimate(
+        Api::Luma,
+        "ray-2",
+        br#"{"prompt":"otters","model":"ray-2"}"#,
+    )
+    .unwrap();
+    assert_eq!(est.usage.video_seconds.get().to_string(), "5");
+}

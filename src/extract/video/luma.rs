@@ -74,3 +74,17 @@ pub(super) fn generation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, E
     }
     .into_usage(API)
 }
+
+/// What a Luma create request alone will bill: `duration` (default 5 s) at its resolution.
+pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+    let r: Request = parse_request(API, request)?;
+    let secs = r.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
+    let mut u = Delivered {
+        seconds: checked_seconds(API, "duration", secs)?,
+        resolution: r.resolution.as_deref().map(resolution_word),
+        options: Vec::new(),
+    }
+    .into_usage(API)?;
+    u.estimated = true;
+    Ok(u)
+}

@@ -93,6 +93,9 @@ pub(super) fn request_only(api: Api, request: &[u8]) -> Option<Result<Usage, Ext
     match api {
         Api::OpenAiVideo => Some(openai::request_only(request)),
         Api::Veo => Some(veo::request_only(request)),
+        Api::WanVideo => Some(wan::request_only(request)),
+        Api::Luma => Some(luma::request_only(request)),
+        Api::Runway => Some(runway::request_only(request)),
         _ => None,
     }
 }

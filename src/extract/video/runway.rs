@@ -78,3 +78,18 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
     }
     .into_usage(API)
 }
+
+/// What a Runway create request alone will bill: one video of `duration` (default 10 s) at
+/// the short side of its `ratio`.
+pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+    let r: Request = parse_request(API, request)?;
+    let secs = r.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
+    let mut u = Delivered {
+        seconds: checked_seconds(API, "duration", secs)?,
+        resolution: r.ratio.as_deref().and_then(short_side),
+        options: Vec::new(),
+    }
+    .into_usage(API)?;
+    u.estimated = true;
+    Ok(u)
+}

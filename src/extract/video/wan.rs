@@ -138,3 +138,27 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
     }
     .into_usage(API)
 }
+
+/// What a Wan create request alone will bill: one video of `parameters.duration` (default
+/// 5 s) at its resolution (or the short side of its size), with the audio option.
+pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+    let r: Request = parse_request(API, request)?;
+    let p = r.parameters.unwrap_or_default();
+    let secs = p.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
+    let mut options = Vec::new();
+    if let Some(a) = p.audio {
+        options.push(("audio", bool_word(a)));
+    }
+    let mut u = Delivered {
+        seconds: checked_seconds(API, "parameters.duration", secs)?,
+        resolution: p
+            .resolution
+            .as_deref()
+            .map(resolution_word)
+            .or_else(|| p.size.as_deref().and_then(short_side)),
+        options,
+    }
+    .into_usage(API)?;
+    u.estimated = true;
+    Ok(u)
+}
