@@ -606,12 +606,13 @@ pub fn meter_or_estimate(
     let mut meter = StreamMeter::new(api).count_text(est.output_counter());
     meter.feed(body)?;
     let streamed = meter.streamed_tokens().unwrap_or(0);
-    let usage = meter.finish_or_estimate(|streamed| est.settle_usage(streamed))?;
+    let mut usage = meter.finish_or_estimate(|streamed| est.settle_usage(streamed))?;
     if usage.estimated {
         return Ok(usage);
     }
-    // The stream had usage: meter it with the request too (tool settings and the like).
-    let mut usage = extract_with_request(api, body, Some(request))?;
+    // The stream had usage: add what the request says (tool settings), without metering
+    // the stream a second time.
+    crate::extract::apply_request(api, request, &mut usage)?;
     // A stream cut before its last report (Anthropic's `message_start` says 1 output
     // token) may report less output than was streamed: the text received is the floor.
     let reported = usage.output_tokens.get() + usage.reasoning_tokens.get();

@@ -474,10 +474,23 @@ pub fn extract_with_request(
         Api::QwenImage if first == Some(&b'{') => qwen_image::result(body, request)?,
         _ => extract_any(api, body)?,
     };
-    if let (Some(r), Api::OpenAiChat | Api::OpenAiResponses) = (request, api) {
-        request::apply(api, r, &mut usage)?;
+    if let Some(r) = request {
+        apply_request(api, r, &mut usage)?;
     }
     Ok(usage)
+}
+
+/// Adds to a metered chat or Responses usage the settings its request holds that select a
+/// tool fee; other families read their request while metering, so this leaves them alone.
+pub(crate) fn apply_request(
+    api: Api,
+    request: &[u8],
+    usage: &mut Usage,
+) -> Result<(), ExtractError> {
+    if matches!(api, Api::OpenAiChat | Api::OpenAiResponses) {
+        request::apply(api, request, usage)?;
+    }
+    Ok(())
 }
 
 /// What a request alone says a media family will bill, before the answer: the characters
