@@ -28,6 +28,7 @@
 mod bill;
 pub mod catalog;
 pub mod convert;
+mod data;
 mod error;
 pub mod estimate;
 pub mod extract;

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use rust_decimal::Decimal;
 use toml::value::{Datetime, Offset};
-use toml::Spanned;
 
 use super::model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
-use super::raw::{RawFile, RawModel, RawRate, RawRates, RawSchedule};
+use super::raw::{RawFile, RawModel, RawRate, RawRates, RawSchedule, Spanned};
 use crate::error::Problem;
 use crate::money::Currency;
 use crate::unit::Unit;
@@ -24,11 +23,12 @@ pub(crate) struct Reporter<'a> {
     /// Byte offset of each line's start, so a span's line is a binary search rather than
     /// a scan from the top (which made loading quadratic in the file's size).
     line_starts: Vec<usize>,
+    format: Format,
     pub problems: Vec<Problem>,
 }
 
 impl<'a> Reporter<'a> {
-    pub fn new(file: &'a str, text: &'a str) -> Self {
+    pub fn new(file: &'a str, text: &'a str, format: Format) -> Self {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -36,6 +36,7 @@ impl<'a> Reporter<'a> {
             file,
             text,
             line_starts,
+            format,
             problems: Vec::new(),
         }
     }
@@ -46,7 +47,7 @@ impl<'a> Reporter<'a> {
     }
 
     pub fn at(&mut self, span: &Range<usize>, message: impl Into<String>) {
-        let line = Some(self.line_of(span));
+        let line = self.format.lines.then(|| self.line_of(span));
         self.problems.push(Problem {
             file: self.file.to_string(),
             line,
@@ -58,14 +59,13 @@ impl<'a> Reporter<'a> {
 /// Parses one file into models. Problems are appended to the reporter; models with
 /// problems are still returned when they can be built, so that one pass finds all.
 pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
-    let raw: RawFile = match toml::from_str(rep.text) {
+    let raw = match (rep.format.read)(rep) {
         Ok(r) => r,
-        Err(e) => {
-            let line = e.span().map(|s| rep.line_of(&s));
+        Err((line, message)) => {
             rep.problems.push(Problem {
                 file: rep.file.to_string(),
                 line,
-                message: e.message().to_string(),
+                message,
             });
             return Vec::new();
         }
@@ -94,6 +94,46 @@ pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
             )
         })
         .collect()
+}
+
+/// Why a text could not be read: the line (when known) and the parser's message.
+type Unreadable = (Option<usize>, String);
+
+/// How a table's text is written.
+///
+/// The reader is a function rather than a test of a flag, so that a build which never adds
+/// TOML text links no TOML parser.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Format {
+    /// Reads the text into the file's shapes, or gives the parser's line and message.
+    read: fn(&Reporter) -> Result<RawFile, Unreadable>,
+    /// Whether values carry their place in the text, for the line of a problem.
+    lines: bool,
+}
+
+/// A table written in TOML.
+pub(crate) const TOML: Format = Format {
+    read: read_toml,
+    lines: true,
+};
+
+/// The JSON form of a built-in table (feature `embed-json`), whose values carry no places.
+#[cfg(feature = "embed-json")]
+pub(crate) const JSON: Format = Format {
+    read: read_json,
+    lines: false,
+};
+
+fn read_toml(rep: &Reporter) -> Result<RawFile, Unreadable> {
+    toml::from_str(rep.text).map_err(|e| {
+        let line = e.span().map(|s| rep.line_of(&s));
+        (line, e.message().to_string())
+    })
+}
+
+#[cfg(feature = "embed-json")]
+fn read_json(rep: &Reporter) -> Result<RawFile, Unreadable> {
+    serde_json::from_str(rep.text).map_err(|e| (Some(e.line()), e.to_string()))
 }
 
 fn currency(rep: &mut Reporter, s: &Spanned<String>) -> Option<Currency> {

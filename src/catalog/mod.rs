@@ -15,7 +15,8 @@ pub use model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Va
 
 use crate::error::{CatalogError, PriceError, Problem};
 
-/// The built-in price tables: `(file name, TOML text)`.
+/// The built-in price tables: `(file name, TOML text)`; with the feature `embed-json`, the
+/// text is the table's JSON form (see `build.rs`).
 pub const BUILTIN_TABLES: &[(&str, &str)] =
     include!(concat!(env!("OUT_DIR"), "/builtin_tables.rs"));
 
@@ -45,7 +46,8 @@ pub struct Catalog {
 /// Builds a [`Catalog`] from several tables, checking names across all of them.
 #[derive(Debug, Default)]
 pub struct CatalogBuilder {
-    sources: Vec<(String, String)>,
+    /// (name, text, how to read it).
+    sources: Vec<(String, String, load::Format)>,
     problems: Vec<Problem>,
 }
 
@@ -58,15 +60,21 @@ impl CatalogBuilder {
     /// Adds the built-in tables.
     pub fn builtin(mut self) -> Self {
         for (name, text) in BUILTIN_TABLES {
-            self.sources
-                .push((format!("pricing/{name}"), (*text).to_string()));
+            self.sources.push((
+                format!("pricing/{name}"),
+                (*text).to_string(),
+                #[cfg(feature = "embed-json")]
+                load::JSON,
+                #[cfg(not(feature = "embed-json"))]
+                load::TOML,
+            ));
         }
         self
     }
 
     /// Adds one table from text; `name` is used in problem reports.
     pub fn text(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
-        self.sources.push((name.into(), text.into()));
+        self.sources.push((name.into(), text.into(), load::TOML));
         self
     }
 
@@ -92,7 +100,7 @@ impl CatalogBuilder {
         }
         for f in files {
             match std::fs::read_to_string(&f) {
-                Ok(t) => self.sources.push((f.display().to_string(), t)),
+                Ok(t) => self.sources.push((f.display().to_string(), t, load::TOML)),
                 Err(e) => self.fail(&f, e),
             }
         }
@@ -114,8 +122,8 @@ impl CatalogBuilder {
         // Where each name was first defined, for the duplicate report.
         let mut defined: HashMap<String, (String, usize)> = HashMap::new();
         let mut patterns_seen: HashMap<String, (String, usize, usize)> = HashMap::new();
-        for (file, text) in &self.sources {
-            let mut rep = load::Reporter::new(file, text);
+        for (file, text, format) in &self.sources {
+            let mut rep = load::Reporter::new(file, text, *format);
             for (model, line) in load::parse_file(&mut rep) {
                 let idx = if model.replaces {
                     // A relay's own table re-prices a model an earlier table defines: the

@@ -8,7 +8,36 @@ use rust_decimal::Decimal;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use toml::value::Datetime;
-use toml::Spanned;
+
+#[cfg(not(feature = "embed-json"))]
+pub use toml::Spanned;
+
+/// A value with its place in the file where the parser reports places; the JSON form of
+/// the built-in tables (feature `embed-json`) has none, and this stands in with an empty
+/// span so that the loader is the same code either way.
+#[cfg(feature = "embed-json")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Spanned<T>(T);
+
+#[cfg(feature = "embed-json")]
+impl<T> Spanned<T> {
+    pub fn span(&self) -> std::ops::Range<usize> {
+        0..0
+    }
+    pub fn get_ref(&self) -> &T {
+        &self.0
+    }
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+#[cfg(feature = "embed-json")]
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Spanned)
+    }
+}
 
 /// A map of unit name to rate, as written under `rates`.
 pub type RawRates = BTreeMap<Spanned<String>, Spanned<RawRate>>;

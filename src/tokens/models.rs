@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::Encoding;
 
-static MODELS_TOML: &str = include_str!("../../tokens/models.toml");
+static MODELS_TOML: &str = crate::data::embedded!("tokens/models.toml");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +25,7 @@ struct Rule {
 
 /// Parses the embedded table, longest rule first so the first match is the best one.
 fn parse(source: &str) -> Result<Vec<Rule>, String> {
-    let table: BTreeMap<String, Entry> = toml::from_str(source).map_err(|e| e.to_string())?;
+    let table: BTreeMap<String, Entry> = crate::data::parse(source)?;
     let mut rules = Vec::new();
     for (name, entry) in table {
         let encoding =

@@ -14,22 +14,10 @@ use tariff::{
     Bill, Catalog, Currency, FxTable, Model, Quota, QuotaPolicy, Rounding, ServiceTier, Unit, Usage,
 };
 
-/// The built-in price tables as embedded here: `(name, TOML text)`, comment lines left out
-/// (see `build.rs`).
-const TABLES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/tables.rs"));
-
-/// The built-in price tables, loaded once. The same tables as the library's
-/// [`Catalog::builtin`], embedded without their comments (a test checks they load the
-/// same): the library's copy is then never referenced, and not linked into the module.
+/// The built-in price tables, loaded once: the library's, embedded in their JSON form
+/// (feature `embed-json`), so that the module carries no TOML parser.
 pub fn catalog() -> &'static Catalog {
-    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
-    CATALOG.get_or_init(|| {
-        TABLES
-            .iter()
-            .fold(Catalog::builder(), |b, (name, text)| b.text(*name, *text))
-            .build()
-            .unwrap_or_else(|e| panic!("the built-in price tables are invalid: {e}"))
-    })
+    Catalog::builtin()
 }
 
 /// The name `options.currency` takes to ask for relay quota units instead of money.
@@ -389,14 +377,11 @@ mod tests {
     }
 
     #[test]
-    fn the_embedded_tables_load_as_the_library_builtin_ones() {
-        assert_eq!(catalog().models(), Catalog::builtin().models());
-        let stripped: usize = TABLES.iter().map(|(_, t)| t.len()).sum();
-        let full: usize = tariff::catalog::BUILTIN_TABLES
-            .iter()
-            .map(|(_, t)| t.len())
-            .sum();
-        assert!(stripped < full * 3 / 4, "{stripped} of {full} bytes");
+    fn the_embedded_tables_load_as_the_toml_files() {
+        // The module embeds the JSON form of the tables; the files are the source of truth.
+        let files = Catalog::builder().path("../pricing").build().unwrap();
+        assert!(files.models().len() > 100);
+        assert_eq!(catalog().models(), files.models());
     }
 
     fn quoted(model: &str, usage: &str, options: Option<&str>) -> serde_json::Value {
