@@ -259,7 +259,8 @@ fn kling_defaults_to_five_seconds_in_standard_mode() {
     assert_eq!(est.usage.options["mode"], "std");
     assert_eq!(basis(&est), Basis::Default);
     assert!(est.parts[0].note.contains("klingai.com"));
-    refused(Api::Kling, "kling-v2-1", r#"{"duration":"0"}"#, "duration");
+    let msg = refused(Api::Kling, "kling-v2-1", r#"{"duration":"0"}"#, "duration");
+    assert!(msg.contains("positive"), "{msg}");
     refused(
         Api::Kling,
         "kling-v2-1",
@@ -300,6 +301,12 @@ fn jimeng_holds_the_seconds_its_frames_ask_for() {
     assert_eq!(est.usage.video_seconds.get(), dec("5"));
     assert_eq!(basis(&est), Basis::Default);
     refused(Api::Jimeng, "jimeng_t2v_v30", r#"{"frames":0}"#, "frames");
+    refused(
+        Api::Jimeng,
+        "jimeng_t2v_v30",
+        r#"{"duration":-5}"#,
+        "duration",
+    );
 }
 
 // ---------------------------------------------------------------------------- Sora (chat)
@@ -337,6 +344,12 @@ fn sora_chat_refuses_requests_without_messages_or_a_length() {
         "sora-2",
         r#"{"model":"sora-2","seconds":"8"}"#,
         "messages",
+    );
+    refused(
+        Api::SoraChat,
+        "sora-2",
+        r#"{"model":"sora-2","seconds":"0","messages":[{"role":"user","content":"x"}]}"#,
+        "seconds",
     );
     // A model with no documented default length must say how long.
     refused(

@@ -100,7 +100,14 @@ fn seconds(req: &Request) -> Result<Decimal, ExtractError> {
 /// or the default 121 frames (5 s), as [`task`] meters the finished task.
 pub(super) fn request_only(request: &[u8]) -> Noted {
     let req: Request = parse_request(API, request)?;
-    let secs = seconds(&req)?;
+    let field = if req.frames.is_some() {
+        "frames"
+    } else {
+        "duration"
+    };
+    let secs = seconds(&req).map_err(|_| {
+        super::field_error(API, field, "does not give a positive number of seconds")
+    })?;
     let mut g = Grounds::new(Basis::Formula);
     if req.frames.is_none() && req.duration.is_none() {
         g.default(format!(

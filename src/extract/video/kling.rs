@@ -13,8 +13,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, noted, parse_request, parse_task, refuse, require_done, stage,
-    whole, Delivered, Grounds, Noted, Num,
+    bool_word, checked_seconds, field_error, noted, parse_request, parse_task, refuse,
+    require_done, stage, whole, Delivered, Grounds, Noted, Num,
 };
 use crate::estimate::Basis;
 use crate::extract::{Api, ExtractError};
@@ -168,7 +168,13 @@ pub(super) fn request_only(request: &[u8]) -> Noted {
             "no `mode`: Kling's default `{DEFAULT_MODE}` ({DOCS})"
         ));
     }
-    let secs = checked_seconds(API, "duration", secs)?;
+    let secs = checked_seconds(API, "duration", secs).map_err(|_| {
+        field_error(
+            API,
+            "duration",
+            format!("is {secs}, not a positive number of seconds"),
+        )
+    })?;
     let parts = g.part(
         "seconds of video",
         whole(secs),

@@ -304,6 +304,13 @@ pub(super) fn chat_request(request: &[u8], model: &str) -> Noted {
             format!("is missing, and `{model}` has no documented default length"),
         ));
     }
+    if let Some(s) = req.asked_seconds().filter(|s| *s <= Decimal::ZERO) {
+        return Err(field_error(
+            api,
+            "seconds",
+            format!("is {s}, not a positive number"),
+        ));
+    }
     let d = meter(api, Some(model), None, None, Some(&req))?;
     let mut g = Grounds::new(Basis::Exact);
     let fam = family(Some(model));
