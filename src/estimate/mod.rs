@@ -48,6 +48,7 @@ mod data;
 mod gemini;
 mod media;
 mod openai;
+pub(crate) mod seedance;
 pub mod vision;
 
 use std::fmt;
@@ -236,6 +237,13 @@ pub enum EstimateError {
 /// [`EstimateError::Media`] for media whose tokens cannot be worked out, and
 /// [`EstimateError::Unsupported`] for families without an estimator.
 pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, EstimateError> {
+    if let Some(noted) = crate::extract::request_noted(api, model, request) {
+        let (usage, parts) = noted?;
+        return Ok(Estimate {
+            parts,
+            ..media_estimate(api, model, usage)
+        });
+    }
     if let Some(usage) = crate::extract::request_usage(api, request) {
         return Ok(media_estimate(api, model, usage?));
     }

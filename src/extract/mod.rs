@@ -598,3 +598,14 @@ pub(crate) fn count(api: Api, field: &str, n: u64) -> Result<Count, ExtractError
         detail: format!("{field} ({n}) is implausibly large"),
     })
 }
+
+/// The estimate of a task family's request (Seedance, Kling, Jimeng, Sora through chat, Suno,
+/// Udio): the usage its answer will bill when the vendor does what was asked, with a part
+/// saying which quantities were read, defaulted or bounded. `None` for other families.
+pub(crate) fn request_noted(api: Api, model: &str, request: &[u8]) -> Option<video::Noted> {
+    match api {
+        Api::Suno => Some(music::suno_request(request, model)),
+        Api::Udio => Some(music::udio_request(request)),
+        _ => video::request_noted(api, model, request),
+    }
+}

@@ -13,7 +13,9 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::media::{self, error_body, Shape};
+use super::video::{field_error, noted, Grounds, Noted};
 use super::{parse, Api, ExtractError, Markers};
+use crate::estimate::Basis;
 use crate::usage::{Count, Usage};
 
 #[derive(Deserialize)]
@@ -182,4 +184,102 @@ pub(super) fn udio(body: &[u8]) -> Result<Usage, ExtractError> {
 pub(super) fn udio_event(data: &[u8]) -> Result<Option<Usage>, ExtractError> {
     let b: ChatBody = parse(Api::Udio, data)?;
     one_completion(&b)
+}
+
+/// A Suno submit body (`POST /suno/submit/{action}`): the fields only a song takes.
+#[derive(Deserialize)]
+struct SunoRequest {
+    #[serde(default)]
+    gpt_description_prompt: Option<IgnoredAny>,
+    #[serde(default)]
+    mv: Option<IgnoredAny>,
+    #[serde(default)]
+    tags: Option<IgnoredAny>,
+    #[serde(default)]
+    title: Option<IgnoredAny>,
+    #[serde(default)]
+    continue_clip_id: Option<IgnoredAny>,
+    #[serde(default)]
+    make_instrumental: Option<IgnoredAny>,
+}
+
+/// What a Suno submit body will bill: one task of its action, as [`suno`] meters the task
+/// record. The action is in the submit path, not the body; the relay bills each action as a
+/// model named for it (`suno_music`, `suno_lyrics`), so `model` names it when it is one of
+/// those, and otherwise a body with a song's fields (`gpt_description_prompt`, `mv`, `tags`,
+/// `title`, `continue_clip_id`, `make_instrumental`) is a `music` task. The relay bills per
+/// task, not per clip (a song task yields two clips at one price).
+pub(super) fn suno_request(request: &[u8], model: &str) -> Noted {
+    let api = Api::Suno;
+    let r: SunoRequest = super::parse_request(api, request)?;
+    let song = r.gpt_description_prompt.is_some()
+        || r.mv.is_some()
+        || r.tags.is_some()
+        || r.title.is_some()
+        || r.continue_clip_id.is_some()
+        || r.make_instrumental.is_some();
+    let m = model.trim().to_ascii_lowercase();
+    let named = m
+        .strip_prefix("suno_")
+        .or_else(|| m.strip_prefix("suno-"))
+        .filter(|a| !a.is_empty());
+    let (action, read) = match named {
+        Some(a) if song && a != "music" => {
+            return Err(field_error(
+                api,
+                "action",
+                format!("is `{a}` by the model `{model}`, but the body has a song's fields"),
+            ))
+        }
+        Some(a) => (a.to_string(), format!("the action the model `{model}` names")),
+        None if song => ("music".to_string(), "a song's fields in the body".to_string()),
+        None => {
+            return Err(field_error(
+                api,
+                "action",
+                format!(
+                    "cannot be told: the body has only a prompt (lyrics or a custom song) and the model `{model}` names no action; estimate with the model `suno_music` or `suno_lyrics`"
+                ),
+            ))
+        }
+    };
+    let mut usage = Usage {
+        requests: Count::new(1).expect("1 is a count"),
+        ..Usage::default()
+    };
+    usage.options.insert("action".into(), action.clone());
+    let parts = Grounds::new(Basis::Exact).part(
+        "tasks",
+        1,
+        format!("one `{action}` task, from {read}; billed per task, not per clip"),
+    );
+    noted(usage, parts)
+}
+
+/// A Udio chat-completions request: it asks for messages.
+#[derive(Deserialize)]
+struct UdioRequest {
+    #[serde(default)]
+    messages: Option<IgnoredAny>,
+}
+
+/// What a Udio chat-completions request will bill: one request, as [`udio`] meters every
+/// completion whatever its token counts.
+pub(super) fn udio_request(request: &[u8]) -> Noted {
+    let api = Api::Udio;
+    let r: UdioRequest = super::parse_request(api, request)?;
+    if r.messages.is_none() {
+        return Err(field_error(
+            api,
+            "messages",
+            "is missing: a chat-format request has it",
+        ));
+    }
+    let usage = Usage {
+        requests: Count::new(1).expect("1 is a count"),
+        ..Usage::default()
+    };
+    let parts =
+        Grounds::new(Basis::Exact).part("requests", 1, "one song request per completion".into());
+    noted(usage, parts)
 }

@@ -10,8 +10,10 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{
-    checked_seconds, parse_request, parse_task, refuse, require_done, stage, Delivered, Num,
+    checked_seconds, parse_request, parse_task, refuse, require_done, stage, Delivered, Grounds,
+    Noted, Num,
 };
+use crate::estimate::Basis;
 use crate::extract::{Api, ExtractError};
 use crate::usage::Usage;
 
@@ -73,6 +75,16 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
         return Err(ExtractError::MissingRequest { api: API });
     };
     let req: Request = parse_request(API, request)?;
+    Delivered {
+        seconds: seconds(&req)?,
+        resolution: None,
+        options: Vec::new(),
+    }
+    .into_usage(API)
+}
+
+/// The seconds a request asks for: from `frames`, else `duration`, else the default.
+fn seconds(req: &Request) -> Result<Decimal, ExtractError> {
     let secs = match (req.frames, req.duration) {
         (Some(f), _) => {
             let frames = checked_seconds(API, "frames", f.0)?;
@@ -81,10 +93,37 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
         (None, Some(d)) => d.0,
         (None, None) => Decimal::from(DEFAULT_SECONDS),
     };
-    Delivered {
-        seconds: checked_seconds(API, "frames / duration", secs)?,
+    checked_seconds(API, "frames / duration", secs)
+}
+
+/// What a Jimeng submit request will bill: the seconds its `frames` (or `duration`) ask for,
+/// or the default 121 frames (5 s), as [`task`] meters the finished task.
+pub(super) fn request_only(request: &[u8]) -> Noted {
+    let req: Request = parse_request(API, request)?;
+    let field = if req.frames.is_some() {
+        "frames"
+    } else {
+        "duration"
+    };
+    let secs = seconds(&req).map_err(|_| {
+        super::field_error(API, field, "does not give a positive number of seconds")
+    })?;
+    let mut g = Grounds::new(Basis::Formula);
+    if req.frames.is_none() && req.duration.is_none() {
+        g.default(format!(
+            "no `frames` or `duration`: Jimeng's default 121 frames, {DEFAULT_SECONDS} s (https://www.volcengine.com/docs/85621/1792707)"
+        ));
+    }
+    let parts = g.part(
+        "seconds of video",
+        super::whole(secs),
+        format!("(`frames` − 1) / {FRAMES_PER_SECOND} frames a second, or `duration`"),
+    );
+    let usage = Delivered {
+        seconds: secs,
         resolution: None,
         options: Vec::new(),
     }
-    .into_usage(API)
+    .into_usage(API)?;
+    super::noted(usage, parts)
 }

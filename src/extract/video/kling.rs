@@ -13,9 +13,10 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, parse_request, parse_task, refuse, require_done, stage, Delivered,
-    Num,
+    bool_word, checked_seconds, field_error, noted, parse_request, parse_task, refuse,
+    require_done, stage, whole, Delivered, Grounds, Noted, Num,
 };
+use crate::estimate::Basis;
 use crate::extract::{Api, ExtractError};
 use crate::usage::{Seconds, Usage};
 
@@ -24,6 +25,7 @@ const API: Api = Api::Kling;
 /// Kling's documented defaults.
 const DEFAULT_SECONDS: u32 = 5;
 const DEFAULT_MODE: &str = "std";
+const DOCS: &str = "https://app.klingai.com/global/dev/document-api/apiReference/model/textToVideo";
 
 #[derive(Deserialize)]
 struct Video {
@@ -123,6 +125,16 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
                 detail: "the videos' durations add up past the largest number of seconds".into(),
             })?;
     }
+    Delivered {
+        seconds: total,
+        resolution: None,
+        options: options(&req),
+    }
+    .into_usage(API)
+}
+
+/// The options that select a price: `mode` (default `std`) and `sound` as `audio`.
+fn options(req: &Request) -> Vec<(&'static str, String)> {
     let mode = req
         .mode
         .as_deref()
@@ -134,10 +146,45 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
         Some("off") => options.push(("audio", bool_word(false))),
         _ => {}
     }
-    Delivered {
-        seconds: total,
-        resolution: None,
-        options,
+    options
+}
+
+/// What a Kling create request will bill: one video of its `duration` (default 5 s) in its
+/// `mode` (default `std`), as [`task`] meters it when the video is delivered at that length.
+pub(super) fn request_only(request: &[u8]) -> Noted {
+    let req: Request = parse_request(API, request)?;
+    let mut g = Grounds::new(Basis::Exact);
+    let secs = match req.duration {
+        Some(d) => d.0,
+        None => {
+            g.default(format!(
+                "no `duration`: Kling's default {DEFAULT_SECONDS} s ({DOCS})"
+            ));
+            Decimal::from(DEFAULT_SECONDS)
+        }
+    };
+    if req.mode.is_none() {
+        g.default(format!(
+            "no `mode`: Kling's default `{DEFAULT_MODE}` ({DOCS})"
+        ));
     }
-    .into_usage(API)
+    let secs = checked_seconds(API, "duration", secs).map_err(|_| {
+        field_error(
+            API,
+            "duration",
+            format!("is {secs}, not a positive number of seconds"),
+        )
+    })?;
+    let parts = g.part(
+        "seconds of video",
+        whole(secs),
+        "`duration` of the request".into(),
+    );
+    let usage = Delivered {
+        seconds: secs,
+        resolution: None,
+        options: options(&req),
+    }
+    .into_usage(API)?;
+    noted(usage, parts)
 }

@@ -46,6 +46,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
 use super::{parse, Api, ExtractError};
+use crate::estimate::{Basis, EstimateError, Part};
 use crate::usage::{Seconds, Usage};
 
 /// Whether the family is a video task family (priced from the task result and its request).
@@ -98,6 +99,89 @@ pub(super) fn request_only(api: Api, request: &[u8]) -> Option<Result<Usage, Ext
         Api::Runway => Some(runway::request_only(request)),
         _ => None,
     }
+}
+
+/// A request estimate of a task family: the usage the answer will bill when the vendor does
+/// what was asked, and the one part saying what it rests on.
+pub(crate) type Noted = Result<(Usage, Vec<Part>), EstimateError>;
+
+/// The estimate of a task family's create request that says which quantities it read,
+/// defaulted or bounded (`None` for families without one). `model` serves when the request
+/// names none.
+pub(crate) fn request_noted(api: Api, model: &str, request: &[u8]) -> Option<Noted> {
+    Some(match api {
+        Api::SoraChat => openai::chat_request(request, model),
+        Api::Kling => kling::request_only(request),
+        Api::Jimeng => jimeng::request_only(request),
+        Api::Seedance => seedance::request_only(request, model),
+        _ => return None,
+    })
+}
+
+/// What one estimated quantity rests on: read from the request, or a vendor default, or a
+/// bound the request sets; every assumption is written into the part's note with its source.
+pub(crate) struct Grounds {
+    basis: Basis,
+    notes: Vec<String>,
+}
+
+impl Grounds {
+    /// Grounds for a quantity read from the request (`Exact`) or computed from it (`Formula`).
+    pub fn new(basis: Basis) -> Grounds {
+        Grounds {
+            basis,
+            notes: Vec::new(),
+        }
+    }
+
+    /// A vendor default stood in for what the request left out.
+    pub fn default(&mut self, note: String) {
+        self.basis = Basis::Default;
+        self.notes.push(note);
+    }
+
+    /// The request bounds the quantity; the bound is held.
+    pub fn bound(&mut self, note: String) {
+        if self.basis != Basis::Default {
+            self.basis = Basis::Bound;
+        }
+        self.notes.push(note);
+    }
+
+    /// The part for `n` of `what`, with `read` saying what was read from the request.
+    pub fn part(self, what: &str, n: u64, read: String) -> Vec<Part> {
+        let mut note = read;
+        for a in self.notes {
+            note.push_str("; ");
+            note.push_str(&a);
+        }
+        vec![Part {
+            what: what.to_string(),
+            tokens: n,
+            basis: self.basis,
+            note,
+        }]
+    }
+}
+
+/// A request field that cannot give an estimate, and why.
+pub(crate) fn field_error(api: Api, path: &str, problem: impl Into<String>) -> EstimateError {
+    EstimateError::Field {
+        api,
+        path: path.to_string(),
+        problem: problem.into(),
+    }
+}
+
+/// Whole seconds for an estimate part (rounded up, as a hold must be).
+pub(crate) fn whole(s: Decimal) -> u64 {
+    u64::try_from(s.ceil()).unwrap_or(u64::MAX)
+}
+
+/// Marks a request-only usage as estimated and pairs it with its part.
+pub(crate) fn noted(mut u: Usage, parts: Vec<Part>) -> Noted {
+    u.estimated = true;
+    Ok((u, parts))
 }
 
 /// A number that vendors write as a JSON number or as a string: `8`, `"8"`, `"8s"`, `"5.1"`.

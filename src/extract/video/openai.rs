@@ -24,9 +24,11 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word,
-    seconds, short_side, stage, Delivered, Num,
+    bool_word, checked_seconds, field_error, noted, parse_request, parse_task, refuse,
+    require_done, resolution_word, seconds, short_side, stage, whole, Delivered, Grounds, Noted,
+    Num,
 };
+use crate::estimate::Basis;
 use crate::extract::{Api, ExtractError};
 use crate::usage::Usage;
 
@@ -279,6 +281,58 @@ pub(super) fn chat(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
         });
     }
     meter(api, model.as_deref(), None, None, Some(&req))?.into_usage(api)
+}
+
+/// What a Sora chat-format request will bill, read as [`chat`] reads it: the seconds and
+/// size asked for (`seconds`, `size`, or under `metadata`), or the model's documented
+/// defaults; the request's `model`, else `model`, picks the defaults.
+pub(super) fn chat_request(request: &[u8], model: &str) -> Noted {
+    let api = Api::SoraChat;
+    let req: VideoRequest = parse_request(api, request)?;
+    if req.messages.is_none() {
+        return Err(field_error(
+            api,
+            "messages",
+            "is missing: a chat-format request has it",
+        ));
+    }
+    let model = req.model.as_deref().unwrap_or(model);
+    if req.asked_seconds().is_none() && family(Some(model)) == Family::Other(None) {
+        return Err(field_error(
+            api,
+            "seconds",
+            format!("is missing, and `{model}` has no documented default length"),
+        ));
+    }
+    if let Some(s) = req.asked_seconds().filter(|s| *s <= Decimal::ZERO) {
+        return Err(field_error(
+            api,
+            "seconds",
+            format!("is {s}, not a positive number"),
+        ));
+    }
+    let d = meter(api, Some(model), None, None, Some(&req))?;
+    let mut g = Grounds::new(Basis::Exact);
+    let fam = family(Some(model));
+    if req.asked_seconds().is_none() {
+        g.default(format!(
+            "no `seconds`: {}",
+            match fam {
+                Family::Sora => "Sora's default 4 s (https://platform.openai.com/docs/api-reference/videos/create)",
+                Family::Veo => "Veo's default 8 s (https://ai.google.dev/gemini-api/docs/video)",
+                Family::Other(_) => "the model family's documented default (see its format)",
+            }
+        ));
+    }
+    if fam == Family::Sora && req.size().is_none() {
+        g.default(format!("no `size`: Sora's default {SORA_SIZE}"));
+    }
+    let read = format!(
+        "seconds of video at {}",
+        d.resolution.as_deref().unwrap_or("an unstated resolution")
+    );
+    let parts = g.part("seconds of video", whole(d.seconds), read);
+    noted(d.into_usage(api)?, parts)
 }
 
 fn check_chat(api: Api, c: &ChatBody, body: &[u8]) -> Result<(), ExtractError> {
