@@ -32,6 +32,7 @@ mod data;
 mod error;
 pub mod estimate;
 pub mod extract;
+mod json_path;
 pub mod ledger;
 mod money;
 pub mod outcome;

@@ -75,25 +75,50 @@ count_newtype!(
     Count
 );
 
-fn deserialize_count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    use serde::de::Error;
-    // Read as a JSON number of any kind so that -5, 1.5 and 1e30 get a message of our own
-    // rather than serde's "invalid type".
-    let v = serde_json::Number::deserialize(d)?;
-    if let Some(n) = v.as_u64() {
-        if n <= MAX_COUNT {
-            return Ok(n);
+/// Reads a JSON number of any kind, so that -5, 1.5 and 1e30 get a message of our own rather
+/// than serde's "invalid type", and checks it while the parser is at it, so that an error is
+/// reported at the number (and the path to it found, see `json_path`).
+fn number<'de, D: Deserializer<'de>, T>(
+    d: D,
+    check: fn(serde_json::Number) -> Result<T, String>,
+) -> Result<T, D::Error> {
+    use serde::de::{Error, Visitor};
+    struct Checked<T>(fn(serde_json::Number) -> Result<T, String>);
+    impl<T> Visitor<'_> for Checked<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON number")
         }
-        return Err(D::Error::custom(format!(
-            "{n} is too large (the maximum count is {MAX_COUNT})"
-        )));
+        fn visit_u64<E: Error>(self, n: u64) -> Result<T, E> {
+            (self.0)(n.into()).map_err(E::custom)
+        }
+        fn visit_i64<E: Error>(self, n: i64) -> Result<T, E> {
+            (self.0)(n.into()).map_err(E::custom)
+        }
+        fn visit_f64<E: Error>(self, n: f64) -> Result<T, E> {
+            let v = serde_json::Number::from_f64(n)
+                .ok_or_else(|| E::custom(format!("{n} is not a number")))?;
+            (self.0)(v).map_err(E::custom)
+        }
     }
-    if v.as_i64().is_some() {
-        return Err(D::Error::custom(format!(
-            "{v} is negative; counts are never negative"
-        )));
-    }
-    Err(D::Error::custom(format!("{v} is not a whole number")))
+    d.deserialize_any(Checked(check))
+}
+
+fn deserialize_count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    number(d, |v| {
+        if let Some(n) = v.as_u64() {
+            if n <= MAX_COUNT {
+                return Ok(n);
+            }
+            return Err(format!(
+                "{n} is too large (the maximum count is {MAX_COUNT})"
+            ));
+        }
+        if v.as_i64().is_some() {
+            return Err(format!("{v} is negative; counts are never negative"));
+        }
+        Err(format!("{v} is not a whole number"))
+    })
 }
 
 /// A non-negative quantity of seconds (may be fractional, e.g. 12.5 s of audio).
@@ -123,18 +148,15 @@ impl Seconds {
 
 impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let v = serde_json::Number::deserialize(d)?;
-        // The number's own text is exact ("12.5"), unlike its f64 value.
-        let text = v.to_string();
-        let dec = text
-            .parse::<Decimal>()
-            .or_else(|_| Decimal::from_scientific(&text))
-            .map_err(|_| D::Error::custom(format!("{text} is not a valid number of seconds")))?;
-        Seconds::new(dec).ok_or_else(|| {
-            D::Error::custom(format!(
-                "{text} is out of range (seconds are 0 to {MAX_COUNT})"
-            ))
+        number(d, |v| {
+            // The number's own text is exact ("12.5"), unlike its f64 value.
+            let text = v.to_string();
+            let dec = text
+                .parse::<Decimal>()
+                .or_else(|_| Decimal::from_scientific(&text))
+                .map_err(|_| format!("{text} is not a valid number of seconds"))?;
+            Seconds::new(dec)
+                .ok_or_else(|| format!("{text} is out of range (seconds are 0 to {MAX_COUNT})"))
         })
     }
 }
@@ -309,10 +331,10 @@ impl Usage {
     ///
     /// Errors name the field (as a JSON path) and the position in the text.
     pub fn from_json(text: &str) -> Result<Usage, UsageError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let usage: Usage = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
+        let usage: Usage = serde_json::from_str(text).map_err(|inner| {
+            #[cfg(test)]
+            crate::json_path::check::<Usage>(text.as_bytes(), &inner);
+            let path = crate::json_path::at(text.as_bytes(), &inner);
             UsageError::Json {
                 path: if path == "." { String::new() } else { path },
                 line: inner.line(),

@@ -530,23 +530,14 @@ pub(crate) fn parse_request<T: DeserializeOwned>(
 
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.
 pub(crate) fn parse<T: DeserializeOwned>(api: Api, body: &[u8]) -> Result<T, ExtractError> {
-    // The path tracker allocates for every key it passes; a body that parses does not need
-    // it, so natively it runs only to explain a failure. The WebAssembly build parses with
-    // the tracker alone: a second instantiation of every response type's deserializer costs
-    // more download than the tracker costs time in a browser.
-    #[cfg(not(target_arch = "wasm32"))]
-    if let Ok(v) = serde_json::from_slice(body) {
-        return Ok(v);
-    }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
+    serde_json::from_slice(body).map_err(|inner| {
+        #[cfg(test)]
+        crate::json_path::check::<T>(body, &inner);
         ExtractError::Json {
             api,
             offset: byte_offset(body, inner.line(), inner.column()),
             message: strip(&inner.to_string()),
-            path,
+            path: crate::json_path::at(body, &inner),
         }
     })
 }
