@@ -46,6 +46,7 @@
 mod anthropic;
 mod data;
 mod gemini;
+mod images;
 mod media;
 mod openai;
 pub mod vision;
@@ -236,6 +237,9 @@ pub enum EstimateError {
 /// [`EstimateError::Media`] for media whose tokens cannot be worked out, and
 /// [`EstimateError::Unsupported`] for families without an estimator.
 pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, EstimateError> {
+    if let Some(est) = images::estimate(api, model, request) {
+        return est;
+    }
     if let Some(usage) = crate::extract::request_usage(api, request) {
         return Ok(media_estimate(api, model, usage?));
     }

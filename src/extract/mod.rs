@@ -598,3 +598,6 @@ pub(crate) fn count(api: Api, field: &str, n: u64) -> Result<Count, ExtractError
         detail: format!("{field} ({n}) is implausibly large"),
     })
 }
+
+/// Image request readers, shared with the request estimates.
+pub(crate) use images::{imagen_request, per_image, seedream_request, Asked, ImageRequest};
