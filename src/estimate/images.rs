@@ -202,12 +202,16 @@ fn gpt_image_tokens(model: &str, req: ImageRequest) -> Result<Estimate, Estimate
         Part {
             what: "output image tokens".to_string(),
             tokens: output,
-            basis: if bound { Basis::Bound } else { Basis::Formula },
+            basis: match (bound, req.n) {
+                (true, _) => Basis::Bound,
+                (false, None) => Basis::Default,
+                (false, Some(_)) => Basis::Formula,
+            },
             note: format!(
                 "{per_image} per image at {size}, quality {quality}{} × n = {n}{} ({})",
                 if q_auto { " (auto: the most)" } else { "" },
                 if req.n.is_none() {
-                    " (the default)"
+                    " (no `n`: the default, platform.openai.com/docs/api-reference/images/create)"
                 } else {
                     ""
                 },
