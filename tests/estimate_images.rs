@@ -1,5 +1,5 @@
 //! Estimates of image requests: GPT Image tokens from OpenAI's size × quality table, and
-//! the images a Seedream or Imagen request asks for. Each estimate must equal what the
+//! the images a Seedream, Imagen or DashScope (Wan, Z-Image) request asks for. Each estimate must equal what the
 //! answer then meters when the vendor does what was asked, and be priced by hand from
 //! the tables in pricing/*.toml.
 
@@ -256,6 +256,83 @@ fn bad_imagen_requests_name_the_field() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn z_image_is_one_image_at_the_price_its_answer_carries() {
+    let req = fixture("z-image.request.json");
+    let est = estimate(Api::QwenImage, "z-image-turbo", &req).unwrap();
+    assert_eq!(est.usage.images[0].count.get(), 1);
+    assert_eq!(
+        est.parts[0].basis,
+        Basis::Default,
+        "no n: Z-Image makes one"
+    );
+    assert_eq!(
+        est.usage.options.get("prompt_extend").map(String::as_str),
+        Some("true")
+    );
+    let metered =
+        extract_with_request(Api::QwenImage, &fixture("z-image.json"), Some(&req)).unwrap();
+    assert_eq!(metered.images, est.usage.images);
+    assert_eq!(metered.options, est.usage.options);
+    // z-image-turbo with prompt_extend (thinking): $0.02868 per image; 1 × 0.02868.
+    assert_eq!(total("z-image-turbo", &est.usage), "0.02868 USD");
+}
+
+#[test]
+fn wanx_defaults_to_four_images() {
+    let req = br#"{"model":"wanx2.1-t2i-turbo","input":{"prompt":"a flower shop"},"parameters":{"size":"1024*1024"}}"#;
+    let est = estimate(Api::QwenImage, "wanx2.1-t2i-turbo", req).unwrap();
+    assert_eq!(est.usage.images[0].count.get(), 4);
+    assert_eq!(est.parts[0].basis, Basis::Default);
+    // An asynchronous task: its result carries no prompt_extend option.
+    assert!(est.usage.options.is_empty());
+    // wanx2.1-t2i-turbo: 0.14 CNY per image; 4 × 0.14 = 0.56.
+    assert_eq!(total("wanx2.1-t2i-turbo", &est.usage), "0.56 CNY");
+    // The task made four and one failed: three are billed, within the hold.
+    let metered =
+        extract_with_request(Api::QwenImage, &fixture("wanx-task.json"), Some(req)).unwrap();
+    assert_eq!(metered.images[0].count.get(), 3);
+    assert!(metered.images[0].count <= est.usage.images[0].count);
+    // Asked for three, the answer of three bills the same: 3 × 0.14 = 0.42.
+    let req = br#"{"model":"wanx2.1-t2i-turbo","input":{"prompt":"x"},"parameters":{"n":3}}"#;
+    let est = estimate(Api::QwenImage, "wanx2.1-t2i-turbo", req).unwrap();
+    assert_eq!(est.usage.images, metered.images);
+    assert_eq!(total("wanx2.1-t2i-turbo", &est.usage), "0.42 CNY");
+}
+
+#[test]
+fn bad_dashscope_image_requests_name_the_field() {
+    let cases: [(&str, &[u8]); 4] = [
+        (
+            "wanx2.1-t2i-plus",
+            br#"{"input":{"prompt":"x"},"parameters":{"n":5}}"#,
+        ),
+        (
+            "z-image-turbo",
+            br#"{"input":{"messages":[]},"parameters":{"n":2}}"#,
+        ),
+        (
+            "wanx2.1-t2i-plus",
+            br#"{"input":{"prompt":"x"},"parameters":{"n":0}}"#,
+        ),
+        // A model whose default DashScope does not document: n must be given.
+        ("qwen-image", br#"{"input":{"messages":[]}}"#),
+    ];
+    for (model, req) in cases {
+        let err = estimate(Api::QwenImage, model, req).unwrap_err();
+        assert!(matches!(err, EstimateError::Field { .. }), "{err:?}");
+        assert!(err.to_string().contains("`parameters.n`"), "{err}");
+    }
+    // Given, it is held as asked.
+    let est = estimate(
+        Api::QwenImage,
+        "qwen-image",
+        br#"{"input":{"messages":[]},"parameters":{"n":2}}"#,
+    )
+    .unwrap();
+    assert_eq!(est.usage.images[0].count.get(), 2);
 }
 
 proptest! {

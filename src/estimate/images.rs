@@ -6,8 +6,9 @@
 //!   held at the most the vendor may pick. Edits (input images) and partial images are
 //!   refused: OpenAI publishes no token count for them. DALL·E requests are priced per
 //!   image as the extractor reads them.
-//! - **Seedream** and **Imagen** bill per image: the images asked for, the vendor's
-//!   default, or, for Seedream's group output, the most the model may generate.
+//! - **Seedream**, **Imagen** and **DashScope** (Wan, Z-Image) bill per image: the images
+//!   asked for, the vendor's default, or, for Seedream's group output, the most the model
+//!   may generate.
 
 use std::sync::OnceLock;
 
@@ -80,8 +81,9 @@ pub(super) fn estimate(
 ) -> Option<Result<Estimate, EstimateError>> {
     let asked = match api {
         Api::OpenAiImages => return gpt_image(model, request),
-        Api::Seedream => extract::seedream_request(request),
-        Api::Imagen => extract::imagen_request(request),
+        Api::Seedream => extract::seedream_request(request).map(|a| (a, None)),
+        Api::Imagen => extract::imagen_request(request).map(|a| (a, None)),
+        Api::QwenImage => extract::qwen_image_request(request, model),
         _ => return None,
     };
     Some(per_image(api, model, asked))
@@ -90,11 +92,18 @@ pub(super) fn estimate(
 fn per_image(
     api: Api,
     model: &str,
-    asked: Result<extract::Asked, (String, String)>,
+    asked: Result<(extract::Asked, Option<bool>), (String, String)>,
 ) -> Result<Estimate, EstimateError> {
-    let asked = asked.map_err(|(path, problem)| EstimateError::Field { api, path, problem })?;
+    let (asked, prompt_extend) =
+        asked.map_err(|(path, problem)| EstimateError::Field { api, path, problem })?;
     let mut usage = extract::per_image(api, "images asked for", asked.n)?;
     usage.estimated = true;
+    // Priced under the option its answer will carry (Z-Image's thinking price).
+    if let Some(extend) = prompt_extend {
+        usage
+            .options
+            .insert("prompt_extend".to_string(), extend.to_string());
+    }
     Ok(Estimate {
         api,
         model: model.to_string(),

@@ -404,7 +404,12 @@ pub(crate) struct Asked {
 }
 
 impl Asked {
-    fn read(field: &str, given: Option<u64>, default: u64, source: &str) -> Result<Asked, String> {
+    pub(super) fn read(
+        field: &str,
+        given: Option<u64>,
+        default: u64,
+        source: &str,
+    ) -> Result<Asked, String> {
         match given {
             Some(0) => Err("must be at least 1".into()),
             Some(n) => Ok(Asked {

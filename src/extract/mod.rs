@@ -601,3 +601,4 @@ pub(crate) fn count(api: Api, field: &str, n: u64) -> Result<Count, ExtractError
 
 /// Image request readers, shared with the request estimates.
 pub(crate) use images::{imagen_request, per_image, seedream_request, Asked, ImageRequest};
+pub(crate) use qwen_image::request_images as qwen_image_request;
