@@ -1,5 +1,6 @@
 //! Estimates of image requests: GPT Image tokens from OpenAI's size × quality table, and
-//! the images a Seedream, Imagen or DashScope (Wan, Z-Image) request asks for. Each estimate must equal what the
+//! the images a Seedream, Imagen or DashScope (Wan, Z-Image) request asks for, and the one
+//! Midjourney task a request runs, priced by its action. Each estimate must equal what the
 //! answer then meters when the vendor does what was asked, and be priced by hand from
 //! the tables in pricing/*.toml.
 
@@ -333,6 +334,104 @@ fn bad_dashscope_image_requests_name_the_field() {
     )
     .unwrap();
     assert_eq!(est.usage.images[0].count.get(), 2);
+}
+
+#[test]
+fn midjourney_holds_one_task_at_its_action_price() {
+    let catalog = Catalog::builtin();
+    // (model name the relay gives, request, action, relay default USD per task)
+    let cases: [(&str, &[u8], &str, &str); 7] = [
+        // An upscale button: the action is read from customId, whatever the model name.
+        (
+            "midjourney",
+            br#"{"customId":"MJ::JOB::upsample::2::2b5b-4c1f","taskId":"1712205000000001"}"#,
+            "upscale",
+            "0.05",
+        ),
+        (
+            "midjourney",
+            br#"{"customId":"MJ::JOB::low_variation::1::2b5b-4c1f::SOLO","taskId":"1"}"#,
+            "low_variation",
+            "0.1",
+        ),
+        (
+            "midjourney",
+            br#"{"customId":"MJ::Outpaint::50::1::2b5b-4c1f::SOLO","taskId":"1"}"#,
+            "zoom",
+            "0.1",
+        ),
+        (
+            "midjourney",
+            br#"{"content":"1712205000000001 V3"}"#,
+            "variation",
+            "0.1",
+        ),
+        (
+            "midjourney",
+            br#"{"action":"REROLL","index":1,"taskId":"1"}"#,
+            "reroll",
+            "0.1",
+        ),
+        // imagine and shorten both send a prompt: the relay's model name says which.
+        (
+            "mj_imagine",
+            br#"{"prompt":"a fox --ar 16:9","base64Array":[]}"#,
+            "imagine",
+            "0.1",
+        ),
+        (
+            "midjourney",
+            br#"{"base64":"data:image/png;base64,iVBORw0KGgo="}"#,
+            "describe",
+            "0.05",
+        ),
+    ];
+    for (model, req, action, usd) in cases {
+        let est = estimate(Api::Midjourney, model, req).unwrap();
+        assert_eq!(est.usage.requests.get(), 1);
+        assert_eq!(
+            est.usage.options.get("action").map(String::as_str),
+            Some(action)
+        );
+        assert_eq!(est.parts[0].basis, Basis::Exact);
+        // Relay defaults (pricing/relay.toml): per task, 1 × the action's price.
+        let mut u = est.usage.clone();
+        u.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
+        let bill = catalog.quote("midjourney", &u).unwrap();
+        assert_eq!(bill.total.to_string(), usd, "{action}");
+    }
+    // Golden: the upscale request's finished task meters the same usage.
+    let req = br#"{"customId":"MJ::JOB::upsample::2::2b5b-4c1f","taskId":"1712205000000001"}"#;
+    let est = estimate(Api::Midjourney, "mj_upscale", req).unwrap();
+    let metered =
+        extract_with_request(Api::Midjourney, &fixture("mj-upscale.json"), Some(req)).unwrap();
+    assert_eq!(metered.requests, est.usage.requests);
+    assert_eq!(metered.options, est.usage.options);
+    // mj_upscale: 1 × $0.05.
+    assert_eq!(total("midjourney", &est.usage), "0.05 USD");
+}
+
+#[test]
+fn midjourney_requests_that_do_not_say_their_action_are_typed_errors() {
+    let cases: [(&str, &[u8], &str); 3] = [
+        // A prompt alone under a model name that is not mj_<action>.
+        ("midjourney", br#"{"prompt":"a fox"}"#, "prompt"),
+        (
+            "midjourney",
+            br#"{"customId":"MJ::BOOKMARK::2b5b-4c1f","taskId":"1"}"#,
+            "customId",
+        ),
+        (
+            "midjourney",
+            br#"{"content":"1712205000000001 X9"}"#,
+            "content",
+        ),
+    ];
+    for (model, req, field) in cases {
+        let err = estimate(Api::Midjourney, model, req).unwrap_err();
+        assert!(matches!(err, EstimateError::Field { .. }), "{err:?}");
+        assert!(err.to_string().contains(&format!("`{field}`")), "{err}");
+    }
 }
 
 proptest! {

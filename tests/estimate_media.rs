@@ -108,13 +108,8 @@ fn a_speech_request_without_text_is_a_typed_error() {
 
 #[test]
 fn families_without_a_request_estimator_say_so() {
-    let err = estimate(Api::Midjourney, "mj_imagine", br#"{"prompt":"x"}"#).unwrap_err();
-    assert_eq!(
-        err,
-        EstimateError::Unsupported {
-            api: Api::Midjourney
-        }
-    );
+    let err = estimate(Api::Suno, "suno_music", br#"{"prompt":"x"}"#).unwrap_err();
+    assert_eq!(err, EstimateError::Unsupported { api: Api::Suno });
 }
 
 #[test]

@@ -9,6 +9,8 @@
 //! - **Seedream**, **Imagen** and **DashScope** (Wan, Z-Image) bill per image: the images
 //!   asked for, the vendor's default, or, for Seedream's group output, the most the model
 //!   may generate.
+//! - **Midjourney** runs one task per request, priced by its action, read from the request
+//!   (a button's `customId`, a change) or the relay's `mj_<action>` model name.
 
 use std::sync::OnceLock;
 
@@ -84,6 +86,7 @@ pub(super) fn estimate(
         Api::Seedream => extract::seedream_request(request).map(|a| (a, None)),
         Api::Imagen => extract::imagen_request(request).map(|a| (a, None)),
         Api::QwenImage => extract::qwen_image_request(request, model),
+        Api::Midjourney => return Some(midjourney(model, request)),
         _ => return None,
     };
     Some(per_image(api, model, asked))
@@ -114,6 +117,33 @@ fn per_image(
             tokens: asked.n,
             basis: asked.basis,
             note: asked.note,
+        }],
+    })
+}
+
+/// One Midjourney task, priced per action.
+fn midjourney(model: &str, request: &[u8]) -> Result<Estimate, EstimateError> {
+    const API: Api = Api::Midjourney;
+    let (action, from) =
+        extract::midjourney_action(request, model).map_err(|(path, problem)| {
+            EstimateError::Field {
+                api: API,
+                path,
+                problem,
+            }
+        })?;
+    let mut usage = extract::midjourney_task(action.clone());
+    usage.estimated = true;
+    Ok(Estimate {
+        api: API,
+        model: model.to_string(),
+        counter: "nothing (one task per request)".to_string(),
+        usage,
+        parts: vec![Part {
+            what: format!("one {action} task"),
+            tokens: 1,
+            basis: Basis::Exact,
+            note: format!("action from {from}"),
         }],
     })
 }

@@ -601,4 +601,5 @@ pub(crate) fn count(api: Api, field: &str, n: u64) -> Result<Count, ExtractError
 
 /// Image request readers, shared with the request estimates.
 pub(crate) use images::{imagen_request, per_image, seedream_request, Asked, ImageRequest};
+pub(crate) use midjourney::{one_task as midjourney_task, request_action as midjourney_action};
 pub(crate) use qwen_image::request_images as qwen_image_request;
