@@ -10,8 +10,9 @@
 //! The usage is always marked `estimated`, and so is every bill priced from it.
 //!
 //! Every constant that a vendor can change (per-message overheads, image tile and patch
-//! sizes, tokens per second of video, output limits) is data: `estimate/models.toml` and
-//! `estimate/vision.toml`, keyed by model, each with its source.
+//! sizes, tokens per second of video, output limits, GPT Image output tokens) is data:
+//! `estimate/models.toml`, `estimate/vision.toml` and `estimate/images.toml`, keyed by
+//! model, each with its source.
 //!
 //! ```
 //! use tariff::estimate::{estimate, Basis};
@@ -223,8 +224,7 @@ pub enum EstimateError {
         /// The format.
         api: Api,
     },
-    /// A media request that cannot be read or does not fix its bill (e.g. a GPT Image
-    /// request, whose token count only the answer gives).
+    /// A media request that cannot be read or does not fix its bill.
     #[error(transparent)]
     Request(#[from] crate::extract::ExtractError),
 }
