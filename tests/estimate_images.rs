@@ -50,6 +50,9 @@ fn gpt_image_holds_the_table_tokens_and_the_answer_bills_the_same() {
     assert_eq!(basis(&est, "prompt"), Basis::Exact);
     assert_eq!(basis(&est, "output image tokens"), Basis::Formula);
     assert!(est.input_is_exact());
+    // The parts add up to the input and the output bound.
+    assert_eq!((est.input_tokens(), est.output_bound()), (5, 8320));
+    assert_eq!(est.parts.iter().map(|p| p.tokens).sum::<u64>(), 5 + 8320);
     let answer = gpt_image_answer(5, 8320, 2);
     let metered =
         extract_with_request(Api::OpenAiImages, answer.as_bytes(), Some(req.as_bytes())).unwrap();

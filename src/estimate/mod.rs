@@ -123,9 +123,9 @@ impl Estimate {
             + self.usage.audio_input_tokens.get()
     }
 
-    /// The output bound (already multiplied by `n`).
+    /// The output bound (already multiplied by `n`), image output tokens included.
     pub fn output_bound(&self) -> u64 {
-        self.usage.output_tokens.get()
+        self.usage.output_tokens.get() + self.usage.image_output_tokens.get()
     }
 
     /// Whether the input side is exact: every input part counted by a public tokenizer or
