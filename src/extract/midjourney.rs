@@ -107,15 +107,11 @@ pub(super) fn task(body: &[u8]) -> Result<Usage, ExtractError> {
             })
         }
     };
-    Ok(Usage {
-        requests: if charged {
-            Count::new(1).expect("1 is a valid count")
-        } else {
-            Count::ZERO
-        },
-        options: BTreeMap::from([("action".to_string(), action)]),
-        ..Usage::default()
-    })
+    let mut usage = one_task(action);
+    if !charged {
+        usage.requests = Count::ZERO;
+    }
+    Ok(usage)
 }
 
 /// The fields of a Midjourney submit request that say which action it is.
