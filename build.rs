@@ -10,6 +10,7 @@ use std::path::Path;
 
 /// Data files read at run time besides the price tables, by path from the crate root.
 const DATA: &[&str] = &[
+    "estimate/images.toml",
     "estimate/models.toml",
     "estimate/seedance.toml",
     "estimate/vision.toml",

@@ -86,11 +86,13 @@ fn dalle_requests_hold_the_images_they_ask_for_with_the_api_defaults() {
 }
 
 #[test]
-fn gpt_image_requests_are_refused_not_guessed() {
-    let req = br#"{"model":"gpt-image-1","prompt":"a lighthouse"}"#;
-    let err = estimate(Api::OpenAiImages, "gpt-image-1", req).unwrap_err();
-    assert!(matches!(err, EstimateError::Request(_)), "{err:?}");
-    assert!(err.to_string().contains("gpt-image-1"), "{err}");
+fn gpt_image_requests_without_a_token_table_are_refused_not_guessed() {
+    // gpt-image-1 and 1.5 estimate from OpenAI's table (tests/estimate_images.rs); the mini
+    // model has none.
+    let req = br#"{"model":"gpt-image-1-mini","prompt":"a lighthouse"}"#;
+    let err = estimate(Api::OpenAiImages, "gpt-image-1-mini", req).unwrap_err();
+    assert!(matches!(err, EstimateError::Field { .. }), "{err:?}");
+    assert!(err.to_string().contains("gpt-image-1-mini"), "{err}");
 }
 
 #[test]
@@ -106,13 +108,8 @@ fn a_speech_request_without_text_is_a_typed_error() {
 
 #[test]
 fn families_without_a_request_estimator_say_so() {
-    let err = estimate(Api::Midjourney, "mj_imagine", br#"{"prompt":"x"}"#).unwrap_err();
-    assert_eq!(
-        err,
-        EstimateError::Unsupported {
-            api: Api::Midjourney
-        }
-    );
+    let err = estimate(Api::Suno, "suno_music", br#"{"prompt":"x"}"#).unwrap_err();
+    assert_eq!(err, EstimateError::Unsupported { api: Api::Suno });
 }
 
 #[test]

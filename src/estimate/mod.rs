@@ -10,8 +10,9 @@
 //! The usage is always marked `estimated`, and so is every bill priced from it.
 //!
 //! Every constant that a vendor can change (per-message overheads, image tile and patch
-//! sizes, tokens per second of video, output limits) is data: `estimate/models.toml` and
-//! `estimate/vision.toml`, keyed by model, each with its source.
+//! sizes, tokens per second of video, output limits, GPT Image output tokens) is data:
+//! `estimate/models.toml`, `estimate/vision.toml` and `estimate/images.toml`, keyed by
+//! model, each with its source.
 //!
 //! ```
 //! use tariff::estimate::{estimate, Basis};
@@ -46,6 +47,7 @@
 mod anthropic;
 mod data;
 mod gemini;
+mod images;
 mod media;
 mod openai;
 pub(crate) mod seedance;
@@ -122,9 +124,9 @@ impl Estimate {
             + self.usage.audio_input_tokens.get()
     }
 
-    /// The output bound (already multiplied by `n`).
+    /// The output bound (already multiplied by `n`), image output tokens included.
     pub fn output_bound(&self) -> u64 {
-        self.usage.output_tokens.get()
+        self.usage.output_tokens.get() + self.usage.image_output_tokens.get()
     }
 
     /// Whether the input side is exact: every input part counted by a public tokenizer or
@@ -223,8 +225,7 @@ pub enum EstimateError {
         /// The format.
         api: Api,
     },
-    /// A media request that cannot be read or does not fix its bill (e.g. a GPT Image
-    /// request, whose token count only the answer gives).
+    /// A media request that cannot be read or does not fix its bill.
     #[error(transparent)]
     Request(#[from] crate::extract::ExtractError),
 }
@@ -237,6 +238,9 @@ pub enum EstimateError {
 /// [`EstimateError::Media`] for media whose tokens cannot be worked out, and
 /// [`EstimateError::Unsupported`] for families without an estimator.
 pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, EstimateError> {
+    if let Some(est) = images::estimate(api, model, request) {
+        return est;
+    }
     if let Some(noted) = crate::extract::request_noted(api, model, request) {
         let (usage, parts) = noted?;
         return Ok(Estimate {

@@ -19,6 +19,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{count, form, parse, tokens, Api, ExtractError};
+use crate::estimate::Basis;
 use crate::usage::{ImageCount, Usage};
 
 #[derive(Deserialize, Default)]
@@ -392,8 +393,148 @@ pub(super) fn openai_request(request: &[u8]) -> Result<Usage, ExtractError> {
     })
 }
 
+/// How many images a request asks for, and how that number was arrived at.
+pub(crate) struct Asked {
+    /// Images.
+    pub(crate) n: u64,
+    /// Given by the request, the vendor's default, or the most the request allows.
+    pub(crate) basis: Basis,
+    /// The field read and, for a default or a bound, its source.
+    pub(crate) note: String,
+}
+
+impl Asked {
+    pub(super) fn read(
+        field: &str,
+        given: Option<u64>,
+        default: u64,
+        source: &str,
+    ) -> Result<Asked, String> {
+        match given {
+            Some(0) => Err("must be at least 1".into()),
+            Some(n) => Ok(Asked {
+                n,
+                basis: Basis::Exact,
+                note: format!("`{field}` of the request"),
+            }),
+            None => Ok(Asked {
+                n: default,
+                basis: Basis::Default,
+                note: format!("no `{field}`: the default, {default} ({source})"),
+            }),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct SeedreamOptions {
+    #[serde(default)]
+    max_images: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct SeedreamRequest {
+    #[serde(default)]
+    n: Option<u64>,
+    #[serde(default)]
+    image: Option<serde_json::Value>,
+    #[serde(default)]
+    sequential_image_generation: Option<String>,
+    #[serde(default)]
+    sequential_image_generation_options: Option<SeedreamOptions>,
+}
+
+/// Ark's image API: reference images plus generated images may not exceed 15, and
+/// `max_images` (1–15) defaults to 15;
+/// https://www.volcengine.com/docs/82379/1541523 (图片生成 API, as of 2026-11-27).
+const SEEDREAM_MAX_IMAGES: u64 = 15;
+
+/// The images a Seedream request may generate. Group output
+/// (`sequential_image_generation: "auto"`) lets the model choose how many, up to
+/// `max_images` less the reference images: that bound is held. Otherwise (`disabled`, the
+/// default) one image, or the `n` a relay's OpenAI-style request gives.
+pub(crate) fn seedream_request(request: &[u8]) -> Result<Asked, (String, String)> {
+    let r: SeedreamRequest =
+        parse(Api::Seedream, request).map_err(|e| ("request".to_string(), e.to_string()))?;
+    let refs = match &r.image {
+        None | Some(serde_json::Value::Null) => 0,
+        Some(serde_json::Value::Array(a)) => a.len() as u64,
+        Some(_) => 1,
+    };
+    let field = |f: &str, p: String| (f.to_string(), p);
+    match r.sequential_image_generation.as_deref().unwrap_or("disabled") {
+        "auto" => {
+            let given = r.sequential_image_generation_options.and_then(|o| o.max_images);
+            let max = given.unwrap_or(SEEDREAM_MAX_IMAGES);
+            let path = "sequential_image_generation_options.max_images";
+            if !(1..=SEEDREAM_MAX_IMAGES).contains(&max) {
+                return Err(field(path, format!("must be 1 to 15, not {max}")));
+            }
+            let room = SEEDREAM_MAX_IMAGES.checked_sub(refs).filter(|r| *r > 0);
+            let room = room.ok_or_else(|| {
+                field("image", format!("{refs} reference images leave no room for output (15 at most in all)"))
+            })?;
+            let n = max.min(room);
+            Ok(Asked {
+                n,
+                basis: Basis::Bound,
+                note: format!(
+                    "group output: the model generates up to {n} (max_images {}{max}, {refs} reference images, 15 in all; volcengine.com/docs/82379/1541523)",
+                    if given.is_some() { "" } else { "by default " }
+                ),
+            })
+        }
+        // Ark itself has no `n`; a relay's OpenAI-style `n` may fan out, so it is held.
+        "disabled" => Asked::read(
+            "n",
+            r.n,
+            1,
+            "one image when sequential_image_generation is disabled, its default; volcengine.com/docs/82379/1541523",
+        )
+        .map_err(|p| field("n", p)),
+        other => Err(field(
+            "sequential_image_generation",
+            format!("`{other}` is neither `auto` nor `disabled`"),
+        )),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ImagenParameters {
+    #[serde(default)]
+    sample_count: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct ImagenRequest {
+    #[serde(default)]
+    parameters: Option<ImagenParameters>,
+}
+
+/// The images an Imagen `predict` request asks for: `parameters.sampleCount` (1–4).
+pub(crate) fn imagen_request(request: &[u8]) -> Result<Asked, (String, String)> {
+    let r: ImagenRequest =
+        parse(Api::Imagen, request).map_err(|e| ("request".to_string(), e.to_string()))?;
+    let given = r.parameters.and_then(|p| p.sample_count);
+    let path = "parameters.sampleCount";
+    if given.is_some_and(|n| n > 4) {
+        return Err((
+            path.into(),
+            format!("must be 1 to 4, not {}", given.unwrap_or(0)),
+        ));
+    }
+    Asked::read(
+        path,
+        given,
+        4,
+        "https://ai.google.dev/gemini-api/docs/imagen: numberOfImages 1 to 4, default 4",
+    )
+    .map_err(|p| (path.into(), p))
+}
+
 /// `n` images of no particular size or quality (zero images: an empty record).
-pub(super) fn per_image(api: Api, field: &str, n: u64) -> Result<Usage, ExtractError> {
+pub(crate) fn per_image(api: Api, field: &str, n: u64) -> Result<Usage, ExtractError> {
     if n == 0 {
         return Ok(Usage::default());
     }
@@ -428,13 +569,20 @@ pub(super) fn stream_event(api: Api, data: &[u8]) -> Result<Option<Usage>, Extra
     }
 }
 
-/// What an image request says about price: the model, how many, what size and quality.
+/// What an image request says about price: the model, how many, what size and quality,
+/// and (for GPT Image token estimates) the prompt, whether input images come with it, and
+/// the partial images a stream asks for.
 #[derive(Default)]
-struct ImageRequest {
-    model: Option<String>,
-    n: Option<u64>,
-    size: Option<String>,
-    quality: Option<String>,
+pub(crate) struct ImageRequest {
+    pub(crate) model: Option<String>,
+    pub(crate) n: Option<u64>,
+    pub(crate) size: Option<String>,
+    pub(crate) quality: Option<String>,
+    pub(crate) prompt: Option<String>,
+    /// The request field that carries input images (`image`, `images`, `mask`), if any: a
+    /// multipart body is an edit, whose images are file parts.
+    pub(crate) input_images: Option<&'static str>,
+    pub(crate) partial_images: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -447,18 +595,38 @@ struct JsonRequest {
     size: Option<String>,
     #[serde(default)]
     quality: Option<String>,
+    #[serde(default)]
+    prompt: Option<String>,
+    #[serde(default)]
+    image: Option<IgnoredAny>,
+    #[serde(default)]
+    images: Option<IgnoredAny>,
+    #[serde(default)]
+    mask: Option<IgnoredAny>,
+    #[serde(default)]
+    partial_images: Option<u64>,
 }
 
 impl ImageRequest {
-    fn read(api: Api, request: &[u8]) -> Result<Self, ExtractError> {
+    pub(crate) fn read(api: Api, request: &[u8]) -> Result<Self, ExtractError> {
         let first = request.iter().find(|b| !b.is_ascii_whitespace());
         if first == Some(&b'{') {
             let r: JsonRequest = parse(api, request).map_err(in_request)?;
+            let input_images = [
+                ("image", r.image.is_some()),
+                ("images", r.images.is_some()),
+                ("mask", r.mask.is_some()),
+            ]
+            .into_iter()
+            .find_map(|(k, present)| present.then_some(k));
             return Ok(ImageRequest {
                 model: r.model,
                 n: r.n,
                 size: r.size,
                 quality: r.quality,
+                prompt: r.prompt,
+                input_images,
+                partial_images: r.partial_images,
             });
         }
         let Some(fields) = form::fields(request) else {
@@ -469,19 +637,28 @@ impl ImageRequest {
                 path: "request".into(),
             });
         };
-        let mut r = ImageRequest::default();
+        let mut r = ImageRequest {
+            input_images: Some("image"),
+            ..ImageRequest::default()
+        };
         for (k, v) in fields {
             match k.as_str() {
                 "model" => r.model = Some(v),
                 "size" => r.size = Some(v),
                 "quality" => r.quality = Some(v),
-                "n" => {
-                    r.n = Some(v.parse().map_err(|_| ExtractError::Json {
+                "prompt" => r.prompt = Some(v),
+                "n" | "partial_images" => {
+                    let n = v.parse().map_err(|_| ExtractError::Json {
                         api,
-                        message: format!("form field n `{v}` is not a whole number"),
+                        message: format!("form field {k} `{v}` is not a whole number"),
                         offset: 0,
-                        path: "request.n".into(),
-                    })?)
+                        path: format!("request.{k}"),
+                    })?;
+                    if k == "n" {
+                        r.n = Some(n);
+                    } else {
+                        r.partial_images = Some(n);
+                    }
                 }
                 _ => {}
             }

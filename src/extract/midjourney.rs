@@ -107,13 +107,125 @@ pub(super) fn task(body: &[u8]) -> Result<Usage, ExtractError> {
             })
         }
     };
-    Ok(Usage {
-        requests: if charged {
-            Count::new(1).expect("1 is a valid count")
-        } else {
-            Count::ZERO
-        },
+    let mut usage = one_task(action);
+    if !charged {
+        usage.requests = Count::ZERO;
+    }
+    Ok(usage)
+}
+
+/// The fields of a Midjourney submit request that say which action it is.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Submit {
+    #[serde(default)]
+    custom_id: Option<String>,
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    prompt: Option<IgnoredAny>,
+    #[serde(default)]
+    base64: Option<IgnoredAny>,
+    #[serde(default)]
+    dimensions: Option<IgnoredAny>,
+    #[serde(default)]
+    mask_base64: Option<IgnoredAny>,
+    #[serde(default)]
+    source_base64: Option<IgnoredAny>,
+}
+
+/// The action of a button's `customId` (`MJ::JOB::upsample::1::…`), as the relay reads it
+/// (new-api `CoverPlusActionToNormalAction`).
+fn custom_id_action(id: &str) -> Option<&'static str> {
+    let mut parts = id.split("::");
+    let (_, second) = (parts.next()?, parts.next()?);
+    let name = if second == "JOB" {
+        parts.next()?
+    } else {
+        second
+    };
+    Some(match name {
+        n if n.contains("upsample") => "upscale",
+        "low_variation" => "low_variation",
+        "high_variation" => "high_variation",
+        n if n.contains("variation") => "variation",
+        n if n.contains("pan") => "pan",
+        n if n.contains("reroll") => "reroll",
+        "Outpaint" => "zoom",
+        "CustomZoom" => "custom_zoom",
+        "Inpaint" => "inpaint",
+        _ => return None,
+    })
+}
+
+/// The action a Midjourney submit request will run, and where it was read: a button's
+/// `customId`, a simple change's `content` (`"<task id> U1"`), a change's `action`, the
+/// relay's model name for the endpoint (`mj_<action>`, `swap_face`), or a body only one
+/// endpoint accepts. A prompt alone (imagine or shorten) needs the model name.
+pub(crate) fn request_action(
+    request: &[u8],
+    model: &str,
+) -> Result<(String, &'static str), (String, String)> {
+    let r: Submit = parse(API, request).map_err(|e| ("request".to_string(), e.to_string()))?;
+    let err = |f: &str, p: String| Err((f.to_string(), p));
+    if let Some(id) = r.custom_id.as_deref() {
+        return match custom_id_action(id.trim()) {
+            Some(a) => Ok((a.to_string(), "customId")),
+            None => err("customId", format!("`{id}` names no known action")),
+        };
+    }
+    if let Some(c) = r.content.as_deref() {
+        let word = c
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        return match word.chars().next() {
+            Some('u') => Ok(("upscale".into(), "content")),
+            Some('v') => Ok(("variation".into(), "content")),
+            _ if word == "r" => Ok(("reroll".into(), "content")),
+            _ => err(
+                "content",
+                format!("`{c}` is not `<task id> U1..U4 | V1..V4 | R`"),
+            ),
+        };
+    }
+    if let Some(a) = r.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        return Ok((a.to_ascii_lowercase(), "action"));
+    }
+    let m = model
+        .rsplit('/')
+        .next()
+        .unwrap_or(model)
+        .to_ascii_lowercase();
+    if let Some(a) = m.strip_prefix("mj_").filter(|a| !a.is_empty()) {
+        return Ok((a.to_string(), "the relay's model name"));
+    }
+    if m == "swap_face" || r.source_base64.is_some() {
+        return Ok(("swap_face".into(), "the request's fields"));
+    }
+    let shape = if r.mask_base64.is_some() {
+        "modal"
+    } else if r.dimensions.is_some() {
+        "blend"
+    } else if r.base64.is_some() && r.prompt.is_none() {
+        "describe"
+    } else {
+        return err(
+            "prompt",
+            format!("a prompt may be imagine or shorten, and `{model}` is not the relay's mj_<action> model name; pass that"),
+        );
+    };
+    Ok((shape.into(), "the request's fields"))
+}
+
+/// One task of `action`, as a finished task meters.
+pub(crate) fn one_task(action: String) -> Usage {
+    Usage {
+        requests: Count::new(1).expect("1 is a valid count"),
         options: BTreeMap::from([("action".to_string(), action)]),
         ..Usage::default()
-    })
+    }
 }

@@ -600,3 +600,8 @@ pub(crate) fn request_noted(api: Api, model: &str, request: &[u8]) -> Option<vid
         _ => video::request_noted(api, model, request),
     }
 }
+
+/// Image request readers, shared with the request estimates.
+pub(crate) use images::{imagen_request, per_image, seedream_request, Asked, ImageRequest};
+pub(crate) use midjourney::{one_task as midjourney_task, request_action as midjourney_action};
+pub(crate) use qwen_image::request_images as qwen_image_request;

@@ -85,12 +85,75 @@ struct Body {
 struct Parameters {
     #[serde(default)]
     prompt_extend: Option<bool>,
+    #[serde(default)]
+    n: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct Input {
+    #[serde(default)]
+    messages: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize, Default)]
 struct Request {
     #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    input: Option<Input>,
+    #[serde(default)]
     parameters: Option<Parameters>,
+}
+
+/// The images per request when `parameters.n` is left out, and the most it may be: Wan
+/// text-to-image 4 of 1 to 4
+/// (https://help.aliyun.com/zh/model-studio/developer-reference/text-to-image-v2-api-reference;
+/// platform.qianwenai.com/docs/api-reference/image-generation/wan-text-to-image-v2: "生成图像的
+/// 数量，取值范围 1 至 4，默认值 4"); Z-Image always 1
+/// (https://www.alibabacloud.com/help/zh/model-studio/z-image-api-reference: "图像张数：固定1张").
+/// As of 2026-11-27.
+fn n_rule(model: &str) -> Option<(u64, u64, &'static str)> {
+    if model.starts_with("wanx") || model.starts_with("wan2") {
+        Some((4, 4, "Wan text-to-image, help.aliyun.com/zh/model-studio/developer-reference/text-to-image-v2-api-reference"))
+    } else if model.starts_with("z-image") {
+        Some((
+            1,
+            1,
+            "Z-Image makes one image, alibabacloud.com/help/zh/model-studio/z-image-api-reference",
+        ))
+    } else {
+        None
+    }
+}
+
+/// What a DashScope image request asks for: `parameters.n` images (the model's documented
+/// default when it is left out; a model without one must be given it), and for a request
+/// answered at once (`input.messages`, as Z-Image's) the `prompt_extend` option its answer
+/// is priced under. `model` names the model when the request does not.
+pub(crate) fn request_images(
+    request: &[u8],
+    model: &str,
+) -> Result<(images::Asked, Option<bool>), (String, String)> {
+    let r: Request = parse(API, request).map_err(|e| ("request".to_string(), e.to_string()))?;
+    let model = r.model.as_deref().unwrap_or(model).to_ascii_lowercase();
+    let p = r.parameters.unwrap_or_default();
+    let path = "parameters.n";
+    let asked = match (n_rule(&model), p.n) {
+        (Some((_, max, _)), Some(n)) if n > max => {
+            return Err((
+                path.into(),
+                format!("must be 1 to {max} for `{model}`, not {n}"),
+            ))
+        }
+        (Some((default, _, source)), n) => images::Asked::read(path, n, default, source),
+        (None, Some(n)) => images::Asked::read(path, Some(n), 1, ""),
+        (None, None) => Err(format!(
+            "is left out and DashScope documents no default for `{model}`; set it"
+        )),
+    }
+    .map_err(|e| (path.to_string(), e))?;
+    let at_once = r.input.is_some_and(|i| i.messages.is_some());
+    Ok((asked, at_once.then(|| p.prompt_extend.unwrap_or(false))))
 }
 
 /// Meters a Z-Image response (with its request) or a Wanx task result.
