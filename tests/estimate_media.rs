@@ -108,8 +108,13 @@ fn a_speech_request_without_text_is_a_typed_error() {
 
 #[test]
 fn families_without_a_request_estimator_say_so() {
-    let err = estimate(Api::Suno, "suno_music", br#"{"prompt":"x"}"#).unwrap_err();
-    assert_eq!(err, EstimateError::Unsupported { api: Api::Suno });
+    let err = estimate(
+        Api::Rerank,
+        "jina-reranker-v2-base-multilingual",
+        br#"{"query":"x","documents":["y"]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(err, EstimateError::Unsupported { api: Api::Rerank });
 }
 
 #[test]
