@@ -86,3 +86,37 @@ fn estimate_refuses_a_request_of_another_family() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("the request is not of the anthropic family: it looks like a Gemini generateContent request"), "{err}");
 }
+
+#[test]
+fn an_estimate_without_a_price_is_shown_and_the_command_fails() {
+    // Kling has no public per-second price: the hold cannot be priced, but what the request
+    // asks for is still worth seeing.
+    let req = r#"{"model":"kling-v2-1-master","prompt":"a cat","duration":"10"}"#;
+    let args = [
+        "estimate",
+        "--api",
+        "kling",
+        "--model",
+        "kling-v2-1-master",
+        "-",
+    ];
+    let out = tariff(&args, req);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("seconds of video") && stdout.contains("10"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("kling-v2-1-master"), "{stderr}");
+
+    let out = tariff(&[&args[..5], &["--json", "-"]].concat(), req);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["estimate"]["usage"]["video_seconds"], 10.0);
+    assert!(v["bill"].is_null());
+    assert!(v["price_error"]
+        .as_str()
+        .unwrap()
+        .contains("kling-v2-1-master"));
+}

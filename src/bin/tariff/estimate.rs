@@ -12,7 +12,8 @@ use crate::quote::print_bill;
 /// Arguments of `tariff estimate`.
 #[derive(Args)]
 pub struct EstimateArgs {
-    /// The request format: openai-chat, openai-responses, openai-embeddings, anthropic, gemini.
+    /// The request format (every family `tariff quote` reads; see the README for which
+    /// requests fix their bill).
     #[arg(long, value_parser = api_parser())]
     api: Api,
     /// Model id (Gemini requests do not name it; relays may rename it).
@@ -36,33 +37,52 @@ pub fn run(catalog: &Catalog, a: EstimateArgs) -> Result<()> {
     if let Some(at) = &a.at {
         usage.at = Some(parse_time(at)?);
     }
-    let bill = catalog.quote(&a.model, &usage)?;
-    let quota = bill.quota(&QuotaPolicy::new_api()).ok();
+    // The estimate is worth showing even when the model has no price: print it, then fail.
+    let bill = catalog.quote(&a.model, &usage);
     if a.json {
+        let (bill_json, quota, error) = match &bill {
+            Ok(b) => (
+                serde_json::to_value(b)?,
+                b.quota(&QuotaPolicy::new_api()).ok(),
+                None,
+            ),
+            Err(e) => (serde_json::Value::Null, None, Some(e.to_string())),
+        };
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "estimate": est,
-                "bill": bill,
+                "bill": bill_json,
                 "quota": quota,
+                "price_error": error,
             }))?
         );
+        bill?;
         return Ok(());
     }
-    println!(
-        "{} request for {} (text counted with {}): ESTIMATE, an upper bound",
-        est.api, est.model, est.counter
-    );
-    println!(
-        "  input {} tokens ({}), output at most {} tokens",
-        est.input_tokens(),
-        if est.input_is_exact() {
-            "exact"
-        } else {
-            "partly estimated"
-        },
-        est.output_bound()
-    );
+    // Media requests hold quantities (seconds, images, characters) rather than tokens.
+    let media = est.input_tokens() == 0 && est.output_bound() == 0;
+    if media {
+        println!(
+            "{} request for {}: ESTIMATE, an upper bound (quantities read from the request)",
+            est.api, est.model
+        );
+    } else {
+        println!(
+            "{} request for {} (text counted with {}): ESTIMATE, an upper bound",
+            est.api, est.model, est.counter
+        );
+        println!(
+            "  input {} tokens ({}), output at most {} tokens",
+            est.input_tokens(),
+            if est.input_is_exact() {
+                "exact"
+            } else {
+                "partly estimated"
+            },
+            est.output_bound()
+        );
+    }
     println!();
     let width = est
         .parts
@@ -71,7 +91,8 @@ pub fn run(catalog: &Catalog, a: EstimateArgs) -> Result<()> {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!("  {:<width$}  {:>9}  {:<9}  how", "part", "tokens", "basis");
+    let amount = if media { "quantity" } else { "tokens" };
+    println!("  {:<width$}  {:>9}  {:<9}  how", "part", amount, "basis");
     for p in &est.parts {
         let flag = if matches!(p.basis, Basis::Exact | Basis::Formula | Basis::Bound) {
             ""
@@ -84,8 +105,9 @@ pub fn run(catalog: &Catalog, a: EstimateArgs) -> Result<()> {
         );
     }
     println!();
+    let bill = bill?;
     print_bill(catalog, &bill);
-    if let Some(q) = quota {
+    if let Some(q) = bill.quota(&QuotaPolicy::new_api()).ok() {
         println!("hold: {} quota units at new-api's 500,000 per USD", q.units);
     }
     Ok(())
