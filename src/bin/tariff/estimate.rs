@@ -107,7 +107,7 @@ pub fn run(catalog: &Catalog, a: EstimateArgs) -> Result<()> {
     println!();
     let bill = bill?;
     print_bill(catalog, &bill);
-    if let Some(q) = bill.quota(&QuotaPolicy::new_api()).ok() {
+    if let Ok(q) = bill.quota(&QuotaPolicy::new_api()) {
         println!("hold: {} quota units at new-api's 500,000 per USD", q.units);
     }
     Ok(())
