@@ -17,7 +17,7 @@ pub(crate) struct ByModel<T> {
 }
 
 impl<T> ByModel<T> {
-    fn new(items: Vec<T>, models: impl Fn(&T) -> &[String]) -> Result<Self, String> {
+    pub(crate) fn new(items: Vec<T>, models: impl Fn(&T) -> &[String]) -> Result<Self, String> {
         let mut rules = Vec::new();
         for (i, item) in items.iter().enumerate() {
             for m in models(item) {

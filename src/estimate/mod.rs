@@ -44,10 +44,12 @@
 //! [`Ledger::hold`]: crate::ledger::Ledger::hold
 
 mod anthropic;
+mod dashscope;
 mod data;
 mod gemini;
 mod media;
 mod openai;
+mod text;
 pub mod vision;
 
 use std::fmt;
@@ -239,6 +241,9 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
     if let Some(usage) = crate::extract::request_usage(api, request) {
         return Ok(media_estimate(api, model, usage?));
     }
+    if api == Api::GeminiEmbeddings {
+        return text::gemini_embeddings(model, request);
+    }
     let value: Value = serde_json::from_slice(request).map_err(|e| EstimateError::Json {
         api,
         message: strip_position(&e.to_string()),
@@ -251,6 +256,16 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
         Api::OpenAiEmbeddings => openai::embeddings(&mut b, &value)?,
         Api::Anthropic => anthropic::messages(&mut b, &value)?,
         Api::Gemini => gemini::generate(&mut b, &value)?,
+        Api::DashScope => dashscope::generation(&mut b, &value)?,
+        Api::OpenAiModerations => {
+            text::moderations(&mut b, &value)?;
+            return b.finish().map(text::one_request);
+        }
+        Api::Rerank => {
+            if let Some(est) = text::rerank(&mut b, &value, request)? {
+                return Ok(est);
+            }
+        }
         #[allow(unreachable_patterns)]
         _ => return Err(EstimateError::Unsupported { api }),
     }

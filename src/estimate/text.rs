@@ -1,0 +1,234 @@
+//! Estimates of text families outside the chat builders: Gemini embeddings, rerank and
+//! OpenAI moderations. Each reads the request as its extractor does, so that the estimate
+//! is what the answer then meters.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::data::ByModel;
+use super::{index, Basis, Builder, Estimate, EstimateError, Part};
+use crate::extract::Api;
+use crate::usage::{Count, Usage};
+
+static TEXT_TOML: &str = include_str!("../../estimate/text.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Framing {
+    pub tokens_per_message: u64,
+    pub reply_priming: u64,
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rerank {
+    per_search: Vec<String>,
+    source: String,
+    #[allow(dead_code)]
+    as_of: toml::value::Datetime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    dashscope: Framing,
+    rerank: Rerank,
+}
+
+pub(super) struct Data {
+    pub dashscope: Framing,
+    per_search: ByModel<Vec<String>>,
+    rerank_source: String,
+}
+
+pub(super) fn data() -> &'static Data {
+    static DATA: OnceLock<Data> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let raw: Raw = toml::from_str(TEXT_TOML).expect("estimate/text.toml is valid");
+        let per_search = ByModel::new(vec![raw.rerank.per_search], |p| p.as_slice())
+            .expect("valid model patterns");
+        Data {
+            dashscope: raw.dashscope,
+            per_search,
+            rerank_source: raw.rerank.source,
+        }
+    })
+}
+
+fn one_part(api: Api, model: &str, counter: &str, usage: Usage, part: Part) -> Estimate {
+    Estimate {
+        api,
+        model: model.to_string(),
+        counter: counter.to_string(),
+        usage: Usage {
+            estimated: true,
+            ..usage
+        },
+        parts: vec![part],
+    }
+}
+
+/// `embedContent` / `batchEmbedContents`: the text parts, counted as the extractor meters an
+/// answer without a token count.
+pub(super) fn gemini_embeddings(model: &str, request: &[u8]) -> Result<Estimate, EstimateError> {
+    let usage = crate::extract::gemini_embedding_request(request)?;
+    let part = Part {
+        what: "text".into(),
+        tokens: usage.input_tokens.get(),
+        basis: Basis::Estimated,
+        note: "text parts counted with o200k_base, a stand-in for Gemini's unpublished tokenizer, as an answer without usageMetadata is metered".into(),
+    };
+    Ok(one_part(
+        Api::GeminiEmbeddings,
+        model,
+        "o200k_base",
+        usage,
+        part,
+    ))
+}
+
+/// `/v1/moderations`: one request, and the tokens of its text inputs.
+pub(super) fn moderations(b: &mut Builder, req: &Value) -> Result<(), EstimateError> {
+    let input = req
+        .get("input")
+        .ok_or_else(|| b.field_error("input", "is required"))?;
+    match input {
+        Value::String(s) => b.text(s),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let path = index("input", i);
+                match item {
+                    Value::String(s) => b.text(s),
+                    Value::Object(o) => match (o.get("type").and_then(Value::as_str), o.get("text")) {
+                        (Some("text"), Some(Value::String(s))) => b.text(s),
+                        (Some("image_url"), _) => {
+                            return Err(b.media_error(
+                                &path,
+                                "OpenAI does not publish how many tokens a moderation image input counts",
+                            ))
+                        }
+                        _ => {
+                            return Err(b.field_error(
+                                &path,
+                                "must be a string, a `text` part or an `image_url` part",
+                            ))
+                        }
+                    },
+                    _ => return Err(b.field_error(&path, "must be a string or an object")),
+                }
+            }
+        }
+        _ => return Err(b.field_error("input", "must be a string or an array")),
+    }
+    Ok(())
+}
+
+/// Marks a moderation estimate as the one request the extractor meters.
+pub(super) fn one_request(mut est: Estimate) -> Estimate {
+    est.usage.requests = Count::new(1).expect("1 is a count");
+    est
+}
+
+/// `/v1/rerank`: searches for the models billed per search, else the tokens of the query
+/// and documents.
+pub(super) fn rerank(
+    b: &mut Builder,
+    req: &Value,
+    request: &[u8],
+) -> Result<Option<Estimate>, EstimateError> {
+    let d = data();
+    if d.per_search.get(&b.model).is_some() {
+        let docs = crate::extract::rerank_documents(request)?;
+        let (searches, basis, note) = match req.get("max_chunks_per_doc") {
+            None | Some(Value::Null) => (
+                crate::extract::rerank_searches(docs),
+                Basis::Formula,
+                format!("⌈{docs} documents / 100⌉, at least 1 ({})", d.rerank_source),
+            ),
+            Some(v) => {
+                let chunks = v.as_u64().filter(|c| *c >= 1).ok_or_else(|| {
+                    b.field_error(
+                        "max_chunks_per_doc",
+                        format!("must be a positive integer, not {v}"),
+                    )
+                })?;
+                (
+                    crate::extract::rerank_searches(docs.saturating_mul(chunks)),
+                    Basis::Bound,
+                    format!("each of {docs} documents split into at most {chunks} chunks (`max_chunks_per_doc`), 100 chunks per search ({})", d.rerank_source),
+                )
+            }
+        };
+        let usage = Usage {
+            searches: Count::new(searches).ok_or_else(|| {
+                b.field_error(
+                    "documents",
+                    format!("would need {searches} searches, more than a usage record holds"),
+                )
+            })?,
+            ..Usage::default()
+        };
+        let part = Part {
+            what: "searches".into(),
+            tokens: searches,
+            basis,
+            note,
+        };
+        return Ok(Some(one_part(
+            Api::Rerank,
+            &b.model,
+            "nothing (searches counted from the documents)",
+            usage,
+            part,
+        )));
+    }
+    let query = match req.get("query") {
+        Some(Value::String(q)) => q.as_str(),
+        Some(Value::Object(o)) => match o.get("text") {
+            Some(Value::String(q)) => q.as_str(),
+            _ => return Err(b.field_error("query", "must be a string or an object with `text`")),
+        },
+        Some(_) => return Err(b.field_error("query", "must be a string")),
+        None => return Err(b.field_error("query", "is required")),
+    };
+    let docs = match req.get("documents") {
+        Some(Value::Array(d)) => d,
+        Some(_) => return Err(b.field_error("documents", "must be an array")),
+        None => return Err(b.field_error("documents", "is required")),
+    };
+    // A cross-encoder reads the query with every document, so each pair counts it.
+    for (i, doc) in docs.iter().enumerate() {
+        let text = match doc {
+            Value::String(s) => s.as_str(),
+            Value::Object(o) => match o.get("text") {
+                Some(Value::String(s)) => s.as_str(),
+                _ if o.contains_key("image") => {
+                    return Err(b.media_error(
+                        &index("documents", i),
+                        "rerank image documents have no published token count",
+                    ))
+                }
+                _ => {
+                    return Err(b.field_error(
+                        &index("documents", i),
+                        "must be a string or an object with `text`",
+                    ))
+                }
+            },
+            _ => {
+                return Err(b.field_error(
+                    &index("documents", i),
+                    "must be a string or an object with `text`",
+                ))
+            }
+        };
+        b.text(query);
+        b.text(text);
+    }
+    Ok(None)
+}
