@@ -328,3 +328,159 @@ proptest! {
         prop_assert!(out(n, max + extra) >= out(n, max));
     }
 }
+
+// ---- Transcription ---------------------------------------------------------------------
+
+/// A WAV of `secs` seconds of 16 kHz mono 16-bit silence (32,000 bytes a second).
+fn wav(secs_x10: usize) -> Vec<u8> {
+    let data = 3_200 * secs_x10;
+    let mut w = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
+    w.extend_from_slice(&16_000u32.to_le_bytes());
+    w.extend_from_slice(&32_000u32.to_le_bytes());
+    w.extend_from_slice(b"\x02\0\x10\0data");
+    w.extend_from_slice(&(data as u32).to_le_bytes());
+    w.resize(w.len() + data, 0);
+    w
+}
+
+fn multipart(model: &str, file: Option<&[u8]>) -> Vec<u8> {
+    let mut b = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n{model}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"response_format\"\r\n\r\nverbose_json\r\n"
+    )
+    .into_bytes();
+    if let Some(f) = file {
+        b.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\n");
+        b.extend_from_slice(f);
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(b"--XyZ--\r\n");
+    b
+}
+
+#[test]
+fn whisper_estimate_is_the_seconds_the_answer_bills() {
+    // 125.5 s of audio, as in the verbose answer: billed to the nearest second, 126.
+    let req = multipart("whisper-1", Some(&wav(1255)));
+    let est = estimate(Api::OpenAiTranscription, "whisper-1", &req).unwrap();
+    assert_eq!(est.usage.audio_seconds.get().to_string(), "126");
+    assert_eq!(est.parts[0].basis, Basis::Formula);
+    let metered = extract_with_request(
+        Api::OpenAiTranscription,
+        &fixture("openai-whisper-verbose.json"),
+        Some(&req),
+    )
+    .unwrap();
+    assert_eq!(metered.audio_seconds, est.usage.audio_seconds);
+    // whisper-1: $0.006 / minute: 126 × 0.006 / 60 = 0.0126.
+    assert_eq!(quote("whisper-1", &est.usage), "0.0126");
+}
+
+#[test]
+fn transcription_refuses_what_it_cannot_know() {
+    // gpt-4o-transcribe bills audio tokens at a rate per second that OpenAI does not publish.
+    let req = multipart("gpt-4o-transcribe", Some(&wav(30)));
+    let err = estimate(Api::OpenAiTranscription, "gpt-4o-transcribe", &req).unwrap_err();
+    assert!(
+        matches!(err, EstimateError::Media { ref path, .. } if path == "model"),
+        "{err}"
+    );
+    // No file part.
+    let err = estimate(
+        Api::OpenAiTranscription,
+        "whisper-1",
+        &multipart("whisper-1", None),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, EstimateError::Field { ref path, .. } if path == "file"),
+        "{err}"
+    );
+    // A JSON body is not a transcription request.
+    let err = estimate(
+        Api::OpenAiTranscription,
+        "whisper-1",
+        br#"{"model":"whisper-1"}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("`file`"), "{err}");
+    // An OGG file: its duration is not in a header this reads.
+    let req = multipart("whisper-1", Some(b"OggS\0\x02\0\0\0\0\0\0\0\0"));
+    let err = estimate(Api::OpenAiTranscription, "whisper-1", &req).unwrap_err();
+    assert!(
+        matches!(err, EstimateError::Media { ref path, .. } if path == "file"),
+        "{err}"
+    );
+}
+
+/// An MPEG-1 Layer III frame header: 128 kbit/s, 44.1 kHz, stereo.
+const MP3_FRAME: [u8; 4] = [0xff, 0xfb, 0x90, 0x00];
+
+#[test]
+fn mp3_durations_from_cbr_xing_and_vbri_headers() {
+    use tariff::estimate::media_seconds;
+    // Constant bit rate: 48,000 bytes × 8 / 128,000 bit/s = 3 s, after a 10-byte ID3v2 tag
+    // (syncsafe size 0x0a = 10 more bytes) and before a 128-byte ID3v1 tag.
+    let mut cbr = b"ID3\x04\0\0\0\0\0\x0a".to_vec();
+    cbr.extend_from_slice(&[0; 10]);
+    cbr.extend_from_slice(&MP3_FRAME);
+    cbr.resize(20 + 48_000, 0);
+    cbr.extend_from_slice(b"TAG");
+    cbr.resize(cbr.len() + 125, 0);
+    assert_eq!(media_seconds(&cbr), Some(3.0));
+    // Xing: 32 bytes of side information, then "Xing", flags (frames), 1,000 frames:
+    // 1,000 × 1,152 / 44,100 = 26.122… s.
+    let mut xing = MP3_FRAME.to_vec();
+    xing.extend_from_slice(&[0; 32]);
+    xing.extend_from_slice(b"Xing\0\0\0\x01");
+    xing.extend_from_slice(&1_000u32.to_be_bytes());
+    xing.resize(4_000, 0);
+    let s = media_seconds(&xing).unwrap();
+    assert!((s - 1_000.0 * 1_152.0 / 44_100.0).abs() < 1e-9, "{s}");
+    // VBRI: 32 bytes after the header; frames at offset 14 of it.
+    let mut vbri = MP3_FRAME.to_vec();
+    vbri.extend_from_slice(&[0; 32]);
+    vbri.extend_from_slice(b"VBRI\0\x01\0\0\0\0\0\0\0\0");
+    vbri.extend_from_slice(&441u32.to_be_bytes());
+    vbri.resize(4_000, 0);
+    let s = media_seconds(&vbri).unwrap();
+    assert!((s - 441.0 * 1_152.0 / 44_100.0).abs() < 1e-9, "{s}");
+    // MPEG-2 Layer III (22.05 kHz, 64 kbit/s, 576 samples a frame), Xing after 17 bytes.
+    let mut m2 = vec![0xff, 0xf3, 0x80, 0x00];
+    m2.extend_from_slice(&[0; 17]);
+    m2.extend_from_slice(b"Info\0\0\0\x01");
+    m2.extend_from_slice(&100u32.to_be_bytes());
+    m2.resize(1_000, 0);
+    let s = media_seconds(&m2).unwrap();
+    assert!((s - 100.0 * 576.0 / 22_050.0).abs() < 1e-9, "{s}");
+    // Not a frame header.
+    assert_eq!(media_seconds(&[0xff, 0xfb, 0xf0, 0x00, 0, 0]), None);
+}
+
+#[test]
+fn flac_duration_from_streaminfo() {
+    use tariff::estimate::media_seconds;
+    // STREAMINFO: 44,100 Hz, 2 channels, 16 bits, 441,000 samples = 10 s.
+    let mut f = b"fLaC\x80\0\0\x22".to_vec();
+    let mut info = [0u8; 34];
+    let x: u64 = (44_100 << 44) | (1 << 41) | (15 << 36) | 441_000;
+    info[10..18].copy_from_slice(&x.to_be_bytes());
+    f.extend_from_slice(&info);
+    assert_eq!(media_seconds(&f), Some(10.0));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Longer audio never estimates fewer seconds.
+    #[test]
+    fn longer_audio_never_fewer_seconds(tenths in 1usize..600, more in 0usize..300) {
+        let secs = |t: usize| {
+            estimate(Api::OpenAiTranscription, "whisper-1", &multipart("whisper-1", Some(&wav(t))))
+                .unwrap()
+                .usage
+                .audio_seconds
+                .get()
+        };
+        prop_assert!(secs(tenths + more) >= secs(tenths));
+    }
+}

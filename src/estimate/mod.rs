@@ -244,6 +244,9 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
     if api == Api::GeminiEmbeddings {
         return text::gemini_embeddings(model, request);
     }
+    if api == Api::OpenAiTranscription {
+        return text::transcription(model, request);
+    }
     let value: Value = serde_json::from_slice(request).map_err(|e| EstimateError::Json {
         api,
         message: strip_position(&e.to_string()),

@@ -38,12 +38,24 @@ struct Rerank {
 struct Raw {
     dashscope: Framing,
     rerank: Rerank,
+    transcription: Transcription,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Transcription {
+    per_second: Vec<String>,
+    source: String,
+    #[allow(dead_code)]
+    as_of: toml::value::Datetime,
 }
 
 pub(super) struct Data {
     pub dashscope: Framing,
     per_search: ByModel<Vec<String>>,
     rerank_source: String,
+    per_second: ByModel<Vec<String>>,
+    transcription_source: String,
 }
 
 pub(super) fn data() -> &'static Data {
@@ -52,10 +64,14 @@ pub(super) fn data() -> &'static Data {
         let raw: Raw = toml::from_str(TEXT_TOML).expect("estimate/text.toml is valid");
         let per_search = ByModel::new(vec![raw.rerank.per_search], |p| p.as_slice())
             .expect("valid model patterns");
+        let per_second = ByModel::new(vec![raw.transcription.per_second], |p| p.as_slice())
+            .expect("valid model patterns");
         Data {
             dashscope: raw.dashscope,
             per_search,
             rerank_source: raw.rerank.source,
+            per_second,
+            transcription_source: raw.transcription.source,
         }
     })
 }
@@ -231,4 +247,58 @@ pub(super) fn rerank(
         b.text(text);
     }
     Ok(None)
+}
+
+/// `/v1/audio/transcriptions` and `/translations` (multipart): the seconds of the `file`,
+/// read from its header and rounded as the answer is billed, for the models billed per
+/// second.
+pub(super) fn transcription(model: &str, request: &[u8]) -> Result<Estimate, EstimateError> {
+    let api = Api::OpenAiTranscription;
+    let media = |path: &str, problem: String| EstimateError::Media {
+        api,
+        path: path.to_string(),
+        problem,
+    };
+    let d = data();
+    if d.per_second.get(model).is_none() {
+        return Err(media(
+            "model",
+            format!("`{model}` is not billed per second of audio; gpt-4o-transcribe models bill audio tokens and OpenAI publishes no audio tokens per second for them"),
+        ));
+    }
+    let file = crate::extract::form_file(request, "file").ok_or_else(|| EstimateError::Field {
+        api,
+        path: "file".into(),
+        problem: "is missing: the request must be multipart/form-data with a `file` part".into(),
+    })?;
+    let exact = super::media_seconds(file).ok_or_else(|| {
+        media(
+            "file",
+            "its duration cannot be read from the header (WAV, MP3, FLAC and MP4 / M4A are read; OGG and WebM are not)".into(),
+        )
+    })?;
+    let seconds = rust_decimal::Decimal::try_from(exact)
+        .ok()
+        .and_then(crate::extract::billed_audio_seconds)
+        .ok_or_else(|| media("file", format!("{exact} seconds is not a duration")))?;
+    let usage = Usage {
+        audio_seconds: seconds,
+        ..Usage::default()
+    };
+    let part = Part {
+        what: "seconds of audio".into(),
+        tokens: rust_decimal::prelude::ToPrimitive::to_u64(&seconds.get()).unwrap_or(u64::MAX),
+        basis: Basis::Formula,
+        note: format!(
+            "{exact:.3} s read from the file's header, billed to the nearest second ({})",
+            d.transcription_source
+        ),
+    };
+    Ok(one_part(
+        api,
+        model,
+        "nothing (seconds read from the audio header)",
+        usage,
+        part,
+    ))
 }

@@ -47,6 +47,7 @@ pub use sse::StreamMeter;
 /// Request readers shared with the request estimates.
 pub(crate) use embed::request_usage as gemini_embedding_request;
 pub(crate) use rerank::{documents as rerank_documents, searches_for as rerank_searches};
+pub(crate) use {audio::billed as billed_audio_seconds, form::file as form_file};
 
 use crate::usage::{Count, Tokens, Usage};
 
