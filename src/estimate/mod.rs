@@ -11,7 +11,8 @@
 //!
 //! Every constant that a vendor can change (per-message overheads, image tile and patch
 //! sizes, tokens per second of video, output limits) is data: `estimate/models.toml` and
-//! `estimate/vision.toml`, keyed by model, each with its source.
+//! `estimate/vision.toml`, keyed by model, each with its source; `estimate/text.toml` holds
+//! the Qwen chat framing and which rerank and transcription models bill per search or second.
 //!
 //! ```
 //! use tariff::estimate::{estimate, Basis};
