@@ -78,6 +78,20 @@ fn dashscope_without_max_tokens_holds_the_models_output_limit() {
 }
 
 #[test]
+fn dashscope_thinking_adds_the_thinking_budget_or_is_refused() {
+    let req = r#"{"input":{"prompt":"Prove it."},"parameters":{"max_tokens":1000,"enable_thinking":true,"thinking_budget":4000,"n":1}}"#;
+    let est = estimate(Api::DashScope, "qwen-plus", req.as_bytes()).unwrap();
+    // 1,000 for the reply + 4,000 for the reasoning.
+    assert_eq!(est.output_bound(), 5_000);
+    let unbounded = r#"{"input":{"prompt":"Prove it."},"parameters":{"max_tokens":1000,"enable_thinking":true}}"#;
+    let err = estimate(Api::DashScope, "qwen-plus", unbounded.as_bytes()).unwrap_err();
+    assert!(
+        err.to_string().contains("`parameters.thinking_budget`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn dashscope_bad_requests_name_the_field() {
     let cases = [
         (r#"{"model":"qwen-plus","parameters":{}}"#, "`input`"),
@@ -211,6 +225,11 @@ fn token_rerank_counts_the_query_with_every_document() {
     assert_eq!(est.usage.input_tokens.get(), 2 * q + d);
     assert_eq!(est.usage.searches.get(), 0);
     assert_eq!(est.parts[0].basis, Basis::Estimated);
+    assert!(
+        est.parts[0].note.contains("once per document"),
+        "{}",
+        est.parts[0].note
+    );
     // $0.05 / 1M tokens.
     let n = est.usage.input_tokens.get();
     let expected = rust_decimal::Decimal::from(n) * rust_decimal::Decimal::new(5, 2)

@@ -85,5 +85,28 @@ pub(super) fn generation(b: &mut Builder, req: &Value) -> Result<(), EstimateErr
     let max = params
         .and_then(|p| p.get("max_tokens"))
         .filter(|v| !v.is_null());
-    b.output("parameters.max_tokens", max, n)
+    b.output("parameters.max_tokens", max, n)?;
+    // Whether `max_tokens` also caps the reasoning of a thinking request is not documented
+    // for the native API; `thinking_budget` is the documented cap, so the bound adds it.
+    if params.and_then(|p| p.get("enable_thinking")) == Some(&Value::Bool(true)) {
+        let field = "parameters.thinking_budget";
+        let budget = match params.and_then(|p| p.get("thinking_budget")) {
+            Some(v) => v.as_u64().ok_or_else(|| {
+                b.field_error(field, format!("must be a non-negative integer, not {v}"))
+            })?,
+            None => {
+                return Err(b.field_error(
+                    field,
+                    "is needed when `parameters.enable_thinking` is true: nothing else in the request bounds the reasoning",
+                ))
+            }
+        };
+        if let Some(o) = b.output.as_mut() {
+            o.tokens = o.tokens.saturating_add(budget.saturating_mul(n));
+            o.note.push_str(&format!(
+                ", plus `{field}` ({budget}) × n for the reasoning"
+            ));
+        }
+    }
+    Ok(())
 }

@@ -269,6 +269,7 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
             if let Some(est) = text::rerank(&mut b, &value, request)? {
                 return Ok(est);
             }
+            return b.finish().map(text::query_per_document);
         }
         #[allow(unreachable_patterns)]
         _ => return Err(EstimateError::Unsupported { api }),

@@ -150,6 +150,16 @@ pub(super) fn one_request(mut est: Estimate) -> Estimate {
     est
 }
 
+/// Says how a token-billed rerank was counted: the vendors (Jina, Cohere Rerank 5,
+/// Xinference) do not publish how they count a request, and a cross-encoder reads the
+/// query once with each document.
+pub(super) fn query_per_document(mut est: Estimate) -> Estimate {
+    if let Some(p) = est.parts.iter_mut().find(|p| p.what == "text") {
+        p.note.push_str("; the query counted once per document, as a cross-encoder reads each (query, document) pair");
+    }
+    est
+}
+
 /// `/v1/rerank`: searches for the models billed per search, else the tokens of the query
 /// and documents.
 pub(super) fn rerank(
