@@ -2,9 +2,9 @@
 //! OpenAI moderations. Each reads the request as its extractor does, so that the estimate
 //! is what the answer then meters.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::data::ByModel;
@@ -14,40 +14,11 @@ use crate::usage::{Count, Usage};
 
 static TEXT_TOML: &str = include_str!("../../estimate/text.toml");
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Qwen's ChatML framing.
 pub(super) struct Framing {
     pub tokens_per_message: u64,
     pub reply_priming: u64,
     pub source: String,
-    #[allow(dead_code)]
-    pub as_of: toml::value::Datetime,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Rerank {
-    per_search: Vec<String>,
-    source: String,
-    #[allow(dead_code)]
-    as_of: toml::value::Datetime,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Raw {
-    dashscope: Framing,
-    rerank: Rerank,
-    transcription: Transcription,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Transcription {
-    per_second: Vec<String>,
-    source: String,
-    #[allow(dead_code)]
-    as_of: toml::value::Datetime,
 }
 
 pub(super) struct Data {
@@ -60,19 +31,51 @@ pub(super) struct Data {
 
 pub(super) fn data() -> &'static Data {
     static DATA: OnceLock<Data> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let raw: Raw = toml::from_str(TEXT_TOML).expect("estimate/text.toml is valid");
-        let per_search = ByModel::new(vec![raw.rerank.per_search], |p| p.as_slice())
-            .expect("valid model patterns");
-        let per_second = ByModel::new(vec![raw.transcription.per_second], |p| p.as_slice())
-            .expect("valid model patterns");
-        Data {
-            dashscope: raw.dashscope,
-            per_search,
-            rerank_source: raw.rerank.source,
-            per_second,
-            transcription_source: raw.transcription.source,
+    DATA.get_or_init(|| parse(TEXT_TOML).unwrap_or_else(|e| panic!("estimate/text.toml: {e}")))
+}
+
+/// Reads the file as a generic table (a typed struct per section would add a deserializer
+/// for each to the WebAssembly build); every section must still carry `source` and `as_of`.
+fn parse(text: &str) -> Result<Data, String> {
+    let raw: BTreeMap<String, toml::Value> = toml::from_str(text).map_err(|e| e.to_string())?;
+    let section = |name: &str| {
+        let t = raw
+            .get(name)
+            .and_then(toml::Value::as_table)
+            .ok_or(format!("no [{name}] table"))?;
+        let source = t.get("source").and_then(toml::Value::as_str);
+        match (source, t.get("as_of").and_then(toml::Value::as_datetime)) {
+            (Some(s), Some(_)) => Ok((t, s.to_string())),
+            _ => Err(format!("[{name}] needs `source` and `as_of`")),
         }
+    };
+    let number = |t: &toml::Table, k: &str| {
+        t.get(k)
+            .and_then(toml::Value::as_integer)
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or(format!("`{k}` must be a non-negative integer"))
+    };
+    let models = |t: &toml::Table, k: &str| {
+        let list: Option<Vec<String>> = t
+            .get(k)
+            .and_then(toml::Value::as_array)
+            .and_then(|a| a.iter().map(|m| m.as_str().map(str::to_string)).collect());
+        let list = list.ok_or(format!("`{k}` must be a list of model patterns"))?;
+        ByModel::new(vec![list], |p| p.as_slice())
+    };
+    let (d, dashscope_source) = section("dashscope")?;
+    let (r, rerank_source) = section("rerank")?;
+    let (t, transcription_source) = section("transcription")?;
+    Ok(Data {
+        dashscope: Framing {
+            tokens_per_message: number(d, "tokens_per_message")?,
+            reply_priming: number(d, "reply_priming")?,
+            source: dashscope_source,
+        },
+        per_search: models(r, "per_search")?,
+        rerank_source,
+        per_second: models(t, "per_second")?,
+        transcription_source,
     })
 }
 
@@ -287,10 +290,14 @@ pub(super) fn transcription(model: &str, request: &[u8]) -> Result<Estimate, Est
             "its duration cannot be read from the header (WAV, MP3, FLAC and MP4 / M4A are read; OGG and WebM are not)".into(),
         )
     })?;
-    let seconds = rust_decimal::Decimal::try_from(exact)
-        .ok()
+    // Milliseconds are as fine as any vendor reports a duration; the rounding to billed
+    // seconds is the extractor's.
+    let ms = (exact * 1000.0).round();
+    let exact = rust_decimal::Decimal::new(ms as i64, 3);
+    let seconds = (ms.is_finite() && ms < 1e15)
+        .then_some(exact)
         .and_then(crate::extract::billed_audio_seconds)
-        .ok_or_else(|| media("file", format!("{exact} seconds is not a duration")))?;
+        .ok_or_else(|| media("file", "its header gives no usable duration".into()))?;
     let usage = Usage {
         audio_seconds: seconds,
         ..Usage::default()
@@ -300,7 +307,7 @@ pub(super) fn transcription(model: &str, request: &[u8]) -> Result<Estimate, Est
         tokens: rust_decimal::prelude::ToPrimitive::to_u64(&seconds.get()).unwrap_or(u64::MAX),
         basis: Basis::Formula,
         note: format!(
-            "{exact:.3} s read from the file's header, billed to the nearest second ({})",
+            "{exact} s read from the file's header, billed to the nearest second ({})",
             d.transcription_source
         ),
     };
@@ -311,4 +318,33 @@ pub(super) fn transcription(model: &str, request: &[u8]) -> Result<Estimate, Est
         usage,
         part,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn the_data_file_parses_and_every_section_is_sourced() {
+        let d = parse(super::TEXT_TOML).unwrap();
+        assert_eq!(
+            (d.dashscope.tokens_per_message, d.dashscope.reply_priming),
+            (4, 3)
+        );
+        assert!(d.per_search.get("cohere/rerank-v3.5").is_some());
+        assert!(d.per_search.get("rerank-v5.0-pro").is_none());
+        assert!(d.per_second.get("whisper-1").is_some());
+        assert!(d.per_second.get("gpt-4o-transcribe").is_none());
+        let unsourced = super::TEXT_TOML.replacen("as_of = 2026-11-27", "", 1);
+        assert!(parse(&unsourced)
+            .err()
+            .unwrap()
+            .contains("`source` and `as_of`"));
+        let negative =
+            super::TEXT_TOML.replacen("tokens_per_message = 4", "tokens_per_message = -4", 1);
+        assert!(parse(&negative)
+            .err()
+            .unwrap()
+            .contains("tokens_per_message"));
+    }
 }
