@@ -13,6 +13,7 @@ const DATA: &[&str] = &[
     "estimate/images.toml",
     "estimate/models.toml",
     "estimate/seedance.toml",
+    "estimate/text.toml",
     "estimate/vision.toml",
     "tokens/approx.toml",
     "tokens/models.toml",

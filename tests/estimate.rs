@@ -248,11 +248,11 @@ fn output_bound_from_model_limits_or_refused() {
         est(Api::OpenAiChat, "deepseek-reasoner", body.clone()).output_bound(),
         65536
     );
-    match err(Api::OpenAiChat, "qwen-plus", body) {
+    match err(Api::OpenAiChat, "ernie-4.0-8k", body) {
         EstimateError::NoOutputBound { model, field } => {
             assert_eq!(
                 (model.as_str(), field.as_str()),
-                ("qwen-plus", "max_completion_tokens")
+                ("ernie-4.0-8k", "max_completion_tokens")
             )
         }
         e => panic!("{e:?}"),

@@ -132,8 +132,10 @@ pub fn image_dims(b: &[u8]) -> Option<Dims> {
     None
 }
 
-/// Seconds of audio or video in a WAV or MP4 (MPEG-4 / QuickTime / M4A) file, from its
-/// header (WAV: data size ÷ byte rate; MP4: the movie header's duration ÷ time scale).
+/// Seconds of audio or video in a WAV, MP3, FLAC or MP4 (MPEG-4 / QuickTime / M4A) file,
+/// from its header (WAV: data size ÷ byte rate; MP3: the Xing / Info or VBRI frame count, or
+/// for constant bit rate the audio bytes ÷ the first frame's bit rate; FLAC: STREAMINFO's
+/// total samples ÷ sample rate; MP4: the movie header's duration ÷ time scale).
 ///
 /// ```
 /// use tariff::estimate::media_seconds;
@@ -146,6 +148,9 @@ pub fn image_dims(b: &[u8]) -> Option<Dims> {
 /// assert_eq!(media_seconds(&wav), Some(3.0));
 /// ```
 pub fn media_seconds(b: &[u8]) -> Option<f64> {
+    if let Some(s) = flac_seconds(b).or_else(|| mp3_seconds(b)) {
+        return Some(s);
+    }
     if b.starts_with(b"RIFF") && b.get(8..12) == Some(b"WAVE") {
         let mut i = 12;
         let mut byte_rate = None;
@@ -180,6 +185,90 @@ pub fn media_seconds(b: &[u8]) -> Option<f64> {
         u64::from(u32::from_be_bytes(d.try_into().ok()?))
     };
     (scale > 0).then(|| duration as f64 / f64::from(scale))
+}
+
+/// FLAC: STREAMINFO (always the first metadata block) holds the sample rate (20 bits) and
+/// the total samples (36 bits) at bytes 10..18 of its body.
+fn flac_seconds(b: &[u8]) -> Option<f64> {
+    let info = b.strip_prefix(b"fLaC")?.get(4..4 + 34)?;
+    let x = u64::from_be_bytes(info.get(10..18)?.try_into().ok()?);
+    let rate = x >> 44;
+    let samples = x & 0xf_ffff_ffff;
+    (rate > 0 && samples > 0).then(|| samples as f64 / rate as f64)
+}
+
+/// MP3 (MPEG-1/2/2.5 audio): after an ID3v2 tag, the first frame header gives the version,
+/// layer, bit rate and sample rate (ISO/IEC 11172-3, 13818-3). A Xing / Info or VBRI header
+/// in that frame counts the frames (variable bit rate); without one the stream is taken as
+/// constant bit rate.
+fn mp3_seconds(b: &[u8]) -> Option<f64> {
+    let mut start = 0;
+    if b.starts_with(b"ID3") {
+        let h = b.get(..10)?;
+        let size = h[6..10]
+            .iter()
+            .fold(0usize, |n, &x| (n << 7) | usize::from(x & 0x7f));
+        let footer = if h[5] & 0x10 != 0 { 10 } else { 0 };
+        start = 10 + size + footer;
+    }
+    let h = u32::from_be_bytes(b.get(start..start + 4)?.try_into().ok()?);
+    if h >> 21 != 0x7ff {
+        return None;
+    }
+    let version = (h >> 19) & 3; // 0: MPEG-2.5, 2: MPEG-2, 3: MPEG-1
+    let layer = (h >> 17) & 3; // 1: III, 2: II, 3: I
+    let (bitrate_i, rate_i) = (((h >> 12) & 15) as usize, ((h >> 10) & 3) as usize);
+    if version == 1 || layer == 0 || bitrate_i == 0 || bitrate_i == 15 || rate_i == 3 {
+        return None;
+    }
+    let mpeg1 = version == 3;
+    let rate = [44_100u32, 48_000, 32_000][rate_i] >> (3 - version).min(2);
+    let kbps: [u16; 14] = match (mpeg1, layer) {
+        (true, 3) => [
+            32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448,
+        ],
+        (true, 2) => [
+            32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
+        ],
+        (true, _) => [
+            32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+        ],
+        (false, 3) => [
+            32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256,
+        ],
+        (false, _) => [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+    };
+    let bitrate = f64::from(kbps[bitrate_i - 1]) * 1000.0;
+    let samples_per_frame: u32 = match (layer, mpeg1) {
+        (3, _) => 384,
+        (1, false) => 576,
+        _ => 1152,
+    };
+    let mono = (h >> 6) & 3 == 3;
+    // The Xing / Info tag follows the side information, whose size depends on both.
+    let side = match (mpeg1, mono) {
+        (true, false) => 32,
+        (true, true) | (false, false) => 17,
+        (false, true) => 9,
+    };
+    let frames = |at: usize| {
+        b.get(at..at + 4)
+            .map(|f| u32::from_be_bytes(f.try_into().unwrap()))
+    };
+    let xing = start + 4 + side;
+    let counted = match b.get(xing..xing + 4) {
+        Some(b"Xing" | b"Info") if b.get(xing + 7).is_some_and(|f| f & 1 != 0) => frames(xing + 8),
+        _ if b.get(start + 36..start + 40) == Some(b"VBRI") => frames(start + 36 + 14),
+        _ => None,
+    };
+    if let Some(n) = counted {
+        return Some(f64::from(n) * f64::from(samples_per_frame) / f64::from(rate));
+    }
+    let mut end = b.len();
+    if end >= start + 128 && &b[end - 128..end - 125] == b"TAG" {
+        end -= 128;
+    }
+    Some((end - start) as f64 * 8.0 / bitrate)
 }
 
 /// Pages of a PDF: the page objects (`/Type /Page`), or failing that (pages inside

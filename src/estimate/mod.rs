@@ -10,9 +10,10 @@
 //! The usage is always marked `estimated`, and so is every bill priced from it.
 //!
 //! Every constant that a vendor can change (per-message overheads, image tile and patch
-//! sizes, tokens per second of video, output limits, GPT Image output tokens) is data:
-//! `estimate/models.toml`, `estimate/vision.toml` and `estimate/images.toml`, keyed by
-//! model, each with its source.
+//! sizes, tokens per second of video, output limits, GPT Image output tokens, Seedance frame
+//! sizes) is data: `estimate/models.toml`, `estimate/vision.toml`, `estimate/images.toml` and
+//! `estimate/seedance.toml`, keyed by model, each with its source; `estimate/text.toml` holds
+//! the Qwen chat framing and which rerank and transcription models bill per search or second.
 //!
 //! ```
 //! use tariff::estimate::{estimate, Basis};
@@ -45,12 +46,14 @@
 //! [`Ledger::hold`]: crate::ledger::Ledger::hold
 
 mod anthropic;
+mod dashscope;
 mod data;
 mod gemini;
 mod images;
 mod media;
 mod openai;
 pub(crate) mod seedance;
+mod text;
 pub mod vision;
 
 use std::fmt;
@@ -251,6 +254,12 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
     if let Some(usage) = crate::extract::request_usage(api, request) {
         return Ok(media_estimate(api, model, usage?));
     }
+    if api == Api::GeminiEmbeddings {
+        return text::gemini_embeddings(model, request);
+    }
+    if api == Api::OpenAiTranscription {
+        return text::transcription(model, request);
+    }
     let value: Value = serde_json::from_slice(request).map_err(|e| EstimateError::Json {
         api,
         message: strip_position(&e.to_string()),
@@ -263,6 +272,17 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
         Api::OpenAiEmbeddings => openai::embeddings(&mut b, &value)?,
         Api::Anthropic => anthropic::messages(&mut b, &value)?,
         Api::Gemini => gemini::generate(&mut b, &value)?,
+        Api::DashScope => dashscope::generation(&mut b, &value)?,
+        Api::OpenAiModerations => {
+            text::moderations(&mut b, &value)?;
+            return b.finish().map(text::one_request);
+        }
+        Api::Rerank => {
+            if let Some(est) = text::rerank(&mut b, &value, request)? {
+                return Ok(est);
+            }
+            return b.finish().map(text::query_per_document);
+        }
         #[allow(unreachable_patterns)]
         _ => return Err(EstimateError::Unsupported { api }),
     }

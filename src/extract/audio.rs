@@ -187,8 +187,12 @@ fn billed_seconds(api: Api, field: &str, n: &serde_json::Number) -> Result<Secon
         .parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(&text))
         .map_err(|_| bad())?;
-    let rounded = exact.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-    Seconds::new(rounded).ok_or_else(bad)
+    billed(exact).ok_or_else(bad)
+}
+
+/// Exact seconds rounded as transcriptions bill them: to the nearest whole second.
+pub(crate) fn billed(exact: Decimal) -> Option<Seconds> {
+    Seconds::new(exact.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
 }
 
 fn transcription_usage(b: &TranscriptionBody) -> Result<Option<Usage>, ExtractError> {

@@ -121,6 +121,12 @@ pub(super) fn gemini(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extra
                 .into(),
         });
     };
+    request_usage(req)
+}
+
+/// The input tokens an embedContent / batchEmbedContents request holds, counted as an answer
+/// without usage is metered (`o200k_base`, marked estimated).
+pub(crate) fn request_usage(req: &[u8]) -> Result<Usage, ExtractError> {
     let r: Request = parse_request(API, req)?;
     if r.content.is_none() && r.requests.is_none() {
         return Err(ExtractError::Json {

@@ -7,6 +7,34 @@
 /// The boundary is taken from the body's first line (`--BOUNDARY`), so the request's
 /// headers are not needed.
 pub(super) fn fields(body: &[u8]) -> Option<Vec<(String, String)>> {
+    let parts = parts(body)?;
+    Some(
+        parts
+            .into_iter()
+            .filter(|p| p.filename.is_none())
+            .filter_map(|p| Some((p.name?, String::from_utf8_lossy(p.value).trim().to_string())))
+            .collect(),
+    )
+}
+
+/// The bytes of the file part named `name` (e.g. a transcription's `file`), untrimmed.
+/// `None` when the body is not multipart or has no such file part.
+pub(crate) fn file<'a>(body: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    parts(body)?
+        .into_iter()
+        .find(|p| p.filename.is_some() && p.name.as_deref() == Some(name))
+        .map(|p| p.value)
+}
+
+/// One part of a multipart body: its name, its file name if it is a file, its value.
+struct FormPart<'a> {
+    name: Option<String>,
+    filename: Option<String>,
+    value: &'a [u8],
+}
+
+/// The parts of a multipart body, in order.
+fn parts(body: &[u8]) -> Option<Vec<FormPart<'_>>> {
     let start = body.iter().position(|b| !b.is_ascii_whitespace())?;
     let body = &body[start..];
     let first_end = body.iter().position(|&b| b == b'\n')?;
@@ -26,8 +54,8 @@ pub(super) fn fields(body: &[u8]) -> Option<Vec<(String, String)>> {
         let end = find(rest, &delimiter);
         let part = &rest[..end.unwrap_or(rest.len())];
         let part = part.strip_suffix(b"\r").unwrap_or(part);
-        if let Some(field) = text_field(part) {
-            out.push(field);
+        if let Some(p) = form_part(part) {
+            out.push(p);
         }
         match end {
             // `--BOUNDARY--` closes the body; anything after it is epilogue.
@@ -42,9 +70,8 @@ pub(super) fn fields(body: &[u8]) -> Option<Vec<(String, String)>> {
     Some(out)
 }
 
-/// One part: its headers, a blank line, its value. `None` for file parts and parts
-/// without a name.
-fn text_field(part: &[u8]) -> Option<(String, String)> {
+/// One part: its headers, a blank line, its value. `None` without a Content-Disposition.
+fn form_part(part: &[u8]) -> Option<FormPart<'_>> {
     let (head, value) = match find(part, b"\r\n\r\n") {
         Some(i) => (&part[..i], &part[i + 4..]),
         None => {
@@ -56,17 +83,23 @@ fn text_field(part: &[u8]) -> Option<(String, String)> {
     let disposition = head
         .lines()
         .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
-    let mut name = None;
+    let mut p = FormPart {
+        name: None,
+        filename: None,
+        value,
+    };
     for param in disposition.split(';').skip(1) {
-        let (k, v) = param.trim().split_once('=')?;
-        let v = v.trim().trim_matches('"');
+        let Some((k, v)) = param.trim().split_once('=') else {
+            continue;
+        };
+        let v = v.trim().trim_matches('"').to_string();
         match k.trim().to_ascii_lowercase().as_str() {
-            "name" => name = Some(v.to_string()),
-            "filename" => return None,
+            "name" => p.name = Some(v),
+            "filename" => p.filename = Some(v),
             _ => {}
         }
     }
-    Some((name?, String::from_utf8_lossy(value).trim().to_string()))
+    Some(p)
 }
 
 /// The first occurrence of `needle`: file parts run to megabytes, so a vectorized search.

@@ -44,6 +44,11 @@ pub use openai::{CACHE_OPTION, RESERVED_CAPACITY};
 pub use request::{CONTAINER_MEMORY, SEARCH_CONTEXT_SIZE, WEB_SEARCH_TOOL};
 pub use sse::StreamMeter;
 
+/// Request readers shared with the request estimates.
+pub(crate) use embed::request_usage as gemini_embedding_request;
+pub(crate) use rerank::{documents as rerank_documents, searches_for as rerank_searches};
+pub(crate) use {audio::billed as billed_audio_seconds, form::file as form_file};
+
 use crate::usage::{Count, Tokens, Usage};
 
 /// The API families whose responses can be metered.

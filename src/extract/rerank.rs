@@ -83,11 +83,11 @@ struct Request {
 }
 
 /// The searches a request needs by Cohere's rule: ⌈documents / 100⌉, at least one.
-fn searches_for(documents: u64) -> u64 {
+pub(crate) fn searches_for(documents: u64) -> u64 {
     documents.div_ceil(DOCUMENTS_PER_SEARCH).max(1)
 }
 
-fn documents(request: &[u8]) -> Result<u64, ExtractError> {
+pub(crate) fn documents(request: &[u8]) -> Result<u64, ExtractError> {
     let r: Request = parse_request(API, request)?;
     r.documents
         .map(|d| d.len() as u64)
