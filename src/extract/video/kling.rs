@@ -25,7 +25,8 @@ const API: Api = Api::Kling;
 /// Kling's documented defaults.
 const DEFAULT_SECONDS: u32 = 5;
 const DEFAULT_MODE: &str = "std";
-const DOCS: &str = "https://app.klingai.com/global/dev/document-api/apiReference/model/textToVideo";
+pub(super) const DOCS: &str =
+    "https://app.klingai.com/global/dev/document-api/apiReference/model/textToVideo";
 
 #[derive(Deserialize)]
 struct Video {
