@@ -383,12 +383,12 @@ pub(super) fn openai_request(request: &[u8]) -> Noted {
     let model = req.model.as_deref().unwrap_or(DALLE_MODEL);
     let (size, quality) = dalle_defaults(model, req.size.clone(), req.quality.clone());
     let mut g = Grounds::new(Basis::Exact);
-    g.or_default(req.model.is_some(), "model", DALLE_MODEL, DALLE_DOCS);
-    g.or_default(req.n.is_some(), "n", 1, DALLE_DOCS);
+    g.or_default(req.model.is_some(), "model", &DALLE_MODEL, DALLE_DOCS);
+    g.or_default(req.n.is_some(), "n", &1, DALLE_DOCS);
     g.or_default(
         req.size.is_some() || size.is_none(),
         "size",
-        DALLE_SIZE,
+        &DALLE_SIZE,
         DALLE_DOCS,
     );
     if quality.is_some() && req.quality != quality {

@@ -138,7 +138,7 @@ impl Grounds {
         &mut self,
         given: bool,
         field: &str,
-        default: impl fmt::Display,
+        default: &dyn fmt::Display,
         source: &str,
     ) {
         if !given {

@@ -329,19 +329,19 @@ fn request_noted(api: Api, req: &VideoRequest, model: &str) -> Noted {
             g.or_default(
                 given,
                 "seconds",
-                format_args!("{SORA_SECONDS} s"),
+                &format_args!("{SORA_SECONDS} s"),
                 SORA_DOCS,
             );
-            g.or_default(req.size().is_some(), "size", SORA_SIZE, SORA_DOCS);
+            g.or_default(req.size().is_some(), "size", &SORA_SIZE, SORA_DOCS);
         }
         Family::Veo => {
-            g.or_default(given, "seconds", format_args!("{VEO_SECONDS} s"), VEO_DOCS);
+            g.or_default(given, "seconds", &format_args!("{VEO_SECONDS} s"), VEO_DOCS);
             let res = req.resolution().or(req.size()).is_some();
-            g.or_default(res, "resolution", VEO_RESOLUTION, VEO_DOCS);
+            g.or_default(res, "resolution", &VEO_RESOLUTION, VEO_DOCS);
         }
         Family::Other(d) => {
             let (secs, docs) = d.unwrap_or_default();
-            g.or_default(given, "seconds", format_args!("{secs} s"), docs);
+            g.or_default(given, "seconds", &format_args!("{secs} s"), docs);
         }
     }
     let secs = whole(d.seconds);

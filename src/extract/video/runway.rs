@@ -89,7 +89,7 @@ pub(super) fn request_only(request: &[u8]) -> Noted {
     g.or_default(
         r.duration.is_some(),
         "duration",
-        format_args!("{DEFAULT_SECONDS} s"),
+        &format_args!("{DEFAULT_SECONDS} s"),
         DOCS,
     );
     let secs = r.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);

@@ -154,13 +154,13 @@ pub(super) fn request_only(request: &[u8]) -> Noted {
     g.or_default(
         p.duration_seconds.is_some(),
         field,
-        format_args!("{DEFAULT_SECONDS} s"),
+        &format_args!("{DEFAULT_SECONDS} s"),
         DOCS,
     );
     let field = "parameters.resolution";
-    g.or_default(p.resolution.is_some(), field, DEFAULT_RESOLUTION, DOCS);
+    g.or_default(p.resolution.is_some(), field, &DEFAULT_RESOLUTION, DOCS);
     let field = "parameters.sampleCount";
-    g.or_default(p.sample_count.is_some(), field, "1 video", DOCS);
+    g.or_default(p.sample_count.is_some(), field, &"1 video", DOCS);
     let videos = p.sample_count.unwrap_or(1).max(1);
     let u = bill(p, videos)?;
     let read = format!(

@@ -152,7 +152,7 @@ pub(super) fn request_only(request: &[u8]) -> Noted {
     g.or_default(
         p.duration.is_some(),
         field,
-        format_args!("{DEFAULT_SECONDS} s"),
+        &format_args!("{DEFAULT_SECONDS} s"),
         DOCS,
     );
     let secs = p.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
