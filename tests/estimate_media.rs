@@ -213,3 +213,175 @@ fn runway_wan_and_luma_requests_hold_their_seconds_or_the_default() {
     .unwrap();
     assert_eq!(est.usage.video_seconds.get().to_string(), "5");
 }
+
+/// The one part of a media request's estimate: its basis and note.
+fn basis_of(api: Api, model: &str, req: &str) -> (tariff::estimate::Basis, String) {
+    let est = estimate(api, model, req.as_bytes()).unwrap();
+    assert_eq!(est.parts.len(), 1, "{req}");
+    (est.parts[0].basis, est.parts[0].note.clone())
+}
+
+#[test]
+fn a_media_quantity_the_request_gives_is_exact_and_a_vendor_default_says_so() {
+    use tariff::estimate::Basis;
+    // (api, model, request that gives every quantity, request that leaves some out, what
+    // the note must name for each default: the field, the default, its source)
+    let cases: [(Api, &str, &str, &str, &[&str]); 7] = [
+        (
+            Api::OpenAiVideo,
+            "sora-2",
+            r#"{"model":"sora-2","prompt":"otters","seconds":"8","size":"1280x720"}"#,
+            r#"{"model":"sora-2","prompt":"otters"}"#,
+            &[
+                "no `seconds`: the default 4 s",
+                "no `size`: the default 720x1280",
+                "platform.openai.com/docs/api-reference/videos/create",
+            ],
+        ),
+        (
+            // A Veo model through the OpenAI-compatible video API: Veo's defaults.
+            Api::OpenAiVideo,
+            "veo-3.0-fast-generate-001",
+            r#"{"model":"veo-3.0-fast-generate-001","prompt":"otters","seconds":6,"resolution":"1080p"}"#,
+            r#"{"model":"veo-3.0-fast-generate-001","prompt":"otters"}"#,
+            &[
+                "no `seconds`: the default 8 s",
+                "no `resolution`: the default 720p",
+                "ai.google.dev/gemini-api/docs/video",
+            ],
+        ),
+        (
+            Api::Veo,
+            "veo-3.0-fast-generate-001",
+            r#"{"instances":[{"prompt":"otters"}],"parameters":{"durationSeconds":6,"resolution":"1080p","sampleCount":2}}"#,
+            r#"{"instances":[{"prompt":"otters"}],"parameters":{"resolution":"1080p"}}"#,
+            &[
+                "no `parameters.durationSeconds`: the default 8 s",
+                "no `parameters.sampleCount`: the default 1 video",
+                "ai.google.dev/gemini-api/docs/video",
+            ],
+        ),
+        (
+            Api::WanVideo,
+            "wan2.7-t2v",
+            r#"{"model":"wan2.7-t2v","parameters":{"resolution":"1080P","duration":10}}"#,
+            r#"{"model":"wan2.7-t2v","parameters":{"resolution":"1080P"}}"#,
+            &[
+                "no `parameters.duration`: the default 5 s",
+                "help.aliyun.com/zh/model-studio/text-to-video-api-reference",
+            ],
+        ),
+        (
+            Api::Luma,
+            "ray-2",
+            r#"{"model":"ray-2","prompt":"otters","duration":"9s","resolution":"720p"}"#,
+            r#"{"model":"ray-2","prompt":"otters","resolution":"720p"}"#,
+            &[
+                "no `duration`: the default 5 s",
+                "docs.lumalabs.ai/docs/video-generation",
+            ],
+        ),
+        (
+            Api::Runway,
+            "gen4_turbo",
+            r#"{"model":"gen4_turbo","ratio":"1280:720","duration":5}"#,
+            r#"{"model":"gen4_turbo","ratio":"1280:720"}"#,
+            &[
+                "no `duration`: the default 10 s",
+                "docs.dev.runwayml.com/api/",
+            ],
+        ),
+        (
+            Api::OpenAiImages,
+            "dall-e-3",
+            r#"{"model":"dall-e-3","prompt":"a lighthouse","n":1,"size":"1024x1792","quality":"hd"}"#,
+            r#"{"model":"dall-e-3","prompt":"a lighthouse"}"#,
+            &[
+                "no `n`: the default 1",
+                "no `size`: the default 1024x1024",
+                "no `quality`: the default standard for DALL·E 3",
+                "platform.openai.com/docs/api-reference/images/create",
+            ],
+        ),
+    ];
+    for (api, model, given, omitted, names) in cases {
+        let (basis, note) = basis_of(api, model, given);
+        assert_eq!(basis, Basis::Exact, "{given}: {note}");
+        assert!(!note.contains("default"), "{given}: {note}");
+        let (basis, note) = basis_of(api, model, omitted);
+        assert_eq!(basis, Basis::Default, "{omitted}: {note}");
+        for name in names {
+            assert!(note.contains(name), "{omitted}: {note} lacks {name}");
+        }
+    }
+}
+
+#[test]
+fn dall_e_defaults_name_the_model_and_what_auto_picks() {
+    use tariff::estimate::Basis;
+    // No model: the API's default DALL·E 2, which has one quality, so none is defaulted.
+    let (basis, note) = basis_of(
+        Api::OpenAiImages,
+        "dall-e-2",
+        r#"{"prompt":"x","n":2,"size":"512x512"}"#,
+    );
+    assert_eq!(basis, Basis::Default);
+    assert!(note.contains("no `model`: the default dall-e-2"), "{note}");
+    assert!(!note.contains("quality"), "{note}");
+    // `auto` is given, but the quality priced is DALL·E 3's standard: a default.
+    let req = r#"{"model":"dall-e-3","prompt":"x","n":1,"size":"1024x1024","quality":"auto"}"#;
+    let (basis, note) = basis_of(Api::OpenAiImages, "dall-e-3", req);
+    assert_eq!(basis, Basis::Default);
+    assert!(
+        note.contains("`quality` auto: the default standard"),
+        "{note}"
+    );
+}
+
+#[test]
+fn another_vendors_default_length_through_the_openai_video_api_names_its_source() {
+    use tariff::estimate::Basis;
+    // Runway's 10 s, documented with Runway's own API.
+    let est = estimate(
+        Api::OpenAiVideo,
+        "gen4_turbo",
+        br#"{"model":"gen4_turbo","prompt":"otters","size":"1280x720"}"#,
+    )
+    .unwrap();
+    assert_eq!(est.usage.video_seconds.get().to_string(), "10");
+    assert_eq!(est.parts[0].basis, Basis::Default);
+    let note = &est.parts[0].note;
+    assert!(
+        note.contains("no `seconds`: the default 10 s (https://docs.dev.runwayml.com/api/)"),
+        "{note}"
+    );
+}
+
+#[test]
+fn speech_characters_are_read_never_defaulted() {
+    use tariff::estimate::Basis;
+    // The text is the quantity: no vendor default stands in for any of it.
+    for (api, model, req) in [
+        (
+            Api::OpenAiSpeech,
+            "tts-1",
+            r#"{"model":"tts-1","input":"Hello","voice":"alloy"}"#,
+        ),
+        (
+            Api::MiniMaxTts,
+            "speech-02-hd",
+            r#"{"model":"speech-02-hd","text":"你好"}"#,
+        ),
+        (
+            Api::DoubaoTts,
+            "doubao-tts",
+            r#"{"app":{},"request":{"text":"你好世界"}}"#,
+        ),
+    ] {
+        let est = estimate(api, model, req.as_bytes()).unwrap();
+        assert_eq!(est.parts.len(), 1, "{req}");
+        assert_eq!(est.parts[0].what, "characters to speak");
+        assert_eq!(est.parts[0].basis, Basis::Exact, "{req}");
+        assert_eq!(est.parts[0].tokens, est.usage.characters.get(), "{req}");
+    }
+}

@@ -245,14 +245,15 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
         return est;
     }
     if let Some(noted) = crate::extract::request_noted(api, model, request) {
-        let (usage, parts) = noted?;
+        let (mut usage, parts) = noted?;
+        usage.estimated = true;
         return Ok(Estimate {
+            api,
+            model: model.to_string(),
+            counter: "nothing (quantities read from the request)".to_string(),
+            usage,
             parts,
-            ..media_estimate(api, model, usage)
         });
-    }
-    if let Some(usage) = crate::extract::request_usage(api, request) {
-        return Ok(media_estimate(api, model, usage?));
     }
     if api == Api::GeminiEmbeddings {
         return text::gemini_embeddings(model, request);
@@ -655,32 +656,4 @@ pub fn meter_or_estimate(
         usage.estimated = true;
     }
     Ok(usage)
-}
-
-/// The estimate of a media request, whose request alone fixes the bill (characters to
-/// speak, images asked for): exact quantities, so the one part says so.
-fn media_estimate(api: Api, model: &str, mut usage: Usage) -> Estimate {
-    usage.estimated = true;
-    let (what, n) = if usage.characters.get() > 0 {
-        ("characters to speak", usage.characters.get())
-    } else if !usage.video_seconds.is_zero() {
-        let secs = usage.video_seconds.get().ceil();
-        ("seconds of video", u64::try_from(secs).unwrap_or(u64::MAX))
-    } else {
-        let n = usage.images.iter().map(|i| i.count.get()).sum();
-        ("images asked for", n)
-    };
-    Estimate {
-        api,
-        model: model.to_string(),
-        counter: "nothing (quantities read from the request)".to_string(),
-        parts: vec![Part {
-            what: what.to_string(),
-            tokens: n,
-            basis: Basis::Exact,
-            note: "read from the request, or the vendor's documented default where it says nothing"
-                .to_string(),
-        }],
-        usage,
-    }
 }

@@ -23,7 +23,9 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::media::{self, error_body, need_request, parse_request, Shape};
+use super::video::{noted, Grounds, Noted};
 use super::{count, minus, parse, tokens, Api, ExtractError, Markers};
+use crate::estimate::Basis;
 use crate::usage::{Seconds, Usage};
 
 // ------------------------------------------------------------------ OpenAI speech
@@ -420,6 +422,19 @@ pub(super) fn estimate_from_request(
         estimated: true,
         ..Usage::default()
     })
+}
+
+/// The estimate of a text-to-speech request: the characters of its text, read, not assumed
+/// (no vendor default stands in for any of them).
+pub(super) fn speech_request(api: Api, request: &[u8]) -> Noted {
+    let u = estimate_from_request(api, Some(request))?;
+    let n = u.characters.get();
+    let read =
+        "characters of the request's text (`input`, `text`, `request.text` or `req_params.text`)";
+    noted(
+        u,
+        Grounds::new(Basis::Exact).part("characters to speak", n, read.into()),
+    )
 }
 
 /// A stream's own count; when it ends without one (cut short, or a relay dropped the final

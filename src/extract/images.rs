@@ -18,6 +18,7 @@
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use super::video::{noted, Grounds, Noted};
 use super::{count, form, parse, tokens, Api, ExtractError};
 use crate::estimate::Basis;
 use crate::usage::{ImageCount, Usage};
@@ -227,18 +228,8 @@ pub(super) fn openai(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extra
         }
     }
     // The API's defaults, so that a request that leaves them out is priced as it ran.
-    let model = req.model.as_deref().unwrap_or("dall-e-2");
-    let dalle = model.starts_with("dall-e");
-    let size = b
-        .size
-        .or(req.size)
-        .or_else(|| dalle.then(|| "1024x1024".to_string()));
-    let quality = match b.quality.or(req.quality) {
-        _ if model.starts_with("dall-e-2") => None,
-        None if model.starts_with("dall-e-3") => Some("standard".to_string()),
-        Some(q) if q == "auto" && model.starts_with("dall-e-3") => Some("standard".to_string()),
-        q => q,
-    };
+    let model = req.model.as_deref().unwrap_or(DALLE_MODEL);
+    let (size, quality) = dalle_defaults(model, b.size.or(req.size), b.quality.or(req.quality));
     Ok(Usage {
         images: vec![ImageCount {
             count: count(API, "data", delivered)?,
@@ -360,37 +351,75 @@ pub(super) fn imagen(body: &[u8]) -> Result<Usage, ExtractError> {
     per_image(API, "predictions", n)
 }
 
-/// What an OpenAI Images request asks for, before any image comes back: `n` (default 1)
-/// DALL·E images at the request's size and quality, with the API's defaults. GPT Image
-/// models bill tokens whose count the request does not give: refused.
-pub(super) fn openai_request(request: &[u8]) -> Result<Usage, ExtractError> {
-    const API: Api = Api::OpenAiImages;
-    let req = ImageRequest::read(API, request)?;
-    let model = req.model.as_deref().unwrap_or("dall-e-2");
-    if !model.starts_with("dall-e") {
-        return Err(ExtractError::Inconsistent {
-            api: API,
-            detail: format!(
-                "`{model}` bills image tokens, which a request does not state; only DALL·E requests price before the answer"
-            ),
-        });
-    }
-    let size = req.size.or_else(|| Some("1024x1024".to_string()));
-    let quality = match req.quality {
+/// Where the OpenAI Images API documents its defaults (model, `n`, `size`, `quality`).
+const DALLE_DOCS: &str = "https://platform.openai.com/docs/api-reference/images/create";
+const DALLE_MODEL: &str = "dall-e-2";
+const DALLE_SIZE: &str = "1024x1024";
+
+/// The size and quality a DALL·E image is priced at: what was asked or delivered, else the
+/// API's defaults (`1024x1024`; for DALL·E 3 `standard`, which `auto` also picks). DALL·E 2
+/// has one quality, so none is named.
+fn dalle_defaults(
+    model: &str,
+    size: Option<String>,
+    quality: Option<String>,
+) -> (Option<String>, Option<String>) {
+    let size = size.or_else(|| model.starts_with("dall-e").then(|| DALLE_SIZE.to_string()));
+    let quality = match quality {
         _ if model.starts_with("dall-e-2") => None,
-        None => Some("standard".to_string()),
-        Some(q) if q == "auto" => Some("standard".to_string()),
+        None if model.starts_with("dall-e-3") => Some("standard".to_string()),
+        Some(q) if q == "auto" && model.starts_with("dall-e-3") => Some("standard".to_string()),
         q => q,
     };
-    Ok(Usage {
+    (size, quality)
+}
+
+/// What a DALL·E request asks for, before any image comes back: `n` images at the
+/// request's size and quality, each default it falls back on noted with its source. (GPT
+/// Image requests bill tokens and are estimated before this is reached.)
+pub(super) fn openai_request(request: &[u8]) -> Noted {
+    const API: Api = Api::OpenAiImages;
+    let req = ImageRequest::read(API, request)?;
+    let model = req.model.as_deref().unwrap_or(DALLE_MODEL);
+    let (size, quality) = dalle_defaults(model, req.size.clone(), req.quality.clone());
+    let mut g = Grounds::new(Basis::Exact);
+    g.or_default(req.model.is_some(), "model", &DALLE_MODEL, DALLE_DOCS);
+    g.or_default(req.n.is_some(), "n", &1, DALLE_DOCS);
+    g.or_default(
+        req.size.is_some() || size.is_none(),
+        "size",
+        &DALLE_SIZE,
+        DALLE_DOCS,
+    );
+    if quality.is_some() && req.quality != quality {
+        // Only `auto` is given and replaced.
+        let how = if req.quality.is_some() {
+            "`quality` auto"
+        } else {
+            "no `quality`"
+        };
+        g.default(format!(
+            "{how}: the default standard for DALL·E 3 ({DALLE_DOCS})"
+        ));
+    }
+    let n = req.n.unwrap_or(1);
+    let read = format!(
+        "`n` of the request, {model} at {} {}",
+        size.as_deref().unwrap_or("an unstated size"),
+        quality.as_deref().unwrap_or_default()
+    );
+    let u = Usage {
         images: vec![ImageCount {
-            count: count(API, "n", req.n.unwrap_or(1))?,
+            count: count(API, "n", n)?,
             size,
             quality,
         }],
-        estimated: true,
         ..Usage::default()
-    })
+    };
+    noted(
+        u,
+        g.part("images asked for", n, read.trim_end().to_string()),
+    )
 }
 
 /// How many images a request asks for, and how that number was arrived at.

@@ -498,19 +498,6 @@ pub(crate) fn apply_request(
     Ok(())
 }
 
-/// What a request alone says a media family will bill, before the answer: the characters
-/// of a text-to-speech request (OpenAI, MiniMax, Doubao), the images a DALL·E request asks
-/// for, the seconds (or the vendor's default) a Sora or Veo request asks for. `None` for families whose request does not fix the bill this way.
-pub(crate) fn request_usage(api: Api, request: &[u8]) -> Option<Result<Usage, ExtractError>> {
-    match api {
-        Api::OpenAiSpeech | Api::MiniMaxTts | Api::DoubaoTts => {
-            Some(audio::estimate_from_request(api, Some(request)))
-        }
-        Api::OpenAiImages => Some(images::openai_request(request)),
-        _ => video::request_only(api, request),
-    }
-}
-
 /// Parses a request body like [`parse`], naming the request in any error so that it is not
 /// mistaken for the response.
 pub(crate) fn parse_request<T: DeserializeOwned>(
@@ -595,11 +582,16 @@ pub(crate) fn count(api: Api, field: &str, n: u64) -> Result<Count, ExtractError
     })
 }
 
-/// The estimate of a task family's request (Seedance, Kling, Jimeng, Sora through chat, Suno,
-/// Udio): the usage its answer will bill when the vendor does what was asked, with a part
-/// saying which quantities were read, defaulted or bounded. `None` for other families.
+/// The estimate of a media request whose request alone fixes the bill (speech, DALL·E,
+/// video tasks, Suno, Udio): the usage its answer will bill when the vendor does what was
+/// asked, with a part saying which quantities were read, defaulted (with the default's
+/// source) or bounded. `None` for other families.
 pub(crate) fn request_noted(api: Api, model: &str, request: &[u8]) -> Option<video::Noted> {
     match api {
+        Api::OpenAiSpeech | Api::MiniMaxTts | Api::DoubaoTts => {
+            Some(audio::speech_request(api, request))
+        }
+        Api::OpenAiImages => Some(images::openai_request(request)),
         Api::Suno => Some(music::suno_request(request, model)),
         Api::Udio => Some(music::udio_request(request)),
         _ => video::request_noted(api, model, request),

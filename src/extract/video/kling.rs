@@ -25,7 +25,8 @@ const API: Api = Api::Kling;
 /// Kling's documented defaults.
 const DEFAULT_SECONDS: u32 = 5;
 const DEFAULT_MODE: &str = "std";
-const DOCS: &str = "https://app.klingai.com/global/dev/document-api/apiReference/model/textToVideo";
+pub(super) const DOCS: &str =
+    "https://app.klingai.com/global/dev/document-api/apiReference/model/textToVideo";
 
 #[derive(Deserialize)]
 struct Video {
@@ -154,20 +155,19 @@ fn options(req: &Request) -> Vec<(&'static str, String)> {
 pub(super) fn request_only(request: &[u8]) -> Noted {
     let req: Request = parse_request(API, request)?;
     let mut g = Grounds::new(Basis::Exact);
-    let secs = match req.duration {
-        Some(d) => d.0,
-        None => {
-            g.default(format!(
-                "no `duration`: Kling's default {DEFAULT_SECONDS} s ({DOCS})"
-            ));
-            Decimal::from(DEFAULT_SECONDS)
-        }
-    };
-    if req.mode.is_none() {
-        g.default(format!(
-            "no `mode`: Kling's default `{DEFAULT_MODE}` ({DOCS})"
-        ));
-    }
+    g.or_default(
+        req.duration.is_some(),
+        "duration",
+        &format_args!("{DEFAULT_SECONDS} s"),
+        DOCS,
+    );
+    g.or_default(
+        req.mode.is_some(),
+        "mode",
+        &format_args!("`{DEFAULT_MODE}`"),
+        DOCS,
+    );
+    let secs = req.duration.map_or(Decimal::from(DEFAULT_SECONDS), |d| d.0);
     let secs = checked_seconds(API, "duration", secs).map_err(|_| {
         field_error(
             API,

@@ -10,9 +10,10 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{
-    checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word, seconds,
-    stage, Delivered, Num,
+    at, checked_seconds, noted, parse_request, parse_task, refuse, require_done, resolution_word,
+    seconds, stage, whole, Delivered, Grounds, Noted, Num,
 };
+use crate::estimate::Basis;
 use crate::extract::{Api, ExtractError};
 use crate::usage::Usage;
 
@@ -20,6 +21,7 @@ const API: Api = Api::Luma;
 
 /// Luma's documented default duration.
 const DEFAULT_SECONDS: u32 = 5;
+pub(super) const DOCS: &str = "https://docs.lumalabs.ai/docs/video-generation";
 
 #[derive(Deserialize, Default)]
 struct Request {
@@ -75,16 +77,24 @@ pub(super) fn generation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, E
     .into_usage(API)
 }
 
-/// What a Luma create request alone will bill: `duration` (default 5 s) at its resolution.
-pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+/// What a Luma create request alone will bill: `duration` (default 5 s, noted) at its
+/// resolution.
+pub(super) fn request_only(request: &[u8]) -> Noted {
     let r: Request = parse_request(API, request)?;
+    let mut g = Grounds::new(Basis::Exact);
+    g.or_default(
+        r.duration.is_some(),
+        "duration",
+        &format_args!("{DEFAULT_SECONDS} s"),
+        DOCS,
+    );
     let secs = r.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
-    let mut u = Delivered {
+    let u = Delivered {
         seconds: checked_seconds(API, "duration", secs)?,
         resolution: r.resolution.as_deref().map(resolution_word),
         options: Vec::new(),
     }
     .into_usage(API)?;
-    u.estimated = true;
-    Ok(u)
+    let parts = g.part("seconds of video", whole(secs), at("duration", &u));
+    noted(u, parts)
 }

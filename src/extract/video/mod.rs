@@ -88,19 +88,6 @@ pub(super) fn extract(
     }
 }
 
-/// What a create request alone will bill, for the families whose request fixes it
-/// (`None` for the others, whose price needs the task result).
-pub(super) fn request_only(api: Api, request: &[u8]) -> Option<Result<Usage, ExtractError>> {
-    match api {
-        Api::OpenAiVideo => Some(openai::request_only(request)),
-        Api::Veo => Some(veo::request_only(request)),
-        Api::WanVideo => Some(wan::request_only(request)),
-        Api::Luma => Some(luma::request_only(request)),
-        Api::Runway => Some(runway::request_only(request)),
-        _ => None,
-    }
-}
-
 /// A request estimate of a task family: the usage the answer will bill when the vendor does
 /// what was asked, and the one part saying what it rests on.
 pub(crate) type Noted = Result<(Usage, Vec<Part>), EstimateError>;
@@ -111,6 +98,11 @@ pub(crate) type Noted = Result<(Usage, Vec<Part>), EstimateError>;
 pub(crate) fn request_noted(api: Api, model: &str, request: &[u8]) -> Option<Noted> {
     Some(match api {
         Api::SoraChat => openai::chat_request(request, model),
+        Api::OpenAiVideo => openai::request_only(request, model),
+        Api::Veo => veo::request_only(request),
+        Api::WanVideo => wan::request_only(request),
+        Api::Luma => luma::request_only(request),
+        Api::Runway => runway::request_only(request),
         Api::Kling => kling::request_only(request),
         Api::Jimeng => jimeng::request_only(request),
         Api::Seedance => seedance::request_only(request, model),
@@ -138,6 +130,20 @@ impl Grounds {
     pub fn default(&mut self, note: String) {
         self.basis = Basis::Default;
         self.notes.push(note);
+    }
+
+    /// Notes the vendor's `default` (documented at `source`) standing in for `field`, unless
+    /// the request gave it.
+    pub fn or_default(
+        &mut self,
+        given: bool,
+        field: &str,
+        default: &dyn fmt::Display,
+        source: &str,
+    ) {
+        if !given {
+            self.default(format!("no `{field}`: the default {default} ({source})"));
+        }
     }
 
     /// The request bounds the quantity; the bound is held.
@@ -176,6 +182,15 @@ pub(crate) fn field_error(api: Api, path: &str, problem: impl Into<String>) -> E
 /// Whole seconds for an estimate part (rounded up, as a hold must be).
 pub(crate) fn whole(s: Decimal) -> u64 {
     u64::try_from(s.ceil()).unwrap_or(u64::MAX)
+}
+
+/// What a request-only part read: the duration `field`, at the resolution priced.
+pub(crate) fn at(field: &str, u: &Usage) -> String {
+    let res = u.resolution.as_deref();
+    format!(
+        "`{field}` of the request, at {}",
+        res.unwrap_or("an unstated resolution")
+    )
 }
 
 /// Marks a request-only usage as estimated and pairs it with its part.

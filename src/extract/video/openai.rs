@@ -24,7 +24,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, field_error, noted, parse_request, parse_task, refuse,
+    at, bool_word, checked_seconds, field_error, noted, parse_request, parse_task, refuse,
     require_done, resolution_word, seconds, short_side, stage, whole, Delivered, Grounds, Noted,
     Num,
 };
@@ -111,25 +111,29 @@ enum Family {
     /// 8 s at 720p by default.
     Veo,
     /// Another vendor's model behind the relay's OpenAI-compatible API, with its documented
-    /// default duration (the same defaults as the vendor's own format), if known.
-    Other(Option<u32>),
+    /// default duration in seconds and where it is documented (the defaults of the vendor's
+    /// own format), if known.
+    Other(Option<(u32, &'static str)>),
 }
 
 fn family(model: Option<&str>) -> Family {
     let m = model.map(str::to_ascii_lowercase).unwrap_or_default();
     let m = m.rsplit('/').next().unwrap_or_default();
-    if m.starts_with("sora") {
+    let pre = |p: &str| m.starts_with(p);
+    if pre("sora") {
         Family::Sora
-    } else if m.starts_with("veo") {
+    } else if pre("veo") {
         Family::Veo
-    } else if m.starts_with("kling") || m.starts_with("wan") || m.starts_with("jimeng") {
-        // Kling, Wan and Jimeng all default to 5 s (see kling.rs, wan.rs, jimeng.rs).
-        Family::Other(Some(5))
-    } else if m.starts_with("ray") || m.starts_with("luma") {
-        Family::Other(Some(5))
-    } else if m.starts_with("gen3") || m.starts_with("gen4") {
-        // Runway defaults to 10 s (see runway.rs).
-        Family::Other(Some(10))
+    } else if pre("kling") {
+        Family::Other(Some((5, super::kling::DOCS)))
+    } else if pre("wan") {
+        Family::Other(Some((5, super::wan::DOCS)))
+    } else if pre("jimeng") {
+        Family::Other(Some((5, "https://www.volcengine.com/docs/85621/1792707")))
+    } else if pre("ray") || pre("luma") {
+        Family::Other(Some((5, super::luma::DOCS)))
+    } else if pre("gen3") || pre("gen4") {
+        Family::Other(Some((10, super::runway::DOCS)))
     } else {
         Family::Other(None)
     }
@@ -138,9 +142,11 @@ fn family(model: Option<&str>) -> Family {
 /// Sora's documented defaults.
 const SORA_SECONDS: u32 = 4;
 const SORA_SIZE: &str = "720x1280";
+const SORA_DOCS: &str = "https://platform.openai.com/docs/api-reference/videos/create";
 /// Veo's documented defaults.
 const VEO_SECONDS: u32 = 8;
 const VEO_RESOLUTION: &str = "720p";
+const VEO_DOCS: &str = "https://ai.google.dev/gemini-api/docs/video";
 
 /// Seconds, resolution and options of one video from what the response delivered and what
 /// the request asked.
@@ -155,7 +161,7 @@ fn meter(
     let default = match fam {
         Family::Sora => Some(Decimal::from(SORA_SECONDS)),
         Family::Veo => Some(Decimal::from(VEO_SECONDS)),
-        Family::Other(d) => d.map(Decimal::from),
+        Family::Other(d) => d.map(|d| Decimal::from(d.0)),
     };
     let asked = req.and_then(VideoRequest::asked_seconds);
     let secs = seconds(api, delivered_seconds, req.is_some(), asked, default, model)?;
@@ -188,13 +194,11 @@ fn meter(
 }
 
 /// What an OpenAI video create request alone will bill: the seconds and size it asks for,
-/// or the model's documented defaults (Sora 4 s at 720x1280, Veo 8 s at 720p).
-pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+/// or the model's documented defaults (Sora 4 s at 720x1280, Veo 8 s at 720p), noted; the
+/// request's `model`, else `model`, picks the defaults.
+pub(super) fn request_only(request: &[u8], model: &str) -> Noted {
     let api = Api::OpenAiVideo;
-    let req: VideoRequest = parse_request(api, request)?;
-    let mut u = meter(api, None, None, None, Some(&req))?.into_usage(api)?;
-    u.estimated = true;
-    Ok(u)
+    request_noted(api, &parse_request(api, request)?, model)
 }
 
 /// Meters an OpenAI video job object (`--api openai-video`).
@@ -296,8 +300,14 @@ pub(super) fn chat_request(request: &[u8], model: &str) -> Noted {
             "is missing: a chat-format request has it",
         ));
     }
+    request_noted(api, &req, model)
+}
+
+/// The estimate of a create request (either format), each default noted with its source.
+fn request_noted(api: Api, req: &VideoRequest, model: &str) -> Noted {
     let model = req.model.as_deref().unwrap_or(model);
-    if req.asked_seconds().is_none() && family(Some(model)) == Family::Other(None) {
+    let fam = family(Some(model));
+    if req.asked_seconds().is_none() && fam == Family::Other(None) {
         return Err(field_error(
             api,
             "seconds",
@@ -311,28 +321,33 @@ pub(super) fn chat_request(request: &[u8], model: &str) -> Noted {
             format!("is {s}, not a positive number"),
         ));
     }
-    let d = meter(api, Some(model), None, None, Some(&req))?;
+    let d = meter(api, Some(model), None, None, Some(req))?;
     let mut g = Grounds::new(Basis::Exact);
-    let fam = family(Some(model));
-    if req.asked_seconds().is_none() {
-        g.default(format!(
-            "no `seconds`: {}",
-            match fam {
-                Family::Sora => "Sora's default 4 s (https://platform.openai.com/docs/api-reference/videos/create)",
-                Family::Veo => "Veo's default 8 s (https://ai.google.dev/gemini-api/docs/video)",
-                Family::Other(_) => "the model family's documented default (see its format)",
-            }
-        ));
+    let given = req.asked_seconds().is_some();
+    match fam {
+        Family::Sora => {
+            g.or_default(
+                given,
+                "seconds",
+                &format_args!("{SORA_SECONDS} s"),
+                SORA_DOCS,
+            );
+            g.or_default(req.size().is_some(), "size", &SORA_SIZE, SORA_DOCS);
+        }
+        Family::Veo => {
+            g.or_default(given, "seconds", &format_args!("{VEO_SECONDS} s"), VEO_DOCS);
+            let res = req.resolution().or(req.size()).is_some();
+            g.or_default(res, "resolution", &VEO_RESOLUTION, VEO_DOCS);
+        }
+        Family::Other(d) => {
+            let (secs, docs) = d.unwrap_or_default();
+            g.or_default(given, "seconds", &format_args!("{secs} s"), docs);
+        }
     }
-    if fam == Family::Sora && req.size().is_none() {
-        g.default(format!("no `size`: Sora's default {SORA_SIZE}"));
-    }
-    let read = format!(
-        "seconds of video at {}",
-        d.resolution.as_deref().unwrap_or("an unstated resolution")
-    );
-    let parts = g.part("seconds of video", whole(d.seconds), read);
-    noted(d.into_usage(api)?, parts)
+    let secs = whole(d.seconds);
+    let u = d.into_usage(api)?;
+    let parts = g.part("seconds of video", secs, at("seconds", &u));
+    noted(u, parts)
 }
 
 fn check_chat(api: Api, c: &ChatBody, body: &[u8]) -> Result<(), ExtractError> {

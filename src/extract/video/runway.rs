@@ -11,9 +11,10 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{
-    checked_seconds, parse_request, parse_task, refuse, require_done, seconds, short_side, stage,
-    times, Delivered, Num,
+    at, checked_seconds, noted, parse_request, parse_task, refuse, require_done, seconds,
+    short_side, stage, times, whole, Delivered, Grounds, Noted, Num,
 };
+use crate::estimate::Basis;
 use crate::extract::{count, Api, ExtractError};
 use crate::usage::Usage;
 
@@ -21,6 +22,7 @@ const API: Api = Api::Runway;
 
 /// Runway's documented default duration.
 const DEFAULT_SECONDS: u32 = 10;
+pub(super) const DOCS: &str = "https://docs.dev.runwayml.com/api/";
 
 #[derive(Deserialize)]
 struct Task {
@@ -79,17 +81,24 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
     .into_usage(API)
 }
 
-/// What a Runway create request alone will bill: one video of `duration` (default 10 s) at
-/// the short side of its `ratio`.
-pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+/// What a Runway create request alone will bill: one video of `duration` (default 10 s,
+/// noted) at the short side of its `ratio`.
+pub(super) fn request_only(request: &[u8]) -> Noted {
     let r: Request = parse_request(API, request)?;
+    let mut g = Grounds::new(Basis::Exact);
+    g.or_default(
+        r.duration.is_some(),
+        "duration",
+        &format_args!("{DEFAULT_SECONDS} s"),
+        DOCS,
+    );
     let secs = r.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
-    let mut u = Delivered {
+    let u = Delivered {
         seconds: checked_seconds(API, "duration", secs)?,
         resolution: r.ratio.as_deref().and_then(short_side),
         options: Vec::new(),
     }
     .into_usage(API)?;
-    u.estimated = true;
-    Ok(u)
+    let parts = g.part("seconds of video", whole(secs), at("duration", &u));
+    noted(u, parts)
 }

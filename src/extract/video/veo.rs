@@ -14,9 +14,10 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, parse_request, parse_task, refuse, resolution_word, seconds, times,
-    Delivered, Num,
+    bool_word, checked_seconds, noted, parse_request, parse_task, refuse, resolution_word, seconds,
+    times, whole, Delivered, Grounds, Noted, Num,
 };
+use crate::estimate::Basis;
 use crate::extract::{count, Api, ExtractError};
 use crate::usage::Usage;
 
@@ -25,6 +26,7 @@ const API: Api = Api::Veo;
 /// Veo's documented defaults.
 const DEFAULT_SECONDS: u32 = 8;
 const DEFAULT_RESOLUTION: &str = "720p";
+const DOCS: &str = "https://ai.google.dev/gemini-api/docs/video";
 
 #[derive(Deserialize, Default)]
 struct Generated {
@@ -143,14 +145,30 @@ pub(super) fn operation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Ex
 }
 
 /// What a Veo request alone will bill: `sampleCount` videos (default 1) of the seconds and
-/// resolution it asks for, or Veo's defaults.
-pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+/// resolution it asks for, or Veo's defaults, each default noted with its source.
+pub(super) fn request_only(request: &[u8]) -> Noted {
     let req: Request = parse_request(API, request)?;
     let p = req.parameters.unwrap_or_default();
+    let mut g = Grounds::new(Basis::Exact);
+    let field = "parameters.durationSeconds";
+    g.or_default(
+        p.duration_seconds.is_some(),
+        field,
+        &format_args!("{DEFAULT_SECONDS} s"),
+        DOCS,
+    );
+    let field = "parameters.resolution";
+    g.or_default(p.resolution.is_some(), field, &DEFAULT_RESOLUTION, DOCS);
+    let field = "parameters.sampleCount";
+    g.or_default(p.sample_count.is_some(), field, &"1 video", DOCS);
     let videos = p.sample_count.unwrap_or(1).max(1);
-    let mut u = bill(p, videos)?;
-    u.estimated = true;
-    Ok(u)
+    let u = bill(p, videos)?;
+    let read = format!(
+        "{videos} × `parameters.durationSeconds` at {}",
+        u.resolution.as_deref().unwrap_or_default()
+    );
+    let parts = g.part("seconds of video", whole(u.video_seconds.get()), read);
+    noted(u, parts)
 }
 
 /// Seconds × videos at the asked (or default) duration and resolution, and the audio option.

@@ -13,9 +13,11 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{
-    bool_word, checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word,
-    seconds, short_side, stage, times, Delivered, Num, Stage,
+    at, bool_word, checked_seconds, noted, parse_request, parse_task, refuse, require_done,
+    resolution_word, seconds, short_side, stage, times, whole, Delivered, Grounds, Noted, Num,
+    Stage,
 };
+use crate::estimate::Basis;
 use crate::extract::{count, Api, ExtractError};
 use crate::usage::Usage;
 
@@ -23,6 +25,7 @@ const API: Api = Api::WanVideo;
 
 /// Wan's documented default duration.
 const DEFAULT_SECONDS: u32 = 5;
+pub(super) const DOCS: &str = "https://help.aliyun.com/zh/model-studio/text-to-video-api-reference";
 
 #[derive(Deserialize, Default)]
 struct Output {
@@ -140,17 +143,25 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
 }
 
 /// What a Wan create request alone will bill: one video of `parameters.duration` (default
-/// 5 s) at its resolution (or the short side of its size), with the audio option.
-pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
+/// 5 s, noted) at its resolution (or the short side of its size), with the audio option.
+pub(super) fn request_only(request: &[u8]) -> Noted {
     let r: Request = parse_request(API, request)?;
     let p = r.parameters.unwrap_or_default();
+    let mut g = Grounds::new(Basis::Exact);
+    let field = "parameters.duration";
+    g.or_default(
+        p.duration.is_some(),
+        field,
+        &format_args!("{DEFAULT_SECONDS} s"),
+        DOCS,
+    );
     let secs = p.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
     let mut options = Vec::new();
     if let Some(a) = p.audio {
         options.push(("audio", bool_word(a)));
     }
-    let mut u = Delivered {
-        seconds: checked_seconds(API, "parameters.duration", secs)?,
+    let u = Delivered {
+        seconds: checked_seconds(API, field, secs)?,
         resolution: p
             .resolution
             .as_deref()
@@ -159,6 +170,6 @@ pub(super) fn request_only(request: &[u8]) -> Result<Usage, ExtractError> {
         options,
     }
     .into_usage(API)?;
-    u.estimated = true;
-    Ok(u)
+    let parts = g.part("seconds of video", whole(secs), at(field, &u));
+    noted(u, parts)
 }
