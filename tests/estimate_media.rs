@@ -310,6 +310,8 @@ fn a_media_quantity_the_request_gives_is_exact_and_a_vendor_default_says_so() {
         assert!(!note.contains("default"), "{given}: {note}");
         let (basis, note) = basis_of(api, model, omitted);
         assert_eq!(basis, Basis::Default, "{omitted}: {note}");
+        // A field the request left out is not said to be read from it.
+        assert!(!note.contains("of the request"), "{omitted}: {note}");
         for name in names {
             assert!(note.contains(name), "{omitted}: {note} lacks {name}");
         }

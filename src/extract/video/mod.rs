@@ -115,6 +115,8 @@ pub(crate) fn request_noted(api: Api, model: &str, request: &[u8]) -> Option<Not
 pub(crate) struct Grounds {
     basis: Basis,
     notes: Vec<String>,
+    /// The phrases of `read` naming fields a default stood in for.
+    defaulted: Vec<String>,
 }
 
 impl Grounds {
@@ -123,6 +125,7 @@ impl Grounds {
         Grounds {
             basis,
             notes: Vec::new(),
+            defaulted: Vec::new(),
         }
     }
 
@@ -143,6 +146,7 @@ impl Grounds {
     ) {
         if !given {
             self.default(format!("no `{field}`: the default {default} ({source})"));
+            self.defaulted.push(format!("`{field}` of the request"));
         }
     }
 
@@ -156,8 +160,17 @@ impl Grounds {
 
     /// The part for `n` of `what`, with `read` saying what was read from the request.
     pub fn part(self, what: &str, n: u64, read: String) -> Vec<Part> {
+        // A field the request left out was not read from it: its default says so instead.
         let mut note = read;
+        for phrase in &self.defaulted {
+            note = note.replace(&format!("{phrase}, "), "").replace(phrase, "");
+        }
+        let mut note = note.trim_start_matches([',', ' ']).to_string();
         for a in self.notes {
+            if note.is_empty() {
+                note = a;
+                continue;
+            }
             note.push_str("; ");
             note.push_str(&a);
         }
