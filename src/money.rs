@@ -63,8 +63,19 @@ impl Serialize for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        // Parsed inside the parser's call, so that an unknown code is reported at the code
+        // itself (and its field named), not at the end of the record holding it.
+        struct Code;
+        impl serde::de::Visitor<'_> for Code {
+            type Value = Currency;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a currency code")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Currency, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Code)
     }
 }
 
@@ -229,4 +240,22 @@ pub struct Quota {
     /// The exact value before rounding and the minimum.
     #[serde(with = "rust_decimal::serde::str")]
     pub exact: Decimal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QuotaPolicy;
+
+    #[test]
+    fn a_bad_currency_code_is_reported_at_the_code() {
+        let text = r#"{"currency": "usd", "per_unit": "500000", "group_ratio": "1", "rounding": "nearest", "minimum": 1}"#;
+        let e = serde_json::from_str::<QuotaPolicy>(text).unwrap_err();
+        assert!(
+            e.to_string().contains("`usd` is not a currency code"),
+            "{e}"
+        );
+        // Just past the code, not at the end of the record.
+        assert_eq!((e.line(), e.column()), (1, 18));
+        assert_eq!(crate::json_path::at(text.as_bytes(), &e), "currency");
+    }
 }
