@@ -10,10 +10,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{
-    at, checked_seconds, noted, parse_request, parse_task, refuse, require_done, resolution_word,
-    seconds, stage, whole, Delivered, Grounds, Noted, Num,
+    checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word, seconds,
+    seconds_request, stage, Delivered, Noted, Num,
 };
-use crate::estimate::Basis;
 use crate::extract::{Api, ExtractError};
 use crate::usage::Usage;
 
@@ -81,20 +80,13 @@ pub(super) fn generation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, E
 /// resolution.
 pub(super) fn request_only(request: &[u8]) -> Noted {
     let r: Request = parse_request(API, request)?;
-    let mut g = Grounds::new(Basis::Exact);
-    g.or_default(
-        r.duration.is_some(),
+    let resolution = r.resolution.as_deref().map(resolution_word);
+    seconds_request(
+        API,
         "duration",
-        &format_args!("{DEFAULT_SECONDS} s"),
-        DOCS,
-    );
-    let secs = r.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
-    let u = Delivered {
-        seconds: checked_seconds(API, "duration", secs)?,
-        resolution: r.resolution.as_deref().map(resolution_word),
-        options: Vec::new(),
-    }
-    .into_usage(API)?;
-    let parts = g.part("seconds of video", whole(secs), at("duration", &u));
-    noted(u, parts)
+        r.duration,
+        (DEFAULT_SECONDS, DOCS),
+        resolution,
+        Vec::new(),
+    )
 }

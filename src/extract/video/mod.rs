@@ -206,6 +206,29 @@ pub(crate) fn at(field: &str, u: &Usage) -> String {
     )
 }
 
+/// The estimate of a create request for one video of the seconds in `field` (`asked`), or
+/// the vendor's `default` seconds (documented at `docs`) when the request says nothing.
+pub(super) fn seconds_request(
+    api: Api,
+    field: &str,
+    asked: Option<Num>,
+    (default, docs): (u32, &str),
+    resolution: Option<String>,
+    options: Vec<(&'static str, String)>,
+) -> Noted {
+    let mut g = Grounds::new(Basis::Exact);
+    g.or_default(asked.is_some(), field, &format_args!("{default} s"), docs);
+    let secs = asked.map_or(Decimal::from(default), |n| n.0);
+    let u = Delivered {
+        seconds: checked_seconds(api, field, secs)?,
+        resolution,
+        options,
+    }
+    .into_usage(api)?;
+    let parts = g.part("seconds of video", whole(secs), at(field, &u));
+    noted(u, parts)
+}
+
 /// Marks a request-only usage as estimated and pairs it with its part.
 pub(crate) fn noted(mut u: Usage, parts: Vec<Part>) -> Noted {
     u.estimated = true;

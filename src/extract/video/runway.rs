@@ -11,10 +11,9 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{
-    at, checked_seconds, noted, parse_request, parse_task, refuse, require_done, seconds,
-    short_side, stage, times, whole, Delivered, Grounds, Noted, Num,
+    checked_seconds, parse_request, parse_task, refuse, require_done, seconds, seconds_request,
+    short_side, stage, times, Delivered, Noted, Num,
 };
-use crate::estimate::Basis;
 use crate::extract::{count, Api, ExtractError};
 use crate::usage::Usage;
 
@@ -85,20 +84,13 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
 /// noted) at the short side of its `ratio`.
 pub(super) fn request_only(request: &[u8]) -> Noted {
     let r: Request = parse_request(API, request)?;
-    let mut g = Grounds::new(Basis::Exact);
-    g.or_default(
-        r.duration.is_some(),
+    let resolution = r.ratio.as_deref().and_then(short_side);
+    seconds_request(
+        API,
         "duration",
-        &format_args!("{DEFAULT_SECONDS} s"),
-        DOCS,
-    );
-    let secs = r.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
-    let u = Delivered {
-        seconds: checked_seconds(API, "duration", secs)?,
-        resolution: r.ratio.as_deref().and_then(short_side),
-        options: Vec::new(),
-    }
-    .into_usage(API)?;
-    let parts = g.part("seconds of video", whole(secs), at("duration", &u));
-    noted(u, parts)
+        r.duration,
+        (DEFAULT_SECONDS, DOCS),
+        resolution,
+        Vec::new(),
+    )
 }

@@ -13,11 +13,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{
-    at, bool_word, checked_seconds, noted, parse_request, parse_task, refuse, require_done,
-    resolution_word, seconds, short_side, stage, times, whole, Delivered, Grounds, Noted, Num,
-    Stage,
+    bool_word, checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word,
+    seconds, seconds_request, short_side, stage, times, Delivered, Noted, Num, Stage,
 };
-use crate::estimate::Basis;
 use crate::extract::{count, Api, ExtractError};
 use crate::usage::Usage;
 
@@ -147,29 +145,22 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
 pub(super) fn request_only(request: &[u8]) -> Noted {
     let r: Request = parse_request(API, request)?;
     let p = r.parameters.unwrap_or_default();
-    let mut g = Grounds::new(Basis::Exact);
-    let field = "parameters.duration";
-    g.or_default(
-        p.duration.is_some(),
-        field,
-        &format_args!("{DEFAULT_SECONDS} s"),
-        DOCS,
-    );
-    let secs = p.duration.map_or(Decimal::from(DEFAULT_SECONDS), |n| n.0);
     let mut options = Vec::new();
     if let Some(a) = p.audio {
         options.push(("audio", bool_word(a)));
     }
-    let u = Delivered {
-        seconds: checked_seconds(API, field, secs)?,
-        resolution: p
-            .resolution
-            .as_deref()
-            .map(resolution_word)
-            .or_else(|| p.size.as_deref().and_then(short_side)),
+    let resolution = p
+        .resolution
+        .as_deref()
+        .map(resolution_word)
+        .or_else(|| p.size.as_deref().and_then(short_side));
+    let defaults = (DEFAULT_SECONDS, DOCS);
+    seconds_request(
+        API,
+        "parameters.duration",
+        p.duration,
+        defaults,
+        resolution,
         options,
-    }
-    .into_usage(API)?;
-    let parts = g.part("seconds of video", whole(secs), at(field, &u));
-    noted(u, parts)
+    )
 }
