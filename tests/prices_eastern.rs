@@ -1,0 +1,97 @@
+//! Prices of the eastern and smaller vendors' current models (DeepSeek V4, Qwen, Doubao,
+//! MiniMax, Cohere, …), each total computed by hand from the figures cited in the tables'
+//! `source` (the arithmetic is in the comment above each case; per-1M rates unless noted).
+
+use rust_decimal::Decimal;
+use tariff::{Bill, Catalog, Usage};
+
+fn quote(model: &str, usage: &str) -> Result<Bill, tariff::PriceError> {
+    let u = Usage::from_json(usage).unwrap_or_else(|e| panic!("{usage}: {e}"));
+    Catalog::builtin().quote(model, &u)
+}
+
+/// Prices `usage` and checks the total, the currency and (when given) the window / tier / option.
+fn check(model: &str, usage: &str, total: &str, currency: &str, applied: Option<&str>) -> Bill {
+    let bill = quote(model, usage).unwrap_or_else(|e| panic!("{model} {usage}: {e}"));
+    let want: Decimal = total.parse().unwrap();
+    assert_eq!(bill.total, want, "{model} {usage}: {bill:?}");
+    assert_eq!(bill.currency.as_str(), currency, "{model} {usage}");
+    if let Some(a) = applied {
+        let got = [&bill.window, &bill.tier, &bill.option];
+        assert!(
+            got.iter().any(|x| x.as_deref() == Some(a)),
+            "{model} {usage}: expected {a:?} applied, got {got:?}"
+        );
+    }
+    bill
+}
+
+// ------------------------------------------------------------------------------ DeepSeek
+
+#[test]
+fn deepseek_flash_peak_and_off_peak() {
+    // Monday 2026-12-07 10:00 Beijing (02:00Z) is peak:
+    // 1000*0.30 + 3000*0.006 + 500*1.2 = 300 + 18 + 600 = 918 per 1M -> 0.000918
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-12-07T02:00:00Z"}"#;
+    check("deepseek-flash", u, "0.000918", "USD", Some("peak"));
+    // deepseek-v4-flash is served and billed as V4.1-Flash since 2026-09-10: same bill.
+    check("deepseek-v4-flash", u, "0.000918", "USD", Some("peak"));
+    // Monday 12:30 Beijing (04:30Z) is between the two peak windows: off-peak
+    // 1000*0.15 + 3000*0.003 + 500*0.6 = 150 + 9 + 300 = 459 -> 0.000459
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-12-07T04:30:00Z"}"#;
+    let b = check("deepseek-flash", u, "0.000459", "USD", None);
+    assert_eq!(b.window, None);
+    // Sunday 2026-12-06 10:00 Beijing: weekends are off-peak all day -> 0.000459
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-12-06T02:00:00Z"}"#;
+    let b = check("deepseek-flash", u, "0.000459", "USD", None);
+    assert_eq!(b.window, None);
+}
+
+#[test]
+fn deepseek_v4_pro_history_and_rerouting() {
+    // Reasoning is billed as output (provider fallback).
+    // Tuesday 2026-09-01 10:00 Beijing, V4-Pro peak:
+    // 1000*1.32 + 3000*0.044 + (300+200)*3.96 = 1320 + 132 + 1980 = 3432 -> 0.003432
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":300,"reasoning_tokens":200,"at":"2026-09-01T02:00:00Z"}"#;
+    check("deepseek-v4-pro", u, "0.003432", "USD", Some("peak"));
+    // Saturday 2026-08-22 10:00 Beijing: before the weekend rule (2026-08-23), still peak -> 0.003432
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-08-22T02:00:00Z"}"#;
+    check("deepseek-v4-pro", u, "0.003432", "USD", Some("peak"));
+    // Saturday 2026-08-29 10:00 Beijing: off-peak 1000*0.66 + 3000*0.022 + 500*1.98 = 660+66+990 = 1716
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-08-29T02:00:00Z"}"#;
+    check("deepseek-v4-pro", u, "0.001716", "USD", None);
+    // 2026-05-10 (discounted list, cache hit cut): 1000*0.435 + 3000*0.003625 + 500*0.87
+    // = 435 + 10.875 + 435 = 880.875 -> 0.000880875
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-05-10T02:00:00Z"}"#;
+    check("deepseek-v4-pro", u, "0.000880875", "USD", None);
+    // Launch day, full list: 1000*1.74 + 3000*0.145 + 500*3.48 = 1740 + 435 + 1740 = 3915
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-04-24T08:00:00Z"}"#;
+    check("deepseek-v4-pro", u, "0.003915", "USD", None);
+    // After 2026-09-14 04:00 UTC deepseek-v4-pro is billed at Flash prices (Mon 2026-12-07 peak):
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-12-07T02:00:00Z"}"#;
+    check("deepseek-v4-pro", u, "0.000918", "USD", Some("peak"));
+}
+
+#[test]
+fn deepseek_v4_cny_list_before_peak_pricing() {
+    // 2026-05-10, region cn: 1000*1 + 3000*0.02 + 500*2 = 1000 + 60 + 1000 = 2060 元 per 1M
+    let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-05-10T02:00:00Z","region":"cn"}"#;
+    check("deepseek-v4-flash", u, "0.00206", "CNY", None);
+    // V4-Pro 2.5 折: 1000*3 + 3000*0.025 + 500*6 = 3000 + 75 + 3000 = 6075 -> 0.006075 元
+    check("deepseek-v4-pro", u, "0.006075", "CNY", None);
+    // The CNY list under peak pricing was not read: an error, never a USD or older price.
+    let u = r#"{"input_tokens":1000,"output_tokens":500,"at":"2026-12-07T02:00:00Z","region":"cn"}"#;
+    assert!(quote("deepseek-v4-flash", u).is_err());
+}
+
+#[test]
+fn retired_deepseek_names_are_errors_after_retirement_and_keep_their_history() {
+    // Retired 2026-07-24 15:59 UTC: no alias to a successor, so no silent re-pricing.
+    for m in ["deepseek-chat", "deepseek-reasoner"] {
+        let after = r#"{"input_tokens":1000,"output_tokens":500,"at":"2026-07-24T16:00:00Z"}"#;
+        assert!(quote(m, after).is_err(), "{m} priced after retirement");
+        // The last minute before: 1000*0.14 + 500*0.28 = 140 + 140 = 280 -> 0.00028
+        let before = r#"{"input_tokens":1000,"output_tokens":500,"at":"2026-07-24T15:59:59Z"}"#;
+        check(m, before, "0.00028", "USD", None);
+    }
+}
