@@ -95,3 +95,72 @@ fn retired_deepseek_names_are_errors_after_retirement_and_keep_their_history() {
         check(m, before, "0.00028", "USD", None);
     }
 }
+
+// ------------------------------------------------------------------------------ Alibaba Qwen
+
+#[test]
+fn qwen3_vl_plus_tier_edge_is_32768_input_tokens() {
+    // Singapore list ($ per 1M): <=32K 0.2 / 1.6, 32K..128K 0.3 / 2.4. K = 1,024 (see the TIERS
+    // note in pricing/alibaba.toml): 32,768 input tokens is still the first band.
+    // 32768*0.2 + 1000*1.6 = 6553.6 + 1600 = 8153.6 per 1M -> 0.0081536
+    let u = r#"{"input_tokens":32768,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
+    let b = check("qwen3-vl-plus", u, "0.0081536", "USD", None);
+    assert_eq!(b.tier, None);
+    // One more token: the whole request moves to the second band.
+    // 32769*0.3 + 1000*2.4 = 9830.7 + 2400 = 12230.7 -> 0.0122307
+    let u = r#"{"input_tokens":32769,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
+    check("qwen3-vl-plus", u, "0.0122307", "USD", Some("over 32K"));
+    // Cache hits count toward the band: 30,000 + 2,769 cached = 32,769 > 32,768, but this model
+    // publishes no cache rate, so a cache hit is an error rather than a guessed price.
+    let u = r#"{"input_tokens":30000,"cache_read_tokens":2769,"output_tokens":1,"at":"2026-12-06T00:00:00Z"}"#;
+    assert!(quote("qwen3-vl-plus", u).is_err());
+    // Only the Singapore list is priced: region cn is an error.
+    let u = r#"{"input_tokens":10,"output_tokens":10,"at":"2026-12-06T00:00:00Z","region":"cn"}"#;
+    assert!(quote("qwen3-vl-plus", u).is_err());
+}
+
+#[test]
+fn qwen3_5_and_3_7_plus_cliff_at_256k() {
+    // qwen3.7-plus: <=256K 0.4 / cache 0.08 / 1.6; >256K 1.2 / 0.24 / 4.8.
+    // 200,000 + 62,145 cached = 262,145 > 262,144 -> over 256K:
+    // 200000*1.2 + 62145*0.24 + 1000*4.8 = 240000 + 14914.8 + 4800 = 259714.8 -> 0.2597148
+    let u = r#"{"input_tokens":200000,"cache_read_tokens":62145,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
+    check("qwen3.7-plus", u, "0.2597148", "USD", Some("over 256K"));
+    // qwen3.5-plus thinking output shares the output price (reasoning falls back to output):
+    // 1000*0.4 + (200+800)*2.4 = 400 + 2400 = 2800 -> 0.0028
+    let u = r#"{"input_tokens":1000,"output_tokens":200,"reasoning_tokens":800,"at":"2026-12-06T00:00:00Z"}"#;
+    check("qwen3.5-plus", u, "0.0028", "USD", None);
+}
+
+#[test]
+fn qwen3_7_max_explicit_cache_and_qwen_plus_snapshot_thinking() {
+    // qwen3.7-max explicit cache: creation 3.125, hit 0.25; input 2.5, output 7.5.
+    // 1000*2.5 + 2000*3.125 + 3000*0.25 + 500*7.5 = 2500 + 6250 + 750 + 3750 = 13250 -> 0.01325
+    let u = r#"{"input_tokens":1000,"cache_write_tokens":2000,"cache_read_tokens":3000,"output_tokens":500,"options":{"cache":"explicit"},"at":"2026-12-06T00:00:00Z"}"#;
+    check("qwen3.7-max", u, "0.01325", "USD", Some("explicit cache"));
+    // qwen-plus-2025-07-14 thinking: output and reasoning at $4.
+    // 1000*0.4 + (200+800)*4 = 400 + 4000 = 4400 -> 0.0044
+    let u = r#"{"input_tokens":1000,"output_tokens":200,"reasoning_tokens":800,"options":{"thinking":"true"},"at":"2026-12-06T00:00:00Z"}"#;
+    check("qwen-plus-2025-07-14", u, "0.0044", "USD", Some("thinking"));
+    // Without the thinking option, reasoning tokens are an error (no fallback to $1.2).
+    let u = r#"{"input_tokens":1000,"output_tokens":200,"reasoning_tokens":800,"at":"2026-12-06T00:00:00Z"}"#;
+    assert!(quote("qwen-plus-2025-07-14", u).is_err());
+}
+
+#[test]
+fn qwen_image_tts_and_wan3_video() {
+    // qwen-image-3.0: 2 images * $0.03 = 0.06
+    let u = r#"{"images":[{"count":2}],"at":"2026-12-06T00:00:00Z"}"#;
+    check("qwen-image-3.0", u, "0.06", "USD", None);
+    // qwen3-tts-flash: $0.01 per 1,000 characters; 1,500 characters -> 0.015
+    let u = r#"{"characters":1500,"at":"2026-12-06T00:00:00Z"}"#;
+    check("qwen3-tts-flash", u, "0.015", "USD", None);
+    // wan3.0-video 720p: 5 s * $0.10 = 0.50; happyhorse-1.1-t2v 1080p: 5 s * $0.18 = 0.90
+    let u = r#"{"video_seconds":5,"resolution":"720p","at":"2026-12-06T00:00:00Z"}"#;
+    check("wan3.0-video", u, "0.5", "USD", None);
+    let u = r#"{"video_seconds":5,"resolution":"1080p","at":"2026-12-06T00:00:00Z"}"#;
+    check("happyhorse-1.1-t2v", u, "0.9", "USD", None);
+    // HappyHorse 1.0 has no 480P tier: an error, not another tier's price.
+    let u = r#"{"video_seconds":5,"resolution":"480p","at":"2026-12-06T00:00:00Z"}"#;
+    assert!(quote("happyhorse-1.0-t2v", u).is_err());
+}

@@ -5,7 +5,8 @@ coverage = current models that tariff prices on DATE / current models that eithe
 source (genai-prices 0.2.5 dump, LiteLLM price map) prices, for DeepSeek, Alibaba Qwen
 (DashScope), ByteDance (Volcengine Ark), Baidu, MiniMax, Kling, Jimeng, Suno, Cohere and Jina.
 
-A source model is "current" unless a source marks it deprecated (genai-prices `deprecated`,
+A source model counts when the source gives it a price (a LiteLLM entry with no cost key does
+not), and is "current" unless a source marks it deprecated (genai-prices `deprecated`,
 LiteLLM `deprecation_date` on or before DATE). Third-party models a vendor's cloud merely hosts
 (DeepSeek, GLM, Kimi on DashScope or Ark) belong to their maker and are not counted for the
 host. tariff "prices" a name when the name resolves (id, alias or `*` pattern, as the catalog
@@ -148,6 +149,8 @@ def source_models(ref, date):
         name = key.split("/", 1)[1] if "/" in key else key
         if name.startswith(HOSTED) and vendor != "deepseek":
             continue
+        if not any("cost" in k or k == "tiered_pricing" for k in v):
+            continue  # listed without any price: the source does not price it
         dep = v.get("deprecation_date")
         retired = bool(dep) and dt.date.fromisoformat(dep) <= date
         add(vendor, name, "litellm", retired)
