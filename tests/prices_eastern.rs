@@ -164,3 +164,26 @@ fn qwen_image_tts_and_wan3_video() {
     let u = r#"{"video_seconds":5,"resolution":"480p","at":"2026-12-06T00:00:00Z"}"#;
     assert!(quote("happyhorse-1.0-t2v", u).is_err());
 }
+
+// ------------------------------------------------------------------------------ MiniMax
+
+#[test]
+fn minimax_m3_whole_request_cliff_at_512k() {
+    // <=512K: 0.30 / cache 0.06 / 1.20; >512K: 0.60 / 0.12 / 2.40; 512K = 524,288.
+    // 500,000 + 24,288 cached = 524,288: first band.
+    // 500000*0.3 + 24288*0.06 + 1000*1.2 = 150000 + 1457.28 + 1200 = 152657.28 -> 0.15265728
+    let u = r#"{"input_tokens":500000,"cache_read_tokens":24288,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
+    let b = check("MiniMax-M3", u, "0.15265728", "USD", None);
+    assert_eq!(b.tier, None);
+    // One more cached token: every token at the upper band.
+    // 500000*0.6 + 24289*0.12 + (600+400)*2.4 = 300000 + 2914.68 + 2400 = 305314.68 -> 0.30531468
+    let u = r#"{"input_tokens":500000,"cache_read_tokens":24289,"output_tokens":600,"reasoning_tokens":400,"at":"2026-12-06T00:00:00Z"}"#;
+    check("minimax-m3", u, "0.30531468", "USD", Some("over 512K"));
+}
+
+#[test]
+fn minimax_m2_cache_write_and_read() {
+    // 1000*0.3 + 2000*0.375 + 3000*0.03 + 500*1.2 = 300 + 750 + 90 + 600 = 1740 -> 0.00174
+    let u = r#"{"input_tokens":1000,"cache_write_tokens":2000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-12-06T00:00:00Z"}"#;
+    check("MiniMax-M2", u, "0.00174", "USD", None);
+}
