@@ -202,3 +202,31 @@ fn cohere_command_models_and_embed_v5() {
     let u = r#"{"input_tokens":10000,"at":"2026-12-06T00:00:00Z"}"#;
     check("embed-v5.0-fast", u, "0.0008", "USD", None);
 }
+
+// ------------------------------------------------------------------------------ ByteDance
+
+#[test]
+fn doubao_seed_2_0_bands_and_embeddings() {
+    // doubao-seed-2.0-pro (元/1M): <=32K 3.2 / 16, (32K,128K] 4.8 / 24, cache 0.64 in every band;
+    // 千 token = 1,000. 30,000 + 2,001 cached = 32,001 > 32,000 -> second band for every token:
+    // 30000*4.8 + 2001*0.64 + (600+400)*24 = 144000 + 1280.64 + 24000 = 169280.64 -> 0.16928064
+    let u = r#"{"input_tokens":30000,"cache_read_tokens":2001,"output_tokens":600,"reasoning_tokens":400,"at":"2026-12-06T00:00:00Z"}"#;
+    check("doubao-seed-2-0-pro-260215", u, "0.16928064", "CNY", Some("input over 32K"));
+    // 32,000 exactly is still the first band: 30000*3.2 + 2000*0.64 + 1000*16 = 96000 + 1280 + 16000
+    let u = r#"{"input_tokens":30000,"cache_read_tokens":2000,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
+    check("doubao-seed-2.0-pro", u, "0.11328", "CNY", None);
+    // doubao-embedding version text-240715: 10000 * 0.50 = 5000 -> 0.005 元
+    let u = r#"{"input_tokens":10000,"at":"2026-12-06T00:00:00Z"}"#;
+    check("doubao-embedding-text-240715", u, "0.005", "CNY", None);
+    check("doubao-embedding-large-text-250515", u, "0.007", "CNY", None);
+}
+
+#[test]
+fn seedance_2_0_mini_prices_text_input_and_refuses_unread_variants() {
+    // 5 s of 1280x720 at 24 fps = 1280*720*24*5/1024 = 108,000 tokens * 23 元/1M = 2.484 元
+    let u = r#"{"output_tokens":108000,"options":{"resolution":"720p","video_input":"false"},"at":"2026-12-06T00:00:00Z"}"#;
+    check("doubao-seedance-2-0-mini", u, "2.484", "CNY", None);
+    // A request with a reference video: its price was not read -> error, not the text price.
+    let u = r#"{"output_tokens":108000,"options":{"resolution":"720p","video_input":"true"},"at":"2026-12-06T00:00:00Z"}"#;
+    assert!(quote("doubao-seedance-2-0-mini", u).is_err());
+}
