@@ -45,6 +45,10 @@ fn deepseek_flash_peak_and_off_peak() {
     let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-12-06T02:00:00Z"}"#;
     let b = check("deepseek-flash", u, "0.000459", "USD", None);
     assert_eq!(b.window, None);
+    // Only the USD list is known for V4.1-Flash: a mainland (CNY) usage is an error.
+    let u =
+        r#"{"input_tokens":1000,"output_tokens":500,"at":"2026-12-06T02:00:00Z","region":"cn"}"#;
+    assert!(quote("deepseek-flash", u).is_err());
 }
 
 #[test]
@@ -80,7 +84,8 @@ fn deepseek_v4_cny_list_before_peak_pricing() {
     // V4-Pro 2.5 折: 1000*3 + 3000*0.025 + 500*6 = 3000 + 75 + 3000 = 6075 -> 0.006075 元
     check("deepseek-v4-pro", u, "0.006075", "CNY", None);
     // The CNY list under peak pricing was not read: an error, never a USD or older price.
-    let u = r#"{"input_tokens":1000,"output_tokens":500,"at":"2026-12-07T02:00:00Z","region":"cn"}"#;
+    let u =
+        r#"{"input_tokens":1000,"output_tokens":500,"at":"2026-12-07T02:00:00Z","region":"cn"}"#;
     assert!(quote("deepseek-v4-flash", u).is_err());
 }
 
@@ -211,14 +216,26 @@ fn doubao_seed_2_0_bands_and_embeddings() {
     // 千 token = 1,000. 30,000 + 2,001 cached = 32,001 > 32,000 -> second band for every token:
     // 30000*4.8 + 2001*0.64 + (600+400)*24 = 144000 + 1280.64 + 24000 = 169280.64 -> 0.16928064
     let u = r#"{"input_tokens":30000,"cache_read_tokens":2001,"output_tokens":600,"reasoning_tokens":400,"at":"2026-12-06T00:00:00Z"}"#;
-    check("doubao-seed-2-0-pro-260215", u, "0.16928064", "CNY", Some("input over 32K"));
+    check(
+        "doubao-seed-2-0-pro-260215",
+        u,
+        "0.16928064",
+        "CNY",
+        Some("input over 32K"),
+    );
     // 32,000 exactly is still the first band: 30000*3.2 + 2000*0.64 + 1000*16 = 96000 + 1280 + 16000
     let u = r#"{"input_tokens":30000,"cache_read_tokens":2000,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
     check("doubao-seed-2.0-pro", u, "0.11328", "CNY", None);
     // doubao-embedding version text-240715: 10000 * 0.50 = 5000 -> 0.005 元
     let u = r#"{"input_tokens":10000,"at":"2026-12-06T00:00:00Z"}"#;
     check("doubao-embedding-text-240715", u, "0.005", "CNY", None);
-    check("doubao-embedding-large-text-250515", u, "0.007", "CNY", None);
+    check(
+        "doubao-embedding-large-text-250515",
+        u,
+        "0.007",
+        "CNY",
+        None,
+    );
 }
 
 #[test]

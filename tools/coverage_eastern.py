@@ -13,7 +13,7 @@ host. tariff "prices" a name when the name resolves (id, alias or `*` pattern, a
 resolves it) to a model that has a schedule in force on DATE (no `until`, or `until` after it).
 
 Usage: python3 tools/coverage_eastern.py [--date 2026-12-06] [--reference DIR] [--json]
-           [--missing]
+           [--missing] [--tables DIR]
 The model list comes from `cargo run -q -- models --json`; the schedules from pricing/*.toml.
 Standard library only.
 """
@@ -46,6 +46,22 @@ LITELLM = {
 # Prefixes of models made by someone else than the host vendor.
 HOSTED = ("deepseek-", "glm-", "kimi-")
 
+# Names a source lists as current that the vendor's own API no longer serves, with the evidence.
+# They are left out of "current" (and printed, so the choice stays visible).
+V3_LINE = (
+    "not an api.deepseek.com model name: DeepSeek's V3 / R1 / V3.x models were served only as "
+    "deepseek-chat / deepseek-reasoner, retired 2026-07-24 15:59 UTC "
+    "(https://api-docs.deepseek.com/news/news260424)"
+)
+NOT_CURRENT = {
+    ("deepseek", "deepseek-v3"): V3_LINE,
+    ("deepseek", "deepseek-r1"): V3_LINE,
+    ("deepseek", "deepseek-coder"): V3_LINE + "; deepseek-coder was merged into deepseek-chat in 2024",
+    ("deepseek", "deepseek-v3.1-terminus"): V3_LINE,
+    ("deepseek", "deepseek-v3.2"): V3_LINE,
+    ("deepseek", "deepseek-v3.2-exp"): V3_LINE,
+}
+
 
 def glob(pattern, name):
     """`*` = any run of characters, as the catalog's patterns."""
@@ -76,11 +92,11 @@ def to_date(v):
     raise ValueError(f"not a date: {v!r}")
 
 
-def current_ids(date):
+def current_ids(date, tables):
     """Model ids with at least one schedule whose [from, until) holds DATE 00:00 UTC."""
     at = dt.datetime(date.year, date.month, date.day)
     live = set()
-    for f in sorted((ROOT / "pricing").glob("*.toml")):
+    for f in sorted(pathlib.Path(tables).glob("*.toml")):
         doc = tomllib.loads(f.read_text())
         for m in doc.get("model", []):
             for s in m.get("price", []):
@@ -89,6 +105,16 @@ def current_ids(date):
                     live.add(m["id"])
                     break
     return live
+
+
+def tables_models(tables):
+    """The model names of a directory of price tables (for measuring an older revision's tables
+    without building it: `git archive REV pricing | tar -x -C DIR`)."""
+    out = []
+    for f in sorted(pathlib.Path(tables).glob("*.toml")):
+        for m in tomllib.loads(f.read_text()).get("model", []):
+            out.append({"id": m["id"], "aliases": m.get("aliases", []), "patterns": m.get("patterns", [])})
+    return out
 
 
 def tariff_models():
@@ -163,17 +189,30 @@ def main():
     ap.add_argument("--reference", default="/work/shared/reference")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--missing", action="store_true", help="list the unpriced current models")
+    ap.add_argument(
+        "--tables",
+        help="read the model names and schedules from this directory of price tables instead of "
+        "`cargo run -- models --json` and pricing/ (to measure another revision)",
+    )
     a = ap.parse_args()
     date = dt.date.fromisoformat(a.date)
 
-    resolve = resolver(tariff_models())
-    live = current_ids(date)
+    if a.tables:
+        resolve = resolver(tables_models(a.tables))
+        live = current_ids(date, a.tables)
+    else:
+        resolve = resolver(tariff_models())
+        live = current_ids(date, ROOT / "pricing")
     src = source_models(pathlib.Path(a.reference), date)
 
     per = {}
     missing = []
+    excluded = []
     for (vendor, name), e in sorted(src.items()):
         if e["retired"]:
+            continue
+        if (vendor, name) in NOT_CURRENT:
+            excluded.append((vendor, name, NOT_CURRENT[(vendor, name)]))
             continue
         row = per.setdefault(vendor, [0, 0])
         row[1] += 1
@@ -195,6 +234,7 @@ def main():
         "missing": [
             {"vendor": v, "model": n, "sources": s, "why": w} for v, n, s, w in missing
         ],
+        "not_current": [{"vendor": v, "model": n, "why": w} for v, n, w in excluded],
     }
     if a.json:
         json.dump(result, sys.stdout, indent=2)
@@ -203,9 +243,12 @@ def main():
     for v, r in sorted(per.items()):
         print(f"{v:10} {r[0]:4} / {r[1]:4}")
     print(f"{'total':10} {priced:4} / {total:4}  = {100 * priced / total:.1f}%")
+    print(f"{len(excluded)} source models left out as no longer served by the vendor (--missing lists them)")
     if a.missing:
         for v, n, s, w in missing:
             print(f"  missing  {v:10} {n:45} {'+'.join(s):20} {w}")
+        for v, n, w in excluded:
+            print(f"  retired  {v:10} {n:45} {w}")
 
 
 if __name__ == "__main__":
