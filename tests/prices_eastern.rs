@@ -108,20 +108,24 @@ fn qwen3_vl_plus_tier_edge_is_32768_input_tokens() {
     // Singapore list ($ per 1M): <=32K 0.2 / 1.6, 32K..128K 0.3 / 2.4. K = 1,024 (see the TIERS
     // note in pricing/alibaba.toml): 32,768 input tokens is still the first band.
     // 32768*0.2 + 1000*1.6 = 6553.6 + 1600 = 8153.6 per 1M -> 0.0081536
-    let u = r#"{"input_tokens":32768,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
+    let u = r#"{"input_tokens":32768,"output_tokens":1000,"at":"2026-12-06T00:00:00Z","region":"intl"}"#;
     let b = check("qwen3-vl-plus", u, "0.0081536", "USD", None);
     assert_eq!(b.tier, None);
     // One more token: the whole request moves to the second band.
     // 32769*0.3 + 1000*2.4 = 9830.7 + 2400 = 12230.7 -> 0.0122307
-    let u = r#"{"input_tokens":32769,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
+    let u = r#"{"input_tokens":32769,"output_tokens":1000,"at":"2026-12-06T00:00:00Z","region":"intl"}"#;
     check("qwen3-vl-plus", u, "0.0122307", "USD", Some("over 32K"));
-    // Cache hits count toward the band: 30,000 + 2,769 cached = 32,769 > 32,768, but this model
-    // publishes no cache rate, so a cache hit is an error rather than a guessed price.
+    // The Singapore list publishes no cache rate: a cache hit there is an error, not a guess.
+    let u = r#"{"input_tokens":30000,"cache_read_tokens":2769,"output_tokens":1,"at":"2026-12-06T00:00:00Z","region":"intl"}"#;
+    assert!(quote("qwen3-vl-plus", u).is_err());
+    // Beijing (the default region), 元 per 1M: <=32K 1 / 0.2 / 10, (32K,128K] 1.5 / 0.3 / 15.
+    // 32768*1 + 1000*10 = 32768 + 10000 = 42768 -> 0.042768
+    let u = r#"{"input_tokens":32768,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
+    check("qwen3-vl-plus", u, "0.042768", "CNY", None);
+    // Cache hits count toward the band: 30,000 + 2,769 cached = 32,769 > 32,768:
+    // 30000*1.5 + 2769*0.3 + 1*15 = 45000 + 830.7 + 15 = 45845.7 -> 0.0458457
     let u = r#"{"input_tokens":30000,"cache_read_tokens":2769,"output_tokens":1,"at":"2026-12-06T00:00:00Z"}"#;
-    assert!(quote("qwen3-vl-plus", u).is_err());
-    // Only the Singapore list is priced: region cn is an error.
-    let u = r#"{"input_tokens":10,"output_tokens":10,"at":"2026-12-06T00:00:00Z","region":"cn"}"#;
-    assert!(quote("qwen3-vl-plus", u).is_err());
+    check("qwen3-vl-plus", u, "0.0458457", "CNY", Some("over 32K"));
 }
 
 #[test]
