@@ -251,3 +251,77 @@ fn seedance_2_0_mini_prices_text_input_and_refuses_unread_variants() {
     let u = r#"{"output_tokens":108000,"options":{"resolution":"720p","video_input":"true"},"at":"2026-12-06T00:00:00Z"}"#;
     assert!(quote("doubao-seedance-2-0-mini", u).is_err());
 }
+
+#[test]
+fn the_other_new_families_at_their_list_prices() {
+    let at = r#""at":"2026-12-06T00:00:00Z""#;
+    let cases: [(&str, String, &str, &str); 8] = [
+        // qwen3.8-flash explicit cache: 1000*0.15 + 2000*0.2 + 3000*0.016 + 500*0.47
+        // = 150 + 400 + 48 + 235 = 833 -> 0.000833
+        (
+            "qwen3.8-flash",
+            format!(
+                r#"{{"input_tokens":1000,"cache_write_tokens":2000,"cache_read_tokens":3000,"output_tokens":500,"options":{{"cache":"explicit"}},{at}}}"#
+            ),
+            "0.000833",
+            "USD",
+        ),
+        // qwen3-vl-235b-a22b-thinking, reasoning billed as output: 1000*0.4 + (100+900)*4 = 4400
+        (
+            "qwen3-vl-235b-a22b-thinking",
+            format!(r#"{{"input_tokens":1000,"output_tokens":100,"reasoning_tokens":900,{at}}}"#),
+            "0.0044",
+            "USD",
+        ),
+        // qwen3-next-80b-a3b-instruct: 1000*0.15 + 1000*1.2 = 150 + 1200 = 1350
+        (
+            "qwen3-next-80b-a3b-instruct",
+            format!(r#"{{"input_tokens":1000,"output_tokens":1000,{at}}}"#),
+            "0.00135",
+            "USD",
+        ),
+        // qwen-turbo-2025-04-28 thinking: 1000*0.05 + (500+500)*0.5 = 50 + 500 = 550
+        (
+            "qwen-turbo-2025-04-28",
+            format!(
+                r#"{{"input_tokens":1000,"output_tokens":500,"reasoning_tokens":500,"options":{{"thinking":"true"}},{at}}}"#
+            ),
+            "0.00055",
+            "USD",
+        ),
+        // wan2.7-r2v 1080p: 10 s * $0.15 = 1.5
+        (
+            "wan2.7-r2v",
+            format!(r#"{{"video_seconds":10,"resolution":"1080p",{at}}}"#),
+            "1.5",
+            "USD",
+        ),
+        // MiniMax-M3.1-Flash: 1000*0.15 + 2000*0.015 + 500*0.6 = 150 + 30 + 300 = 480
+        (
+            "MiniMax-M3.1-Flash",
+            format!(r#"{{"input_tokens":1000,"cache_read_tokens":2000,"output_tokens":500,{at}}}"#),
+            "0.00048",
+            "USD",
+        ),
+        // MiniMax-M2.7-highspeed: 1000*0.6 + 1000*0.375 + 1000*0.06 + 1000*2.4
+        // = 600 + 375 + 60 + 2400 = 3435
+        (
+            "MiniMax-M2.7-highspeed",
+            format!(
+                r#"{{"input_tokens":1000,"cache_write_tokens":1000,"cache_read_tokens":1000,"output_tokens":1000,{at}}}"#
+            ),
+            "0.003435",
+            "USD",
+        ),
+        // Aya Expanse 32B: 1000*0.5 + 1000*1.5 = 2000
+        (
+            "c4ai-aya-expanse-32b",
+            format!(r#"{{"input_tokens":1000,"output_tokens":1000,{at}}}"#),
+            "0.002",
+            "USD",
+        ),
+    ];
+    for (model, usage, total, currency) in &cases {
+        check(model, usage, total, currency, None);
+    }
+}
