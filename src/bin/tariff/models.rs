@@ -104,3 +104,43 @@ fn tiers_of(m: &tariff::Model) -> Vec<&'static str> {
     t.dedup();
     t.into_iter().map(ServiceTier::name).collect()
 }
+
+/// Lists every price change in the tables (`tariff models --changes`).
+pub fn changes(
+    catalog: &Catalog,
+    json: bool,
+    provider: Option<&str>,
+    since: Option<chrono::DateTime<Utc>>,
+) -> Result<()> {
+    let list = tariff::sources::changes::changes(catalog, since, provider);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    let show = |d: Option<rust_decimal::Decimal>, ccy: &str| match d {
+        Some(d) => format!("{d} {ccy}"),
+        None => "-".to_string(),
+    };
+    println!(
+        "{:<10} {:<32} {:<9} {:<40} {:>14}    {:<14} source",
+        "effective", "model", "tier", "bucket", "old", "new"
+    );
+    for c in &list {
+        let tier = match &c.region {
+            Some(r) => format!("{} [{r}]", c.service_tier.name()),
+            None => c.service_tier.name().to_string(),
+        };
+        println!(
+            "{:<10} {:<32} {:<9} {:<40} {:>14} -> {:<14} {}",
+            c.effective.format("%Y-%m-%d"),
+            c.model,
+            tier,
+            c.bucket,
+            show(c.old, &c.old_currency),
+            show(c.new, &c.currency),
+            c.source
+        );
+    }
+    println!("{} price changes", list.len());
+    Ok(())
+}
