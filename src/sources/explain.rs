@@ -73,23 +73,22 @@ impl ItemKind {
 }
 
 /// One entry of the file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Entry {
     /// What it explains.
     pub kind: ItemKind,
     /// The source it is about; `None` = either.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Tariff's provider.
     pub provider: String,
     /// The model (glob).
     pub model: String,
     /// The bucket (glob), for `differs`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<String>,
     /// The source's price the verdict was about, for `differs`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Decimal>,
     /// The verdict.
     pub verdict: Verdict,
@@ -98,15 +97,35 @@ pub struct Entry {
     /// When the evidence was read.
     pub read: NaiveDate,
     /// Free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// An entry as written: `read` is a TOML date, `value` a decimal string.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    kind: ItemKind,
+    #[serde(default)]
+    source: Option<String>,
+    provider: String,
+    model: String,
+    #[serde(default)]
+    bucket: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+    verdict: Verdict,
+    evidence: String,
+    read: toml::value::Datetime,
+    #[serde(default)]
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
-    explained: Vec<Entry>,
+    explained: Vec<RawEntry>,
 }
 
 /// A problem with the disagreements file.
@@ -128,7 +147,8 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Entry>, ExplainError> {
         message,
     };
     let f: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
-    for (i, e) in f.explained.iter().enumerate() {
+    let mut out = Vec::with_capacity(f.explained.len());
+    for (i, e) in f.explained.into_iter().enumerate() {
         let at = format!("explained[{i}] ({} {})", e.provider, e.model);
         for (field, v) in [
             ("provider", &e.provider),
@@ -151,8 +171,32 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Entry>, ExplainError> {
                 "{at}: `bucket` and `value` belong to `differs` entries only"
             )));
         }
+        let value = match &e.value {
+            None => None,
+            Some(v) => Some(
+                Decimal::from_str_exact(v.trim())
+                    .map_err(|_| err(format!("{at}: `value` `{v}` is not a decimal")))?,
+            ),
+        };
+        let read = match (e.read.date, e.read.time) {
+            (Some(d), None) => NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()),
+            _ => None,
+        }
+        .ok_or_else(|| err(format!("{at}: `read` must be a date (YYYY-MM-DD)")))?;
+        out.push(Entry {
+            kind: e.kind,
+            source: e.source,
+            provider: e.provider,
+            model: e.model,
+            bucket: e.bucket,
+            value,
+            verdict: e.verdict,
+            evidence: e.evidence,
+            read,
+            note: e.note,
+        });
     }
-    Ok(f.explained)
+    Ok(out)
 }
 
 /// One item of a diff, flattened for checking.
@@ -331,7 +375,11 @@ pub fn skeleton(items: &[Item]) -> String {
         if let [s] = sources.as_slice() {
             out.push_str(&format!("source = {}\n", q(s.name())));
         }
-        out.push_str(&format!("provider = {}\nmodel = {}\n", q(&provider), q(&model)));
+        out.push_str(&format!(
+            "provider = {}\nmodel = {}\n",
+            q(&provider),
+            q(&model)
+        ));
         if let Some(b) = bucket {
             out.push_str(&format!("bucket = {}\n", q(&b)));
             let mut vals: Vec<Decimal> = list.iter().filter_map(|i| i.other).collect();

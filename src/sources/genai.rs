@@ -55,7 +55,9 @@ impl Rule {
             what: path.to_string(),
             message: m.to_string(),
         };
-        let obj = v.as_object().ok_or_else(|| shape("a match rule is not an object"))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| shape("a match rule is not an object"))?;
         let (k, x) = obj
             .iter()
             .next()
@@ -182,7 +184,9 @@ pub fn read_genai_prices(text: &str, at: DateTime<Utc>) -> Result<Source, Source
             let path = format!("{}.{}", p.id, m.id);
             let rule = Rule::parse(&m.rule, &format!("{path}.match"))?;
             if format!("{:?}", rule).contains("Regex") {
-                *unread.entry("regex match rules (not evaluated)".into()).or_default() += 1;
+                *unread
+                    .entry("regex match rules (not evaluated)".into())
+                    .or_default() += 1;
             }
             let mut names = vec![m.id.clone()];
             let mut eq = Vec::new();
@@ -201,7 +205,9 @@ pub fn read_genai_prices(text: &str, at: DateTime<Utc>) -> Result<Source, Source
                 let batch = v.when.len() == 1
                     && v.when.get("processing").map(String::as_str) == Some("batch");
                 if !batch {
-                    *unread.entry("price_variants (other than batch)".into()).or_default() += 1;
+                    *unread
+                        .entry("price_variants (other than batch)".into())
+                        .or_default() += 1;
                     continue;
                 }
                 if prices.keys().any(|k: &String| k.starts_with("batch ")) {
@@ -339,7 +345,10 @@ fn number(raw: &RawValue, what: &str) -> Result<Decimal, SourceError> {
         .filter(|d| !d.is_sign_negative() || d.is_zero())
         .ok_or_else(|| SourceError::Shape {
             what: what.to_string(),
-            message: format!("`{}` is not a non-negative number", t.chars().take(40).collect::<String>()),
+            message: format!(
+                "`{}` is not a non-negative number",
+                t.chars().take(40).collect::<String>()
+            ),
         })
 }
 

@@ -77,7 +77,9 @@ pub fn read_litellm(text: &str, at: DateTime<Utc>) -> Result<Source, SourceError
                     rates(&t.rates, &format!(" above {}", t.above), &mut layer);
                 }
                 if !s.options.is_empty() {
-                    *unread.entry("option rules (not compared)".into()).or_default() += 1;
+                    *unread
+                        .entry("option rules (not compared)".into())
+                        .or_default() += 1;
                 }
                 for (b, v) in layer {
                     prices.insert(format!("{prefix}{b}"), v);

@@ -328,10 +328,7 @@ pub fn diff(catalog: &Catalog, source: &Source, only: Option<&str>) -> Diff {
     for &(si, ti) in &pairs {
         let sm = &source.models[si];
         let m = &catalog.models()[ti];
-        matched
-            .entry(sm.provider.clone())
-            .or_default()
-            .insert(ti);
+        matched.entry(sm.provider.clone()).or_default().insert(ti);
         let priced_now = m.schedules().iter().any(|s| s.covers(at));
         if let Some(reason) = &sm.retired {
             if priced_now {
@@ -411,10 +408,31 @@ pub fn diff(catalog: &Catalog, source: &Source, only: Option<&str>) -> Diff {
     }
 }
 
-/// The catalog's USD prices for `m` at `at`, by bucket; `None` when what is in force is
-/// in another currency.
+/// The catalog's USD prices for `m` at `at`, by bucket; `None` when nothing in force is
+/// priced in USD.
 fn tariff_prices(m: &Model, at: DateTime<Utc>) -> Option<BTreeMap<String, Priced>> {
-    let region = m.default_region.as_deref();
+    // The default region first; a regional model priced in another currency there (Qwen in
+    // CNY in Beijing) is compared through a region priced in USD (Singapore), if any.
+    let mut regions: Vec<Option<&str>> = vec![m.default_region.as_deref()];
+    if m.regional {
+        for s in m.schedules() {
+            if s.currency == Currency::USD
+                && s.covers(at)
+                && !regions.contains(&s.region.as_deref())
+            {
+                regions.push(s.region.as_deref());
+            }
+        }
+    }
+    regions.into_iter().find_map(|r| tariff_prices_in(m, r, at))
+}
+
+/// [`tariff_prices`] in one region.
+fn tariff_prices_in(
+    m: &Model,
+    region: Option<&str>,
+    at: DateTime<Utc>,
+) -> Option<BTreeMap<String, Priced>> {
     let in_force = |tier: ServiceTier| {
         m.schedules().iter().find(|s| {
             s.service_tier == tier
@@ -425,11 +443,9 @@ fn tariff_prices(m: &Model, at: DateTime<Utc>) -> Option<BTreeMap<String, Priced
     };
     let mut out = BTreeMap::new();
     let mut any_usd = false;
-    let mut any_other = false;
     for tier in ServiceTier::ALL {
         let Some(s) = in_force(tier) else { continue };
         if s.currency != Currency::USD {
-            any_other = true;
             continue;
         }
         any_usd = true;
@@ -453,10 +469,7 @@ fn tariff_prices(m: &Model, at: DateTime<Utc>) -> Option<BTreeMap<String, Priced
             );
         }
     }
-    if !any_usd && any_other {
-        return None;
-    }
-    Some(out)
+    any_usd.then_some(out)
 }
 
 /// `batch ` for the batch tier, nothing for standard.
@@ -509,9 +522,7 @@ fn flatten_at(
 
 /// The unit a bucket prices (its first word, after a service tier).
 fn bucket_unit(bucket: &str) -> Option<Unit> {
-    bucket
-        .split([' ', '['])
-        .find_map(Unit::parse)
+    bucket.split([' ', '[']).find_map(Unit::parse)
 }
 
 /// A rate per the unit's default quantity (`0.006 per 60` seconds → 0.0001 per second).
@@ -534,10 +545,7 @@ pub(crate) fn rate_buckets(set: &RateSet, suffix: &str, out: &mut BTreeMap<Strin
             out.insert(format!("{u}{suffix}"), per_default(u, r));
         }
         for v in set.variants(u).unwrap_or_default() {
-            out.insert(
-                format!("{u} [{v}]{suffix}"),
-                per_default(u, &v.rate),
-            );
+            out.insert(format!("{u} [{v}]{suffix}"), per_default(u, &v.rate));
         }
     }
 }

@@ -117,12 +117,14 @@ pub fn changes(
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
-    let show = |d: Option<rust_decimal::Decimal>, ccy: &str| match d {
+    // A derived schedule's factor is a ratio, not money.
+    let show = |d: Option<rust_decimal::Decimal>, ccy: &str, bucket: &str| match d {
+        Some(d) if bucket == "scale" => d.to_string(),
         Some(d) => format!("{d} {ccy}"),
         None => "-".to_string(),
     };
     println!(
-        "{:<10} {:<32} {:<9} {:<40} {:>14}    {:<14} source",
+        "{:<10} {:<32} {:<14} {:<40} {:>14}    {:<14} source",
         "effective", "model", "tier", "bucket", "old", "new"
     );
     for c in &list {
@@ -131,13 +133,13 @@ pub fn changes(
             None => c.service_tier.name().to_string(),
         };
         println!(
-            "{:<10} {:<32} {:<9} {:<40} {:>14} -> {:<14} {}",
+            "{:<10} {:<32} {:<14} {:<40} {:>14} -> {:<14} {}",
             c.effective.format("%Y-%m-%d"),
             c.model,
             tier,
             c.bucket,
-            show(c.old, &c.old_currency),
-            show(c.new, &c.currency),
+            show(c.old, &c.old_currency, &c.bucket),
+            show(c.new, &c.currency, &c.bucket),
             c.source
         );
     }

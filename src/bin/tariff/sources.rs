@@ -118,8 +118,8 @@ fn read(kind: SourceKind, file: &PathBuf, at: Option<&str>) -> Result<Source> {
         Some(t) => parse_time(t)?,
         None => Utc::now(),
     };
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("reading {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let s = match kind {
         SourceKind::Litellm => sources::read_litellm(&text, at),
         SourceKind::GenaiPrices => sources::read_genai_prices(&text, at),
@@ -128,8 +128,8 @@ fn read(kind: SourceKind, file: &PathBuf, at: Option<&str>) -> Result<Source> {
 }
 
 fn read_entries(file: &PathBuf) -> Result<Vec<explain::Entry>> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("reading {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     Ok(explain::parse(&file.display().to_string(), &text)?)
 }
 
@@ -187,7 +187,10 @@ fn print_diff(d: &Diff, file: &std::path::Path) {
             }
         }
         if !pd.retired.is_empty() {
-            println!("  retired by the source, still priced ({}):", pd.retired.len());
+            println!(
+                "  retired by the source, still priced ({}):",
+                pd.retired.len()
+            );
             for r in &pd.retired {
                 println!("    {:<44} {} ({})", r.model, r.source_key, r.reason);
             }
