@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use tariff::sources::changes::changes;
 use tariff::sources::explain::{self, ItemKind};
 use tariff::sources::{diff, read_genai_prices, read_litellm, Diff, SourceKind};
-use tariff::{Catalog, ServiceTier};
+use tariff::Catalog;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources");
 
@@ -321,35 +321,21 @@ fn history() -> Catalog {
 fn changes_list_every_bucket_that_moved_between_consecutive_schedules() {
     let c = history();
     let list = changes(&c, None, None);
-    let rows: Vec<(
-        String,
-        ServiceTier,
-        Option<String>,
-        String,
-        Option<Decimal>,
-        Option<Decimal>,
-    )> = list
+    let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or("-".into());
+    let show: Vec<String> = list
         .iter()
         .map(|c| {
-            (
-                c.effective.format("%Y-%m-%d").to_string(),
-                c.service_tier,
-                c.region.clone(),
-                c.bucket.clone(),
-                c.old,
-                c.new,
-            )
-        })
-        .map(|(e, t, r, b, o, n)| (format!("{e} {b}"), t, r, b, o, n))
-        .collect();
-    let show: Vec<String> = rows
-        .iter()
-        .map(|(k, t, r, _, o, n)| {
             format!(
-                "{k} {t}{} {} -> {}",
-                r.as_deref().map(|r| format!("[{r}]")).unwrap_or_default(),
-                o.map(|d| d.to_string()).unwrap_or("-".into()),
-                n.map(|d| d.to_string()).unwrap_or("-".into())
+                "{} {} {}{} {} -> {}",
+                c.effective.format("%Y-%m-%d"),
+                c.bucket,
+                c.service_tier,
+                c.region
+                    .as_deref()
+                    .map(|r| format!("[{r}]"))
+                    .unwrap_or_default(),
+                opt(c.old),
+                opt(c.new)
             )
         })
         .collect();
@@ -548,4 +534,17 @@ fn cli_models_changes() {
     let out = String::from_utf8_lossy(&h.stdout);
     assert!(out.contains("2 USD -> 1.5 USD"), "{out}");
     assert!(out.contains("7 price changes"), "{out}");
+}
+
+// regression: build.rs embedded every pricing/*.toml, so the disagreements file (not a price
+// table) made the built-in tables fail to load.
+#[test]
+fn the_disagreements_file_is_not_a_built_in_table_and_parses() {
+    assert!(tariff::catalog::BUILTIN_TABLES
+        .iter()
+        .all(|(name, _)| *name != "disagreements.toml"));
+    assert!(Catalog::builder().builtin().build().is_ok());
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/pricing/disagreements.toml");
+    let entries = explain::parse(path, &std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(!entries.is_empty());
 }

@@ -41,6 +41,15 @@ impl Rule {
         }
     }
 
+    /// Whether a regular expression is among its clauses (not evaluated).
+    fn has_regex(&self) -> bool {
+        match self {
+            Rule::Regex => true,
+            Rule::Or(r) | Rule::And(r) => r.iter().any(Rule::has_regex),
+            _ => false,
+        }
+    }
+
     /// The exact names the rule lists (`equals` leaves under `or`).
     fn equals(&self, out: &mut Vec<String>) {
         match self {
@@ -183,7 +192,7 @@ pub fn read_genai_prices(text: &str, at: DateTime<Utc>) -> Result<Source, Source
         for m in p.models {
             let path = format!("{}.{}", p.id, m.id);
             let rule = Rule::parse(&m.rule, &format!("{path}.match"))?;
-            if format!("{:?}", rule).contains("Regex") {
+            if rule.has_regex() {
                 *unread
                     .entry("regex match rules (not evaluated)".into())
                     .or_default() += 1;
