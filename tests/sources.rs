@@ -212,8 +212,8 @@ fn explained_items_pass_and_an_entry_matching_nothing_is_stale() {
     assert_eq!(c.unexplained_other.len(), 1);
     assert_eq!(c.unexplained_other[0].model, "gen9");
     assert_eq!(c.stale.len(), 1);
-    assert_eq!(c.stale[0].0, 4);
-    assert_eq!(c.stale[0].1.model, "gpt-never-listed");
+    assert_eq!(c.stale[0].index, 4);
+    assert_eq!(c.stale[0].entry.model, "gpt-never-listed");
     assert!(!c.passes());
     let without: Vec<_> = entries[..4].to_vec();
     assert!(explain::check(&without, &[litellm_diff()]).passes());

@@ -305,8 +305,17 @@ pub struct Check {
     pub unexplained_other: Vec<Item>,
     /// Items explained, with the index of the first entry that explains each.
     pub explained: usize,
-    /// Entries (index, entry) that explain nothing in the diffs checked.
-    pub stale: Vec<(usize, Entry)>,
+    /// Entries that explain nothing in the diffs checked.
+    pub stale: Vec<Stale>,
+}
+
+/// An entry that explains nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stale {
+    /// Its index in the file (`explained[index]`).
+    pub index: usize,
+    /// The entry.
+    pub entry: Entry,
 }
 
 impl Check {
@@ -343,7 +352,10 @@ pub fn check(entries: &[Entry], diffs: &[Diff]) -> Check {
         .iter()
         .enumerate()
         .filter(|(i, e)| !used[*i] && e.applies_to(&sources))
-        .map(|(i, e)| (i, e.clone()))
+        .map(|(index, e)| Stale {
+            index,
+            entry: e.clone(),
+        })
         .collect();
     out
 }

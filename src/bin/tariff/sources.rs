@@ -242,7 +242,8 @@ fn report_check(
         for i in &c.unexplained {
             println!("  unexplained: {}", describe(i));
         }
-        for (i, e) in &c.stale {
+        for st in &c.stale {
+            let (i, e) = (st.index, &st.entry);
             println!(
                 "  stale: explained[{i}] {} {} {}{} matches nothing",
                 e.kind.name(),
