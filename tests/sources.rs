@@ -46,6 +46,20 @@ fn differs(d: &Diff, p: &str) -> Vec<(String, String, Decimal, Decimal)> {
         .collect()
 }
 
+/// What both fixtures' gpt-x differ by before 2026-12-01: batch output (tariff 10 × 0.5 = 5,
+/// the source 6) and output (tariff 10, the source 12).
+fn gpt_x_differs() -> Vec<(String, String, Decimal, Decimal)> {
+    vec![
+        (
+            "gpt-x".into(),
+            "batch output_tokens".into(),
+            dec("5"),
+            dec("6"),
+        ),
+        ("gpt-x".into(), "output_tokens".into(), dec("10"), dec("12")),
+    ]
+}
+
 fn lacks(d: &Diff, p: &str) -> Vec<String> {
     d.providers[p]
         .lacks
@@ -84,18 +98,7 @@ fn litellm_diff_finds_lacks_differs_and_retired() {
     // Output: tariff 10, LiteLLM 1.2e-05 × 1M = 12. Batch output: tariff 10 × 0.5 = 5,
     // LiteLLM 6e-06 × 1M = 6. Everything else agrees: input 0.33, cache 0.033, above 200K
     // 0.66 / 15, batch input 0.33 × 0.5 = 0.165.
-    assert_eq!(
-        differs(&d, "openai"),
-        [
-            (
-                "gpt-x".into(),
-                "batch output_tokens".into(),
-                dec("5"),
-                dec("6")
-            ),
-            ("gpt-x".into(), "output_tokens".into(), dec("10"), dec("12")),
-        ]
-    );
+    assert_eq!(differs(&d, "openai"), gpt_x_differs());
     assert_eq!(
         d.providers["openai"].differs[1].tariff_source,
         "https://vendor.example/gpt-x"
@@ -168,18 +171,7 @@ fn genai_prices_match_rules_resolve_tariff_names() {
     // `gpt-x-2026-01-01` is matched by the rule, not by an exact name.
     let s = read_genai_prices(&fixture("genai-dump.json"), at("2026-11-15T12:00:00Z")).unwrap();
     let d = diff(&tables(), &s, None);
-    assert_eq!(
-        differs(&d, "openai"),
-        [
-            (
-                "gpt-x".into(),
-                "batch output_tokens".into(),
-                dec("5"),
-                dec("6")
-            ),
-            ("gpt-x".into(), "output_tokens".into(), dec("10"), dec("12")),
-        ]
-    );
+    assert_eq!(differs(&d, "openai"), gpt_x_differs());
     let renamed = fixture("tables.toml").replace("id = \"gpt-x\"", "id = \"gpt-x-prime\"");
     let c = Catalog::builder().text("t.toml", renamed).build().unwrap();
     let d2 = diff(&c, &s, None);
@@ -384,6 +376,14 @@ fn fx(name: &str) -> String {
     format!("{DIR}/{name}")
 }
 
+/// `tariff --prices tests/fixtures/sources/TABLE ARGS…`.
+fn tariff_on(table: &str, args: &[&str]) -> Output {
+    let t = fx(table);
+    let mut all = vec!["--prices", t.as_str()];
+    all.extend_from_slice(args);
+    tariff(&all)
+}
+
 #[test]
 fn cli_diff_json_has_the_buckets_as_decimal_strings() {
     let o = tariff(&[
@@ -418,18 +418,19 @@ fn cli_diff_json_has_the_buckets_as_decimal_strings() {
 
 #[test]
 fn cli_diff_with_prices_compares_the_relay_tables_too() {
-    let o = tariff(&[
-        "--prices",
-        &fx("tables.toml"),
-        "sources",
-        "diff",
-        "--from",
-        "genai-prices",
-        &fx("genai-dump.json"),
-        "--at",
-        "2026-11-15T12:00:00Z",
-        "--json",
-    ]);
+    let o = tariff_on(
+        "tables.toml",
+        &[
+            "sources",
+            "diff",
+            "--from",
+            "genai-prices",
+            &fx("genai-dump.json"),
+            "--at",
+            "2026-11-15T12:00:00Z",
+            "--json",
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let differs = v["providers"]["openai"]["differs"].as_array().unwrap();
@@ -441,19 +442,20 @@ fn cli_diff_with_prices_compares_the_relay_tables_too() {
     assert_eq!(x["other"], "12");
     assert_eq!(v["format"], "genai-prices 0.2.5 dump");
     // The human form: a per-provider summary line and the total.
-    let h = tariff(&[
-        "--prices",
-        &fx("tables.toml"),
-        "sources",
-        "diff",
-        "--from",
-        "genai-prices",
-        &fx("genai-dump.json"),
-        "--at",
-        "2026-11-15T12:00:00Z",
-        "--provider",
-        "openai",
-    ]);
+    let h = tariff_on(
+        "tables.toml",
+        &[
+            "sources",
+            "diff",
+            "--from",
+            "genai-prices",
+            &fx("genai-dump.json"),
+            "--at",
+            "2026-11-15T12:00:00Z",
+            "--provider",
+            "openai",
+        ],
+    );
     let out = String::from_utf8_lossy(&h.stdout);
     assert!(out.contains("total: "), "{out}");
     assert!(out.contains("output_tokens"), "{out}");
@@ -462,37 +464,39 @@ fn cli_diff_with_prices_compares_the_relay_tables_too() {
 #[test]
 fn cli_check_fails_on_unexplained_and_stale_and_emits_stubs() {
     let dis = fx("disagreements.toml");
-    let o = tariff(&[
-        "--prices",
-        &fx("tables.toml"),
-        "sources",
-        "check",
-        "--disagreements",
-        &dis,
-        "--litellm",
-        &fx("litellm.json"),
-        "--at",
-        "2026-12-06",
-    ]);
+    let o = tariff_on(
+        "tables.toml",
+        &[
+            "sources",
+            "check",
+            "--disagreements",
+            &dis,
+            "--litellm",
+            &fx("litellm.json"),
+            "--at",
+            "2026-12-06",
+        ],
+    );
     assert!(!o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("stale: explained[4]"), "{out}");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("stale entr"), "{err}");
-    let s = tariff(&[
-        "--prices",
-        &fx("tables.toml"),
-        "sources",
-        "diff",
-        "--from",
-        "genai-prices",
-        &fx("genai-data.json"),
-        "--at",
-        "2026-12-06T20:00:00Z",
-        "--check",
-        &dis,
-        "--emit-skeleton",
-    ]);
+    let s = tariff_on(
+        "tables.toml",
+        &[
+            "sources",
+            "diff",
+            "--from",
+            "genai-prices",
+            &fx("genai-data.json"),
+            "--at",
+            "2026-12-06T20:00:00Z",
+            "--check",
+            &dis,
+            "--emit-skeleton",
+        ],
+    );
     assert!(!s.status.success());
     let stub = String::from_utf8_lossy(&s.stdout);
     assert!(stub.contains("model = \"gpt-offpeak\""), "{stub}");
@@ -501,17 +505,18 @@ fn cli_check_fails_on_unexplained_and_stale_and_emits_stubs() {
 
 #[test]
 fn cli_models_changes() {
-    let o = tariff(&[
-        "--prices",
-        &fx("history.toml"),
-        "models",
-        "--changes",
-        "--provider",
-        "acme",
-        "--since",
-        "2026-06-01",
-        "--json",
-    ]);
+    let o = tariff_on(
+        "history.toml",
+        &[
+            "models",
+            "--changes",
+            "--provider",
+            "acme",
+            "--since",
+            "2026-06-01",
+            "--json",
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let a = v.as_array().unwrap();
@@ -523,14 +528,10 @@ fn cli_models_changes() {
     assert_eq!(a[2]["old"], "8");
     assert_eq!(a[2]["new"], "6");
     assert_eq!(a[2]["effective"], "2026-09-01T00:00:00Z");
-    let h = tariff(&[
-        "--prices",
-        &fx("history.toml"),
-        "models",
-        "--changes",
-        "--provider",
-        "acme",
-    ]);
+    let h = tariff_on(
+        "history.toml",
+        &["models", "--changes", "--provider", "acme"],
+    );
     let out = String::from_utf8_lossy(&h.stdout);
     assert!(out.contains("2 USD -> 1.5 USD"), "{out}");
     assert!(out.contains("7 price changes"), "{out}");
