@@ -9,6 +9,7 @@
 # ../shared/reference/genai-prices-*-providers.json: Decimals and dates as strings; the
 # package's data is Python, so it is imported in a throwaway venv with its dependencies),
 # then runs `tariff sources diff` against each and `tariff sources check` against both
+# (and the pinned genai-prices data file of ../shared/reference/, which PyPI does not ship)
 # with pricing/disagreements.toml. `--keep DIR` copies the extracted files to DIR (to
 # replace the pinned snapshots CI checks against). Exits with the check's status.
 set -euo pipefail
@@ -95,7 +96,14 @@ if [ -n "$KEEP" ]; then
   echo "kept in $KEEP"
 fi
 
+# Entries written against genai-prices' JSON data file (which PyPI does not ship) are judged
+# with the pinned copy beside the clone, when there is one, so that they are not reported
+# stale only because that file was left out.
+PINNED=()
+for f in "${REF:-../shared/reference}"/genai-prices-data-*.json; do
+  [ -e "$f" ] && PINNED+=(--genai-prices "$f")
+done
 echo
 echo "== tariff sources check (pricing/disagreements.toml)"
 "$T" sources check --disagreements pricing/disagreements.toml \
-  --litellm "$LL_JSON" --genai-prices "$GP_JSON"
+  --litellm "$LL_JSON" --genai-prices "$GP_JSON" "${PINNED[@]}"
