@@ -549,3 +549,33 @@ fn the_disagreements_file_is_not_a_built_in_table_and_parses() {
     let entries = explain::parse(path, &std::fs::read_to_string(path).unwrap()).unwrap();
     assert!(!entries.is_empty());
 }
+
+// regression: `sources diff --provider P --check FILE` judged every entry of the file, so the
+// entries of other providers (not in the diff) were all reported stale.
+#[test]
+fn cli_diff_check_with_a_provider_judges_only_its_entries() {
+    let o = tariff_on(
+        "tables.toml",
+        &[
+            "sources",
+            "diff",
+            "--from",
+            "litellm",
+            &fx("litellm.json"),
+            "--at",
+            "2026-12-06",
+            "--provider",
+            "runway",
+            "--check",
+            &fx("disagreements.toml"),
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("0 stale entries"), "{out}");
+    assert!(out.contains("1 unexplained for others"), "{out}");
+}

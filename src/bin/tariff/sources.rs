@@ -87,7 +87,11 @@ pub fn run(catalog: &Catalog, cmd: SourcesCommand) -> Result<()> {
                 }
                 return Ok(());
             };
-            let entries = read_entries(&file)?;
+            // With --provider, entries of other providers are not judged (nor stale).
+            let entries: Vec<_> = read_entries(&file)?
+                .into_iter()
+                .filter(|e| a.provider.as_deref().is_none_or(|p| e.provider == p))
+                .collect();
             let c = explain::check(&entries, std::slice::from_ref(&d));
             report_check(&c, &[(d, a.file)], a.json, a.emit_skeleton, &file)
         }
