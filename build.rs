@@ -8,6 +8,10 @@
 use std::fmt::Write;
 use std::path::Path;
 
+/// Files in `pricing/` that are not price tables: the explanations of the tables'
+/// disagreements with other sources, read by `tariff sources check`.
+const NOT_TABLES: &[&str] = &["disagreements.toml"];
+
 /// Data files read at run time besides the price tables, by path from the crate root.
 const DATA: &[&str] = &[
     "estimate/images.toml",
@@ -30,6 +34,10 @@ fn main() {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| NOT_TABLES.iter().any(|t| n == *t))
+        })
         .collect();
     files.sort();
     let mut list = String::from("&[\n");

@@ -298,7 +298,7 @@ impl Catalog {
 }
 
 /// Matches `*`-globs: `*` stands for any run of characters (possibly empty).
-fn glob(pattern: &str, s: &str) -> bool {
+pub(crate) fn glob(pattern: &str, s: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or("");
     let Some(mut rest) = s.strip_prefix(first) else {

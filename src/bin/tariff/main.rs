@@ -13,6 +13,7 @@ mod input;
 mod models;
 mod quote;
 mod reconcile;
+mod sources;
 mod synth;
 
 use std::path::PathBuf;
@@ -90,6 +91,17 @@ enum Command {
         /// Only this provider's models.
         #[arg(long)]
         provider: Option<String>,
+        /// List every price change in the tables instead (model, bucket, old -> new, effective date, source).
+        #[arg(long)]
+        changes: bool,
+        /// With --changes: only changes effective at or after this time (RFC 3339 or YYYY-MM-DD).
+        #[arg(long, requires = "changes")]
+        since: Option<String>,
+    },
+    /// Compare the tables with LiteLLM or genai-prices, and check the disagreements file.
+    Sources {
+        #[command(subcommand)]
+        command: sources::SourcesCommand,
     },
     /// Re-price logged requests at the prices in force when they ran and explain every difference.
     Reconcile(Box<reconcile::ReconcileArgs>),
@@ -122,9 +134,23 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Check { paths } => models::check(&paths),
-        Command::Models { json, provider } => {
+        Command::Models {
+            json,
+            provider,
+            changes,
+            since,
+        } => {
             let catalog = input::catalog(&cli.prices)?;
-            models::list(&catalog, json, provider.as_deref())
+            if changes {
+                let since = since.as_deref().map(input::parse_time).transpose()?;
+                models::changes(&catalog, json, provider.as_deref(), since)
+            } else {
+                models::list(&catalog, json, provider.as_deref())
+            }
+        }
+        Command::Sources { command } => {
+            let catalog = input::catalog(&cli.prices)?;
+            sources::run(&catalog, command)
         }
         Command::Count {
             model,

@@ -104,3 +104,45 @@ fn tiers_of(m: &tariff::Model) -> Vec<&'static str> {
     t.dedup();
     t.into_iter().map(ServiceTier::name).collect()
 }
+
+/// Lists every price change in the tables (`tariff models --changes`).
+pub fn changes(
+    catalog: &Catalog,
+    json: bool,
+    provider: Option<&str>,
+    since: Option<chrono::DateTime<Utc>>,
+) -> Result<()> {
+    let list = tariff::sources::changes::changes(catalog, since, provider);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    // A derived schedule's factor is a ratio, not money.
+    let show = |d: Option<rust_decimal::Decimal>, ccy: &str, bucket: &str| match d {
+        Some(d) if bucket == "scale" => d.to_string(),
+        Some(d) => format!("{d} {ccy}"),
+        None => "-".to_string(),
+    };
+    println!(
+        "{:<10} {:<32} {:<14} {:<40} {:>14}    {:<14} source",
+        "effective", "model", "tier", "bucket", "old", "new"
+    );
+    for c in &list {
+        let tier = match &c.region {
+            Some(r) => format!("{} [{r}]", c.service_tier.name()),
+            None => c.service_tier.name().to_string(),
+        };
+        println!(
+            "{:<10} {:<32} {:<14} {:<40} {:>14} -> {:<14} {}",
+            c.effective.format("%Y-%m-%d"),
+            c.model,
+            tier,
+            c.bucket,
+            show(c.old, &c.old_currency, &c.bucket),
+            show(c.new, &c.currency, &c.bucket),
+            c.source
+        );
+    }
+    println!("{} price changes", list.len());
+    Ok(())
+}
