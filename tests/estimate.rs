@@ -8,7 +8,7 @@ use tariff::estimate::vision::{
     anthropic_image, gemini_audio, gemini_image, gemini_video, openai_image, openai_patches,
     openai_tiles, Resolution,
 };
-use tariff::estimate::{estimate, Basis, Detail, Dims, Estimate, EstimateError};
+use tariff::estimate::{estimate, Basis, Detail, Dims, Estimate, EstimateError, MediaDuration};
 use tariff::extract::{Api, StreamMeter};
 use tariff::ledger::{AccountId, HoldPolicy, Ledger, QuotaUnits, RequestId};
 use tariff::tokens::Encoding;
@@ -144,14 +144,23 @@ fn gemini_media_examples() {
     assert_eq!(img("gemini-2.5-pro", 1024, 1024), 4 * 258);
     assert_eq!(img("gemini-2.5-flash", 1920, 1080), 6 * 258);
     assert_eq!(
-        gemini_video("gemini-2.5-flash", 60.0, None).unwrap().tokens,
+        gemini_video("gemini-2.5-flash", MediaDuration::whole(60), None)
+            .unwrap()
+            .tokens,
         60 * 263
     );
     assert_eq!(
-        gemini_audio("gemini-2.5-flash", 60.0).unwrap().tokens,
+        gemini_audio("gemini-2.5-flash", MediaDuration::whole(60))
+            .unwrap()
+            .tokens,
         60 * 32
     );
-    assert_eq!(gemini_audio("gemini-2.5-flash", 1.5).unwrap().tokens, 48);
+    assert_eq!(
+        gemini_audio("gemini-2.5-flash", MediaDuration::new(3, 2).unwrap())
+            .unwrap()
+            .tokens,
+        48
+    );
     let g3 = |r| gemini_image("gemini-3-pro-preview", d(4000, 3000), r).unwrap();
     assert_eq!(g3(Some(Resolution::Low)).tokens, 280);
     assert_eq!(g3(Some(Resolution::Medium)).tokens, 560);
@@ -159,9 +168,13 @@ fn gemini_media_examples() {
     assert_eq!((g3(None).tokens, g3(None).basis), (1120, Basis::Default));
     // 10 s of Gemini 3 video at low resolution: (70 per frame + 32 audio) per second.
     assert_eq!(
-        gemini_video("gemini-3-pro-preview", 10.0, Some(Resolution::Low))
-            .unwrap()
-            .tokens,
+        gemini_video(
+            "gemini-3-pro-preview",
+            MediaDuration::whole(10),
+            Some(Resolution::Low)
+        )
+        .unwrap()
+        .tokens,
         1020
     );
     assert!(gemini_image("claude-sonnet-4-5", d(10, 10), None).is_err());

@@ -137,7 +137,9 @@ pub(crate) struct Tiles {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Patches {
     pub models: Vec<String>,
-    pub multiplier: f64,
+    /// A decimal string, read exactly (a float rounds `1.62 × 150` up past 243).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub multiplier: rust_decimal::Decimal,
     pub source: String,
     #[allow(dead_code)]
     pub as_of: toml::value::Datetime,

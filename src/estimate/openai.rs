@@ -227,7 +227,7 @@ fn image(
             ),
         )
     })?;
-    b.media(format!("{path} image"), m);
+    b.media(path, "image", m)?;
     Ok(())
 }
 
@@ -255,7 +255,7 @@ fn file(
         .ok_or_else(|| b.media_error(path, "the file is not a PDF whose pages can be counted"))?;
     let m = vision::pdf(PdfFamily::OpenAi, &b.model, pages)
         .map_err(|_| b.media_error(path, "no PDF formula"))?;
-    b.media(format!("{path} PDF"), m);
+    b.media(path, "PDF", m)?;
     Ok(())
 }
 
@@ -404,12 +404,12 @@ pub(super) fn embeddings(b: &mut Builder, req: &Value) -> Result<(), EstimateErr
                 let p = index("input", i);
                 match it {
                     Value::String(s) => b.text(s),
-                    Value::Number(_) => ids += 1,
+                    Value::Number(_) => ids = ids.saturating_add(1),
                     Value::Array(a) => {
                         if a.iter().any(|x| !x.is_u64()) {
                             return Err(b.field_error(&p, "must be an array of token ids"));
                         }
-                        ids += a.len() as u64;
+                        ids = ids.saturating_add(super::count64(a.len()));
                     }
                     Value::Object(_) => {
                         return Err(wrong(
@@ -430,13 +430,14 @@ pub(super) fn embeddings(b: &mut Builder, req: &Value) -> Result<(), EstimateErr
     }
     if ids > 0 {
         b.media(
-            "input token ids".into(),
+            "input",
+            "token ids",
             vision::MediaTokens {
                 tokens: ids,
                 basis: super::Basis::Exact,
                 note: "token ids given by the request, one token each".into(),
             },
-        );
+        )?;
     }
     Ok(())
 }
