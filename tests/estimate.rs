@@ -232,7 +232,17 @@ fn openai_chat_with_images_tools_and_n() {
         (remote.tokens, remote.basis),
         (85 + 8 * 170, Basis::Default)
     );
-    assert_eq!(part(&e, "tool definitions").basis, Basis::Estimated);
+    // OpenAI's function counting: 7 + "get_weather:Weather for a city" (one period dropped)
+    // + 3 per properties + 3 + "city:string:" per property + 12 at the end.
+    let o200k = |s: &str| Encoding::O200kBase.count(s) as u64;
+    let tool = part(&e, "tool definitions");
+    assert_eq!(
+        (tool.tokens, tool.basis),
+        (
+            7 + o200k("get_weather:Weather for a city") + 3 + 3 + o200k("city:string:") + 12,
+            Basis::Formula
+        )
+    );
     assert!(!e.input_is_exact());
     assert_eq!(e.output_bound(), 600);
     let out = part(&e, "output");

@@ -314,6 +314,9 @@ pub(crate) struct Builder {
     framing_note: String,
     tools: u64,
     tools_note: String,
+    /// How the tool definitions were counted: estimated unless a published formula was
+    /// applied to a schema it describes.
+    pub tools_basis: Basis,
     parts: Vec<Part>,
     input: u64,
     audio_input: u64,
@@ -335,6 +338,7 @@ impl Builder {
             framing_note: String::new(),
             tools: 0,
             tools_note: String::new(),
+            tools_basis: Basis::Estimated,
             parts: Vec::new(),
             input: 0,
             audio_input: 0,
@@ -370,6 +374,20 @@ impl Builder {
     /// Counts a tool definition's text (tools are itemized apart from the messages).
     pub fn tool_text(&mut self, s: &str, overhead: u64, note: &str) {
         let n = count64(self.batch.count(s)).saturating_add(overhead);
+        self.tools = self.tools.saturating_add(n);
+        if self.tools_note.is_empty() {
+            self.tools_note = note.to_string();
+        }
+    }
+
+    /// The tokens of `s` with the request's counter, added to nothing (for formulas that
+    /// combine counts with constants).
+    pub fn count(&mut self, s: &str) -> u64 {
+        count64(self.batch.count(s))
+    }
+
+    /// Adds tool-definition tokens worked out by a formula.
+    pub fn tool_tokens(&mut self, n: u64, note: &str) {
         self.tools = self.tools.saturating_add(n);
         if self.tools_note.is_empty() {
             self.tools_note = note.to_string();
@@ -547,7 +565,7 @@ impl Builder {
             parts.push(Part {
                 what: "tool definitions".into(),
                 tokens: self.tools,
-                basis: Basis::Estimated,
+                basis: self.tools_basis,
                 note: self.tools_note,
             });
         }
