@@ -1,8 +1,10 @@
 //! Request estimates: image-token vectors from the vendors' documented examples, whole
 //! requests of every family, typed errors, and the estimate → hold → settle flow.
 
+mod media_fixtures;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use media_fixtures::{png, wav_bytes};
 use serde_json::json;
 use tariff::estimate::vision::{
     anthropic_image, gemini_audio, gemini_image, gemini_video, openai_image, openai_patches,
@@ -18,24 +20,9 @@ fn d(width: u64, height: u64) -> Option<Dims> {
     Some(Dims { width, height })
 }
 
-fn png(width: u32, height: u32) -> String {
-    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    b.extend_from_slice(&width.to_be_bytes());
-    b.extend_from_slice(&height.to_be_bytes());
-    b.extend_from_slice(&[8, 6, 0, 0, 0]);
-    STANDARD.encode(b)
-}
-
 fn wav(seconds: u32) -> String {
     // 16 kHz mono 16-bit: 32,000 bytes a second; the samples themselves are zeros.
-    let data = 32_000 * seconds;
-    let mut b = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
-    b.extend_from_slice(&16_000u32.to_le_bytes());
-    b.extend_from_slice(&32_000u32.to_le_bytes());
-    b.extend_from_slice(b"\x02\0\x10\0data");
-    b.extend_from_slice(&data.to_le_bytes());
-    b.resize(b.len() + data as usize, 0);
-    STANDARD.encode(b)
+    STANDARD.encode(wav_bytes(32_000, 32_000 * seconds))
 }
 
 fn pdf(pages: usize) -> String {

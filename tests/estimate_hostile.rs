@@ -2,8 +2,10 @@
 //! bound, never a panic, a hang, a wrapped count or a double rounding. One test per class,
 //! each checked against every family that reads the input in question.
 
+mod media_fixtures;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use media_fixtures::wav_bytes;
 use serde_json::{json, Value};
 use tariff::estimate::vision::{anthropic_image, openai_image, openai_patches, openai_tiles};
 use tariff::estimate::{estimate, Detail, Dims, Estimate, EstimateError};
@@ -222,17 +224,6 @@ fn clip_lengths_are_rounded_once_from_exact_offsets() {
     assert_eq!(est.usage.audio_input_tokens.get(), 16);
 }
 
-/// A WAV of `data` bytes at `byte_rate` bytes a second.
-fn wav(byte_rate: u32, data: u32) -> Vec<u8> {
-    let mut w = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
-    w.extend_from_slice(&(byte_rate / 2).to_le_bytes());
-    w.extend_from_slice(&byte_rate.to_le_bytes());
-    w.extend_from_slice(b"\x02\0\x10\0data");
-    w.extend_from_slice(&data.to_le_bytes());
-    w.resize(w.len() + data as usize, 0);
-    w
-}
-
 fn transcription(file: &[u8]) -> Vec<u8> {
     let mut b = b"--XyZ\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\n".to_vec();
     b.extend_from_slice(file);
@@ -248,7 +239,7 @@ fn transcription_seconds_are_rounded_once() {
     let est = estimate(
         Api::OpenAiTranscription,
         "whisper-1",
-        &transcription(&wav(10_000, 24_996)),
+        &transcription(&wav_bytes(10_000, 24_996)),
     )
     .unwrap();
     assert_eq!(est.usage.audio_seconds.get().to_string(), "2");
@@ -261,7 +252,7 @@ fn transcription_seconds_are_rounded_once() {
     let est = estimate(
         Api::OpenAiTranscription,
         "whisper-1",
-        &transcription(&wav(10_000, 25_000)),
+        &transcription(&wav_bytes(10_000, 25_000)),
     )
     .unwrap();
     assert_eq!(est.usage.audio_seconds.get().to_string(), "3");
@@ -377,4 +368,30 @@ fn output_bounds_that_overflow_are_refused_naming_the_field() {
         matches!(&err, EstimateError::TooLarge { path, .. } if path == "parameters.thinking_budget"),
         "{err:?}"
     );
+}
+
+/// A Gemini request with inline audio whose first RIFF chunk claims 0xFFFFFFF7 bytes (the
+/// walk's step wrapped to zero in wasm32's 32-bit `usize` and hung the calculator page): the
+/// walk steps past the end on every target, and the part is a typed error.
+#[test]
+fn gemini_inline_audio_with_a_hostile_chunk_size_is_an_error_at_its_part() {
+    for size in [0xFFFF_FFF7u32, 0xFFFF_FFF8, 0xFFFF_FFFF] {
+        let mut w = b"RIFF\0\0\0\0WAVEjunk".to_vec();
+        w.extend_from_slice(&size.to_le_bytes());
+        w.extend_from_slice(&wav_bytes(32_000, 64_000)[12..]);
+        let req = json!({"contents": [{"parts": [
+            {"inlineData": {"mimeType": "audio/wav", "data": STANDARD.encode(&w)}}]}],
+            "generationConfig": {"maxOutputTokens": 1}});
+        let err = run(Api::Gemini, "gemini-2.5-flash", &req).unwrap_err();
+        assert!(
+            matches!(&err, EstimateError::Media { path, .. } if path == "contents[0].parts[0]"),
+            "{size:#x}: {err:?}"
+        );
+    }
+    // Without the hostile chunk the same audio is 2 s × 32 tokens.
+    let req = json!({"contents": [{"parts": [
+        {"inlineData": {"mimeType": "audio/wav", "data": STANDARD.encode(wav_bytes(32_000, 64_000))}}]}],
+        "generationConfig": {"maxOutputTokens": 1}});
+    let est = run(Api::Gemini, "gemini-2.5-flash", &req).unwrap();
+    assert_eq!(est.usage.audio_input_tokens.get(), 64);
 }

@@ -1,8 +1,10 @@
 //! Properties of request estimates over generated requests: a request with one media part
 //! removed never estimates more than the whole request, in every family that takes media.
 
+mod media_fixtures;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use media_fixtures::{png, wav_bytes};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use tariff::estimate::{estimate, Estimate, EstimateError};
@@ -30,14 +32,6 @@ impl Item {
     }
 }
 
-fn png(w: u32, h: u32) -> String {
-    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    b.extend_from_slice(&w.to_be_bytes());
-    b.extend_from_slice(&h.to_be_bytes());
-    b.extend_from_slice(&[8, 6, 0, 0, 0]);
-    STANDARD.encode(b)
-}
-
 fn pdf(pages: usize) -> String {
     let mut s = String::from("%PDF-1.4\n");
     for i in 0..pages {
@@ -48,14 +42,7 @@ fn pdf(pages: usize) -> String {
 
 /// 100 bytes a second (50 Hz mono 16-bit): tenths × 10 bytes of samples.
 fn wav(tenths: u32) -> String {
-    let data = tenths * 10;
-    let mut b = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
-    b.extend_from_slice(&50u32.to_le_bytes());
-    b.extend_from_slice(&100u32.to_le_bytes());
-    b.extend_from_slice(b"\x02\0\x10\0data");
-    b.extend_from_slice(&data.to_le_bytes());
-    b.resize(b.len() + data as usize, 0);
-    STANDARD.encode(b)
+    STANDARD.encode(wav_bytes(100, tenths * 10))
 }
 
 fn detail(d: u8) -> &'static str {

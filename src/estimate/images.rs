@@ -224,7 +224,7 @@ fn gpt_image_tokens(model: &str, req: ImageRequest) -> Result<Estimate, Estimate
     };
     let bound = q_auto || size.starts_with("auto");
     let output = per_image.saturating_mul(n);
-    let text = Encoding::O200kBase.count(&prompt) as u64;
+    let text = super::count64(Encoding::O200kBase.count(&prompt));
     let tokens = |n: u64| Tokens::new(n).ok_or_else(|| field("n", format!("{n} is too large")));
     let usage = Usage {
         input_tokens: tokens(text)?,

@@ -402,10 +402,7 @@ impl Builder {
         kind: &str,
         m: vision::MediaTokens,
     ) -> Result<(), EstimateError> {
-        let part = self.medium(path, kind, m)?;
-        self.input = self.input.saturating_add(part.tokens);
-        self.parts.push(part);
-        Ok(())
+        self.add_medium(path, kind, m, false)
     }
 
     /// Adds audio input tokens at `path` (refused past what a usage record holds).
@@ -415,8 +412,23 @@ impl Builder {
         kind: &str,
         m: vision::MediaTokens,
     ) -> Result<(), EstimateError> {
+        self.add_medium(path, kind, m, true)
+    }
+
+    fn add_medium(
+        &mut self,
+        path: &str,
+        kind: &str,
+        m: vision::MediaTokens,
+        audio: bool,
+    ) -> Result<(), EstimateError> {
         let part = self.medium(path, kind, m)?;
-        self.audio_input = self.audio_input.saturating_add(part.tokens);
+        let bucket = if audio {
+            &mut self.audio_input
+        } else {
+            &mut self.input
+        };
+        *bucket = bucket.saturating_add(part.tokens);
         self.parts.push(part);
         Ok(())
     }
