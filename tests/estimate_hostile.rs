@@ -395,3 +395,17 @@ fn gemini_inline_audio_with_a_hostile_chunk_size_is_an_error_at_its_part() {
     let est = run(Api::Gemini, "gemini-2.5-flash", &req).unwrap();
     assert_eq!(est.usage.audio_input_tokens.get(), 64);
 }
+
+/// GPT Image: `n` × the table's output tokens past what a usage record holds is refused
+/// naming `n` (it was saturated, and the error then quoted 18446744073709551615 as `n`).
+#[test]
+fn gpt_image_output_that_overflows_is_refused_naming_n() {
+    let req = json!({"model": "gpt-image-1", "prompt": "a cat", "n": u64::MAX / 2,
+        "size": "1024x1024", "quality": "high"});
+    let err = run(Api::OpenAiImages, "gpt-image-1", &req).unwrap_err();
+    assert!(
+        matches!(&err, EstimateError::TooLarge { path, quantity, .. }
+            if path == "n" && quantity.contains(&(u64::MAX / 2).to_string())),
+        "{err:?}"
+    );
+}
