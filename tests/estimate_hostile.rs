@@ -409,3 +409,30 @@ fn gpt_image_output_that_overflows_is_refused_naming_n() {
         "{err:?}"
     );
 }
+
+/// The estimate fuzz target's findings in this area, replayed as the target decodes them
+/// (family byte, model, body; a `\x01…\x01` span is base64-encoded, a grown body repeats
+/// its unit to 300 KiB). Each panicked with overflow checks on, or wrapped without.
+#[test]
+fn fuzz_findings_replay_without_panics() {
+    // estimate-base64-window-char-boundary: openai-chat, `AB` then `€` grown to 300 KiB.
+    let head = r#"{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,AB"#;
+    let body = format!("{head}{}\"}}}}]}}]}}", "€".repeat(300 * 1024 / 3));
+    let est = estimate(Api::OpenAiChat, "gpt-4o", body.as_bytes());
+    assert!(est.is_err() || est.unwrap().input_tokens() > 0);
+    // estimate-pdf-pages-multiply-overflow: anthropic, a PDF claiming 148375984940707263
+    // pages.
+    let body = json!({"max_tokens": 5, "messages": [{"role": "user", "content": [{"type": "document",
+        "source": {"type": "base64", "media_type": "application/pdf",
+        "data": STANDARD.encode("%PDF /Count 148375984940707263")}}]}]});
+    let err = run(Api::Anthropic, "claude-sonnet-4-5", &body).unwrap_err();
+    assert!(matches!(err, EstimateError::TooLarge { .. }), "{err:?}");
+    // estimate-gemini-video-offset-sum-overflow: two clips ending at "1e300s".
+    let body = br#"{"contents":[{"parts":[{"file_data":{"mime_type":"video/mp4","file_uri":"gs://a/b.mp4"},"videoMetadata":{"startOffset":"0s","endOffset":"1e300s"}},{"file_data":{"mime_type":"video/mp4","file_uri":"gs://a/c.mp4"},"videoMetadata":{"startOffset":"0s","endOffset":"1e300s"}}]}],"generationConfig":{"maxOutputTokens":5}}"#;
+    let err = estimate(Api::Gemini, "gemini-2.5-flash", body).unwrap_err();
+    assert!(
+        matches!(&err, EstimateError::Field { path, .. }
+            if path == "contents[0].parts[0].videoMetadata.endOffset"),
+        "{err:?}"
+    );
+}
