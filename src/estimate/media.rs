@@ -607,6 +607,13 @@ mod tests {
             wav.extend_from_slice(b"\x02\0\x10\0data\0\x7d\0\0");
             assert_eq!(media_seconds(&wav), None, "size {size:#x}");
         }
+        // The wasm32 hang the fuzz corpus found: `fmt `, then `junk` of 0xFFFFFFF7 bytes,
+        // then `data` (the 32-bit step wrapped to 0 and re-read `junk` forever).
+        let mut wav =
+            b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x80\x3e\0\0\0\x7d\0\0".to_vec();
+        wav.extend_from_slice(b"\x02\0\x10\0junk\xf7\xff\xff\xffdata\0\x7d\0\0");
+        wav.resize(116, 0);
+        assert_eq!(media_seconds(&wav), None);
         // A data chunk before any `fmt `: no byte rate, no duration.
         assert_eq!(media_seconds(b"RIFF\0\0\0\0WAVEdata\xf7\xff\xff\xff"), None);
     }
