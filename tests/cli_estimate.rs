@@ -4,16 +4,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn tariff(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tariff"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The command may exit before reading stdin; a broken pipe here is not a failure.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
+    tariff_bytes(args, stdin.as_bytes())
 }
 
 #[test]
@@ -119,4 +110,161 @@ fn an_estimate_without_a_price_is_shown_and_the_command_fails() {
         .as_str()
         .unwrap()
         .contains("kling-v2-1-master"));
+}
+
+fn tariff_bytes(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tariff"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The command may exit before reading stdin; a broken pipe here is not a failure.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// Regression: `AB` and 90,000 `€` in a base64 image field made `tariff estimate` panic
+/// (exit 101) in every family, and `quote --estimate-missing` with it.
+#[test]
+fn non_base64_media_is_estimated_not_a_panic() {
+    let bad = format!("AB{}", "€".repeat(90_000));
+    let cases = [
+        (
+            "openai-chat",
+            "gpt-4o",
+            serde_json::json!({"model": "gpt-4o", "max_tokens": 10, "messages": [{"role": "user", "content": [
+                {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{bad}")}}]}]}),
+        ),
+        (
+            "anthropic",
+            "claude-sonnet-4-5",
+            serde_json::json!({"max_tokens": 10, "messages": [{"role": "user", "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": bad}}]}]}),
+        ),
+        (
+            "gemini",
+            "gemini-2.5-flash",
+            serde_json::json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/png", "data": bad}}]}],
+                "generationConfig": {"maxOutputTokens": 10}}),
+        ),
+    ];
+    for (api, model, req) in &cases {
+        let body = req.to_string();
+        let out = tariff(
+            &[
+                "estimate",
+                "--api",
+                api,
+                "--model",
+                model,
+                "--at",
+                "2025-11-01",
+                "--json",
+                "-",
+            ],
+            &body,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{api}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // The image's size is unknown: held at the formula's most, flagged as a default.
+        let parts = v["estimate"]["parts"].as_array().unwrap();
+        assert!(
+            parts
+                .iter()
+                .any(|p| p["what"].as_str().unwrap().ends_with("image") && p["basis"] == "default"),
+            "{api}: {parts:?}"
+        );
+    }
+    // The same request through `quote --estimate-missing`, with a stream cut before usage.
+    let dir = std::env::temp_dir().join(format!("tariff-est-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let req = dir.join("req.json");
+    std::fs::write(&req, cases[0].2.to_string()).unwrap();
+    let stream = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hello!\"}}]}\n\n";
+    let out = tariff(
+        &[
+            "quote",
+            "--model",
+            "gpt-4o",
+            "--api",
+            "openai-chat",
+            "--request",
+            req.to_str().unwrap(),
+            "--estimate-missing",
+            "--at",
+            "2025-11-01",
+            "--json",
+            "-",
+        ],
+        stream,
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["estimated"], true);
+}
+
+/// Regression: `tariff estimate` read its request as UTF-8 text, so a real multipart
+/// transcription request (a binary WAV part) failed with "it must be UTF-8 text".
+#[test]
+fn a_multipart_request_with_a_binary_file_part_is_estimated() {
+    // 16 kHz mono 16-bit WAV (32,000 bytes/s) of 3 s, its samples not valid UTF-8.
+    let mut wav = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
+    wav.extend_from_slice(&16_000u32.to_le_bytes());
+    wav.extend_from_slice(&32_000u32.to_le_bytes());
+    wav.extend_from_slice(b"\x02\0\x10\0data");
+    wav.extend_from_slice(&96_000u32.to_le_bytes());
+    wav.extend((0..96_000u32).map(|i| (i % 251) as u8 | 0x80));
+    assert!(std::str::from_utf8(&wav).is_err());
+    let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\n".to_vec();
+    body.extend_from_slice(&wav);
+    body.extend_from_slice(b"\r\n--XyZ--\r\n");
+    let dir = std::env::temp_dir().join(format!("tariff-mp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("req.multipart");
+    std::fs::write(&file, &body).unwrap();
+    let args = |src: &'static str| {
+        [
+            "estimate",
+            "--api",
+            "openai-transcription",
+            "--model",
+            "whisper-1",
+            "--at",
+            "2025-11-01",
+            "--json",
+            src,
+        ]
+    };
+    let path = file.to_str().unwrap().to_string();
+    let path: &'static str = Box::leak(path.into_boxed_str());
+    for (out, how) in [
+        (tariff_bytes(&args("-"), &body), "stdin"),
+        (tariff_bytes(&args(path), b""), "file"),
+    ] {
+        assert!(
+            out.status.success(),
+            "{how}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // Seconds are serialized as a decimal string or a number, depending on the build.
+        let secs = &v["estimate"]["usage"]["audio_seconds"];
+        assert!(secs == "3" || secs.as_f64() == Some(3.0), "{how}: {secs}");
+        // whisper-1: $0.006 a minute, 3 s = $0.0003.
+        assert_eq!(v["bill"]["total"], "0.0003", "{how}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

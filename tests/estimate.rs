@@ -1,14 +1,16 @@
 //! Request estimates: image-token vectors from the vendors' documented examples, whole
 //! requests of every family, typed errors, and the estimate → hold → settle flow.
 
+mod media_fixtures;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use media_fixtures::{png, wav_bytes};
 use serde_json::json;
 use tariff::estimate::vision::{
     anthropic_image, gemini_audio, gemini_image, gemini_video, openai_image, openai_patches,
     openai_tiles, Resolution,
 };
-use tariff::estimate::{estimate, Basis, Detail, Dims, Estimate, EstimateError};
+use tariff::estimate::{estimate, Basis, Detail, Dims, Estimate, EstimateError, MediaDuration};
 use tariff::extract::{Api, StreamMeter};
 use tariff::ledger::{AccountId, HoldPolicy, Ledger, QuotaUnits, RequestId};
 use tariff::tokens::Encoding;
@@ -18,24 +20,9 @@ fn d(width: u64, height: u64) -> Option<Dims> {
     Some(Dims { width, height })
 }
 
-fn png(width: u32, height: u32) -> String {
-    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    b.extend_from_slice(&width.to_be_bytes());
-    b.extend_from_slice(&height.to_be_bytes());
-    b.extend_from_slice(&[8, 6, 0, 0, 0]);
-    STANDARD.encode(b)
-}
-
 fn wav(seconds: u32) -> String {
     // 16 kHz mono 16-bit: 32,000 bytes a second; the samples themselves are zeros.
-    let data = 32_000 * seconds;
-    let mut b = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
-    b.extend_from_slice(&16_000u32.to_le_bytes());
-    b.extend_from_slice(&32_000u32.to_le_bytes());
-    b.extend_from_slice(b"\x02\0\x10\0data");
-    b.extend_from_slice(&data.to_le_bytes());
-    b.resize(b.len() + data as usize, 0);
-    STANDARD.encode(b)
+    STANDARD.encode(wav_bytes(32_000, 32_000 * seconds))
 }
 
 fn pdf(pages: usize) -> String {
@@ -144,14 +131,23 @@ fn gemini_media_examples() {
     assert_eq!(img("gemini-2.5-pro", 1024, 1024), 4 * 258);
     assert_eq!(img("gemini-2.5-flash", 1920, 1080), 6 * 258);
     assert_eq!(
-        gemini_video("gemini-2.5-flash", 60.0, None).unwrap().tokens,
+        gemini_video("gemini-2.5-flash", MediaDuration::whole(60), None)
+            .unwrap()
+            .tokens,
         60 * 263
     );
     assert_eq!(
-        gemini_audio("gemini-2.5-flash", 60.0).unwrap().tokens,
+        gemini_audio("gemini-2.5-flash", MediaDuration::whole(60))
+            .unwrap()
+            .tokens,
         60 * 32
     );
-    assert_eq!(gemini_audio("gemini-2.5-flash", 1.5).unwrap().tokens, 48);
+    assert_eq!(
+        gemini_audio("gemini-2.5-flash", MediaDuration::new(3, 2).unwrap())
+            .unwrap()
+            .tokens,
+        48
+    );
     let g3 = |r| gemini_image("gemini-3-pro-preview", d(4000, 3000), r).unwrap();
     assert_eq!(g3(Some(Resolution::Low)).tokens, 280);
     assert_eq!(g3(Some(Resolution::Medium)).tokens, 560);
@@ -159,9 +155,13 @@ fn gemini_media_examples() {
     assert_eq!((g3(None).tokens, g3(None).basis), (1120, Basis::Default));
     // 10 s of Gemini 3 video at low resolution: (70 per frame + 32 audio) per second.
     assert_eq!(
-        gemini_video("gemini-3-pro-preview", 10.0, Some(Resolution::Low))
-            .unwrap()
-            .tokens,
+        gemini_video(
+            "gemini-3-pro-preview",
+            MediaDuration::whole(10),
+            Some(Resolution::Low)
+        )
+        .unwrap()
+        .tokens,
         1020
     );
     assert!(gemini_image("claude-sonnet-4-5", d(10, 10), None).is_err());
@@ -219,7 +219,17 @@ fn openai_chat_with_images_tools_and_n() {
         (remote.tokens, remote.basis),
         (85 + 8 * 170, Basis::Default)
     );
-    assert_eq!(part(&e, "tool definitions").basis, Basis::Estimated);
+    // OpenAI's function counting: 7 + "get_weather:Weather for a city" (one period dropped)
+    // + 3 per properties + 3 + "city:string:" per property + 12 at the end.
+    let o200k = |s: &str| Encoding::O200kBase.count(s) as u64;
+    let tool = part(&e, "tool definitions");
+    assert_eq!(
+        (tool.tokens, tool.basis),
+        (
+            7 + o200k("get_weather:Weather for a city") + 3 + 3 + o200k("city:string:") + 12,
+            Basis::Formula
+        )
+    );
     assert!(!e.input_is_exact());
     assert_eq!(e.output_bound(), 600);
     let out = part(&e, "output");

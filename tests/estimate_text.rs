@@ -436,7 +436,7 @@ const MP3_FRAME: [u8; 4] = [0xff, 0xfb, 0x90, 0x00];
 
 #[test]
 fn mp3_durations_from_cbr_xing_and_vbri_headers() {
-    use tariff::estimate::media_seconds;
+    use tariff::estimate::{media_seconds, MediaDuration};
     // Constant bit rate: 48,000 bytes × 8 / 128,000 bit/s = 3 s, after a 10-byte ID3v2 tag
     // (syncsafe size 0x0a = 10 more bytes) and before a 128-byte ID3v1 tag.
     let mut cbr = b"ID3\x04\0\0\0\0\0\x0a".to_vec();
@@ -445,7 +445,7 @@ fn mp3_durations_from_cbr_xing_and_vbri_headers() {
     cbr.resize(20 + 48_000, 0);
     cbr.extend_from_slice(b"TAG");
     cbr.resize(cbr.len() + 125, 0);
-    assert_eq!(media_seconds(&cbr), Some(3.0));
+    assert_eq!(media_seconds(&cbr), Some(MediaDuration::whole(3)));
     // Xing: 32 bytes of side information, then "Xing", flags (frames), 1,000 frames:
     // 1,000 × 1,152 / 44,100 = 26.122… s.
     let mut xing = MP3_FRAME.to_vec();
@@ -453,38 +453,41 @@ fn mp3_durations_from_cbr_xing_and_vbri_headers() {
     xing.extend_from_slice(b"Xing\0\0\0\x01");
     xing.extend_from_slice(&1_000u32.to_be_bytes());
     xing.resize(4_000, 0);
-    let s = media_seconds(&xing).unwrap();
-    assert!((s - 1_000.0 * 1_152.0 / 44_100.0).abs() < 1e-9, "{s}");
+    assert_eq!(
+        media_seconds(&xing),
+        MediaDuration::new(1_000 * 1_152, 44_100)
+    );
     // VBRI: 32 bytes after the header; frames at offset 14 of it.
     let mut vbri = MP3_FRAME.to_vec();
     vbri.extend_from_slice(&[0; 32]);
     vbri.extend_from_slice(b"VBRI\0\x01\0\0\0\0\0\0\0\0");
     vbri.extend_from_slice(&441u32.to_be_bytes());
     vbri.resize(4_000, 0);
-    let s = media_seconds(&vbri).unwrap();
-    assert!((s - 441.0 * 1_152.0 / 44_100.0).abs() < 1e-9, "{s}");
+    assert_eq!(
+        media_seconds(&vbri),
+        MediaDuration::new(441 * 1_152, 44_100)
+    );
     // MPEG-2 Layer III (22.05 kHz, 64 kbit/s, 576 samples a frame), Xing after 17 bytes.
     let mut m2 = vec![0xff, 0xf3, 0x80, 0x00];
     m2.extend_from_slice(&[0; 17]);
     m2.extend_from_slice(b"Info\0\0\0\x01");
     m2.extend_from_slice(&100u32.to_be_bytes());
     m2.resize(1_000, 0);
-    let s = media_seconds(&m2).unwrap();
-    assert!((s - 100.0 * 576.0 / 22_050.0).abs() < 1e-9, "{s}");
+    assert_eq!(media_seconds(&m2), MediaDuration::new(100 * 576, 22_050));
     // Not a frame header.
     assert_eq!(media_seconds(&[0xff, 0xfb, 0xf0, 0x00, 0, 0]), None);
 }
 
 #[test]
 fn flac_duration_from_streaminfo() {
-    use tariff::estimate::media_seconds;
+    use tariff::estimate::{media_seconds, MediaDuration};
     // STREAMINFO: 44,100 Hz, 2 channels, 16 bits, 441,000 samples = 10 s.
     let mut f = b"fLaC\x80\0\0\x22".to_vec();
     let mut info = [0u8; 34];
     let x: u64 = (44_100 << 44) | (1 << 41) | (15 << 36) | 441_000;
     info[10..18].copy_from_slice(&x.to_be_bytes());
     f.extend_from_slice(&info);
-    assert_eq!(media_seconds(&f), Some(10.0));
+    assert_eq!(media_seconds(&f), Some(MediaDuration::whole(10)));
 }
 
 proptest! {

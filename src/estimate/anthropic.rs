@@ -154,7 +154,7 @@ fn content_block(b: &mut Builder, blk: &Value, path: &str) -> Result<(), Estimat
                 _ => None,
             };
             let m = vision::anthropic_image(&b.model, dims);
-            b.media(format!("{path} image"), m);
+            b.media(path, "image", m)?;
         }
         "document" => {
             let src = o
@@ -178,7 +178,7 @@ fn content_block(b: &mut Builder, blk: &Value, path: &str) -> Result<(), Estimat
                         .and_then(|bytes| media::pdf_pages(&bytes))
                         .ok_or_else(|| b.media_error(path, "the document is not a PDF whose pages can be counted"))?;
                     let m = vision::pdf(PdfFamily::Anthropic, &b.model, pages).map_err(|_| b.media_error(path, "no PDF formula"))?;
-                    b.media(format!("{path} PDF"), m);
+                    b.media(path, "PDF", m)?;
                 }
                 _ => return Err(b.media_error(path, "a document given by URL or file id: its pages cannot be counted from the request")),
             }

@@ -101,8 +101,19 @@ pub(super) fn generation(b: &mut Builder, req: &Value) -> Result<(), EstimateErr
                 ))
             }
         };
+        let api = b.api;
         if let Some(o) = b.output.as_mut() {
-            o.tokens = o.tokens.saturating_add(budget.saturating_mul(n));
+            o.tokens = budget
+                .checked_mul(n)
+                .and_then(|t| t.checked_add(o.tokens))
+                .filter(|t| *t <= crate::MAX_COUNT)
+                .ok_or_else(|| EstimateError::TooLarge {
+                    api,
+                    path: field.to_string(),
+                    quantity: format!(
+                        "a thinking budget of {budget} tokens × n = {n} on top of the output bound"
+                    ),
+                })?;
             o.note.push_str(&format!(
                 ", plus `{field}` ({budget}) × n for the reasoning"
             ));

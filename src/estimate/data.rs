@@ -77,10 +77,24 @@ pub(crate) struct OpenAiChat {
     pub tokens_per_message: u64,
     pub tokens_per_name: u64,
     pub reply_priming: u64,
-    pub tokens_per_tool: u64,
-    pub tools_end: u64,
-    #[allow(dead_code)]
     pub source: String,
+}
+
+/// OpenAI's counting of function definitions for a family of models (the cookbook's
+/// `num_tokens_for_tools` constants); `enum_init` is negative.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpenAiTools {
+    pub models: Vec<String>,
+    pub func_init: i64,
+    pub prop_init: i64,
+    pub prop_key: i64,
+    pub enum_init: i64,
+    pub enum_item: i64,
+    pub func_end: i64,
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
 }
 
 #[derive(Deserialize)]
@@ -109,6 +123,7 @@ pub(crate) struct AnthropicTools {
 struct RawModels {
     output: Vec<Output>,
     openai_chat: OpenAiChat,
+    openai_tools: Vec<OpenAiTools>,
     anthropic: Overhead,
     anthropic_tools: Vec<AnthropicTools>,
     gemini: Overhead,
@@ -117,6 +132,7 @@ struct RawModels {
 pub(crate) struct Models {
     pub output: ByModel<Output>,
     pub openai_chat: OpenAiChat,
+    pub openai_tools: ByModel<OpenAiTools>,
     pub anthropic: Overhead,
     pub anthropic_tools: ByModel<AnthropicTools>,
     pub gemini: Overhead,
@@ -137,7 +153,9 @@ pub(crate) struct Tiles {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Patches {
     pub models: Vec<String>,
-    pub multiplier: f64,
+    /// A decimal string, read exactly (a float rounds `1.62 × 150` up past 243).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub multiplier: rust_decimal::Decimal,
     pub source: String,
     #[allow(dead_code)]
     pub as_of: toml::value::Datetime,
@@ -260,6 +278,7 @@ pub(crate) fn parse_models(text: &str) -> Result<Models, String> {
     Ok(Models {
         output: ByModel::new(r.output, |o| &o.models)?,
         openai_chat: r.openai_chat,
+        openai_tools: ByModel::new(r.openai_tools, |o| &o.models)?,
         anthropic: r.anthropic,
         anthropic_tools: ByModel::new(r.anthropic_tools, |o| &o.models)?,
         gemini: r.gemini,

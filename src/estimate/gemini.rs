@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::media;
+use super::media::{self, MediaDuration};
 use super::vision::{self, PdfFamily, Resolution};
 use super::{data, index, join, Builder, EstimateError};
 use crate::extract::Api;
@@ -162,16 +162,73 @@ fn no_formula(b: &Builder, path: &str) -> EstimateError {
     )
 }
 
-/// Seconds from `videoMetadata` offsets (`"12.5s"`), when both are given.
-fn clip_seconds(p: &Map<String, Value>) -> Option<f64> {
-    let vm = get(p, "videoMetadata", "video_metadata")?;
-    let secs = |k1: &str, k2: &str| -> Option<f64> {
-        let v = vm.get(k1).or_else(|| vm.get(k2))?;
-        v.as_str()?.strip_suffix('s')?.parse::<f64>().ok()
+/// The largest protobuf `Duration`: 10,000 years of seconds.
+const MAX_DURATION_SECONDS: u64 = 315_576_000_000;
+
+/// A JSON `Duration` (`"12.5s"`: decimal seconds, at most nine decimals, then `s`), read
+/// exactly. Anything else (`"1e300s"`, a sign, a number) is refused at its path: parsed as
+/// a float and cast, such a value saturated, and two of them wrapped the sum.
+fn duration(b: &Builder, v: &Value, path: &str) -> Result<MediaDuration, EstimateError> {
+    let bad = || {
+        b.field_error(
+            path,
+            format!("`{v}` is not a duration like \"12.5s\" (0 to {MAX_DURATION_SECONDS} seconds, at most 9 decimals)"),
+        )
     };
-    let end = secs("endOffset", "end_offset")?;
-    let start = secs("startOffset", "start_offset").unwrap_or(0.0);
-    (end >= start).then_some(end - start)
+    let text = v
+        .as_str()
+        .and_then(|s| s.strip_suffix('s'))
+        .ok_or_else(bad)?;
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |d: &str| d.bytes().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) || frac.len() > 9 {
+        return Err(bad());
+    }
+    let whole: u64 = whole
+        .parse()
+        .ok()
+        .filter(|s| *s <= MAX_DURATION_SECONDS)
+        .ok_or_else(bad)?;
+    let scale = 10u64.pow(u32::try_from(frac.len()).map_err(|_| bad())?);
+    let part: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| bad())?
+    };
+    // At most 3.2 × 10²⁰: inside u128.
+    MediaDuration::new(
+        u128::from(whole) * u128::from(scale) + u128::from(part),
+        scale,
+    )
+    .ok_or_else(bad)
+}
+
+/// The clip's length from `videoMetadata` offsets, when an end is given (the start
+/// defaults to 0); `None` without one. Offsets that are not durations, or an end before
+/// the start, are errors naming the field.
+fn clip_seconds(
+    b: &Builder,
+    p: &Map<String, Value>,
+    path: &str,
+) -> Result<Option<MediaDuration>, EstimateError> {
+    let Some(vm) = get(p, "videoMetadata", "video_metadata") else {
+        return Ok(None);
+    };
+    let vp = join(path, "videoMetadata");
+    let offset = |camel: &str, snake: &str| {
+        vm.get(camel)
+            .or_else(|| vm.get(snake))
+            .filter(|v| !v.is_null())
+            .map(|v| duration(b, v, &join(&vp, camel)))
+            .transpose()
+    };
+    let Some(end) = offset("endOffset", "end_offset")? else {
+        return Ok(None);
+    };
+    let start = offset("startOffset", "start_offset")?.unwrap_or(MediaDuration::whole(0));
+    end.checked_sub(&start)
+        .map(Some)
+        .ok_or_else(|| b.field_error(&join(&vp, "endOffset"), "is before `startOffset`"))
 }
 
 fn inline(
@@ -186,24 +243,24 @@ fn inline(
     if mime.starts_with("image/") {
         let dims = media::image_dims_b64(data);
         let m = vision::gemini_image(&model, dims, res).map_err(|_| no_formula(b, path))?;
-        b.media(format!("{path} image"), m);
+        b.media(path, "image", m)?;
     } else if mime.starts_with("audio/") || mime.starts_with("video/") {
-        let secs = clip_seconds(p)
+        let secs = clip_seconds(b, p, path)?
             .or_else(|| media::decode_all(data).and_then(|bytes| media::media_seconds(&bytes)))
             .ok_or_else(|| b.media_error(path, format!("the duration of this {mime} cannot be read (WAV and MP4 headers are read; give videoMetadata offsets otherwise)")))?;
         if mime.starts_with("audio/") {
             let m = vision::gemini_audio(&model, secs).map_err(|_| no_formula(b, path))?;
-            b.audio(format!("{path} audio"), m);
+            b.audio(path, "audio", m)?;
         } else {
             let m = vision::gemini_video(&model, secs, res).map_err(|_| no_formula(b, path))?;
-            b.media(format!("{path} video"), m);
+            b.media(path, "video", m)?;
         }
     } else if mime == "application/pdf" {
         let pages = media::decode_all(data)
             .and_then(|bytes| media::pdf_pages(&bytes))
             .ok_or_else(|| b.media_error(path, "the PDF's pages cannot be counted"))?;
         let m = vision::pdf(PdfFamily::Gemini, &model, pages).map_err(|_| no_formula(b, path))?;
-        b.media(format!("{path} PDF"), m);
+        b.media(path, "PDF", m)?;
     } else if mime.starts_with("text/") || mime == "application/json" {
         let bytes = media::decode_all(data)
             .ok_or_else(|| b.field_error(&join(path, "inlineData.data"), "is not base64"))?;
@@ -227,19 +284,19 @@ fn file(
     let model = b.model.clone();
     if mime.starts_with("image/") {
         let m = vision::gemini_image(&model, None, res).map_err(|_| no_formula(b, path))?;
-        b.media(format!("{path} image"), m);
+        b.media(path, "image", m)?;
         return Ok(());
     }
     if mime.starts_with("audio/") || mime.starts_with("video/") {
-        let secs = clip_seconds(p).ok_or_else(|| {
+        let secs = clip_seconds(b, p, path)?.ok_or_else(|| {
             b.media_error(path, "a file given by URI has no duration in the request; give videoMetadata startOffset/endOffset")
         })?;
         if mime.starts_with("audio/") {
             let m = vision::gemini_audio(&model, secs).map_err(|_| no_formula(b, path))?;
-            b.audio(format!("{path} audio"), m);
+            b.audio(path, "audio", m)?;
         } else {
             let m = vision::gemini_video(&model, secs, res).map_err(|_| no_formula(b, path))?;
-            b.media(format!("{path} video"), m);
+            b.media(path, "video", m)?;
         }
         return Ok(());
     }

@@ -223,12 +223,20 @@ fn gpt_image_tokens(model: &str, req: ImageRequest) -> Result<Estimate, Estimate
         }
     };
     let bound = q_auto || size.starts_with("auto");
-    let output = per_image.saturating_mul(n);
-    let text = Encoding::O200kBase.count(&prompt) as u64;
-    let tokens = |n: u64| Tokens::new(n).ok_or_else(|| field("n", format!("{n} is too large")));
+    let too_large = |path: &str, quantity: String| EstimateError::TooLarge {
+        api: API,
+        path: path.to_string(),
+        quantity,
+    };
+    let output = per_image
+        .checked_mul(n)
+        .and_then(Tokens::new)
+        .ok_or_else(|| too_large("n", format!("{n} images × {per_image} output tokens")))?;
+    let text = super::count64(Encoding::O200kBase.count(&prompt));
     let usage = Usage {
-        input_tokens: tokens(text)?,
-        image_output_tokens: tokens(output)?,
+        input_tokens: Tokens::new(text)
+            .ok_or_else(|| too_large("prompt", format!("a prompt of {text} tokens")))?,
+        image_output_tokens: output,
         estimated: true,
         ..Usage::default()
     };
@@ -241,7 +249,7 @@ fn gpt_image_tokens(model: &str, req: ImageRequest) -> Result<Estimate, Estimate
         },
         Part {
             what: "output image tokens".to_string(),
-            tokens: output,
+            tokens: output.get(),
             basis: match (bound, req.n) {
                 (true, _) => Basis::Bound,
                 (false, None) => Basis::Default,

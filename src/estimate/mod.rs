@@ -61,7 +61,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use media::{image_dims, media_seconds, pdf_pages, Dims};
+pub use media::{image_dims, media_seconds, pdf_pages, Dims, MediaDuration};
 pub use vision::{Detail, Resolution};
 
 use crate::extract::Api;
@@ -222,6 +222,18 @@ pub enum EstimateError {
         /// Why.
         problem: String,
     },
+    /// A quantity of the request (pages, seconds, pixels, an output limit × `n`) comes to
+    /// more tokens than a usage record holds ([`MAX_COUNT`](crate::MAX_COUNT)), or would
+    /// overflow on the way: refused, never wrapped or saturated into a small hold.
+    #[error("{api} request: `{path}`: {quantity}: more than a usage record holds (at most {max})", max = crate::MAX_COUNT)]
+    TooLarge {
+        /// The format.
+        api: Api,
+        /// JSON path of the part or field (or the usage bucket the parts add up to).
+        path: String,
+        /// What was read and what it came to.
+        quantity: String,
+    },
     /// The family has no request estimator (yet).
     #[error("requests of the {api} family cannot be estimated")]
     Unsupported {
@@ -302,6 +314,9 @@ pub(crate) struct Builder {
     framing_note: String,
     tools: u64,
     tools_note: String,
+    /// How the tool definitions were counted: estimated unless a published formula was
+    /// applied to a schema it describes.
+    pub tools_basis: Basis,
     parts: Vec<Part>,
     input: u64,
     audio_input: u64,
@@ -323,6 +338,7 @@ impl Builder {
             framing_note: String::new(),
             tools: 0,
             tools_note: String::new(),
+            tools_basis: Basis::Estimated,
             parts: Vec::new(),
             input: 0,
             audio_input: 0,
@@ -333,9 +349,9 @@ impl Builder {
 
     /// Counts a text of the request.
     pub fn text(&mut self, s: &str) {
-        let n = self.batch.count(s) as u64;
-        self.text_tokens += n;
-        self.text_items += 1;
+        let n = count64(self.batch.count(s));
+        self.text_tokens = self.text_tokens.saturating_add(n);
+        self.text_items = self.text_items.saturating_add(1);
     }
 
     /// Counts a JSON value as its compact serialization (schemas, arguments, tool inputs).
@@ -349,7 +365,7 @@ impl Builder {
 
     /// Adds framing tokens (per-message overheads).
     pub fn framing(&mut self, n: u64, note: &str) {
-        self.framing += n;
+        self.framing = self.framing.saturating_add(n);
         if self.framing_note.is_empty() {
             self.framing_note = note.to_string();
         }
@@ -357,37 +373,96 @@ impl Builder {
 
     /// Counts a tool definition's text (tools are itemized apart from the messages).
     pub fn tool_text(&mut self, s: &str, overhead: u64, note: &str) {
-        self.tools += self.batch.count(s) as u64 + overhead;
+        let n = count64(self.batch.count(s)).saturating_add(overhead);
+        self.tools = self.tools.saturating_add(n);
         if self.tools_note.is_empty() {
             self.tools_note = note.to_string();
         }
     }
 
-    /// Adds a medium (image, PDF, video) counted as input tokens.
-    pub fn media(&mut self, what: String, m: vision::MediaTokens) {
-        self.input += m.tokens;
-        self.parts.push(Part {
-            what,
-            tokens: m.tokens,
-            basis: m.basis,
-            note: m.note,
-        });
+    /// The tokens of `s` with the request's counter, added to nothing (for formulas that
+    /// combine counts with constants).
+    pub fn count(&mut self, s: &str) -> u64 {
+        count64(self.batch.count(s))
     }
 
-    /// Adds audio input tokens.
-    pub fn audio(&mut self, what: String, m: vision::MediaTokens) {
-        self.audio_input += m.tokens;
-        self.parts.push(Part {
-            what,
+    /// Adds tool-definition tokens worked out by a formula.
+    pub fn tool_tokens(&mut self, n: u64, note: &str) {
+        self.tools = self.tools.saturating_add(n);
+        if self.tools_note.is_empty() {
+            self.tools_note = note.to_string();
+        }
+    }
+
+    /// Adds a medium (image, PDF, video) at `path` counted as input tokens; refuses one
+    /// whose count passes what a usage record holds.
+    pub fn media(
+        &mut self,
+        path: &str,
+        kind: &str,
+        m: vision::MediaTokens,
+    ) -> Result<(), EstimateError> {
+        self.add_medium(path, kind, m, false)
+    }
+
+    /// Adds audio input tokens at `path` (refused past what a usage record holds).
+    pub fn audio(
+        &mut self,
+        path: &str,
+        kind: &str,
+        m: vision::MediaTokens,
+    ) -> Result<(), EstimateError> {
+        self.add_medium(path, kind, m, true)
+    }
+
+    fn add_medium(
+        &mut self,
+        path: &str,
+        kind: &str,
+        m: vision::MediaTokens,
+        audio: bool,
+    ) -> Result<(), EstimateError> {
+        let part = self.medium(path, kind, m)?;
+        let bucket = if audio {
+            &mut self.audio_input
+        } else {
+            &mut self.input
+        };
+        *bucket = bucket.saturating_add(part.tokens);
+        self.parts.push(part);
+        Ok(())
+    }
+
+    fn medium(
+        &self,
+        path: &str,
+        kind: &str,
+        m: vision::MediaTokens,
+    ) -> Result<Part, EstimateError> {
+        if m.tokens > crate::MAX_COUNT {
+            return Err(EstimateError::TooLarge {
+                api: self.api,
+                path: path.to_string(),
+                quantity: match m.tokens {
+                    u64::MAX => format!("the {kind} comes to more than 2^64 tokens ({})", m.note),
+                    n => format!("the {kind} comes to {n} tokens ({})", m.note),
+                },
+            });
+        }
+        Ok(Part {
+            what: format!("{path} {kind}"),
             tokens: m.tokens,
             basis: m.basis,
             note: m.note,
-        });
+        })
     }
 
     /// Input tokens counted so far (for cache breakpoints).
     pub fn input_so_far(&self) -> u64 {
-        self.text_tokens + self.framing + self.tools + self.input
+        self.text_tokens
+            .saturating_add(self.framing)
+            .saturating_add(self.tools)
+            .saturating_add(self.input)
     }
 
     /// Sets the output bound from the request's `field` (if given) or the model's limit,
@@ -418,7 +493,14 @@ impl Builder {
                 )
             }
         };
-        let tokens = limit.saturating_mul(n);
+        let tokens = limit
+            .checked_mul(n)
+            .filter(|t| *t <= crate::MAX_COUNT)
+            .ok_or_else(|| EstimateError::TooLarge {
+                api: self.api,
+                path: field.to_string(),
+                quantity: format!("an output limit of {limit} tokens × n = {n}"),
+            })?;
         let note = if n > 1 {
             format!("{note} × n = {n}")
         } else {
@@ -460,6 +542,7 @@ impl Builder {
     }
 
     fn finish(self) -> Result<Estimate, EstimateError> {
+        let input = self.input_so_far();
         let text_basis = if self.counter.is_exact() {
             Basis::Exact
         } else {
@@ -494,12 +577,11 @@ impl Builder {
             parts.push(Part {
                 what: "tool definitions".into(),
                 tokens: self.tools,
-                basis: Basis::Estimated,
+                basis: self.tools_basis,
                 note: self.tools_note,
             });
         }
         parts.extend(self.parts);
-        let input = self.text_tokens + self.framing + self.tools + self.input;
         let mut usage = Usage {
             estimated: true,
             ..Usage::default()
@@ -542,11 +624,20 @@ fn api_name<S: serde::Serializer>(api: &Api, s: S) -> Result<S::Ok, S::Error> {
 }
 
 fn tokens(api: Api, field: &str, n: u64) -> Result<Tokens, EstimateError> {
-    Tokens::new(n).ok_or_else(|| EstimateError::Field {
+    Tokens::new(n).ok_or_else(|| EstimateError::TooLarge {
         api,
         path: field.to_string(),
-        problem: format!("would be {n} tokens, more than any usage record holds"),
+        quantity: if n == u64::MAX {
+            "the parts add up to more than 2^64 tokens".to_string()
+        } else {
+            format!("the parts add up to {n} tokens")
+        },
     })
+}
+
+/// A count of texts or tokens as a `u64` (lossless wherever `usize` is at most 64 bits).
+pub(crate) fn count64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 fn strip_position(msg: &str) -> String {

@@ -110,14 +110,10 @@ pub(super) fn chat(b: &mut Builder, req: &Value) -> Result<(), EstimateError> {
         }
     }
     b.framing(cfg.reply_priming, &note);
-    let tool_note = format!(
-        "name, description and JSON schema of each, {} per tool and {} at the end (approximating {})",
-        cfg.tokens_per_tool, cfg.tools_end, cfg.source
-    );
-    let mut any_tool = false;
+    let mut tools = Tools::new(b, true);
     for key in ["tools", "functions"] {
-        let Some(tools) = o.get(key) else { continue };
-        for (i, t) in array(b, tools, key)?.iter().enumerate() {
+        let Some(list) = o.get(key) else { continue };
+        for (i, t) in array(b, list, key)?.iter().enumerate() {
             let tp = index(key, i);
             let t = object(b, t, &tp)?;
             // Chat tools wrap the definition in `function`; legacy `functions` are bare.
@@ -125,13 +121,10 @@ pub(super) fn chat(b: &mut Builder, req: &Value) -> Result<(), EstimateError> {
                 Some(f) => object(b, f, &join(&tp, "function"))?,
                 None => t,
             };
-            function_definition(b, f, cfg.tokens_per_tool, &tool_note);
-            any_tool = true;
+            tools.function(b, f);
         }
     }
-    if any_tool {
-        b.tool_text("", cfg.tools_end, &tool_note);
-    }
+    tools.finish(b);
     let n = b.count_field("n", o.get("n"))?;
     let (field, given) = match (o.get("max_completion_tokens"), o.get("max_tokens")) {
         (Some(v), _) if !v.is_null() => ("max_completion_tokens", Some(v)),
@@ -141,15 +134,188 @@ pub(super) fn chat(b: &mut Builder, req: &Value) -> Result<(), EstimateError> {
     b.output(field, given, n)
 }
 
-fn function_definition(b: &mut Builder, f: &Map<String, Value>, overhead: u64, note: &str) {
-    let name = f.get("name").and_then(Value::as_str).unwrap_or("");
-    let desc = f.get("description").and_then(Value::as_str).unwrap_or("");
-    b.tool_text(&format!("{name}:{desc}"), overhead, note);
-    for (k, v) in f {
-        if !matches!(k.as_str(), "name" | "description" | "type" | "strict") {
-            b.tool_text(&v.to_string(), 0, note);
+/// Tool definitions counted with OpenAI's published formula (see `[[openai_tools]]` in
+/// `estimate/models.toml`), itemized as one part.
+struct Tools {
+    func_init: i64,
+    prop_init: i64,
+    prop_key: i64,
+    enum_init: i64,
+    enum_item: i64,
+    func_end: i64,
+    source: String,
+    /// The model has a row and the counter is exact: the formula is the API's count.
+    exact_row: bool,
+    /// Every schema so far is one the formula describes.
+    covered: bool,
+    /// Measured against the API for this request family (chat).
+    measured: bool,
+    functions: u64,
+    /// Tokens of what the formula does not describe (other tools, schema parts).
+    extra: u64,
+    total: i64,
+}
+
+impl Tools {
+    fn new(b: &Builder, measured: bool) -> Tools {
+        let table = &data::models().openai_tools;
+        let own = table.get(&b.model);
+        // A model without a row: the row of a model of its encoding.
+        let row = own.or_else(|| {
+            let cl100k = matches!(
+                b.counter,
+                crate::tokens::Counter::Exact(crate::tokens::Encoding::Cl100kBase)
+            );
+            table.get(if cl100k { "gpt-4" } else { "gpt-4o" })
+        });
+        let row = row.expect("estimate/models.toml has rows for gpt-4o and gpt-4");
+        Tools {
+            func_init: row.func_init,
+            prop_init: row.prop_init,
+            prop_key: row.prop_key,
+            enum_init: row.enum_init,
+            enum_item: row.enum_item,
+            func_end: row.func_end,
+            source: row.source.clone(),
+            exact_row: own.is_some() && b.counter.is_exact(),
+            covered: true,
+            measured,
+            functions: 0,
+            extra: 0,
+            total: 0,
         }
     }
+
+    fn tokens(b: &mut Builder, s: &str) -> i64 {
+        i64::try_from(b.count(s)).unwrap_or(i64::MAX)
+    }
+
+    /// Counts what the formula does not describe as its compact JSON.
+    fn uncovered(&mut self, b: &mut Builder, v: &Value) {
+        self.covered = false;
+        let n = b.count(&v.to_string());
+        self.extra = self.extra.saturating_add(n);
+    }
+
+    /// One function definition: `{"name", "description", "parameters"}`.
+    fn function(&mut self, b: &mut Builder, f: &Map<String, Value>) {
+        self.functions += 1;
+        let mut n = self.func_init;
+        let name = match f.get("name") {
+            Some(Value::String(s)) => s.as_str(),
+            other => {
+                self.uncovered(b, other.unwrap_or(&Value::Null));
+                ""
+            }
+        };
+        let desc = f.get("description").and_then(Value::as_str).unwrap_or("");
+        n = n.saturating_add(Self::tokens(b, &format!("{name}:{}", strip_period(desc))));
+        for (k, v) in f {
+            match k.as_str() {
+                "name" | "description" | "type" | "strict" => {}
+                "parameters" => n = n.saturating_add(self.parameters(b, v)),
+                _ => self.uncovered(b, v),
+            }
+        }
+        self.total = self.total.saturating_add(n);
+    }
+
+    /// A function's parameters: a JSON schema of type object whose properties have a
+    /// type, a description and perhaps an enum of strings.
+    fn parameters(&mut self, b: &mut Builder, v: &Value) -> i64 {
+        let Some(p) = v.as_object() else {
+            self.uncovered(b, v);
+            return 0;
+        };
+        let mut n = 0i64;
+        for (k, v) in p {
+            match (k.as_str(), v) {
+                ("type", Value::String(t)) if t == "object" => {}
+                ("required", _) | ("additionalProperties", _) => {}
+                ("properties", Value::Object(props)) => {
+                    if !props.is_empty() {
+                        n = n.saturating_add(self.prop_init);
+                    }
+                    for (key, schema) in props {
+                        n = n.saturating_add(self.prop_key);
+                        n = n.saturating_add(self.property(b, key, schema));
+                    }
+                }
+                _ => self.uncovered(b, v),
+            }
+        }
+        n
+    }
+
+    fn property(&mut self, b: &mut Builder, key: &str, schema: &Value) -> i64 {
+        let Some(s) = schema.as_object() else {
+            self.uncovered(b, schema);
+            return Self::tokens(b, &format!("{key}::"));
+        };
+        let mut n = 0i64;
+        let mut kind = "";
+        let mut desc = "";
+        for (k, v) in s {
+            match (k.as_str(), v) {
+                ("type", Value::String(t)) => kind = t,
+                ("description", Value::String(d)) => desc = d,
+                ("enum", Value::Array(items)) => {
+                    n = n.saturating_add(self.enum_init);
+                    for item in items {
+                        n = n.saturating_add(self.enum_item);
+                        match item {
+                            Value::String(x) => n = n.saturating_add(Self::tokens(b, x)),
+                            other => {
+                                self.covered = false;
+                                n = n.saturating_add(Self::tokens(b, &other.to_string()));
+                            }
+                        }
+                    }
+                }
+                _ => self.uncovered(b, v),
+            }
+        }
+        n.saturating_add(Self::tokens(
+            b,
+            &format!("{key}:{kind}:{}", strip_period(desc)),
+        ))
+    }
+
+    fn finish(self, b: &mut Builder) {
+        if self.functions == 0 && self.extra == 0 {
+            return;
+        }
+        let total = self.total.saturating_add(self.func_end);
+        // The negative enum constant can only offset what the same property added.
+        let total = u64::try_from(total).unwrap_or(0).saturating_add(self.extra);
+        let exact = self.exact_row && self.covered && self.measured;
+        b.tools_basis = if exact {
+            super::Basis::Formula
+        } else {
+            super::Basis::Estimated
+        };
+        let note = format!(
+            "OpenAI's function counting: {} + \"name:description\" per function, {} + {} per property, {} + {} per enum item, {} at the end{} ({})",
+            self.func_init,
+            self.prop_init,
+            self.prop_key,
+            self.enum_init,
+            self.enum_item,
+            self.func_end,
+            if exact {
+                ""
+            } else {
+                "; estimated: schema parts the formula does not describe, other tools, a model or request family it was not published for count their JSON"
+            },
+            self.source
+        );
+        b.tool_tokens(total, &note);
+    }
+}
+
+/// One trailing period dropped, as OpenAI's rendering does.
+fn strip_period(s: &str) -> &str {
+    s.strip_suffix('.').unwrap_or(s)
 }
 
 fn chat_content(b: &mut Builder, v: &Value, path: &str) -> Result<(), EstimateError> {
@@ -227,7 +393,7 @@ fn image(
             ),
         )
     })?;
-    b.media(format!("{path} image"), m);
+    b.media(path, "image", m)?;
     Ok(())
 }
 
@@ -255,7 +421,7 @@ fn file(
         .ok_or_else(|| b.media_error(path, "the file is not a PDF whose pages can be counted"))?;
     let m = vision::pdf(PdfFamily::OpenAi, &b.model, pages)
         .map_err(|_| b.media_error(path, "no PDF formula"))?;
-    b.media(format!("{path} PDF"), m);
+    b.media(path, "PDF", m)?;
     Ok(())
 }
 
@@ -324,28 +490,21 @@ pub(super) fn responses(b: &mut Builder, req: &Value) -> Result<(), EstimateErro
         Some(_) => return Err(b.field_error("input", "must be a string or an array of items")),
     }
     b.framing(cfg.reply_priming, &note);
-    let tool_note = format!(
-        "name, description and JSON schema of each, {} per tool and {} at the end (approximating {})",
-        cfg.tokens_per_tool, cfg.tools_end, cfg.source
-    );
-    if let Some(tools) = o.get("tools") {
-        let list = array(b, tools, "tools")?;
-        for (i, t) in list.iter().enumerate() {
+    // Responses renders function tools as chat does, as far as is published; the formula
+    // was measured on chat, so the count is flagged estimated.
+    let mut tools = Tools::new(b, false);
+    if let Some(list) = o.get("tools") {
+        for (i, t) in array(b, list, "tools")?.iter().enumerate() {
             let t = object(b, t, &index("tools", i))?;
             if t.get("type").and_then(Value::as_str) == Some("function") {
-                function_definition(b, t, cfg.tokens_per_tool, &tool_note);
+                tools.function(b, t);
             } else {
-                b.tool_text(
-                    &Value::Object(t.clone()).to_string(),
-                    cfg.tokens_per_tool,
-                    &tool_note,
-                );
+                // Built-in tools (web search, file search, …): their JSON.
+                tools.uncovered(b, &Value::Object(t.clone()));
             }
         }
-        if !list.is_empty() {
-            b.tool_text("", cfg.tools_end, &tool_note);
-        }
     }
+    tools.finish(b);
     b.output(
         "max_output_tokens",
         o.get("max_output_tokens").filter(|v| !v.is_null()),
@@ -404,12 +563,12 @@ pub(super) fn embeddings(b: &mut Builder, req: &Value) -> Result<(), EstimateErr
                 let p = index("input", i);
                 match it {
                     Value::String(s) => b.text(s),
-                    Value::Number(_) => ids += 1,
+                    Value::Number(_) => ids = ids.saturating_add(1),
                     Value::Array(a) => {
                         if a.iter().any(|x| !x.is_u64()) {
                             return Err(b.field_error(&p, "must be an array of token ids"));
                         }
-                        ids += a.len() as u64;
+                        ids = ids.saturating_add(super::count64(a.len()));
                     }
                     Value::Object(_) => {
                         return Err(wrong(
@@ -430,13 +589,14 @@ pub(super) fn embeddings(b: &mut Builder, req: &Value) -> Result<(), EstimateErr
     }
     if ids > 0 {
         b.media(
-            "input token ids".into(),
+            "input",
+            "token ids",
             vision::MediaTokens {
                 tokens: ids,
                 basis: super::Basis::Exact,
                 note: "token ids given by the request, one token each".into(),
             },
-        );
+        )?;
     }
     Ok(())
 }

@@ -290,14 +290,17 @@ pub(super) fn transcription(model: &str, request: &[u8]) -> Result<Estimate, Est
             "its duration cannot be read from the header (WAV, MP3, FLAC and MP4 / M4A are read; OGG and WebM are not)".into(),
         )
     })?;
-    // Milliseconds are as fine as any vendor reports a duration; the rounding to billed
-    // seconds is the extractor's.
-    let ms = (exact * 1000.0).round();
-    let exact = rust_decimal::Decimal::new(ms as i64, 3);
-    let seconds = (ms.is_finite() && ms < 1e15)
-        .then_some(exact)
+    // The header's exact fraction goes to the billing rule, which rounds it once (see
+    // `MediaDuration::to_decimal`): rounding to milliseconds first made 2.4996 s 2.500 s
+    // and then 3 billed seconds.
+    let seconds = exact
+        .to_decimal()
         .and_then(crate::extract::billed_audio_seconds)
-        .ok_or_else(|| media("file", "its header gives no usable duration".into()))?;
+        .ok_or_else(|| EstimateError::TooLarge {
+            api,
+            path: "file".into(),
+            quantity: format!("a duration of {exact} s"),
+        })?;
     let usage = Usage {
         audio_seconds: seconds,
         ..Usage::default()

@@ -13,7 +13,7 @@
 //! ```
 
 use super::data::{self, vision as table};
-use super::media::Dims;
+use super::media::{Dims, MediaDuration};
 use super::Basis;
 
 /// OpenAI's `detail` setting for an image.
@@ -89,20 +89,27 @@ pub struct NoFormula;
 /// ```
 pub fn openai_tiles(base: u64, tile: u64, width: u64, height: u64) -> u64 {
     let r = &table().openai_tile_rules;
-    let (mut w, mut h) = (width as f64, height as f64);
-    let fit = r.fit as f64;
+    // Exact integer arithmetic (the scaled sides are floored, as a resize to whole pixels
+    // is): no float can round a side across a tile boundary, and dimensions up to `u64`
+    // cannot overflow in `u128`.
+    let (mut w, mut h) = (u128::from(width), u128::from(height));
+    let (fit, short, t) = (
+        u128::from(r.fit),
+        u128::from(r.short_side),
+        u128::from(r.tile).max(1),
+    );
     if w > fit || h > fit {
-        let s = fit / w.max(h);
-        (w, h) = ((w * s).floor(), (h * s).floor());
+        let long = w.max(h);
+        (w, h) = (w * fit / long, h * fit / long);
     }
-    let short = r.short_side as f64;
     if w.min(h) > short {
-        let s = short / w.min(h);
-        (w, h) = ((w * s).floor(), (h * s).floor());
+        let s = w.min(h);
+        (w, h) = (w * short / s, h * short / s);
     }
-    let t = r.tile as f64;
-    let tiles = (w / t).ceil() as u64 * (h / t).ceil() as u64;
-    base + tile * tiles
+    // A side scaled to less than a pixel still occupies a tile.
+    let tiles = w.div_ceil(t).max(1) * h.div_ceil(t).max(1);
+    let tiles = u64::try_from(tiles).unwrap_or(u64::MAX);
+    base.saturating_add(tile.saturating_mul(tiles))
 }
 
 /// OpenAI patch formula: the number of 32×32 patches covering the image after scaling it
@@ -115,18 +122,35 @@ pub fn openai_tiles(base: u64, tile: u64, width: u64, height: u64) -> u64 {
 /// ```
 pub fn openai_patches(width: u64, height: u64) -> u64 {
     let r = &table().openai_patch_rules;
-    let p = r.patch as f64;
-    let (w, h) = (width as f64, height as f64);
-    let raw = (w / p).ceil() * (h / p).ceil();
-    if raw <= r.max_patches as f64 {
-        return raw as u64;
+    let (p, cap) = (r.patch.max(1), r.max_patches);
+    let raw = u128::from(width.div_ceil(p)) * u128::from(height.div_ceil(p));
+    if raw <= u128::from(cap) {
+        return u64::try_from(raw).unwrap_or(cap);
     }
-    let shrink = (p * p * r.max_patches as f64 / (w * h)).sqrt();
+    // The shrink factor is a square root: computed in floats, whose results are only used
+    // below the cap. Any count the floats make of an extreme shape (a side shrunk below a
+    // pixel, a non-finite ratio) is held at the cap, the most the formula allows.
+    let (pf, w, h) = (p as f64, width as f64, height as f64);
+    let shrink = (pf * pf * cap as f64 / (w * h)).sqrt();
     let (w1, h1) = ((w * shrink).floor(), (h * shrink).floor());
     // Shrink further so a whole number of patches spans the tighter side.
-    let adjust = ((w1 / p).floor() / (w1 / p)).min((h1 / p).floor() / (h1 / p));
+    let adjust = ((w1 / pf).floor() / (w1 / pf)).min((h1 / pf).floor() / (h1 / pf));
     let (w2, h2) = ((w1 * adjust).floor(), (h1 * adjust).floor());
-    ((w2 / p).ceil() * (h2 / p).ceil()) as u64
+    let patches = (w2 / pf).ceil() * (h2 / pf).ceil();
+    whole_below(patches, cap).filter(|n| *n > 0).unwrap_or(cap)
+}
+
+/// A float that is a whole number in `0..=cap` as that integer; `None` otherwise (NaN,
+/// infinite, negative, fractional or above the cap). The only way a float of a formula
+/// becomes a count.
+fn whole_below(x: f64, cap: u64) -> Option<u64> {
+    let ok = x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= cap as f64;
+    if ok {
+        // In range and whole: the conversion is exact.
+        Some(x as u64)
+    } else {
+        None
+    }
 }
 
 /// Tokens of an image sent to an OpenAI model. `dims` is `None` when unknown (a URL): the
@@ -150,7 +174,11 @@ pub fn openai_image(
                 "size unknown: the 1,536-patch cap".into(),
             ),
         };
-        let tokens = (patches as f64 * p.multiplier).ceil() as u64;
+        // Exact decimal: the product is rounded once, up.
+        let tokens = rust_decimal::Decimal::from(patches)
+            .checked_mul(p.multiplier)
+            .and_then(|t| rust_decimal::prelude::ToPrimitive::to_u64(&t.ceil()))
+            .unwrap_or(u64::MAX);
         return Ok(MediaTokens {
             tokens,
             basis,
@@ -221,14 +249,25 @@ pub fn anthropic_image(_model: &str, dims: Option<Dims>) -> MediaTokens {
             ),
         };
     };
-    let (mut w, mut h) = (d.width as f64, d.height as f64);
-    let long = a.max_long_edge as f64;
-    if w.max(h) > long {
-        let s = long / w.max(h);
-        (w, h) = (w * s, h * s);
-    }
-    let per = a.pixels_per_token as f64;
-    let tokens = ((w * h / per).ceil() as u64).min(a.max_tokens);
+    // ⌈w × h / per⌉ after scaling the long edge down to the limit, in exact integers:
+    // scaled, w × h becomes w × h × long² / edge², so one division rounds it. A product
+    // past `u128` is an image far over the limit: it is held at the limit.
+    let (w, h) = (u128::from(d.width), u128::from(d.height));
+    let (long, per) = (
+        u128::from(a.max_long_edge),
+        u128::from(a.pixels_per_token.max(1)),
+    );
+    let edge = w.max(h);
+    let exact = if edge > long {
+        w.checked_mul(h)
+            .and_then(|wh| wh.checked_mul(long * long))
+            .and_then(|n| Some(n.div_ceil(edge.checked_mul(edge)?.checked_mul(per)?)))
+    } else {
+        w.checked_mul(h).map(|wh| wh.div_ceil(per))
+    };
+    let tokens = exact
+        .map_or(a.max_tokens, |t| u64::try_from(t).unwrap_or(u64::MAX))
+        .min(a.max_tokens);
     MediaTokens {
         tokens,
         basis: Basis::Formula,
@@ -284,10 +323,10 @@ pub fn gemini_image(
             ),
         },
         Some(d) => {
-            let t = g.tile_size as f64;
-            let tiles = (d.width as f64 / t).ceil() as u64 * (d.height as f64 / t).ceil() as u64;
+            let t = g.tile_size.max(1);
+            let tiles = d.width.div_ceil(t).saturating_mul(d.height.div_ceil(t));
             MediaTokens {
-                tokens: tiles * g.tokens_per_tile,
+                tokens: tiles.saturating_mul(g.tokens_per_tile),
                 basis: Basis::Formula,
                 note: format!(
                     "image {}×{}: {tiles} tiles × {} ({})",
@@ -298,7 +337,7 @@ pub fn gemini_image(
         None => {
             let tiles = data::vision().gemini_unknown_image.tiles;
             MediaTokens {
-                tokens: tiles * g.tokens_per_tile,
+                tokens: tiles.saturating_mul(g.tokens_per_tile),
                 basis: Basis::Default,
                 note: format!("image size unknown: {tiles} tiles assumed ({})", g.source),
             }
@@ -314,15 +353,17 @@ fn res_name(r: Resolution) -> &'static str {
     }
 }
 
-/// Gemini video tokens for `seconds` (with its audio track).
+/// Gemini video tokens for `seconds` (with its audio track): `⌈seconds × rate⌉`, rounded
+/// once from the exact duration. A count past `u64` is `u64::MAX`, which no estimate
+/// accepts.
 ///
 /// ```
-/// use tariff::estimate::vision::gemini_video;
-/// assert_eq!(gemini_video("gemini-2.5-flash", 10.0, None).unwrap().tokens, 2630);
+/// use tariff::estimate::{vision::gemini_video, MediaDuration};
+/// assert_eq!(gemini_video("gemini-2.5-flash", MediaDuration::whole(10), None).unwrap().tokens, 2630);
 /// ```
 pub fn gemini_video(
     model: &str,
-    seconds: f64,
+    seconds: MediaDuration,
     res: Option<Resolution>,
 ) -> Result<MediaTokens, NoFormula> {
     let v = table();
@@ -335,7 +376,7 @@ pub fn gemini_video(
         };
         let per = frame + g.audio_tokens_per_second;
         return Ok(MediaTokens {
-            tokens: (seconds * per as f64).ceil() as u64,
+            tokens: seconds.ceil_times(per).unwrap_or(u64::MAX),
             basis,
             note: format!(
                 "video {seconds} s × ({frame} per frame + {} audio) ({})",
@@ -345,7 +386,9 @@ pub fn gemini_video(
     }
     let g = v.gemini.get(model).ok_or(NoFormula)?;
     Ok(MediaTokens {
-        tokens: (seconds * g.video_tokens_per_second as f64).ceil() as u64,
+        tokens: seconds
+            .ceil_times(g.video_tokens_per_second)
+            .unwrap_or(u64::MAX),
         basis: Basis::Formula,
         note: format!(
             "video {seconds} s × {} tokens/s ({})",
@@ -354,13 +397,13 @@ pub fn gemini_video(
     })
 }
 
-/// Gemini audio tokens for `seconds`.
+/// Gemini audio tokens for `seconds`: `⌈seconds × rate⌉` (`u64::MAX` past `u64`).
 ///
 /// ```
-/// use tariff::estimate::vision::gemini_audio;
-/// assert_eq!(gemini_audio("gemini-2.0-flash", 60.0).unwrap().tokens, 1920);
+/// use tariff::estimate::{vision::gemini_audio, MediaDuration};
+/// assert_eq!(gemini_audio("gemini-2.0-flash", MediaDuration::whole(60)).unwrap().tokens, 1920);
 /// ```
-pub fn gemini_audio(model: &str, seconds: f64) -> Result<MediaTokens, NoFormula> {
+pub fn gemini_audio(model: &str, seconds: MediaDuration) -> Result<MediaTokens, NoFormula> {
     let v = table();
     let (per, source) = match (v.gemini3.get(model), v.gemini.get(model)) {
         (Some(g), _) => (g.audio_tokens_per_second, &g.source),
@@ -368,13 +411,14 @@ pub fn gemini_audio(model: &str, seconds: f64) -> Result<MediaTokens, NoFormula>
         (None, None) => return Err(NoFormula),
     };
     Ok(MediaTokens {
-        tokens: (seconds * per as f64).ceil() as u64,
+        tokens: seconds.ceil_times(per).unwrap_or(u64::MAX),
         basis: Basis::Formula,
         note: format!("audio {seconds} s × {per} tokens/s ({source})"),
     })
 }
 
-/// Tokens of a PDF of `pages` pages for a family's model.
+/// Tokens of a PDF of `pages` pages for a family's model (`u64::MAX` when the product
+/// passes `u64`: a page count no estimate accepts, never a wrapped small one).
 pub fn pdf(family: PdfFamily, model: &str, pages: u64) -> Result<MediaTokens, NoFormula> {
     let v = table();
     let (per, basis, source) = match family {
@@ -395,7 +439,7 @@ pub fn pdf(family: PdfFamily, model: &str, pages: u64) -> Result<MediaTokens, No
         },
     };
     Ok(MediaTokens {
-        tokens: per * pages,
+        tokens: per.saturating_mul(pages),
         basis,
         note: format!("PDF {pages} pages × {per} ({source})"),
     })

@@ -6,7 +6,7 @@ use tariff::estimate::Basis;
 use tariff::extract::Api;
 use tariff::{Catalog, QuotaPolicy};
 
-use crate::input::{api_parser, parse_time, read_input};
+use crate::input::{api_parser, parse_time, read_body};
 use crate::quote::print_bill;
 
 /// Arguments of `tariff estimate`.
@@ -25,14 +25,15 @@ pub struct EstimateArgs {
     /// Print JSON (the estimate, the bill and its quota units) instead of tables.
     #[arg(long)]
     json: bool,
-    /// The request body, or `-` for stdin.
+    /// The request body, or `-` for stdin: read as bytes, since a multipart request
+    /// (transcription, image edit) carries binary file parts.
     file: Option<String>,
 }
 
 /// Estimates the request, prices the bound and prints both.
 pub fn run(catalog: &Catalog, a: EstimateArgs) -> Result<()> {
-    let body = read_input(a.file.as_deref())?;
-    let est = tariff::estimate::estimate(a.api, &a.model, body.as_bytes())?;
+    let body = read_body(a.file.as_deref())?;
+    let est = tariff::estimate::estimate(a.api, &a.model, &body)?;
     let mut usage = est.usage.clone();
     if let Some(at) = &a.at {
         usage.at = Some(parse_time(at)?);
