@@ -46,8 +46,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loose<T> {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Loose<T>, A::Error> {
                 T::deserialize(MapAccessDeserializer::new(map)).map(|t| Loose(Some(t)))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Loose<T>, A::Error> {
-                T::deserialize(SeqAccessDeserializer::new(seq)).map(|t| Loose(Some(t)))
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Loose<T>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Loose(None))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Loose<T>, E> {
                 let d: serde::de::value::StrDeserializer<E> = v.into_deserializer();
@@ -70,6 +71,59 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loose<T> {
             }
             fn visit_none<E>(self) -> Result<Loose<T>, E> {
                 Ok(Loose(None))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A list whose items are read as [`Loose`]; anything but a list is skipped.
+struct LooseList<T>(Option<Vec<Loose<T>>>);
+
+impl<T> Default for LooseList<T> {
+    fn default() -> Self {
+        LooseList(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for LooseList<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = LooseList<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<LooseList<T>, A::Error> {
+                // Only the first item is looked at; the rest are skipped unread.
+                let first = seq.next_element::<Loose<T>>()?;
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(LooseList(Some(first.into_iter().collect())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LooseList<T>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(LooseList(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<LooseList<T>, E> {
+                Ok(LooseList(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<LooseList<T>, E> {
+                Ok(LooseList(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<LooseList<T>, E> {
+                Ok(LooseList(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<LooseList<T>, E> {
+                Ok(LooseList(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<LooseList<T>, E> {
+                Ok(LooseList(None))
+            }
+            fn visit_unit<E>(self) -> Result<LooseList<T>, E> {
+                Ok(LooseList(None))
+            }
+            fn visit_none<E>(self) -> Result<LooseList<T>, E> {
+                Ok(LooseList(None))
             }
         }
         d.deserialize_any(V(PhantomData))
@@ -171,7 +225,7 @@ struct Marks {
     #[serde(default, rename = "extra_info")]
     extra_info: Option<IgnoredAny>,
     #[serde(default)]
-    results: Loose<Vec<Loose<ResultMarks>>>,
+    results: LooseList<ResultMarks>,
     #[serde(default)]
     meta: Option<IgnoredAny>,
     #[serde(default)]
@@ -276,7 +330,7 @@ fn sniff(m: &Marks) -> Option<Found> {
     if m.base_resp.is_some() || m.extra_info.is_some() {
         return Some(One(Api::MiniMaxTts));
     }
-    let results = m.results.get();
+    let results = m.results.0.as_ref();
     if let Some(first) = results.and_then(|r| r.first()).and_then(Loose::get) {
         if first.relevance_score.is_some() {
             return Some(One(Api::Rerank));
@@ -369,6 +423,15 @@ mod tests {
             Some(Found::Group(CHAT_FORMAT))
         );
         assert_eq!(found(r#"{"usage":{"input_tokens":1}}"#), None);
+        // A field of an unexpected shape does not hide the others.
+        assert_eq!(
+            found(r#"{"content":[{"type":"text","text":"x"}],"type":"message","usage":{}}"#),
+            Some(Found::One(Api::Anthropic))
+        );
+        assert_eq!(
+            found(r#"{"results":"none","usage":5,"type":7,"object":"chat.completion"}"#),
+            Some(Found::Group(CHAT_FORMAT))
+        );
         assert!(check_event(Api::Anthropic, br#"{"usage":{"input_tokens":1}}"#).is_ok());
         assert!(matches!(
             check_event(Api::OpenAiResponses, br#"{"type":"message_start"}"#),
