@@ -92,6 +92,20 @@ fn a_cut_stream_is_an_error_in_every_streaming_family() {
         r#"{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":{"prompt_tokens":10,"completion_tokens":1,"total_tokens":11}}"#,
     );
     missing(extract_any(Api::OpenAiChat, chat.as_bytes()), "chat");
+    // One such chunk saved as a body is not a bill either.
+    let chunk = r#"{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":{"prompt_tokens":10,"completion_tokens":1,"total_tokens":11}}"#;
+    missing(
+        extract(Api::OpenAiChat, chunk.as_bytes()),
+        "a running chunk as a body",
+    );
+    // Compatible vendors that write "" or "null" while streaming have not finished.
+    let blank = ev(
+        r#"{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":""}],"usage":{"prompt_tokens":10,"completion_tokens":1,"total_tokens":11}}"#,
+    );
+    missing(
+        extract_any(Api::OpenAiChat, blank.as_bytes()),
+        "finish_reason \"\"",
+    );
     // The same streams, completed, are billed on their final report.
     let done = chat
         + &ev(

@@ -225,10 +225,12 @@ impl Body {
 
     /// Chat: whether a choice of this chunk has finished.
     pub(super) fn finished(&self) -> bool {
-        self.choices
-            .iter()
-            .flatten()
-            .any(|c| c.finish_reason.is_some())
+        // Some compatible vendors write `""` or `"null"` while the choice is streaming.
+        self.choices.iter().flatten().any(|c| {
+            c.finish_reason
+                .as_deref()
+                .is_some_and(|r| !r.is_empty() && r != "null")
+        })
     }
 
     /// Chat: whether the chunk carries no choices (the usage chunk of a stream).
@@ -322,7 +324,17 @@ fn cached_tokens(
 
 pub(super) fn chat(body: &[u8]) -> Result<Usage, ExtractError> {
     let b: Body = parse(Api::OpenAiChat, body)?;
-    chat_usage(&b)?.ok_or_else(|| missing(Api::OpenAiChat, &b))
+    let usage = chat_usage(&b)?.ok_or_else(|| missing(Api::OpenAiChat, &b))?;
+    // One chunk of a stream whose choices are still streaming holds a running count, not
+    // the bill (the usage chunk has no choices, or follows the finish reason).
+    if b.object.as_deref() == Some("chat.completion.chunk") && !b.no_choices() && !b.finished() {
+        return Err(ExtractError::MissingUsage {
+            api: Api::OpenAiChat,
+            hint: "this is one stream chunk whose usage is a running count; meter the whole stream"
+                .into(),
+        });
+    }
+    Ok(usage)
 }
 
 fn missing(api: Api, b: &Body) -> ExtractError {
