@@ -423,6 +423,15 @@ fn a_cache_write_total_without_a_breakdown_goes_to_the_dearer_lifetime() {
         (u.cache_write_tokens.get(), u.cache_write_1h_tokens.get()),
         (2400, 600)
     );
+    // A breakdown naming one lifetime: the other is the rest of the total.
+    let one = br#"{"type":"message","usage":{"input_tokens":1,"cache_creation_input_tokens":3000,"cache_creation":{"ephemeral_5m_input_tokens":2000},"output_tokens":1}}"#;
+    let u = extract(Api::Anthropic, one).unwrap();
+    assert_eq!(
+        (u.cache_write_tokens.get(), u.cache_write_1h_tokens.get()),
+        (2000, 1000)
+    );
+    let over = br#"{"type":"message","usage":{"input_tokens":1,"cache_creation_input_tokens":3000,"cache_creation":{"ephemeral_1h_input_tokens":3001},"output_tokens":1}}"#;
+    inconsistent(extract(Api::Anthropic, over), "cache_creation_input_tokens");
     // A total below the breakdown before it is refused.
     let low = named("message_start", ANTHROPIC_START)
         + &named(

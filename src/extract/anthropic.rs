@@ -254,10 +254,20 @@ pub(super) fn to_usage(u: &RawUsage) -> Result<Usage, ExtractError> {
     let created = u.cache_creation_input_tokens.unwrap_or(0);
     let (five_min, one_hour) = match u.cache_creation {
         Some(c) => {
-            let (m5, h1) = (
-                c.ephemeral_5m_input_tokens.unwrap_or(0),
-                c.ephemeral_1h_input_tokens.unwrap_or(0),
-            );
+            // A breakdown naming one lifetime leaves the other to the total.
+            let rest = |given: u64| {
+                if u.cache_creation_input_tokens.is_some() {
+                    created.saturating_sub(given)
+                } else {
+                    0
+                }
+            };
+            let (m5, h1) = match (c.ephemeral_5m_input_tokens, c.ephemeral_1h_input_tokens) {
+                (Some(m5), Some(h1)) => (m5, h1),
+                (Some(m5), None) => (m5, rest(m5)),
+                (None, Some(h1)) => (rest(h1), h1),
+                (None, None) => (0, 0),
+            };
             if u.cache_creation_input_tokens.is_some()
                 && u128::from(m5) + u128::from(h1) != u128::from(created)
             {
