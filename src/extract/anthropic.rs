@@ -79,20 +79,7 @@ impl RawUsage {
             ours: &mut Option<u64>,
             theirs: Option<u64>,
         ) -> Result<(), ExtractError> {
-            if let Some(t) = theirs {
-                if let Some(o) = *ours {
-                    if t < o {
-                        return Err(ExtractError::Inconsistent {
-                            api: API,
-                            detail: format!(
-                                "a later usage report in the stream lowers {field} from {o} to {t} (reports are cumulative)"
-                            ),
-                        });
-                    }
-                }
-                *ours = Some(t);
-            }
-            Ok(())
+            theirs.map_or(Ok(()), |t| keep_up(field, ours, t))
         }
         keep("input_tokens", &mut self.input_tokens, later.input_tokens)?;
         keep(

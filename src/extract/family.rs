@@ -18,6 +18,30 @@ use serde::{Deserialize, Deserializer};
 
 use super::{Api, ExtractError};
 
+/// Visitor methods that skip a scalar, answering `$none`.
+macro_rules! skip_scalars {
+    ($ty:ty, $none:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<$ty, E> {
+            Ok($none)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<$ty, E> {
+            Ok($none)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<$ty, E> {
+            Ok($none)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<$ty, E> {
+            Ok($none)
+        }
+        fn visit_unit<E>(self) -> Result<$ty, E> {
+            Ok($none)
+        }
+        fn visit_none<E>(self) -> Result<$ty, E> {
+            Ok($none)
+        }
+    };
+}
+
 /// A value read as `T` when it has `T`'s shape and skipped otherwise, so that one field
 /// of an unexpected type (Anthropic's `content` list where Seedance has an object) does
 /// not hide the other markers.
@@ -54,24 +78,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loose<T> {
                 let d: serde::de::value::StrDeserializer<E> = v.into_deserializer();
                 Ok(Loose(T::deserialize(d).ok()))
             }
-            fn visit_bool<E>(self, _: bool) -> Result<Loose<T>, E> {
-                Ok(Loose(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Loose<T>, E> {
-                Ok(Loose(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Loose<T>, E> {
-                Ok(Loose(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Loose<T>, E> {
-                Ok(Loose(None))
-            }
-            fn visit_unit<E>(self) -> Result<Loose<T>, E> {
-                Ok(Loose(None))
-            }
-            fn visit_none<E>(self) -> Result<Loose<T>, E> {
-                Ok(Loose(None))
-            }
+            skip_scalars!(Loose<T>, Loose(None));
         }
         d.deserialize_any(V(PhantomData))
     }
@@ -107,24 +114,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for LooseList<T> {
             fn visit_str<E>(self, _: &str) -> Result<LooseList<T>, E> {
                 Ok(LooseList(None))
             }
-            fn visit_bool<E>(self, _: bool) -> Result<LooseList<T>, E> {
-                Ok(LooseList(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<LooseList<T>, E> {
-                Ok(LooseList(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<LooseList<T>, E> {
-                Ok(LooseList(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<LooseList<T>, E> {
-                Ok(LooseList(None))
-            }
-            fn visit_unit<E>(self) -> Result<LooseList<T>, E> {
-                Ok(LooseList(None))
-            }
-            fn visit_none<E>(self) -> Result<LooseList<T>, E> {
-                Ok(LooseList(None))
-            }
+            skip_scalars!(LooseList<T>, LooseList(None));
         }
         d.deserialize_any(V(PhantomData))
     }

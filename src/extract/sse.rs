@@ -394,37 +394,18 @@ impl StreamMeter {
                     }
                 }
             }
-            Api::OpenAiSpeech
-            | Api::OpenAiTranscription
-            | Api::MiniMaxTts
-            | Api::DoubaoTts
-            | Api::Suno
-            | Api::Udio
-            | Api::GeminiEmbeddings
-            | Api::Rerank
-            | Api::OpenAiModerations => {
+            api if media::is_media(api) => {
                 // These report usage once, when the answer is complete.
-                let u = media::event(self.api, data)?;
+                let u = media::event(api, data)?;
                 self.report(u, true)?;
             }
-            Api::OpenAiVideo
-            | Api::SoraChat
-            | Api::Veo
-            | Api::WanVideo
-            | Api::Seedance
-            | Api::Kling
-            | Api::Jimeng
-            | Api::Luma
-            | Api::Runway => {
+            api if super::video::is_video(api) => {
                 // A task result is one JSON document; a relay that wraps it in an event is read whole.
-                let u = super::video::extract(self.api, data, None)?;
+                let u = super::video::extract(api, data, None)?;
                 self.report(Some(u), true)?;
             }
-            api @ (Api::OpenAiImages
-            | Api::Seedream
-            | Api::QwenImage
-            | Api::Imagen
-            | Api::Midjourney) => {
+            // The image families: OpenAI Images, Seedream, Qwen image, Imagen, Midjourney.
+            api => {
                 let u = super::images::stream_event(api, data)?;
                 self.report(u, true)?;
             }
