@@ -492,3 +492,41 @@ fn an_answer_that_shows_thinking_selects_the_thinking_price() {
     let bill = quote_json("gemini", "gemini-2.5-flash-preview-05-20", plain, &[]);
     assert_eq!(bill["total"].as_str(), Some("0.00027"));
 }
+
+// ---------------------------------------------------------------- every cut
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/responses/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Cut at every byte, a stream is either refused or billed exactly as the whole stream:
+/// never on a partial count.
+#[test]
+fn every_prefix_of_a_stream_is_refused_or_the_whole_bill() {
+    let anthropic = named("message_start", ANTHROPIC_START)
+        + &named("content_block_delta", ANTHROPIC_TEXT)
+        + &named(
+            "message_delta",
+            r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":15}}"#,
+        )
+        + &named("message_stop", r#"{"type":"message_stop"}"#);
+    let cases = [
+        (Api::Anthropic, anthropic.into_bytes()),
+        (Api::Gemini, fixture("gemini-stream.sse")),
+        (Api::DashScope, fixture("dashscope-native-stream.sse")),
+        (Api::OpenAiChat, fixture("openai-chat-stream.sse")),
+        (Api::OpenAiResponses, fixture("openai-responses-stream.sse")),
+    ];
+    for (api, stream) in cases {
+        let whole = extract_any(api, &stream).unwrap();
+        for cut in 0..stream.len() {
+            if let Ok(u) = extract_any(api, &stream[..cut]) {
+                assert_eq!(u, whole, "{api} cut at byte {cut} billed a partial count");
+            }
+        }
+    }
+}
