@@ -87,6 +87,12 @@ fn a_cut_stream_is_an_error_in_every_streaming_family() {
         extract_any(Api::OpenAiResponses, responses.as_bytes()),
         "responses",
     );
+    // A Responses body fetched while still running is not a bill either.
+    let running = r#"{"object":"response","status":"in_progress","usage":{"input_tokens":10,"output_tokens":2,"total_tokens":12}}"#;
+    missing(
+        extract(Api::OpenAiResponses, running.as_bytes()),
+        "responses body",
+    );
     // OpenAI-compatible chat with a running usage in every chunk (continuous usage stats).
     let chat = ev(
         r#"{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":{"prompt_tokens":10,"completion_tokens":1,"total_tokens":11}}"#,

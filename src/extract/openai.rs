@@ -515,7 +515,16 @@ pub(super) fn embeddings(body: &[u8]) -> Result<Usage, ExtractError> {
 
 pub(super) fn responses(body: &[u8]) -> Result<Usage, ExtractError> {
     let b: Body = parse(Api::OpenAiResponses, body)?;
-    responses_usage(&b)?.ok_or_else(|| missing(Api::OpenAiResponses, &b))
+    let usage = responses_usage(&b)?.ok_or_else(|| missing(Api::OpenAiResponses, &b))?;
+    // A response fetched while still running (background mode) or one in-progress event
+    // holds no final count.
+    if !b.response_finished() {
+        return Err(ExtractError::MissingUsage {
+            api: Api::OpenAiResponses,
+            hint: "the response is still in progress; meter it once it has completed".into(),
+        });
+    }
+    Ok(usage)
 }
 
 /// The usage of a `response` object, or of a stream event that wraps one.
