@@ -23,7 +23,7 @@ fn openai_chat_subtracts_cached_and_reasoning_once() {
     // prompt 2006 = 1920 cached + 86 fresh; completion 300 = 192 reasoning + 108 text
     assert_eq!(
         buckets(&u),
-        serde_json::json!({"input_tokens":86,"cache_read_tokens":1920,"output_tokens":108,"reasoning_tokens":192,"service_tier":"standard"})
+        serde_json::json!({"input_tokens":86,"cache_read_tokens":1920,"output_tokens":108,"reasoning_tokens":192,"service_tier":"standard","options":{"thinking":"true"}})
     );
 }
 
@@ -59,7 +59,7 @@ fn gemini_separates_cache_audio_thoughts_and_tool_prompts() {
     // audio fresh 2000, audio cached 1000, text cached 3000, text fresh 12000-4000-2000 = 6000, + 300 tool-use prompt
     assert_eq!(
         buckets(&u),
-        serde_json::json!({"input_tokens":6300,"cache_read_tokens":3000,"audio_input_tokens":2000,"audio_cache_read_tokens":1000,"output_tokens":800,"reasoning_tokens":1200})
+        serde_json::json!({"input_tokens":6300,"cache_read_tokens":3000,"audio_input_tokens":2000,"audio_cache_read_tokens":1000,"output_tokens":800,"reasoning_tokens":1200,"options":{"thinking":"true"}})
     );
 }
 
@@ -224,7 +224,7 @@ fn deepseek_cache_hits_and_misses_are_read_and_checked() {
     // prompt 1500 = 1024 hit + 476 miss; completion 820 = 700 reasoning + 120 answer
     assert_eq!(
         buckets(&u),
-        serde_json::json!({"input_tokens":476,"cache_read_tokens":1024,"output_tokens":120,"reasoning_tokens":700})
+        serde_json::json!({"input_tokens":476,"cache_read_tokens":1024,"output_tokens":120,"reasoning_tokens":700,"options":{"thinking":"true"}})
     );
     let only_hit_miss = br#"{"object":"chat.completion","usage":{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}}"#;
     assert_eq!(

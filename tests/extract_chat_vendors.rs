@@ -94,7 +94,7 @@ fn doubao_reports_cached_and_reasoning_like_openai() {
     // prompt 1250 = 1024 cached + 226; completion 58 = 41 reasoning + 17
     assert_eq!(
         buckets(&u),
-        serde_json::json!({"input_tokens":226,"cache_read_tokens":1024,"output_tokens":17,"reasoning_tokens":41,"service_tier":"standard"})
+        serde_json::json!({"input_tokens":226,"cache_read_tokens":1024,"output_tokens":17,"reasoning_tokens":41,"service_tier":"standard","options":{"thinking":"true"}})
     );
 }
 
@@ -116,7 +116,7 @@ fn dashscope_native_text_and_vl() {
     // input 3019 = 2048 cached + 971; output 164 = 60 reasoning + 104
     assert_eq!(
         buckets(&u),
-        serde_json::json!({"input_tokens":971,"cache_read_tokens":2048,"output_tokens":104,"reasoning_tokens":60})
+        serde_json::json!({"input_tokens":971,"cache_read_tokens":2048,"output_tokens":104,"reasoning_tokens":60,"options":{"thinking":"true"}})
     );
     let u = extract(Api::DashScope, &fixture("dashscope-native-vl.json")).unwrap();
     // image tokens are input tokens (priced as input); not subtracted a second time
@@ -203,7 +203,7 @@ fn gemini_grounding_meters_one_prompt_and_its_distinct_queries() {
     // three queries listed, two distinct
     assert_eq!(
         buckets(&u),
-        serde_json::json!({"input_tokens":1500,"output_tokens":400,"reasoning_tokens":250,"web_search_calls":2,"searches":1})
+        serde_json::json!({"input_tokens":1500,"output_tokens":400,"reasoning_tokens":250,"web_search_calls":2,"searches":1,"options":{"thinking":"true"}})
     );
     let c = Catalog::builtin();
     let mut u2 = u.clone();
@@ -251,7 +251,7 @@ fn responses_tools_are_counted_and_containers_are_sessions() {
         buckets(&u),
         serde_json::json!({"input_tokens":4000,"cache_read_tokens":1000,"output_tokens":600,"reasoning_tokens":300,
             "images":[{"count":2,"size":"1024x1024","quality":"high"}],
-            "file_search_calls":1,"container_sessions":2,"service_tier":"standard"})
+            "file_search_calls":1,"container_sessions":2,"service_tier":"standard","options":{"thinking":"true"}})
     );
     // The request names the container memory; container sessions have no price in the
     // built-in tables, so pricing them is an error rather than free.

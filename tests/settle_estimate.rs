@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use tariff::estimate::{estimate, meter_or_estimate};
-use tariff::extract::{extract_with_request, Api};
+use tariff::extract::{extract_with_request, Api, ExtractError};
 use tariff::tokens::Encoding;
 
 const OPENAI_REQUEST: &[u8] =
@@ -60,11 +60,11 @@ fn a_cut_anthropic_stream_bills_at_least_the_text_received() {
          event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":{}}}}}\n\n",
         serde_json::to_string(text).unwrap()
     );
-    let reported = extract_with_request(Api::Anthropic, stream.as_bytes(), Some(request)).unwrap();
-    assert_eq!(
-        reported.output_tokens.get(),
-        1,
-        "message_start's placeholder"
+    // Regression: the placeholder `output_tokens: 1` of `message_start` was billed as final.
+    let reported = extract_with_request(Api::Anthropic, stream.as_bytes(), Some(request));
+    assert!(
+        matches!(reported, Err(ExtractError::MissingUsage { .. })),
+        "a cut stream is not a bill: {reported:?}"
     );
     let usage = meter_or_estimate(
         Api::Anthropic,

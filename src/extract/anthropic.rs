@@ -2,7 +2,17 @@
 //!
 //! `input_tokens` already excludes cache reads and writes; `cache_creation` splits writes
 //! by lifetime (5 minutes, 1 hour) and must add up to `cache_creation_input_tokens`.
-//! Thinking is inside `output_tokens` (Anthropic reports no separate count).
+//! Thinking is inside `output_tokens`; where the answer counts it apart
+//! (`output_tokens_details.thinking_tokens`) it goes to `reasoning_tokens` and is taken out
+//! of the output, and the usage carries the option `thinking = "true"`.
+//!
+//! In a stream, `message_start` reports the input side and a placeholder output count;
+//! `message_delta`s carry cumulative counts that replace it field by field. A count may
+//! not fall from one report to the next. A `message_delta` that raises
+//! `cache_creation_input_tokens` without a new `cache_creation` breakdown leaves the
+//! lifetime of the difference unknown: it is billed as 1-hour writes, the dearer lifetime,
+//! so an unknown split never bills less than the vendor does (a body with no breakdown at
+//! all is the legacy shape, whose writes all had the 5-minute lifetime).
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -18,6 +28,12 @@ struct CacheCreation {
     ephemeral_5m_input_tokens: Option<u64>,
     #[serde(default)]
     ephemeral_1h_input_tokens: Option<u64>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+struct OutputDetails {
+    #[serde(default)]
+    thinking_tokens: Option<u64>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
@@ -45,26 +61,136 @@ pub(super) struct RawUsage {
     server_tool_use: Option<ServerToolUse>,
     #[serde(default)]
     service_tier: Option<String>,
+    #[serde(default)]
+    output_tokens_details: Option<OutputDetails>,
 }
 
 impl RawUsage {
-    /// Folds a later report over this one: fields it carries replace ours.
-    pub(super) fn merge(&mut self, later: RawUsage) {
-        macro_rules! take {
-            ($($f:ident),*) => { $( if later.$f.is_some() { self.$f = later.$f; } )* };
+    /// Whether the report counts the output (the final `message_delta` always does).
+    pub(super) fn has_output(&self) -> bool {
+        self.output_tokens.is_some()
+    }
+
+    /// Folds a later (cumulative) report over this one: fields it carries replace ours,
+    /// and none may be lower than ours.
+    pub(super) fn merge(&mut self, later: RawUsage) -> Result<(), ExtractError> {
+        fn keep(
+            field: &str,
+            ours: &mut Option<u64>,
+            theirs: Option<u64>,
+        ) -> Result<(), ExtractError> {
+            theirs.map_or(Ok(()), |t| keep_up(field, ours, t))
         }
-        take!(
-            input_tokens,
-            output_tokens,
-            cache_creation_input_tokens,
-            cache_read_input_tokens,
-            cache_creation,
-            server_tool_use
-        );
+        keep("input_tokens", &mut self.input_tokens, later.input_tokens)?;
+        keep(
+            "output_tokens",
+            &mut self.output_tokens,
+            later.output_tokens,
+        )?;
+        keep(
+            "cache_read_input_tokens",
+            &mut self.cache_read_input_tokens,
+            later.cache_read_input_tokens,
+        )?;
+        let mut thinking = self.output_tokens_details.and_then(|d| d.thinking_tokens);
+        keep(
+            "output_tokens_details.thinking_tokens",
+            &mut thinking,
+            later.output_tokens_details.and_then(|d| d.thinking_tokens),
+        )?;
+        if thinking.is_some() {
+            self.output_tokens_details = Some(OutputDetails {
+                thinking_tokens: thinking,
+            });
+        }
+        let mut searches = self.server_tool_use.and_then(|s| s.web_search_requests);
+        keep(
+            "server_tool_use.web_search_requests",
+            &mut searches,
+            later.server_tool_use.and_then(|s| s.web_search_requests),
+        )?;
+        if later.server_tool_use.is_some() || searches.is_some() {
+            self.server_tool_use = Some(ServerToolUse {
+                web_search_requests: searches,
+            });
+        }
+        self.merge_cache_writes(&later)?;
         if later.service_tier.is_some() {
             self.service_tier = later.service_tier;
         }
+        Ok(())
     }
+
+    /// The cache writes of a later report: its breakdown when it gives one; otherwise the
+    /// rise of the total is added to the 1-hour writes (see the module docs).
+    fn merge_cache_writes(&mut self, later: &RawUsage) -> Result<(), ExtractError> {
+        let split = |c: Option<CacheCreation>| {
+            c.map(|c| {
+                (
+                    c.ephemeral_5m_input_tokens.unwrap_or(0),
+                    c.ephemeral_1h_input_tokens.unwrap_or(0),
+                )
+            })
+        };
+        let (ours, theirs) = (split(self.cache_creation), split(later.cache_creation));
+        if let (Some((m5, h1)), Some((m5b, h1b))) = (ours, theirs) {
+            let mut a = Some(m5);
+            keep_up("cache_creation.ephemeral_5m_input_tokens", &mut a, m5b)?;
+            let mut b = Some(h1);
+            keep_up("cache_creation.ephemeral_1h_input_tokens", &mut b, h1b)?;
+        }
+        let mut total = self.cache_creation_input_tokens;
+        if let Some(t) = later.cache_creation_input_tokens {
+            keep_up("cache_creation_input_tokens", &mut total, t)?;
+        }
+        match (theirs, later.cache_creation_input_tokens, ours) {
+            (Some(_), _, _) => {
+                self.cache_creation = later.cache_creation;
+                if later.cache_creation_input_tokens.is_some() {
+                    self.cache_creation_input_tokens = later.cache_creation_input_tokens;
+                }
+            }
+            (None, Some(t), Some((m5, h1))) => {
+                // A new total without a breakdown: the rise has no known lifetime.
+                let known = m5.checked_add(h1).ok_or_else(|| ExtractError::Inconsistent {
+                    api: API,
+                    detail: format!(
+                        "cache_creation.ephemeral_5m_input_tokens ({m5}) + ephemeral_1h_input_tokens ({h1}) is implausibly large"
+                    ),
+                })?;
+                let rise = t.checked_sub(known).ok_or_else(|| ExtractError::Inconsistent {
+                    api: API,
+                    detail: format!(
+                        "cache_creation_input_tokens ({t}) in a later report is less than the cache_creation breakdown before it ({known})"
+                    ),
+                })?;
+                self.cache_creation = Some(CacheCreation {
+                    ephemeral_5m_input_tokens: Some(m5),
+                    ephemeral_1h_input_tokens: Some(h1 + rise),
+                });
+                self.cache_creation_input_tokens = Some(t);
+            }
+            (None, Some(t), None) => self.cache_creation_input_tokens = Some(t),
+            (None, None, _) => {}
+        }
+        Ok(())
+    }
+}
+
+/// Takes `theirs` over `ours` unless it is lower: counts in one stream only grow.
+fn keep_up(field: &str, ours: &mut Option<u64>, theirs: u64) -> Result<(), ExtractError> {
+    if let Some(o) = *ours {
+        if theirs < o {
+            return Err(ExtractError::Inconsistent {
+                api: API,
+                detail: format!(
+                    "a later usage report in the stream lowers {field} from {o} to {theirs} (reports are cumulative)"
+                ),
+            });
+        }
+    }
+    *ours = Some(theirs);
+    Ok(())
 }
 
 /// A message, or a stream event (`message_start` wraps one; `message_delta` has usage).
@@ -115,10 +241,20 @@ pub(super) fn to_usage(u: &RawUsage) -> Result<Usage, ExtractError> {
     let created = u.cache_creation_input_tokens.unwrap_or(0);
     let (five_min, one_hour) = match u.cache_creation {
         Some(c) => {
-            let (m5, h1) = (
-                c.ephemeral_5m_input_tokens.unwrap_or(0),
-                c.ephemeral_1h_input_tokens.unwrap_or(0),
-            );
+            // A breakdown naming one lifetime leaves the other to the total.
+            let rest = |given: u64| {
+                if u.cache_creation_input_tokens.is_some() {
+                    created.saturating_sub(given)
+                } else {
+                    0
+                }
+            };
+            let (m5, h1) = match (c.ephemeral_5m_input_tokens, c.ephemeral_1h_input_tokens) {
+                (Some(m5), Some(h1)) => (m5, h1),
+                (Some(m5), None) => (m5, rest(m5)),
+                (None, Some(h1)) => (rest(h1), h1),
+                (None, None) => (0, 0),
+            };
             if u.cache_creation_input_tokens.is_some()
                 && u128::from(m5) + u128::from(h1) != u128::from(created)
             {
@@ -143,7 +279,17 @@ pub(super) fn to_usage(u: &RawUsage) -> Result<Usage, ExtractError> {
             })?,
         ),
     };
-    Ok(Usage {
+    let all_output = u.output_tokens.unwrap_or(0);
+    let thinking = u
+        .output_tokens_details
+        .and_then(|d| d.thinking_tokens)
+        .unwrap_or(0);
+    let output = super::minus(
+        API,
+        ("output_tokens", all_output),
+        ("output_tokens_details.thinking_tokens", thinking),
+    )?;
+    let mut usage = Usage {
         input_tokens: tokens(API, "input_tokens", u.input_tokens.unwrap_or(0))?,
         cache_read_tokens: tokens(
             API,
@@ -152,7 +298,8 @@ pub(super) fn to_usage(u: &RawUsage) -> Result<Usage, ExtractError> {
         )?,
         cache_write_tokens: tokens(API, "ephemeral_5m_input_tokens", five_min)?,
         cache_write_1h_tokens: tokens(API, "ephemeral_1h_input_tokens", one_hour)?,
-        output_tokens: tokens(API, "output_tokens", u.output_tokens.unwrap_or(0))?,
+        output_tokens: tokens(API, "output_tokens", output)?,
+        reasoning_tokens: tokens(API, "output_tokens_details.thinking_tokens", thinking)?,
         web_search_calls: count(
             API,
             "server_tool_use.web_search_requests",
@@ -162,5 +309,7 @@ pub(super) fn to_usage(u: &RawUsage) -> Result<Usage, ExtractError> {
         )?,
         service_tier,
         ..Usage::default()
-    })
+    };
+    super::mark_thinking(&mut usage);
+    Ok(usage)
 }

@@ -200,9 +200,12 @@ pub(crate) fn billed(exact: Decimal) -> Option<Seconds> {
 fn transcription_usage(b: &TranscriptionBody) -> Result<Option<Usage>, ExtractError> {
     let api = Api::OpenAiTranscription;
     let Some(u) = &b.usage else {
+        // Verbose JSON without usage: its duration is the bill. Only a transcript has one;
+        // a body with a `duration` and no `text` is something else (a video request).
         return b
             .duration
             .as_ref()
+            .filter(|_| b.text.is_some())
             .map(|d| {
                 Ok(Usage {
                     audio_seconds: billed_seconds(api, "duration", d)?,

@@ -5,12 +5,13 @@
 //! cache, `prompt_tokens_details.cache_creation_input_tokens`; multimodal models split the
 //! input by modality in `input_tokens_details` (audio is priced apart; text, image and video
 //! tokens are billed as input). `output_tokens` includes
-//! `output_tokens_details.reasoning_tokens` and any output audio.
+//! `output_tokens_details.reasoning_tokens` and any output audio. An answer with reasoning
+//! tokens was made in thinking mode, and carries the option `thinking = "true"` that the
+//! Qwen tables price thinking output by.
 
-use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::openai::{cache_writes, is_explicit_cache, Details, CACHE_OPTION};
+use super::openai::{all_cache_writes, is_explicit_cache, Details, CACHE_OPTION};
 use super::{minus, parse, tokens, Api, ExtractError};
 use crate::usage::Usage;
 
@@ -44,17 +45,65 @@ struct RawUsage {
 }
 
 #[derive(Deserialize, Default)]
+struct Choice {
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+/// The `output` of a body or chunk: only whether it has finished is read here.
+#[derive(Deserialize, Default)]
+struct Output {
+    #[serde(default)]
+    finish_reason: Option<String>,
+    #[serde(default)]
+    choices: Option<Vec<Choice>>,
+}
+
+/// A finish reason that ends the answer (DashScope writes the string `"null"` while the
+/// answer is still streaming).
+fn ends(r: &Option<String>) -> bool {
+    r.as_deref().is_some_and(|r| r != "null" && !r.is_empty())
+}
+
+impl RawUsage {
+    /// An empty report (`"usage": {}`): nothing to take from it.
+    fn is_empty(&self) -> bool {
+        self.input_tokens.is_none()
+            && self.output_tokens.is_none()
+            && self.total_tokens.is_none()
+            && self.prompt_tokens.is_none()
+            && self.prompt_tokens_details.is_none()
+            && self.input_tokens_details.is_none()
+            && self.output_tokens_details.is_none()
+    }
+}
+
+#[derive(Deserialize, Default)]
 pub(super) struct Body {
     #[serde(default)]
     object: Option<String>,
     #[serde(default)]
-    output: Option<IgnoredAny>,
+    output: Option<Output>,
     #[serde(default)]
     usage: Option<RawUsage>,
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
     message: Option<String>,
+}
+
+impl Body {
+    /// Whether the body is an error report (`code` and `message` at the top level).
+    pub(super) fn is_error(&self) -> bool {
+        self.code.as_deref().is_some_and(|c| !c.is_empty())
+    }
+
+    /// Whether the answer has finished: a finish reason other than `"null"`.
+    pub(super) fn finished(&self) -> bool {
+        self.output.as_ref().is_some_and(|o| {
+            ends(&o.finish_reason) || o.choices.iter().flatten().any(|c| ends(&c.finish_reason))
+        })
+    }
 }
 
 pub(super) fn generation(body: &[u8]) -> Result<Usage, ExtractError> {
@@ -85,7 +134,9 @@ pub(super) fn usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
             found: format!("{found}: it has `object: {o}`"),
         });
     }
-    let Some(u) = &b.usage else { return Ok(None) };
+    let Some(u) = b.usage.as_ref().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
     if u.prompt_tokens.is_some() && u.input_tokens.is_none() {
         return Err(ExtractError::WrongFamily {
             expected: API,
@@ -97,7 +148,7 @@ pub(super) fn usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     let output = u.output_tokens.unwrap_or(0);
     let pd = u.prompt_tokens_details.as_ref();
     let cached = pd.and_then(|d| d.cached_tokens).unwrap_or(0);
-    let writes = cache_writes(API, pd)?;
+    let writes = all_cache_writes(API, pd, "prompt_tokens_details")?;
     let audio_in = u
         .input_tokens_details
         .as_ref()
@@ -154,10 +205,11 @@ pub(super) fn usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         audio_output_tokens: tokens(API, "output audio_tokens", audio_out)?,
         ..Usage::default()
     };
-    if is_explicit_cache(pd, writes) {
+    if is_explicit_cache(pd) {
         usage
             .options
             .insert(CACHE_OPTION.0.to_string(), CACHE_OPTION.1.to_string());
     }
+    super::mark_thinking(&mut usage);
     Ok(Some(usage))
 }

@@ -6,6 +6,14 @@
 //! billed as input. Image and audio output (native image generation, speech) are split
 //! out of the candidates by modality.
 //!
+//! An answer with `thoughtsTokenCount` was made in thinking mode and carries the option
+//! `thinking = "true"` (Gemini 2.5 Flash Preview priced all output at the thinking rate
+//! then).
+//!
+//! A streamed answer (SSE, or a JSON array of chunks) repeats running totals in every
+//! chunk: they must not fall from one chunk to the next, and an empty `usageMetadata`
+//! changes nothing.
+//!
 //! Grounding with Google Search: a response whose candidates carry
 //! `groundingMetadata.webSearchQueries` ran that many distinct search queries for one
 //! grounded prompt. Both are metered: the prompt as one `searches` unit (Gemini 2.x bills
@@ -61,6 +69,16 @@ struct Grounding {
 struct Candidate {
     #[serde(default, rename = "groundingMetadata")]
     grounding_metadata: Option<Grounding>,
+    /// Set on the candidate's last chunk: the answer is complete.
+    #[serde(default, rename = "finishReason")]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct PromptFeedback {
+    /// A blocked prompt: the stream ends with this chunk, no candidate follows.
+    #[serde(default, rename = "blockReason")]
+    block_reason: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -75,6 +93,51 @@ pub(super) struct Body {
     kind: Option<String>,
     #[serde(default)]
     error: Option<IgnoredAny>,
+    #[serde(default, rename = "promptFeedback")]
+    prompt_feedback: Option<PromptFeedback>,
+}
+
+impl Body {
+    /// Whether the chunk is an error report.
+    pub(super) fn is_error(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// Whether the chunk ends the answer: a candidate's `finishReason`, or a prompt
+    /// blocked before any candidate.
+    pub(super) fn finished(&self) -> bool {
+        self.candidates
+            .iter()
+            .flatten()
+            .any(|c| c.finish_reason.is_some())
+            || self
+                .prompt_feedback
+                .as_ref()
+                .is_some_and(|p| p.block_reason.is_some())
+    }
+}
+
+impl Meta {
+    /// An empty report (`"usageMetadata": {}`): nothing to take from it.
+    fn is_empty(&self) -> bool {
+        self.prompt_token_count.is_none()
+            && self.candidates_token_count.is_none()
+            && self.total_token_count.is_none()
+            && self.cached_content_token_count.is_none()
+            && self.thoughts_token_count.is_none()
+            && self.tool_use_prompt_token_count.is_none()
+            && self.prompt_tokens_details.is_none()
+            && self.cache_tokens_details.is_none()
+            && self.candidates_tokens_details.is_none()
+    }
+}
+
+/// The usage a chunk reports; `None` when it has none, or an empty one.
+pub(super) fn chunk_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
+    match &b.usage_metadata {
+        Some(m) if !m.is_empty() => to_usage(m).map(Some),
+        _ => Ok(None),
+    }
 }
 
 fn modality(list: &Option<Vec<ModalityCount>>, name: &str) -> u64 {
@@ -99,25 +162,45 @@ pub(super) fn check_family(b: &Body) -> Result<(), ExtractError> {
 pub(super) fn generate(body: &[u8]) -> Result<Usage, ExtractError> {
     // streamGenerateContent without SSE returns a JSON array of chunks with running totals.
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    let (b, queries) = if first == Some(&b'[') {
+    if first == Some(&b'[') {
         let chunks: Vec<Body> = parse(API, body)?;
         // The queries may arrive in another chunk than the last usage report.
         let queries = chunks.iter().map(search_queries).max().unwrap_or(0);
-        let last = chunks
-            .into_iter()
-            .rev()
-            .find(|c| c.usage_metadata.is_some())
-            .unwrap_or_default();
-        (last, queries)
-    } else {
+        // Each chunk's report is a running total: a later one may not fall below an
+        // earlier one, and an empty one changes nothing.
+        let mut last: Option<Usage> = None;
+        let mut error = false;
+        for c in &chunks {
+            check_family(c)?;
+            error |= c.is_error();
+            if let Some(u) = chunk_usage(c)? {
+                if let Some(before) = &last {
+                    super::sse::cumulative(API, before, &u)?;
+                }
+                last = Some(u);
+            }
+        }
+        let Some(mut u) = last else {
+            return Err(ExtractError::MissingUsage {
+                api: API,
+                hint: if error {
+                    "it is an error body".into()
+                } else {
+                    String::new()
+                },
+            });
+        };
+        add_grounding(&mut u, queries)?;
+        return Ok(u);
+    }
+    let (b, queries) = {
         let b: Body = parse(API, body)?;
         let q = search_queries(&b);
         (b, q)
     };
     check_family(&b)?;
-    match &b.usage_metadata {
-        Some(m) => {
-            let mut u = to_usage(m)?;
+    match chunk_usage(&b)? {
+        Some(mut u) => {
             add_grounding(&mut u, queries)?;
             Ok(u)
         }
@@ -214,7 +297,7 @@ pub(super) fn to_usage(m: &Meta) -> Result<Usage, ExtractError> {
             });
         }
     }
-    Ok(Usage {
+    let mut usage = Usage {
         input_tokens: tokens(
             API,
             "promptTokenCount",
@@ -228,5 +311,7 @@ pub(super) fn to_usage(m: &Meta) -> Result<Usage, ExtractError> {
         image_output_tokens: tokens(API, "IMAGE candidates tokens", image_out)?,
         audio_output_tokens: tokens(API, "AUDIO candidates tokens", audio_out)?,
         ..Usage::default()
-    })
+    };
+    super::mark_thinking(&mut usage);
+    Ok(usage)
 }

@@ -22,6 +22,7 @@ mod anthropic;
 mod audio;
 mod dashscope;
 mod embed;
+mod family;
 mod form;
 mod gemini;
 mod images;
@@ -366,8 +367,30 @@ pub(crate) fn check_family(expected: Api, m: Markers) -> Result<(), ExtractError
     })
 }
 
+/// The option a usage carries when its answer shows that the model thought (reasoning
+/// tokens reported): tables that price a thinking mode apart (Qwen's thinking output,
+/// Gemini 2.5 Flash Preview) select it without the caller having to say so.
+pub const THINKING_OPTION: (&str, &str) = ("thinking", "true");
+
+/// Marks `usage` as a thinking-mode answer when it reports reasoning tokens.
+pub(crate) fn mark_thinking(usage: &mut Usage) {
+    if !usage.reasoning_tokens.is_zero() {
+        usage
+            .options
+            .insert(THINKING_OPTION.0.to_string(), THINKING_OPTION.1.to_string());
+    }
+}
+
 /// Meters one complete response body.
+///
+/// A body that shows another family's markers is refused with
+/// [`ExtractError::WrongFamily`] naming the family it looks like.
 pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
+    family::check_event(api, body)?;
+    extract_checked(api, body)
+}
+
+fn extract_checked(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
     match api {
         Api::OpenAiChat => openai::chat(body),
         Api::OpenAiResponses => openai::responses(body),
@@ -404,12 +427,18 @@ pub fn extract(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// Meters a body that may be a saved SSE stream or a plain JSON body: a body whose first
 /// non-blank byte is `{` is read as JSON, anything else as SSE.
 pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
+    family::check_event(api, body)?;
+    any_checked(api, body)
+}
+
+/// [`extract_any`] for a body whose family was checked.
+fn any_checked(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
     if media::is_media(api) {
         return media::meter(api, body, None);
     }
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
-        extract(api, body)
+        extract_checked(api, body)
     } else {
         let mut meter = StreamMeter::new(api);
         meter.feed(body)?;
@@ -467,6 +496,7 @@ pub fn extract_with_request(
     body: &[u8],
     request: Option<&[u8]>,
 ) -> Result<Usage, ExtractError> {
+    family::check_event(api, body)?;
     if video::is_video(api) {
         return video::extract(api, body, request);
     }
@@ -477,7 +507,7 @@ pub fn extract_with_request(
     let mut usage = match api {
         Api::OpenAiImages if first == Some(&b'{') => images::openai(body, request)?,
         Api::QwenImage if first == Some(&b'{') => qwen_image::result(body, request)?,
-        _ => extract_any(api, body)?,
+        _ => any_checked(api, body)?,
     };
     if let Some(r) = request {
         apply_request(api, r, &mut usage)?;

@@ -13,6 +13,12 @@
 //! option `cache = "explicit"`, because explicit-cache hits are billed at another rate than
 //! implicit ones.
 //!
+//! OpenAI's prompt-cache writes (`prompt_tokens_details.cache_write_tokens`,
+//! `input_tokens_details.cache_write_tokens`) are inside the prompt as well and go to
+//! `cache_write_tokens`; when a body gives both them and Qwen's count, the two must agree.
+//! An answer that reports reasoning tokens carries the option `thinking = "true"` (see
+//! [`THINKING_OPTION`](super::THINKING_OPTION)).
+//!
 //! Tool fees: Responses output items are counted (`web_search_call`, `file_search_call`,
 //! one container session per distinct `container_id` of `code_interpreter_call`, and one
 //! image per `image_generation_call`); a chat completion from a search model
@@ -51,6 +57,31 @@ pub(super) struct Details {
     /// OpenAI chat format), priced apart from text output.
     #[serde(default)]
     pub image_tokens: Option<u64>,
+    /// OpenAI prompt-cache writes (GPT-5.6 and later): inside the prompt, billed at the
+    /// cache-write rate.
+    #[serde(default)]
+    pub cache_write_tokens: Option<u64>,
+}
+
+/// The prompt-cache writes a details object reports: Qwen's explicit cache
+/// (`cache_creation_input_tokens`, by lifetime in `cache_creation`) or OpenAI's
+/// `cache_write_tokens`. When both are given they must agree.
+pub(super) fn all_cache_writes(
+    api: Api,
+    d: Option<&Details>,
+    field: &str,
+) -> Result<u64, ExtractError> {
+    let explicit = cache_writes(api, d)?;
+    match d.and_then(|d| d.cache_write_tokens) {
+        Some(w) if explicit != 0 && w != explicit => Err(ExtractError::Inconsistent {
+            api,
+            detail: format!(
+                "{field}.cache_write_tokens ({w}) disagrees with {field}.cache_creation_input_tokens ({explicit})"
+            ),
+        }),
+        Some(w) => Ok(w),
+        None => Ok(explicit),
+    }
 }
 
 /// The explicit-cache writes a details object reports, checked against each other.
@@ -72,9 +103,17 @@ pub(super) fn cache_writes(api: Api, d: Option<&Details>) -> Result<u64, Extract
     }
 }
 
-/// Whether a details object says the explicit cache was used.
-pub(super) fn is_explicit_cache(d: Option<&Details>, writes: u64) -> bool {
-    writes > 0 || d.is_some_and(|d| d.cache_type.as_deref() == Some("ephemeral"))
+/// Whether a details object says Qwen's explicit cache was used (OpenAI's own
+/// `cache_write_tokens` are not the explicit cache).
+pub(super) fn is_explicit_cache(d: Option<&Details>) -> bool {
+    d.is_some_and(|d| {
+        d.cache_type.as_deref() == Some("ephemeral")
+            || d.cache_creation_input_tokens.is_some_and(|n| n > 0)
+            || d.cache_creation
+                .as_ref()
+                .and_then(|c| c.ephemeral_5m_input_tokens)
+                .is_some_and(|n| n > 0)
+    })
 }
 
 /// The option key and value that mark an explicit-cache request in the usage.
@@ -106,6 +145,29 @@ pub(super) struct RawUsage {
     input_tokens_details: Option<Details>,
     #[serde(default)]
     output_tokens_details: Option<Details>,
+}
+
+impl RawUsage {
+    /// An empty report (`"usage": {}`): no count at all, so nothing to take from it.
+    fn is_empty(&self) -> bool {
+        self.prompt_tokens.is_none()
+            && self.completion_tokens.is_none()
+            && self.input_tokens.is_none()
+            && self.output_tokens.is_none()
+            && self.total_tokens.is_none()
+            && self.prompt_cache_hit_tokens.is_none()
+            && self.prompt_cache_miss_tokens.is_none()
+            && self.prompt_tokens_details.is_none()
+            && self.completion_tokens_details.is_none()
+            && self.input_tokens_details.is_none()
+            && self.output_tokens_details.is_none()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct Choice {
+    #[serde(default)]
+    finish_reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +209,46 @@ pub(super) struct Body {
     /// A Responses stream event wraps the response object.
     #[serde(default)]
     response: Option<Box<Body>>,
+    /// Chat: the choices of a body or chunk (a chunk's `finish_reason` ends the stream).
+    #[serde(default)]
+    choices: Option<Vec<Choice>>,
+    /// Responses: `in_progress` until the response is done.
+    #[serde(default)]
+    status: Option<String>,
+}
+
+impl Body {
+    /// Whether the body or event is an error report.
+    pub(super) fn is_error(&self) -> bool {
+        self.error.is_some() || matches!(self.kind.as_deref(), Some("error" | "response.failed"))
+    }
+
+    /// Chat: whether a choice of this chunk has finished.
+    pub(super) fn finished(&self) -> bool {
+        // Some compatible vendors write `""` or `"null"` while the choice is streaming.
+        self.choices.iter().flatten().any(|c| {
+            c.finish_reason
+                .as_deref()
+                .is_some_and(|r| !r.is_empty() && r != "null")
+        })
+    }
+
+    /// Chat: whether the chunk carries no choices (the usage chunk of a stream).
+    pub(super) fn no_choices(&self) -> bool {
+        self.choices.as_ref().is_none_or(Vec::is_empty)
+    }
+
+    /// Responses: whether this event reports the response done (`response.completed`,
+    /// `.incomplete`, `.failed`, or a response object that is no longer in progress).
+    pub(super) fn response_finished(&self) -> bool {
+        let running = |b: &Body| {
+            matches!(
+                b.kind.as_deref(),
+                Some("response.created" | "response.in_progress" | "response.queued")
+            ) || matches!(b.status.as_deref(), Some("in_progress" | "queued"))
+        };
+        !(running(self) || self.response.as_deref().is_some_and(running))
+    }
 }
 
 fn check_family(api: Api, b: &Body) -> Result<(), ExtractError> {
@@ -222,7 +324,17 @@ fn cached_tokens(
 
 pub(super) fn chat(body: &[u8]) -> Result<Usage, ExtractError> {
     let b: Body = parse(Api::OpenAiChat, body)?;
-    chat_usage(&b)?.ok_or_else(|| missing(Api::OpenAiChat, &b))
+    let usage = chat_usage(&b)?.ok_or_else(|| missing(Api::OpenAiChat, &b))?;
+    // One chunk of a stream whose choices are still streaming holds a running count, not
+    // the bill (the usage chunk has no choices, or follows the finish reason).
+    if b.object.as_deref() == Some("chat.completion.chunk") && !b.no_choices() && !b.finished() {
+        return Err(ExtractError::MissingUsage {
+            api: Api::OpenAiChat,
+            hint: "this is one stream chunk whose usage is a running count; meter the whole stream"
+                .into(),
+        });
+    }
+    Ok(usage)
 }
 
 fn missing(api: Api, b: &Body) -> ExtractError {
@@ -241,7 +353,9 @@ fn missing(api: Api, b: &Body) -> ExtractError {
 pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     let api = Api::OpenAiChat;
     check_family(api, b)?;
-    let Some(u) = &b.usage else { return Ok(None) };
+    let Some(u) = b.usage.as_ref().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
     if u.prompt_tokens.is_none() && u.input_tokens.is_some() {
         return Err(wrong(
             api,
@@ -253,7 +367,7 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     let pd = u.prompt_tokens_details.as_ref();
     let cd = u.completion_tokens_details.as_ref();
     let cached = cached_tokens(api, u, pd, prompt)?;
-    let writes = cache_writes(api, pd)?;
+    let writes = all_cache_writes(api, pd, "prompt_tokens_details")?;
     let audio_in = pd.and_then(|d| d.audio_tokens).unwrap_or(0);
     let reasoning = cd.and_then(|d| d.reasoning_tokens).unwrap_or(0);
     let audio_out = cd.and_then(|d| d.audio_tokens).unwrap_or(0);
@@ -267,7 +381,10 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     let unwritten = minus(
         api,
         ("prompt_tokens minus cached_tokens", uncached),
-        ("prompt_tokens_details.cache_creation_input_tokens", writes),
+        (
+            "prompt_tokens_details.cache_creation_input_tokens / cache_write_tokens",
+            writes,
+        ),
     )?;
     let text_in = minus(
         api,
@@ -318,11 +435,12 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         service_tier: tier(api, b)?,
         ..Usage::default()
     };
-    if is_explicit_cache(pd, writes) {
+    if is_explicit_cache(pd) {
         usage
             .options
             .insert(CACHE_OPTION.0.to_string(), CACHE_OPTION.1.to_string());
     }
+    super::mark_thinking(&mut usage);
     mark_reserved(b, &mut usage);
     if b.model.0 {
         usage.web_search_calls = Count::new(1).expect("1 is a valid count");
@@ -397,7 +515,16 @@ pub(super) fn embeddings(body: &[u8]) -> Result<Usage, ExtractError> {
 
 pub(super) fn responses(body: &[u8]) -> Result<Usage, ExtractError> {
     let b: Body = parse(Api::OpenAiResponses, body)?;
-    responses_usage(&b)?.ok_or_else(|| missing(Api::OpenAiResponses, &b))
+    let usage = responses_usage(&b)?.ok_or_else(|| missing(Api::OpenAiResponses, &b))?;
+    // A response fetched while still running (background mode) or one in-progress event
+    // holds no final count.
+    if !b.response_finished() {
+        return Err(ExtractError::MissingUsage {
+            api: Api::OpenAiResponses,
+            hint: "the response is still in progress; meter it once it has completed".into(),
+        });
+    }
+    Ok(usage)
 }
 
 /// The usage of a `response` object, or of a stream event that wraps one.
@@ -407,7 +534,9 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         return responses_usage(inner);
     }
     check_family(api, b)?;
-    let Some(u) = &b.usage else { return Ok(None) };
+    let Some(u) = b.usage.as_ref().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
     if u.input_tokens.is_none() && u.prompt_tokens.is_some() {
         return Err(wrong(
             api,
@@ -426,10 +555,20 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         .as_ref()
         .and_then(|d| d.reasoning_tokens)
         .unwrap_or(0);
-    let text_in = minus(
+    let id = u.input_tokens_details.as_ref();
+    let writes = all_cache_writes(api, id, "input_tokens_details")?;
+    let uncached = minus(
         api,
         ("input_tokens", input),
         ("input_tokens_details.cached_tokens", cached),
+    )?;
+    let text_in = minus(
+        api,
+        ("input_tokens minus cached_tokens", uncached),
+        (
+            "input_tokens_details.cache_write_tokens / cache_creation_input_tokens",
+            writes,
+        ),
     )?;
     let text_out = minus(
         api,
@@ -452,6 +591,7 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     let mut usage = Usage {
         input_tokens: tokens(api, "input_tokens", text_in)?,
         cache_read_tokens: tokens(api, "cached_tokens", cached)?,
+        cache_write_tokens: tokens(api, "cache_write_tokens", writes)?,
         output_tokens: tokens(api, "output_tokens", text_out)?,
         reasoning_tokens: tokens(api, "reasoning_tokens", reasoning)?,
         web_search_calls: count(api, "web_search_call", calls("web_search_call"))?,
@@ -461,6 +601,12 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         service_tier: tier(api, b)?,
         ..Usage::default()
     };
+    if is_explicit_cache(id) {
+        usage
+            .options
+            .insert(CACHE_OPTION.0.to_string(), CACHE_OPTION.1.to_string());
+    }
+    super::mark_thinking(&mut usage);
     mark_reserved(b, &mut usage);
     Ok(Some(usage))
 }

@@ -4,20 +4,39 @@
 
 use super::{anthropic, dashscope, gemini, media, openai, parse, Api, ExtractError};
 use crate::tokens::StreamingCounter;
-use crate::usage::Usage;
+use crate::unit::Unit;
+use crate::usage::{Tokens, Usage};
 
 /// What has been learnt from the stream so far.
 enum State {
     /// OpenAI chat: usage arrives in the last chunk (with `stream_options.include_usage`).
-    /// Responses: in `response.completed` / `.incomplete` / `.failed`. Gemini: every chunk
-    /// repeats the running totals. In each case the last report is the answer.
+    /// Responses: in `response.completed` / `.incomplete` / `.failed`. Gemini and DashScope:
+    /// every chunk repeats the running totals. Each report is cumulative, so it must not
+    /// fall below the one before; the last is the answer when it is final.
     Last(Option<Usage>),
-    /// Anthropic: `message_start` has the input side, `message_delta`s carry cumulative
-    /// counts that replace it field by field.
+    /// Anthropic: `message_start` has the input side (and a placeholder output count),
+    /// `message_delta`s carry cumulative counts that replace it field by field.
     Merged(Option<anthropic::RawUsage>),
 }
 
 /// Meters an SSE stream fed in chunks of any size (events may straddle chunks).
+///
+/// # Cut streams
+///
+/// A stream is billed only on its *final* usage report: OpenAI chat's usage chunk (after
+/// the chunk with `finish_reason`, or with no choices), Responses' `response.completed` /
+/// `.incomplete` / `.failed`, Anthropic's `message_delta`, and for Gemini and DashScope
+/// (whose every chunk carries running totals) the report in or after the chunk with a
+/// `finishReason` / `finish_reason`. A stream that ends before it (a client disconnect, a
+/// relay timeout, an `error` event) is [`ExtractError::MissingUsage`], never its partial
+/// count as if it were final: Anthropic's `message_start` says 1 output token, a cut
+/// Gemini stream's last running total is short. [`StreamMeter::finish_or_estimate`]
+/// settles such a stream instead on a bill marked `estimated`, keeping the input side the
+/// stream reported and taking as output the larger of the partial count and the text
+/// received.
+///
+/// Reports inside one stream are cumulative: a later report that lowers a count is
+/// [`ExtractError::Inconsistent`], and an empty one (`"usage": {}`) changes nothing.
 ///
 /// ```
 /// use tariff::extract::{Api, StreamMeter};
@@ -42,6 +61,10 @@ pub struct StreamMeter {
     events: usize,
     saw_error: bool,
     state: State,
+    /// Whether the stream has shown its end (a finish reason, a final event).
+    ended: bool,
+    /// Whether the usage held in `state` is a final report rather than a running one.
+    final_report: bool,
     /// Gemini: the most search queries any chunk reported (they may come in another chunk
     /// than the last usage report).
     search_queries: u64,
@@ -65,6 +88,8 @@ impl StreamMeter {
             events: 0,
             saw_error: false,
             state,
+            ended: false,
+            final_report: false,
             search_queries: 0,
             text: None,
         }
@@ -91,10 +116,12 @@ impl StreamMeter {
         self
     }
 
-    /// Ends the stream like [`StreamMeter::finish`], but when the stream carried no usage
-    /// report and its text was counted ([`StreamMeter::count_text`]), returns
-    /// `estimate(streamed_tokens)` marked `estimated` instead of
-    /// [`ExtractError::MissingUsage`]. Other errors are returned as they are.
+    /// Ends the stream like [`StreamMeter::finish`], but when the stream carried no final
+    /// usage report and its text was counted ([`StreamMeter::count_text`]), settles on an
+    /// estimate marked `estimated` instead of [`ExtractError::MissingUsage`]:
+    /// `estimate(streamed_tokens)`, or, when the stream reported a partial count before it
+    /// was cut, that count with its output raised to at least the text received (the
+    /// input side the vendor reported is kept). Other errors are returned as they are.
     ///
     /// ```
     /// use tariff::estimate::estimate;
@@ -111,9 +138,24 @@ impl StreamMeter {
         estimate: impl FnOnce(u64) -> Usage,
     ) -> Result<Usage, ExtractError> {
         let streamed = self.streamed_tokens();
-        match (self.finish(), streamed) {
+        let (result, partial) = self.conclude();
+        match (result, streamed) {
             (Err(ExtractError::MissingUsage { .. }), Some(n)) => {
                 let mut u = estimate(n);
+                if let Some(mut p) = partial {
+                    // The vendor's own input count stands; its output count was a running
+                    // one, so the text delivered is the floor.
+                    let text = n.saturating_sub(p.reasoning_tokens.get());
+                    if text > p.output_tokens.get() {
+                        p.output_tokens = Tokens::new(text).unwrap_or(
+                            Tokens::new(crate::MAX_COUNT).expect("the largest count is a count"),
+                        );
+                    }
+                    for (k, v) in std::mem::take(&mut u.options) {
+                        p.options.entry(k).or_insert(v);
+                    }
+                    u = p;
+                }
                 u.estimated = true;
                 Ok(u)
             }
@@ -143,40 +185,75 @@ impl StreamMeter {
         Ok(())
     }
 
-    /// Ends the stream and returns its usage.
-    pub fn finish(mut self) -> Result<Usage, ExtractError> {
+    /// Ends the stream and returns its usage: the final usage report, or
+    /// [`ExtractError::MissingUsage`] when the stream ended before it (see the type's
+    /// docs on cut streams).
+    pub fn finish(self) -> Result<Usage, ExtractError> {
+        self.conclude().0
+    }
+
+    /// The stream's usage, and the partial (running) report it held when it was cut.
+    fn conclude(mut self) -> (Result<Usage, ExtractError>, Option<Usage>) {
         if !self.line.is_empty() {
             let line = std::mem::take(&mut self.line);
             let start = self.consumed - line.len();
-            self.on_line(&line, start)?;
+            if let Err(e) = self.on_line(&line, start) {
+                return (Err(e), None);
+            }
         }
-        self.dispatch()?;
-        let usage = match self.state {
+        if let Err(e) = self.dispatch() {
+            return (Err(e), None);
+        }
+        let usage = match std::mem::replace(&mut self.state, State::Last(None)) {
             State::Last(Some(mut u)) if self.api == Api::Gemini => {
-                gemini::add_grounding(&mut u, self.search_queries)?;
+                if let Err(e) = gemini::add_grounding(&mut u, self.search_queries) {
+                    return (Err(e), None);
+                }
                 Some(u)
             }
             State::Last(u) => u,
-            State::Merged(u) => u.map(|u| anthropic::to_usage(&u)).transpose()?,
-        };
-        usage.ok_or_else(|| ExtractError::MissingUsage {
-            api: self.api,
-            hint: if self.saw_error {
-                "the stream carried an error event".into()
-            } else if self.events == 0 {
-                "no events in the stream".into()
-            } else if self.api == Api::OpenAiChat {
-                format!(
-                    "{} events but no usage chunk (was stream_options.include_usage set?)",
-                    self.events
-                )
-            } else {
-                format!(
-                    "{} events but none with usage (the stream may have been cut short)",
-                    self.events
-                )
+            State::Merged(u) => match u.map(|u| anthropic::to_usage(&u)).transpose() {
+                Ok(u) => u,
+                Err(e) => return (Err(e), None),
             },
-        })
+        };
+        match usage {
+            Some(u) if self.final_report => (Ok(u), None),
+            partial => {
+                let hint = self.missing_hint(partial.as_ref());
+                (
+                    Err(ExtractError::MissingUsage {
+                        api: self.api,
+                        hint,
+                    }),
+                    partial,
+                )
+            }
+        }
+    }
+
+    fn missing_hint(&self, partial: Option<&Usage>) -> String {
+        if self.saw_error {
+            "the stream carried an error event before its final usage report".into()
+        } else if self.events == 0 {
+            "no events in the stream".into()
+        } else if let Some(p) = partial {
+            format!(
+                "the stream ended before its final usage report (it may have been cut short); \
+                 the last report was a running count ({} output tokens), not the bill",
+                p.output_tokens.get() + p.reasoning_tokens.get()
+            )
+        } else if self.api == Api::OpenAiChat {
+            format!(
+                "{} events but no usage chunk (was stream_options.include_usage set?)",
+                self.events
+            )
+        } else {
+            format!(
+                "{} events but none with usage (the stream may have been cut short)",
+                self.events
+            )
+        }
     }
 
     fn on_line(&mut self, line: &[u8], start: usize) -> Result<(), ExtractError> {
@@ -226,6 +303,20 @@ impl StreamMeter {
         })
     }
 
+    /// Takes a report of a `Last` family: checked against the one before (reports are
+    /// cumulative), final when `is_final` says so.
+    fn report(&mut self, usage: Option<Usage>, is_final: bool) -> Result<(), ExtractError> {
+        let Some(u) = usage else { return Ok(()) };
+        if let State::Last(last) = &mut self.state {
+            if let Some(before) = last.as_ref() {
+                cumulative(self.api, before, &u)?;
+            }
+            *last = Some(u);
+        }
+        self.final_report = is_final;
+        Ok(())
+    }
+
     fn on_event(&mut self, data: &[u8]) -> Result<(), ExtractError> {
         if data.trim_ascii() == b"[DONE]" {
             return Ok(());
@@ -234,92 +325,112 @@ impl StreamMeter {
         if let Some(counter) = &mut self.text {
             count_deltas(self.api, data, counter);
         }
-        match (&mut self.state, self.api) {
-            (State::Last(last), Api::OpenAiChat) => {
+        super::family::check_event(self.api, data)?;
+        match self.api {
+            Api::OpenAiChat => {
                 let b: openai::Body = parse(self.api, data)?;
-                if let Some(u) = openai::chat_usage(&b)? {
-                    *last = Some(u);
-                }
+                self.saw_error |= b.is_error();
+                self.ended |= b.finished();
+                let u = openai::chat_usage(&b)?;
+                // The usage chunk follows the chunk with the finish reason (or carries no
+                // choices); a report in a chunk still streaming choices is a running one.
+                let is_final = self.ended || b.no_choices();
+                self.report(u, is_final)?;
             }
-            (State::Last(last), Api::OpenAiResponses) => {
+            Api::OpenAiResponses => {
                 let b: openai::Body = parse(self.api, data)?;
-                if let Some(u) = openai::responses_usage(&b)? {
-                    *last = Some(u);
-                }
+                self.saw_error |= b.is_error();
+                let u = openai::responses_usage(&b)?;
+                let is_final = b.response_finished();
+                self.report(u, is_final)?;
             }
-            (State::Last(last), Api::OpenAiEmbeddings) => {
+            Api::OpenAiEmbeddings => {
                 // Embeddings are not streamed; a relay that wraps one in an event is read whole.
-                *last = Some(openai::embeddings(data)?);
+                let u = openai::embeddings(data)?;
+                self.report(Some(u), true)?;
             }
-            (State::Last(last), Api::Gemini) => {
+            Api::Gemini => {
                 let b: gemini::Body = parse(self.api, data)?;
                 gemini::check_family(&b)?;
+                self.saw_error |= b.is_error();
                 self.search_queries = self.search_queries.max(gemini::search_queries(&b));
-                if let Some(m) = &b.usage_metadata {
-                    *last = Some(gemini::to_usage(m)?);
-                }
+                self.ended |= b.finished();
+                let u = gemini::chunk_usage(&b)?;
+                let is_final = self.ended;
+                self.report(u, is_final)?;
             }
-            (State::Last(last), Api::DashScope) => {
+            Api::DashScope => {
                 // Each chunk repeats the running totals (incremental_output or not).
                 let b: dashscope::Body = parse(self.api, data)?;
-                if let Some(u) = dashscope::usage(&b)? {
-                    *last = Some(u);
-                }
+                self.saw_error |= b.is_error();
+                self.ended |= b.finished();
+                let u = dashscope::usage(&b)?;
+                let is_final = self.ended;
+                self.report(u, is_final)?;
             }
-            (State::Merged(acc), _) => {
+            Api::Anthropic => {
                 let b: anthropic::Body = parse(self.api, data)?;
                 anthropic::check_family(&b)?;
                 if b.kind.as_deref() == Some("error") {
                     self.saw_error = true;
                 }
-                let report = b.usage.or_else(|| b.message.and_then(|m| m.usage));
+                // `message_start`'s output count is a placeholder; the counts are final in
+                // `message_delta` (or in a whole `message` a relay sends as one event).
+                let is_final = matches!(b.kind.as_deref(), Some("message_delta" | "message"));
+                let report = match b.kind.as_deref() {
+                    Some("message_start") => b.message.and_then(|m| m.usage),
+                    _ => b.usage.or_else(|| b.message.and_then(|m| m.usage)),
+                };
                 if let Some(r) = report {
-                    match acc {
-                        Some(a) => a.merge(r),
-                        None => *acc = Some(r),
+                    let counts_output = r.has_output();
+                    if let State::Merged(acc) = &mut self.state {
+                        match acc {
+                            Some(a) => a.merge(r)?,
+                            None => *acc = Some(r),
+                        }
+                    }
+                    if is_final && counts_output && !self.saw_error {
+                        self.final_report = true;
                     }
                 }
             }
-            (
-                State::Last(last),
-                Api::OpenAiSpeech
-                | Api::OpenAiTranscription
-                | Api::MiniMaxTts
-                | Api::DoubaoTts
-                | Api::Suno
-                | Api::Udio
-                | Api::GeminiEmbeddings
-                | Api::Rerank
-                | Api::OpenAiModerations,
-            ) => {
-                if let Some(u) = media::event(self.api, data)? {
-                    *last = Some(u);
-                }
+            api if media::is_media(api) => {
+                // These report usage once, when the answer is complete.
+                let u = media::event(api, data)?;
+                self.report(u, true)?;
             }
-            (State::Last(_), Api::Anthropic) => unreachable!("Anthropic streams merge"),
-            (
-                State::Last(last),
-                Api::OpenAiVideo
-                | Api::SoraChat
-                | Api::Veo
-                | Api::WanVideo
-                | Api::Seedance
-                | Api::Kling
-                | Api::Jimeng
-                | Api::Luma
-                | Api::Runway,
-            ) => {
+            api if super::video::is_video(api) => {
                 // A task result is one JSON document; a relay that wraps it in an event is read whole.
-                *last = Some(super::video::extract(self.api, data, None)?);
+                let u = super::video::extract(api, data, None)?;
+                self.report(Some(u), true)?;
             }
-            (State::Last(last), api) => {
-                if let Some(u) = super::images::stream_event(api, data)? {
-                    *last = Some(u);
-                }
+            // The image families: OpenAI Images, Seedream, Qwen image, Imagen, Midjourney.
+            api => {
+                let u = super::images::stream_event(api, data)?;
+                self.report(u, true)?;
             }
         }
         Ok(())
     }
+}
+
+/// Refuses a later report of one stream that lowers a count of an earlier one: reports
+/// are cumulative, so a fall means one of them is wrong, and taking either would bill a
+/// guess.
+pub(super) fn cumulative(api: Api, before: &Usage, later: &Usage) -> Result<(), ExtractError> {
+    for unit in Unit::ALL {
+        let (a, b) = (before.quantity(unit), later.quantity(unit));
+        if b < a {
+            return Err(ExtractError::Inconsistent {
+                api,
+                detail: format!(
+                    "a later usage report in the stream lowers {} from {a} to {b} (reports are cumulative)",
+                    unit.name()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Feeds the text deltas of one event to `counter`. Events that do not parse are left to
