@@ -328,3 +328,28 @@ fn gemini_3_pro_preview_has_no_priority_tier() {
         Err(PriceError::UnpricedServiceTier { .. })
     ));
 }
+
+#[test]
+fn gemini_2_5_pro_and_flash_bill_at_their_routed_targets_from_2026_12_01() {
+    // 2.5 Pro until 2026-11-30: a 1,000,000-token prompt is over 200K, so $2.50 in, $15 out:
+    // 1,000,000 x 2.5 + 100,000 x 15 = 2.5 + 1.5 = $4.
+    let before = r#"{"input_tokens":1000000,"output_tokens":100000,"at":"2026-11-30T23:59:59Z"}"#;
+    assert_eq!(total("gemini-2.5-pro", before), d("4"));
+    // From 2026-12-01 routed to 3.8 Flash ($0.75 / $3.75, no 200K tier): 0.75 + 0.375 = $1.125;
+    // Batch halves
+    // it: $0.5625.
+    let after = r#"{"input_tokens":1000000,"output_tokens":100000,"at":"2026-12-01T00:00:00Z"}"#;
+    assert_eq!(total("gemini-2.5-pro", after), d("1.125"));
+    let batch = r#"{"input_tokens":1000000,"output_tokens":100000,"service_tier":"batch","at":"2026-12-01T00:00:00Z"}"#;
+    assert_eq!(total("gemini-2.5-pro", batch), d("0.5625"));
+    // 2.5 Flash audio input: $1.00 before, 3.5 Flash-Lite's flat $0.30 after.
+    let audio = |at: &str| format!(r#"{{"audio_input_tokens":1000000,"at":"{at}"}}"#);
+    assert_eq!(
+        total("gemini-2.5-flash", &audio("2026-11-30T00:00:00Z")),
+        d("1")
+    );
+    assert_eq!(
+        total("gemini-2.5-flash", &audio("2026-12-01T00:00:00Z")),
+        d("0.3")
+    );
+}
