@@ -315,6 +315,29 @@ def fixed_requests():
     return f
 
 
+def grown_requests():
+    """`head NUL unit NUL tail` bodies with the model byte's top bit set: the target repeats
+    `unit` past 300 KiB, beyond the base64 header window (non-ASCII and valid filler)."""
+    png_b64 = b64(png(1024, 768))
+    out = []
+    for fill in ["A", "€", "=", " "]:
+        tag = {"A": "a", "€": "euro", "=": "pad", " ": "space"}[fill]
+        out.append(("openai-chat", f"grown-{tag}",
+            ('{"model":"gpt-4o","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,'
+             + png_b64 + "\0" + fill + '\0"}}]}]}').encode()))
+        out.append(("anthropic", f"grown-{tag}",
+            ('{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"'
+             + png_b64 + "\0" + fill + '\0"}}]}]}').encode()))
+        out.append(("gemini", f"grown-{tag}",
+            ('{"contents":[{"parts":[{"inline_data":{"mime_type":"audio/wav","data":"'
+             + b64(wav(3)) + "\0" + fill + '\0"}}]}],"generationConfig":{"maxOutputTokens":5}}').encode()))
+    out.append(("openai-chat", "grown-text",
+        '{"model":"gpt-4o","max_tokens":5,"messages":[{"role":"user","content":"\0héllo wörld 你好 \0"}]}'.encode()))
+    out.append(("openai-transcription", "grown-wav",
+        multipart([("model", "whisper-1")], [("file", "a.wav", "audio/wav", wav(3) + b"\0\x80\xff\0")])))
+    return out
+
+
 def log_seeds():
     """Reconcile inputs: `[format][chunk size]` + a log (fuzz/fuzz_targets/reconcile.rs)."""
     canon = [
@@ -408,6 +431,9 @@ def main():
             path = os.path.join(est, f"{fam}-{name}")
             open(path, "wb").write(bytes([idx, 0]) + body)
             n += 1
+    for fam, name, body in grown_requests():
+        open(os.path.join(est, f"{fam}-{name}"), "wb").write(bytes([names.index(fam), 0x80]) + body)
+        n += 1
     for target, seeds in [("reconcile", log_seeds()), ("importers", importer_seeds()), ("classify", classify_seeds())]:
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)

@@ -2,8 +2,9 @@
 //! panic, a hang or a wrapped count.
 //!
 //! The first byte picks the family (over `Api::ALL`, so a new family is fuzzed as soon as
-//! it exists), the second the model (the family's own models, then a few of other
-//! families' and one nobody knows); the rest is the request body. The corpus
+//! it exists), the second the model (fuzz/estimate_models.txt: the family's own models,
+//! then a few of other families' and one nobody knows; its top bit grows the request, see
+//! `grow`); the rest is the request body. The corpus
 //! (`tools/fuzz_seeds.py`) holds requests of every family with base64 media headers (PNG,
 //! JPEG, GIF, WebP, WAV, MP3, FLAC, MP4, PDF) as data URLs, `inline_data` and multipart
 //! parts.
@@ -16,75 +17,55 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 use tariff::estimate::{estimate, Estimate};
 use tariff::extract::Api;
 use tariff::{Catalog, Usage};
 
-/// Models each family is estimated for.
-fn models(api: Api) -> &'static [&'static str] {
-    match api {
-        Api::OpenAiChat => &[
-            "gpt-4o",
-            "gpt-5-mini",
-            "gpt-4.1",
-            "deepseek-chat",
-            "qwen-plus",
-        ],
-        Api::OpenAiResponses => &["gpt-4.1-mini", "gpt-4o", "gpt-5"],
-        Api::OpenAiEmbeddings => &["text-embedding-3-small", "text-embedding-3-large"],
-        Api::Anthropic => &["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"],
-        Api::Gemini => &["gemini-2.5-flash", "gemini-2.5-pro", "gemini-3-pro-preview"],
-        Api::OpenAiSpeech => &["tts-1", "tts-1-hd", "gpt-4o-mini-tts"],
-        Api::OpenAiTranscription => &["whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe"],
-        Api::MiniMaxTts => &["speech-02-hd", "speech-02-turbo"],
-        Api::DoubaoTts => &["doubao-tts"],
-        Api::Suno => &["chirp-v4", "suno_music"],
-        Api::Udio => &["udio"],
-        Api::GeminiEmbeddings => &["gemini-embedding-001"],
-        Api::Rerank => &["rerank-v3.5", "jina-reranker-m0", "rerank-english-v3.0"],
-        Api::OpenAiModerations => &["omni-moderation-latest", "text-moderation-latest"],
-        Api::OpenAiImages => &[
-            "gpt-image-1",
-            "gpt-image-1.5",
-            "gpt-image-1-mini",
-            "dall-e-3",
-            "dall-e-2",
-        ],
-        Api::Seedream => &["doubao-seedream-4.0"],
-        Api::QwenImage => &["z-image-turbo", "wanx2.1-t2i-turbo"],
-        Api::Imagen => &["imagen-4.0-generate-001", "imagen-4.0-ultra-generate-001"],
-        Api::Midjourney => &["mj_imagine", "mj_upscale"],
-        Api::OpenAiVideo => &["sora-2", "sora-2-pro"],
-        Api::SoraChat => &["sora-2"],
-        Api::Veo => &["veo-3.0-fast-generate-001", "veo-3.0-generate-001"],
-        Api::WanVideo => &["wan2.7-t2v"],
-        Api::Seedance => &["doubao-seedance-2-0-260128"],
-        Api::Kling => &["kling-v2-1"],
-        Api::Jimeng => &["jimeng_t2v_v30"],
-        Api::Luma => &["ray-2"],
-        Api::Runway => &["gen4_turbo"],
-        Api::DashScope => &["qwen-plus", "qwen-turbo", "qwen-vl-max"],
-        #[allow(unreachable_patterns)]
-        _ => &[],
-    }
+/// The models of each family, and the `*` line's models every family also meets.
+struct Models {
+    families: HashMap<Api, Vec<&'static str>>,
+    others: Vec<&'static str>,
 }
 
-/// Other families' models and an unknown one: requests meet models they do not fit.
-const OTHERS: [&str; 4] = [
-    "gpt-4o",
-    "claude-sonnet-4-5",
-    "gemini-2.5-flash",
-    "no-such-model",
-];
+fn models() -> &'static Models {
+    static MODELS: OnceLock<Models> = OnceLock::new();
+    MODELS.get_or_init(|| {
+        let mut m = Models {
+            families: HashMap::new(),
+            others: Vec::new(),
+        };
+        let lines = include_str!("../estimate_models.txt").lines();
+        for line in lines.filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let mut words = line.split_whitespace();
+            let family = words.next().expect("a family");
+            if family == "*" {
+                m.others = words.collect();
+            } else {
+                let api = Api::parse(family).unwrap_or_else(|| panic!("unknown family {family}"));
+                m.families.insert(api, words.collect());
+            }
+        }
+        assert!(!m.others.is_empty(), "estimate_models.txt has a `*` line");
+        m
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let [pick, model, request @ ..] = data else {
         return;
     };
     let api = Api::ALL[usize::from(*pick) % Api::ALL.len()];
-    let own = models(api);
-    let i = usize::from(*model) % (own.len() + OTHERS.len());
-    let model = own.get(i).copied().unwrap_or_else(|| OTHERS[i - own.len()]);
+    let m = models();
+    let own = m.families.get(&api).map_or(&[][..], Vec::as_slice);
+    let i = usize::from(*model & 0x7f) % (own.len() + m.others.len());
+    let grown = (*model & 0x80 != 0).then(|| grow(request)).flatten();
+    let request = grown.as_deref().unwrap_or(request);
+    let model = own
+        .get(i)
+        .copied()
+        .unwrap_or_else(|| m.others[i - own.len()]);
 
     let Ok(est) = estimate(api, model, request) else {
         return;
@@ -124,6 +105,28 @@ fn check(est: &Estimate) {
             "a bill is never negative"
         );
     }
+}
+
+/// The size a grown request reaches: past the estimators' windows (the base64 header
+/// window is 256 KiB of text), which a fuzzer's few-KiB inputs never reach by themselves.
+const GROWN: usize = 300 << 10;
+
+/// `head NUL unit NUL tail` becomes `head unit… tail` with `unit` repeated to [`GROWN`]
+/// bytes: a long base64 payload, text or array from a short input.
+fn grow(request: &[u8]) -> Option<Vec<u8>> {
+    let a = request.iter().position(|&b| b == 0)?;
+    let b = a + 1 + request[a + 1..].iter().position(|&b| b == 0)?;
+    let (head, unit, tail) = (&request[..a], &request[a + 1..b], &request[b + 1..]);
+    if unit.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(GROWN + unit.len() + head.len() + tail.len());
+    out.extend_from_slice(head);
+    while out.len() < GROWN {
+        out.extend_from_slice(unit);
+    }
+    out.extend_from_slice(tail);
+    Some(out)
 }
 
 /// Keys and `type`s that mark a media part in any family's request.
