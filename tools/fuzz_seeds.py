@@ -338,6 +338,27 @@ def grown_requests():
     return out
 
 
+def raw_span_requests():
+    """Headers as raw bytes between two \\x01 (the target base64-encodes the span), so the
+    fuzzer mutates the header, not its base64 text."""
+    span = lambda b: b"\x01" + b + b"\x01"
+    out = []
+    for name, (mime, b) in HEADERS.items():
+        if mime.startswith("image/"):
+            out.append(("openai-chat", f"raw-{name}", b'{"max_tokens":5,"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:'
+                        + mime.encode() + b";base64," + span(b) + b'"}}]}]}'))
+            out.append(("anthropic", f"raw-{name}", b'{"max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"'
+                        + mime.encode() + b'","data":"' + span(b) + b'"}}]}]}'))
+        if mime == "application/pdf":
+            out.append(("anthropic", f"raw-{name}", b'{"max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"'
+                        + span(b) + b'"}}]}]}'))
+            out.append(("openai-chat", f"raw-{name}", b'{"max_tokens":5,"messages":[{"role":"user","content":[{"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,'
+                        + span(b) + b'"}}]}]}'))
+        out.append(("gemini", f"raw-{name}", b'{"contents":[{"parts":[{"inline_data":{"mime_type":"' + mime.encode() + b'","data":"'
+                    + span(b) + b'"}}]}],"generationConfig":{"maxOutputTokens":5}}'))
+    return out
+
+
 def log_seeds():
     """Reconcile inputs: `[format][chunk size]` + a log (fuzz/fuzz_targets/reconcile.rs)."""
     canon = [
@@ -431,6 +452,9 @@ def main():
             path = os.path.join(est, f"{fam}-{name}")
             open(path, "wb").write(bytes([idx, 0]) + body)
             n += 1
+    for fam, name, body in raw_span_requests():
+        open(os.path.join(est, f"{fam}-{name}"), "wb").write(bytes([names.index(fam), 0]) + body)
+        n += 1
     for fam, name, body in grown_requests():
         open(os.path.join(est, f"{fam}-{name}"), "wb").write(bytes([names.index(fam), 0x80]) + body)
         n += 1

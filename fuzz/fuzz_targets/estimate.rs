@@ -4,10 +4,10 @@
 //! The first byte picks the family (over `Api::ALL`, so a new family is fuzzed as soon as
 //! it exists), the second the model (fuzz/estimate_models.txt: the family's own models,
 //! then a few of other families' and one nobody knows; its top bit grows the request, see
-//! `grow`); the rest is the request body. The corpus
-//! (`tools/fuzz_seeds.py`) holds requests of every family with base64 media headers (PNG,
-//! JPEG, GIF, WebP, WAV, MP3, FLAC, MP4, PDF) as data URLs, `inline_data` and multipart
-//! parts.
+//! `grow`); the rest is the request body, where bytes between two `\x01` are
+//! base64-encoded first (see `encode_spans`). The corpus (`tools/fuzz_seeds.py`) holds
+//! requests of every family with media headers (PNG, JPEG, GIF, WebP, WAV, MP3, FLAC, MP4,
+//! PDF) as data URLs, `inline_data` and multipart parts, in base64 and as raw spans.
 //!
 //! Invariants checked on every accepted request:
 //! - the bound is a valid, `estimated` usage record that survives its own JSON;
@@ -62,6 +62,8 @@ fuzz_target!(|data: &[u8]| {
     let i = usize::from(*model & 0x7f) % (own.len() + m.others.len());
     let grown = (*model & 0x80 != 0).then(|| grow(request)).flatten();
     let request = grown.as_deref().unwrap_or(request);
+    let encoded = encode_spans(request);
+    let request = encoded.as_deref().unwrap_or(request);
     let model = own
         .get(i)
         .copied()
@@ -127,6 +129,28 @@ fn grow(request: &[u8]) -> Option<Vec<u8>> {
     }
     out.extend_from_slice(tail);
     Some(out)
+}
+
+/// Every span between two `\x01` bytes replaced by its base64: the corpus carries media
+/// headers as raw bytes inside the JSON, so the fuzzer mutates the header itself (a
+/// mutation of base64 text scrambles it), and the estimator still sees base64.
+fn encode_spans(request: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let mut parts = request.split(|&b| b == 1);
+    let mut out = parts.next()?.to_vec();
+    let mut any = false;
+    while let Some(raw) = parts.next() {
+        any = true;
+        out.extend_from_slice(
+            base64::engine::general_purpose::STANDARD
+                .encode(raw)
+                .as_bytes(),
+        );
+        if let Some(after) = parts.next() {
+            out.extend_from_slice(after);
+        }
+    }
+    any.then_some(out)
 }
 
 /// Keys and `type`s that mark a media part in any family's request.

@@ -12,6 +12,15 @@ use tariff::reconcile::{parse_json_line, price_row, LogFormat, Options, Reconcil
 use tariff::Catalog;
 
 fn run(format: Option<LogFormat>, chunk_bytes: usize, log: &[u8]) -> Option<Report> {
+    // One worker thread: the fuzzer runs many tiny logs, and handing each batch between
+    // threads on a busy machine costs more than the pricing (rows still go through the
+    // pool, as with any thread count).
+    static POOL: std::sync::Once = std::sync::Once::new();
+    POOL.call_once(|| {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build_global();
+    });
     let opts = Options {
         format,
         chunk_bytes,
