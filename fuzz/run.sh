@@ -5,7 +5,7 @@
 # Each target starts from its committed corpus (fuzz/corpus/<target>, minimized with
 # `cargo fuzz cmin`) plus seeds rebuilt here from the test fixtures. New inputs go to
 # target/corpus/ (never committed); a crash or a hang (an input over 10 s) fails the run
-# and leaves the input under fuzz/artifacts/<target>/.
+# (after the other targets have run) and leaves the input under fuzz/artifacts/<target>/.
 # Installs cargo-fuzz when missing. The fuzz crate needs nightly-only flags;
 # RUSTC_BOOTSTRAP lets the stable toolchain accept them.
 set -euo pipefail
@@ -48,6 +48,7 @@ if cargo fuzz run -O --debug-assertions overflow_probe target/overflow-probe-inp
 fi
 rm -rf artifacts/overflow_probe
 
+failed=()
 for target in "${targets[@]}"; do
   echo "fuzz: $target for ${seconds}s"
   mkdir -p "target/corpus/$target" "corpus/$target"
@@ -61,6 +62,11 @@ for target in "${targets[@]}"; do
   if [ "$rc" -ne 0 ]; then
     tail -n 40 "target/$target.log" >&2
     echo "fuzz: $target failed (the input is under fuzz/artifacts/$target/)" >&2
-    exit 1
+    failed+=("$target")
   fi
 done
+# Every target runs even when one fails, so one run reports every failing target.
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzz: failed: ${failed[*]}" >&2
+  exit 1
+fi
