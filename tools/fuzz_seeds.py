@@ -359,6 +359,19 @@ def raw_span_requests():
     return out
 
 
+def hostile_requests():
+    """Counts a request may claim that must give a typed error or an honest hold, never a
+    wrapped sum: a PDF of 148375984940707263 pages, video offsets of 1e300 seconds."""
+    big_pdf = b"%PDF-1.7 /Type /Pages /Count 148375984940707263"
+    video = {"file_data": {"mime_type": "video/mp4", "file_uri": "gs://b/v.mp4"},
+             "videoMetadata": {"startOffset": "0s", "endOffset": "1e300s"}}
+    return [
+        ("anthropic", "hostile-pdf-pages", b'{"max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"'
+         + b"\x01" + big_pdf + b"\x01" + b'"}}]}]}'),
+        ("gemini", "hostile-video-offsets", js({"contents": [{"parts": [video, video]}], "generationConfig": {"maxOutputTokens": 5}})),
+    ]
+
+
 def log_seeds():
     """Reconcile inputs: `[format][chunk size]` + a log (fuzz/fuzz_targets/reconcile.rs)."""
     canon = [
@@ -453,6 +466,9 @@ def main():
             open(path, "wb").write(bytes([idx, 0]) + body)
             n += 1
     for fam, name, body in raw_span_requests():
+        open(os.path.join(est, f"{fam}-{name}"), "wb").write(bytes([names.index(fam), 0]) + body)
+        n += 1
+    for fam, name, body in hostile_requests():
         open(os.path.join(est, f"{fam}-{name}"), "wb").write(bytes([names.index(fam), 0]) + body)
         n += 1
     for fam, name, body in grown_requests():
