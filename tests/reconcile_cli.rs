@@ -115,3 +115,34 @@ fn bad_arguments_and_unreadable_files_are_refused() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("unknown discrepancy `typo`"));
 }
+
+/// Regression: `--threads 100000` started 100,000 threads and ran for minutes on a small
+/// log; it is refused at once, naming the bound.
+#[test]
+fn thread_counts_above_the_bound_are_refused() {
+    let log = scratch("threads.jsonl");
+    let out = tariff(&[
+        "synth",
+        "--rows",
+        "20",
+        "--format",
+        "canonical-jsonl",
+        "--out",
+        log.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let started = std::time::Instant::now();
+    for n in ["0", "100000"] {
+        let out = tariff(&["reconcile", log.to_str().unwrap(), "--threads", n]);
+        assert!(!out.status.success(), "--threads {n} was accepted");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("--threads {n}: between 1 and")),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let out = tariff(&["reconcile", log.to_str().unwrap(), "--threads", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -30,7 +30,7 @@ pub struct ReconcileArgs {
     /// Write every rejected row (file, line, kind, reason, record) to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
-    /// Worker threads (default: every core).
+    /// Worker threads (default: every core; at most four per core).
     #[arg(long)]
     threads: Option<usize>,
 }
@@ -48,8 +48,11 @@ fn parse_dim(s: &str) -> Result<Dim, String> {
 
 /// Reconciles the files and prints the report.
 pub fn run(catalog: &Catalog, a: ReconcileArgs) -> Result<()> {
-    if a.threads == Some(0) {
-        bail!("--threads must be at least 1");
+    if let Some(n) = a.threads {
+        let max = tariff::reconcile::max_threads();
+        if n == 0 || n > max {
+            bail!("--threads {n}: between 1 and {max} (four per core) are allowed");
+        }
     }
     let opts = Options {
         format: a.format,
