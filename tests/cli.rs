@@ -299,3 +299,30 @@ fn a_closed_stdout_pipe_ends_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success(), "{err}");
 }
+
+/// `tariff count FILE` streams the file (memory is bounded by the longest pre-token piece;
+/// see tests/count_memory.rs) and still counts exactly, across its 1 MiB reads.
+#[test]
+fn count_of_a_file_is_exact_across_reads() {
+    let dir = std::env::temp_dir().join(format!("tariff-cli-count-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("text.txt");
+    // 3 MB: prose with multi-byte characters, a 1.5 MB run of one letter, more prose.
+    let prose = "Ünïcödé prose, 1234 digits — and 😀 too.\n".repeat(20_000);
+    let body = format!("{prose}{}{prose}", "a".repeat(1_500_000));
+    std::fs::write(&path, &body).unwrap();
+    let want = tariff::tokens::Encoding::O200kBase.count(&body);
+    let out = tariff(
+        &["count", "--model", "gpt-4o", path.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), want.to_string());
+    std::fs::write(&path, b"fine \xc3(").unwrap();
+    let out = tariff(
+        &["count", "--model", "gpt-4o", path.to_str().unwrap()],
+        None,
+    );
+    assert_refused(&out, "byte 5 ");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
