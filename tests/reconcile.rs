@@ -627,3 +627,25 @@ fn chunk_sizes_are_clamped() {
     let (huge, _) = run(log.as_bytes(), opts(1, usize::MAX));
     assert_eq!(small, huge);
 }
+
+/// Regression: a UTF-8 byte order mark before the first record (Excel's "CSV UTF-8",
+/// Windows exports) made a JSON-lines log look like CSV and a CSV header name an unknown
+/// column `\u{feff}model`; it is skipped, and the report is the one without it.
+#[test]
+fn a_byte_order_mark_before_the_first_record_is_skipped() {
+    for format in [
+        SynthFormat::CanonicalJsonl,
+        SynthFormat::CanonicalCsv,
+        SynthFormat::NewApiJsonl,
+        SynthFormat::NewApiCsv,
+    ] {
+        let (log, _) = synth(format, 40, 5, 0.1);
+        let (plain, plain_rejects) = run(log.as_bytes(), opts(1, 1 << 20));
+        let with_bom = format!("\u{feff}{log}");
+        let (report, rejects) = run(with_bom.as_bytes(), opts(1, 1 << 20));
+        assert_eq!(report.rows_read, 40, "{format:?}");
+        assert_eq!(rejects, plain_rejects, "{format:?}");
+        assert_eq!(report.groups, plain.groups, "{format:?}");
+        assert_eq!(report.totals, plain.totals, "{format:?}");
+    }
+}

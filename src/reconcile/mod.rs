@@ -828,6 +828,11 @@ impl<'c> Reconciler<'c> {
         };
         // Sniff the encoding (and, unless given, the format) from the first bytes.
         sp.fill(sp.chunk.max(64 << 10)).map_err(io_err)?;
+        // A byte order mark (Excel's "CSV UTF-8", Windows exports) is not a record.
+        if sp.buf.starts_with(b"\xEF\xBB\xBF") {
+            sp.buf.drain(..3);
+            sp.consumed += 3;
+        }
         let first = sp.buf.iter().position(|c| !c.is_ascii_whitespace());
         let encoding = match first.map(|i| sp.buf[i]) {
             Some(b'{') => Encoding::Jsonl,

@@ -27,7 +27,35 @@ pub fn api_parser() -> impl clap::builder::TypedValueParser<Value = Api> {
         .map(|name| Api::parse(&name).expect("clap accepts only the listed names"))
 }
 
-/// Reads a text input: a file path, or stdin for `-` or nothing.
+/// The UTF-8 byte order mark some editors and spreadsheet exports (Excel, Windows tools)
+/// put at the start of a file. It is not content: every input skips it.
+const BOM: &str = "\u{feff}";
+
+/// `text` without a leading byte order mark.
+pub fn strip_bom(mut text: String) -> String {
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len());
+    }
+    text
+}
+
+/// `bytes` without a leading UTF-8 byte order mark.
+pub fn strip_bom_bytes(mut bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.starts_with(BOM.as_bytes()) {
+        bytes.drain(..BOM.len());
+    }
+    bytes
+}
+
+/// Reads a text file (rules, rates), skipping a byte order mark.
+pub fn read_text_file(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading {} (it must be UTF-8 text)", path.display()))?;
+    Ok(strip_bom(text))
+}
+
+/// Reads a text input: a file path, or stdin for `-` or nothing. A leading byte order
+/// mark is skipped.
 pub fn read_input(file: Option<&str>) -> Result<String> {
     let mut text = String::new();
     match file {
@@ -41,11 +69,12 @@ pub fn read_input(file: Option<&str>) -> Result<String> {
                 .with_context(|| format!("reading {path} (it must be UTF-8 text)"))?
         }
     }
-    Ok(text)
+    Ok(strip_bom(text))
 }
 
 /// Reads a response body as bytes (speech answers are audio, not text): a file path, or
-/// stdin for `-` or nothing.
+/// stdin for `-` or nothing. A leading UTF-8 byte order mark is skipped (no audio or
+/// image format starts with one).
 pub fn read_body(file: Option<&str>) -> Result<Vec<u8>> {
     let mut body = Vec::new();
     match file {
@@ -56,7 +85,7 @@ pub fn read_body(file: Option<&str>) -> Result<Vec<u8>> {
         }
         Some(path) => body = std::fs::read(path).with_context(|| format!("reading {path}"))?,
     }
-    Ok(body)
+    Ok(strip_bom_bytes(body))
 }
 
 /// Parses `--at`: an RFC 3339 time or a `YYYY-MM-DD` date (midnight UTC).
@@ -70,8 +99,12 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     bail!("--at `{s}` is not an RFC 3339 time or a YYYY-MM-DD date")
 }
 
-/// Reads the `--request` file, when one is given.
+/// Reads the `--request` file, when one is given, skipping a byte order mark.
 pub fn read_request(path: Option<&std::path::Path>) -> Result<Option<Vec<u8>>> {
-    path.map(|p| std::fs::read(p).with_context(|| format!("reading request {}", p.display())))
-        .transpose()
+    path.map(|p| {
+        std::fs::read(p)
+            .map(strip_bom_bytes)
+            .with_context(|| format!("reading request {}", p.display()))
+    })
+    .transpose()
 }
