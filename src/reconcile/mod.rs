@@ -366,6 +366,9 @@ pub enum RejectKind {
     Currency,
     /// A log record that is not a request (new-api top-ups, errors, refunds…).
     NotConsume,
+    /// The difference between the charge and the expected amount has more digits than
+    /// the decimal type holds, so it cannot be reported exactly.
+    Overflow,
 }
 
 impl RejectKind {
@@ -380,6 +383,7 @@ impl RejectKind {
             RejectKind::Unpriced => "unpriced",
             RejectKind::Currency => "currency",
             RejectKind::NotConsume => "not_consume",
+            RejectKind::Overflow => "overflow",
         }
     }
 }

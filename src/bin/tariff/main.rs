@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod out;
+mod atomic;
 mod classify;
 mod count;
 mod estimate;
