@@ -469,3 +469,12 @@ retry = true
     assert_eq!(v["rule"], "acme-overload", "{v}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Regression sibling of bounded counting: a body, request or usage record is read whole,
+/// and an endless input (`/dev/zero`) grew memory without limit; past 1 GiB it is refused.
+#[test]
+#[cfg(unix)]
+fn an_endless_input_is_refused_not_read_forever() {
+    let out = tariff(&["meter", "--api", "openai-chat", "/dev/zero"], None);
+    assert_refused(&out, "longer than 1073741824 bytes");
+}
