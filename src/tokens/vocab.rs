@@ -472,10 +472,7 @@ impl Vocab {
             let a = usize::from(len[start]);
             a != 0 && start + a < n && a + usize::from(len[start + a]) == token_len(rank)
         };
-        loop {
-            let Some((_, left)) = buckets.pop_min(|rank, start| valid(&len, rank, start)) else {
-                break;
-            };
+        while let Some((_, left)) = buckets.pop_min(|rank, start| valid(&len, rank, start)) {
             // Merge `left` with the part after it; the sum is the length of a token.
             let right = left + usize::from(len[left]);
             let new_end = right + usize::from(len[right]);
