@@ -389,35 +389,25 @@ fn a_byte_order_mark_is_skipped_in_every_input() {
     };
     // A usage record: 1,000,000 input tokens of gpt-4o at $2.50 per 1M = 2.5.
     let usage = bom("usage.json", r#"{"input_tokens":1000000}"#);
-    let out = tariff(
-        &[
+    // From a file, and on stdin.
+    for (file, stdin) in [
+        (usage.as_str(), None),
+        ("-", Some("\u{feff}{\"input_tokens\":1000000}")),
+    ] {
+        let args = [
             "quote",
             "--model",
             "gpt-4o",
             "--at",
             "2025-11-01",
             "--json",
-            &usage,
-        ],
-        None,
-    );
-    assert!(out.status.success(), "quote: {}", text(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["total"], "2.5", "{v}");
-    // On stdin too.
-    let out = tariff(
-        &[
-            "quote",
-            "--model",
-            "gpt-4o",
-            "--at",
-            "2025-11-01",
-            "--json",
-            "-",
-        ],
-        Some("\u{feff}{\"input_tokens\":1000000}"),
-    );
-    assert!(out.status.success(), "quote -: {}", text(&out.stderr));
+            file,
+        ];
+        let out = tariff(&args, stdin);
+        assert!(out.status.success(), "quote {file}: {}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["total"], "2.5", "{v}");
+    }
     // A response body.
     let response = std::fs::read_to_string("tests/fixtures/responses/openai-chat.json").unwrap();
     let plain = tariff(&["meter", "--api", "openai-chat", "-"], Some(&response));

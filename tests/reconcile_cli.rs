@@ -222,13 +222,12 @@ fn a_failed_run_leaves_no_rejects_file() {
     .unwrap();
     // The first log is read (its reject written), the second cannot be opened.
     let missing = dir.join("missing.jsonl");
-    let out = tariff(&[
-        "reconcile",
-        log.to_str().unwrap(),
-        missing.to_str().unwrap(),
-        "--rejects",
-        rejects.to_str().unwrap(),
-    ]);
+    let reconcile = |logs: &[&std::path::Path]| {
+        let mut args = vec!["reconcile", "--rejects", rejects.to_str().unwrap()];
+        args.extend(logs.iter().map(|p| p.to_str().unwrap()));
+        tariff(&args)
+    };
+    let out = reconcile(&[&log, &missing]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("missing.jsonl"));
     assert!(!rejects.exists(), "a failed run left {}", rejects.display());
@@ -238,24 +237,13 @@ fn a_failed_run_leaves_no_rejects_file() {
         .collect();
     assert_eq!(left, ["log.jsonl"], "{left:?}");
     // The same run without the missing log writes the file whole.
-    let out = tariff(&[
-        "reconcile",
-        log.to_str().unwrap(),
-        "--rejects",
-        rejects.to_str().unwrap(),
-    ]);
+    let out = reconcile(&[&log]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(&rejects).unwrap();
     assert_eq!(written.lines().count(), 1, "{written}");
     assert!(written.contains("unknown_model"));
     // A failed run does not touch an existing file either.
-    let out = tariff(&[
-        "reconcile",
-        log.to_str().unwrap(),
-        missing.to_str().unwrap(),
-        "--rejects",
-        rejects.to_str().unwrap(),
-    ]);
+    let out = reconcile(&[&log, &missing]);
     assert!(!out.status.success());
     assert_eq!(std::fs::read_to_string(&rejects).unwrap(), written);
     // `synth --out` likewise: an unwritable destination leaves nothing behind.
