@@ -445,18 +445,21 @@ impl Vocab {
         let n = piece.len();
         let mut len: Vec<u8> = vec![1; n];
         let mut buckets = Buckets::<P>::new();
-        // The first round's pairs, counted by byte pair, so each bucket is allocated once.
-        let mut first = vec![0usize; 1 << 16];
-        for w in piece.windows(2) {
-            first[usize::from(w[0]) << 8 | usize::from(w[1])] += 1;
-        }
-        for (code, &count) in first.iter().enumerate() {
-            let rank = self.pairs[code];
-            if count > 0 && rank != NONE {
-                buckets.reserve(rank, count);
+        // In a very long piece the first round's pairs are counted by byte pair first, so
+        // each of those buckets is allocated once, at its size (not grown by doubling).
+        // Shorter pieces skip it: the table of counts would cost more than the growth.
+        if n >= 1 << 16 {
+            let mut first = vec![0usize; 1 << 16];
+            for w in piece.windows(2) {
+                first[usize::from(w[0]) << 8 | usize::from(w[1])] += 1;
+            }
+            for (code, &count) in first.iter().enumerate() {
+                let rank = self.pairs[code];
+                if count > 0 && rank != NONE {
+                    buckets.reserve(rank, count);
+                }
             }
         }
-        drop(first);
         for i in 0..n - 1 {
             let rank = self.pair_rank(piece[i], piece[i + 1]);
             if rank != NONE {
