@@ -667,6 +667,8 @@ impl Classifier {
     /// # Ok::<(), tariff::outcome::RuleError>(())
     /// ```
     pub fn from_toml(text: &str) -> Result<Classifier, RuleError> {
+        // A byte order mark (Windows editors write one) is not TOML, nor content.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Toml(e.to_string()))?;
         let mut rules: Vec<Rule> = Vec::with_capacity(file.rule.len());
         for raw in file.rule {
@@ -761,6 +763,8 @@ impl Classifier {
     /// assert!(o.message.starts_with("messages.1.content.0"));
     /// ```
     pub fn classify(&self, status: u16, body: &str) -> Outcome {
+        // A body saved with a byte order mark is still JSON.
+        let body = body.strip_prefix('\u{feff}').unwrap_or(body);
         let found = extract(body);
         let mut haystacks = Vec::with_capacity(found.fields.len() + 2);
         haystacks.push(normalize(truncate(&found.message, RAW_LIMIT)));

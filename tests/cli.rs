@@ -271,7 +271,10 @@ fn count_refuses_invalid_utf8() {
 #[test]
 fn classify_prints_fault_and_action_as_json() {
     let body = r#"{"error":{"message":"prompt is too long: 228527 tokens > 200000 maximum","type":"invalid_request_error"}}"#;
-    let out = tariff(&["classify", "--status", "400", "--json", body], None);
+    let out = tariff(
+        &["classify", "--status", "400", "--json", "--body", body],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["fault"], "client");
@@ -298,4 +301,170 @@ fn a_closed_stdout_pipe_ends_quietly() {
     let err = text(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success(), "{err}");
+}
+
+/// `tariff count FILE` streams the file (memory is bounded by the longest pre-token piece;
+/// see tests/count_memory.rs) and still counts exactly, across its 1 MiB reads.
+#[test]
+fn count_of_a_file_is_exact_across_reads() {
+    let dir = std::env::temp_dir().join(format!("tariff-cli-count-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("text.txt");
+    // 3 MB: prose with multi-byte characters, a 1.5 MB run of one letter, more prose.
+    let prose = "Ünïcödé prose, 1234 digits — and 😀 too.\n".repeat(20_000);
+    let body = format!("{prose}{}{prose}", "a".repeat(1_500_000));
+    std::fs::write(&path, &body).unwrap();
+    let want = tariff::tokens::Encoding::O200kBase.count(&body);
+    let out = tariff(
+        &["count", "--model", "gpt-4o", path.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), want.to_string());
+    std::fs::write(&path, b"fine \xc3(").unwrap();
+    let out = tariff(
+        &["count", "--model", "gpt-4o", path.to_str().unwrap()],
+        None,
+    );
+    assert_refused(&out, "byte 5 ");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tariff-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Regression: `tariff classify FILE` classified the file's *name* as the body; it reads
+/// the file, like every other command's `[FILE|-]`. Inline text moved to `--body`, and a
+/// path that does not exist is refused with that hint rather than classified.
+#[test]
+fn classify_reads_a_file_argument() {
+    let dir = scratch_dir("classify");
+    let path = dir.join("error-body.json");
+    std::fs::write(
+        &path,
+        r#"{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota"}}"#,
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    // A 429 whose body says the account is out of quota: the account's fault. Its path
+    // alone would be a plain rate limit (`upstream`).
+    let out = tariff(&["classify", "--status", "429", "--json", p], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fault"], "upstream_account", "{v}");
+    // The same body inline, and on stdin.
+    let body = std::fs::read_to_string(&path).unwrap();
+    for args in [
+        vec!["classify", "--status", "429", "--json", "--body", &body],
+        vec!["classify", "--status", "429", "--json", "-"],
+        vec!["classify", "--status", "429", "--json"],
+    ] {
+        let out = tariff(&args, Some(&body));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["fault"], "upstream_account", "{args:?}: {v}");
+    }
+    let out = tariff(
+        &["classify", "--status", "500", "no such file here.json"],
+        None,
+    );
+    assert_refused(&out, "--body");
+    let out = tariff(&["classify", "--status", "500", "--body", "x", p], None);
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Regression: a UTF-8 byte order mark (Excel and Windows exports) at the start of a usage
+/// file, a response body, a request body or a rules file was a syntax error; it is skipped.
+#[test]
+fn a_byte_order_mark_is_skipped_in_every_input() {
+    let dir = scratch_dir("bom");
+    let bom = |name: &str, body: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("\u{feff}{body}")).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // A usage record: 1,000,000 input tokens of gpt-4o at $2.50 per 1M = 2.5.
+    let usage = bom("usage.json", r#"{"input_tokens":1000000}"#);
+    // From a file, and on stdin.
+    for (file, stdin) in [
+        (usage.as_str(), None),
+        ("-", Some("\u{feff}{\"input_tokens\":1000000}")),
+    ] {
+        let args = [
+            "quote",
+            "--model",
+            "gpt-4o",
+            "--at",
+            "2025-11-01",
+            "--json",
+            file,
+        ];
+        let out = tariff(&args, stdin);
+        assert!(out.status.success(), "quote {file}: {}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["total"], "2.5", "{v}");
+    }
+    // A response body.
+    let response = std::fs::read_to_string("tests/fixtures/responses/openai-chat.json").unwrap();
+    let plain = tariff(&["meter", "--api", "openai-chat", "-"], Some(&response));
+    assert!(plain.status.success(), "{}", text(&plain.stderr));
+    let with_bom = bom("response.json", &response);
+    let out = tariff(&["meter", "--api", "openai-chat", &with_bom], None);
+    assert!(out.status.success(), "meter: {}", text(&out.stderr));
+    assert_eq!(out.stdout, plain.stdout);
+    // A request body to estimate.
+    let request = bom(
+        "request.json",
+        r#"{"model":"gpt-4o","max_tokens":300,"messages":[{"role":"user","content":"Hello there"}]}"#,
+    );
+    let out = tariff(
+        &[
+            "estimate",
+            "--api",
+            "openai-chat",
+            "--model",
+            "gpt-4o",
+            "--json",
+            &request,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "estimate: {}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["estimate"]["usage"]["input_tokens"], 9);
+    // A classifier rules file and an error body.
+    let rules = bom(
+        "rules.toml",
+        r#"
+[[rule]]
+id = "acme-overload"
+match = "acme cluster overloaded"
+fault = "upstream"
+retry = true
+"#,
+    );
+    let body = bom("body.txt", "Acme cluster overloaded, try later");
+    let out = tariff(
+        &[
+            "classify", "--status", "400", "--json", "--rules", &rules, &body,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "classify: {}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rule"], "acme-overload", "{v}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Regression sibling of bounded counting: a body, request or usage record is read whole,
+/// and an endless input (`/dev/zero`) grew memory without limit; past 1 GiB it is refused.
+#[test]
+#[cfg(unix)]
+fn an_endless_input_is_refused_not_read_forever() {
+    let out = tariff(&["meter", "--api", "openai-chat", "/dev/zero"], None);
+    assert_refused(&out, "longer than 1073741824 bytes");
 }

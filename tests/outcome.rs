@@ -564,3 +564,17 @@ fn classification_is_fast_enough_for_the_hot_path() {
     }
     assert!(start.elapsed().as_secs() < 5);
 }
+
+/// Regression: a rules file saved with a UTF-8 byte order mark was a TOML syntax error, and
+/// a body saved with one was not read as JSON; both skip it.
+#[test]
+fn a_byte_order_mark_is_skipped_in_rules_and_bodies() {
+    let rules =
+        "\u{feff}[[rule]]\nid = \"ops-bom\"\nmatch = \"vendor x melted\"\nfault = \"upstream\"\n";
+    let c = Classifier::from_toml(rules).expect("a rules file with a BOM loads");
+    assert_eq!(c.rules().len(), 1);
+    let body = r#"{"error":{"message":"You exceeded your current quota, please check your plan and billing details."}}"#;
+    let plain = Classifier::builtin().classify(429, body);
+    let with_bom = Classifier::builtin().classify(429, &format!("\u{feff}{body}"));
+    assert_eq!(with_bom, plain);
+}

@@ -590,3 +590,62 @@ fn synthetic_logs_are_deterministic() {
         assert_ne!(a, c);
     }
 }
+
+/// Regression: any thread count was handed to the pool, so 100,000 threads were started
+/// for a small log. Zero and counts above four per core are refused before any start.
+#[test]
+fn thread_counts_are_bounded() {
+    let max = tariff::reconcile::max_threads();
+    assert!(max >= 4);
+    for n in [0, max + 1, 100_000, usize::MAX] {
+        let e = Reconciler::new(Catalog::builtin(), opts(n, 1 << 20))
+            .err()
+            .unwrap_or_else(|| panic!("{n} threads were accepted"));
+        assert!(
+            matches!(e, ReconcileError::ThreadCount { threads, max: m } if threads == n && m == max),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains(&format!("between 1 and {max}")),
+            "{e}"
+        );
+    }
+    // The bound itself still runs, and gives the one-thread report.
+    let (log, _) = synth(SynthFormat::CanonicalJsonl, 200, 3, 0.1);
+    let (one, rej_one) = run(log.as_bytes(), opts(1, 4096));
+    let (most, rej_most) = run(log.as_bytes(), opts(max, 4096));
+    assert_eq!(one, most);
+    assert_eq!(rej_one, rej_most);
+}
+
+/// Regression sibling: a huge `chunk_bytes` reserved that much memory up front (a capacity
+/// overflow panic for `usize::MAX`); it is clamped to the largest record.
+#[test]
+fn chunk_sizes_are_clamped() {
+    let (log, _) = synth(SynthFormat::CanonicalJsonl, 50, 4, 0.1);
+    let (small, _) = run(log.as_bytes(), opts(1, 1 << 20));
+    let (huge, _) = run(log.as_bytes(), opts(1, usize::MAX));
+    assert_eq!(small, huge);
+}
+
+/// Regression: a UTF-8 byte order mark before the first record (Excel's "CSV UTF-8",
+/// Windows exports) made a JSON-lines log look like CSV and a CSV header name an unknown
+/// column `\u{feff}model`; it is skipped, and the report is the one without it.
+#[test]
+fn a_byte_order_mark_before_the_first_record_is_skipped() {
+    for format in [
+        SynthFormat::CanonicalJsonl,
+        SynthFormat::CanonicalCsv,
+        SynthFormat::NewApiJsonl,
+        SynthFormat::NewApiCsv,
+    ] {
+        let (log, _) = synth(format, 40, 5, 0.1);
+        let (plain, plain_rejects) = run(log.as_bytes(), opts(1, 1 << 20));
+        let with_bom = format!("\u{feff}{log}");
+        let (report, rejects) = run(with_bom.as_bytes(), opts(1, 1 << 20));
+        assert_eq!(report.rows_read, 40, "{format:?}");
+        assert_eq!(rejects, plain_rejects, "{format:?}");
+        assert_eq!(report.groups, plain.groups, "{format:?}");
+        assert_eq!(report.totals, plain.totals, "{format:?}");
+    }
+}

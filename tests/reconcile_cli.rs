@@ -115,3 +115,147 @@ fn bad_arguments_and_unreadable_files_are_refused() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("unknown discrepancy `typo`"));
 }
+
+/// Regression: `--threads 100000` started 100,000 threads and ran for minutes on a small
+/// log; it is refused at once, naming the bound.
+#[test]
+fn thread_counts_above_the_bound_are_refused() {
+    let log = scratch("threads.jsonl");
+    let out = tariff(&[
+        "synth",
+        "--rows",
+        "20",
+        "--format",
+        "canonical-jsonl",
+        "--out",
+        log.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let started = std::time::Instant::now();
+    for n in ["0", "100000"] {
+        let out = tariff(&["reconcile", log.to_str().unwrap(), "--threads", n]);
+        assert!(!out.status.success(), "--threads {n} was accepted");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("--threads {n}: between 1 and")),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let out = tariff(&["reconcile", log.to_str().unwrap(), "--threads", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Regression: a charge whose difference from the expected amount has more digits than a
+/// decimal holds was rounded into the totals, and sums mixing such magnitudes with fine
+/// scales printed `overflow` as a money value. The row is a typed reject (`overflow`), and
+/// sums of representable rows are exact.
+#[test]
+fn a_difference_too_large_for_a_decimal_is_a_typed_reject() {
+    let log = scratch("overflow.jsonl");
+    let rejects = scratch("overflow-rejects.jsonl");
+    let row = |charged: &str| {
+        format!(
+            r#"{{"model":"deepseek-chat","at":"2025-10-29T15:55:19Z","input_tokens":4368,"output_tokens":923,"charged":"{charged}","currency":"USD"}}"#
+        )
+    };
+    // deepseek-chat at 2025-10-29 (the synth fixture's price): 0.0016107 expected.
+    // 79228162514264337593543950335 - 0.0016107 needs 36 digits: refused.
+    // 1e21 - 0.0016107 = 999999999999999999999.9983893 (28 digits) and a charge at scale 28:
+    // both exact, and their sum needs more than one i128 mantissa at scale 28.
+    let rows = [
+        row("79228162514264337593543950335"),
+        row("1000000000000000000000"),
+        row("0.0016107000000000000000000001"),
+    ]
+    .join("\n");
+    std::fs::write(&log, rows).unwrap();
+    let out = tariff(&[
+        "reconcile",
+        log.to_str().unwrap(),
+        "--json",
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["rejected"], 1, "{report}");
+    assert_eq!(report["priced"], 2, "{report}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["kind"], "overflow");
+    assert_eq!(lines[0]["line"], 1);
+    assert!(lines[0]["reason"].as_str().unwrap().contains("`charged`"));
+    let usd = &report["totals"]["USD"];
+    assert_eq!(
+        usd["charged"], "1000000000000000000000.0016107000000000000000000001",
+        "{report}"
+    );
+    assert_eq!(
+        usd["difference"], "999999999999999999999.9983893000000000000000000001",
+        "{report}"
+    );
+    // `overflow` is a reject kind here, never a money value.
+    assert!(!text(&out.stdout).contains(":\"overflow\""), "{report}");
+    assert_eq!(report["rejects_by_kind"]["overflow"], 1);
+}
+
+/// Regression: `--rejects` was written in place, so a run that failed midway (or was
+/// interrupted) left a file that looked complete. It is written beside the destination and
+/// renamed into place only when the run succeeds; a failed run leaves neither.
+#[test]
+fn a_failed_run_leaves_no_rejects_file() {
+    let dir = std::env::temp_dir().join(format!("tariff-atomic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log.jsonl");
+    let rejects = dir.join("rejects.jsonl");
+    // One priced row and one rejected one, so there is something to write.
+    std::fs::write(
+        &log,
+        "{\"model\":\"deepseek-chat\",\"at\":\"2025-10-29T15:55:19Z\",\"input_tokens\":1}\n{\"model\":\"no-such-model\",\"at\":\"2025-10-29T15:55:19Z\"}\n",
+    )
+    .unwrap();
+    // The first log is read (its reject written), the second cannot be opened.
+    let missing = dir.join("missing.jsonl");
+    let reconcile = |logs: &[&std::path::Path]| {
+        let mut args = vec!["reconcile", "--rejects", rejects.to_str().unwrap()];
+        args.extend(logs.iter().map(|p| p.to_str().unwrap()));
+        tariff(&args)
+    };
+    let out = reconcile(&[&log, &missing]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("missing.jsonl"));
+    assert!(!rejects.exists(), "a failed run left {}", rejects.display());
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(left, ["log.jsonl"], "{left:?}");
+    // The same run without the missing log writes the file whole.
+    let out = reconcile(&[&log]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(written.lines().count(), 1, "{written}");
+    assert!(written.contains("unknown_model"));
+    // A failed run does not touch an existing file either.
+    let out = reconcile(&[&log, &missing]);
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read_to_string(&rejects).unwrap(), written);
+    // `synth --out` likewise: an unwritable destination leaves nothing behind.
+    let out = tariff(&[
+        "synth",
+        "--rows",
+        "5",
+        "--format",
+        "canonical-csv",
+        "--out",
+        dir.join("no-dir/x.csv").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -179,6 +179,19 @@ pub(crate) fn price_row(
     let Some(charged) = priced.charged else {
         return Ok(priced);
     };
+    // The difference is reported and summed as a decimal: when `charged - expected` has
+    // more digits than one holds it would be rounded, so the row is refused instead.
+    let mut difference = super::ExactSum::default();
+    difference.add(charged);
+    difference.add(-expected);
+    if difference.to_decimal() != charged.checked_sub(expected) {
+        return Err(RowError {
+            kind: RejectKind::Overflow,
+            reason: format!(
+                "`charged` {charged} minus the expected {expected} is {difference}, more digits than a decimal holds (28 significant)"
+            ),
+        });
+    }
     if charged == expected {
         priced.class = Class::Match;
         return Ok(priced);

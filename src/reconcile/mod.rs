@@ -98,6 +98,10 @@
 //! boundaries; a bounded batch of chunks is priced in parallel (rayon) while the next is
 //! read, and results are merged in chunk order, so the report and the rejects are the same
 //! for any number of threads, and memory does not grow with the file.
+//!
+//! The number of worker threads is bounded: [`Options::threads`] above [`max_threads`]
+//! (four per core) is refused with [`ReconcileError::ThreadCount`] rather than started, and
+//! [`Options::chunk_bytes`] is clamped to [`MAX_RECORD`].
 
 mod csv;
 mod diff;
@@ -362,6 +366,9 @@ pub enum RejectKind {
     Currency,
     /// A log record that is not a request (new-api top-ups, errors, refunds…).
     NotConsume,
+    /// The difference between the charge and the expected amount has more digits than
+    /// the decimal type holds, so it cannot be reported exactly.
+    Overflow,
 }
 
 impl RejectKind {
@@ -376,6 +383,7 @@ impl RejectKind {
             RejectKind::Unpriced => "unpriced",
             RejectKind::Currency => "currency",
             RejectKind::NotConsume => "not_consume",
+            RejectKind::Overflow => "overflow",
         }
     }
 }
@@ -432,6 +440,14 @@ pub enum ReconcileError {
         /// What is wrong.
         message: String,
     },
+    /// The number of worker threads asked for is 0 or above [`max_threads`].
+    #[error("{threads} worker threads asked for; between 1 and {max} (four per core) are allowed")]
+    ThreadCount {
+        /// Threads asked for.
+        threads: usize,
+        /// The most allowed on this machine.
+        max: usize,
+    },
     /// The worker threads could not be started.
     #[error("starting {threads} worker threads: {message}")]
     Threads {
@@ -449,9 +465,10 @@ pub struct Options {
     pub format: Option<LogFormat>,
     /// The dimensions groups are keyed by.
     pub by: Vec<Dim>,
-    /// Worker threads; `None` uses every core.
+    /// Worker threads; `None` uses every core. At most [`max_threads`].
     pub threads: Option<usize>,
-    /// Approximate size of a chunk of records priced as one unit of work.
+    /// Approximate size of a chunk of records priced as one unit of work (clamped to
+    /// 1 ..= [`MAX_RECORD`]).
     pub chunk_bytes: usize,
 }
 
@@ -468,6 +485,15 @@ impl Default for Options {
 
 /// The largest record accepted; a longer one is rejected and skipped (memory stays bounded).
 pub const MAX_RECORD: usize = 16 << 20;
+
+/// The most worker threads [`Options::threads`] may ask for: four per core. Pricing is
+/// CPU-bound, so more threads than cores only add memory and scheduling; a few per core
+/// still leave room for slow reads.
+pub fn max_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .saturating_mul(4)
+}
 
 /// Reads one JSON line of the given format.
 pub fn parse_json_line(format: LogFormat, line: &str) -> Result<LogRow<'_>, RowError> {
@@ -753,6 +779,12 @@ impl<'c> Reconciler<'c> {
     pub fn new(catalog: &'c Catalog, opts: Options) -> Result<Self, ReconcileError> {
         let pool = match opts.threads {
             None => None,
+            Some(n) if n == 0 || n > max_threads() => {
+                return Err(ReconcileError::ThreadCount {
+                    threads: n,
+                    max: max_threads(),
+                })
+            }
             Some(n) => Some(
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(n)
@@ -794,12 +826,17 @@ impl<'c> Reconciler<'c> {
             eof: false,
             line: 1,
             csv: false,
-            chunk: self.opts.chunk_bytes.max(1),
+            chunk: self.opts.chunk_bytes.clamp(1, MAX_RECORD),
             pending: VecDeque::new(),
             consumed: 0,
         };
         // Sniff the encoding (and, unless given, the format) from the first bytes.
         sp.fill(sp.chunk.max(64 << 10)).map_err(io_err)?;
+        // A byte order mark (Excel's "CSV UTF-8", Windows exports) is not a record.
+        if sp.buf.starts_with(b"\xEF\xBB\xBF") {
+            sp.buf.drain(..3);
+            sp.consumed += 3;
+        }
         let first = sp.buf.iter().position(|c| !c.is_ascii_whitespace());
         let encoding = match first.map(|i| sp.buf[i]) {
             Some(b'{') => Encoding::Jsonl,

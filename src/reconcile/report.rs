@@ -15,22 +15,34 @@ use serde::{Serialize, Serializer};
 
 use super::{Class, Denom, Dim, LogRow, Priced, RejectKind, Rejection};
 
-/// An exact sum of decimals: an `i128` mantissa at the largest scale added so far.
+/// An exact sum of decimals: the integer parts in one `i128`, the fractional parts in
+/// another at scale 28 (the finest a `Decimal` has), carried over as they fill.
+///
+/// Any order of adding gives the same sum, and any mix of magnitudes and scales stays
+/// exact: a `Decimal` is under 2^96 and its fraction under 1, so the integer part overflows
+/// only after some two billion rows at the decimal type's largest value (the sum then
+/// reports `overflow`, never a rounded number).
 ///
 /// ```
 /// use tariff::reconcile::ExactSum;
 /// let mut s = ExactSum::default();
-/// for x in ["0.1", "0.000000000000000000000000001", "-0.1"] {
+/// for x in ["0.1", "0.000000000000000000000000001", "-0.1", "79228162514264337593543950335"] {
 ///     s.add(x.parse().unwrap());
 /// }
-/// assert_eq!(s.to_string(), "0.000000000000000000000000001");
+/// assert_eq!(s.to_string(), "79228162514264337593543950335.000000000000000000000000001");
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ExactSum {
-    mantissa: i128,
-    scale: u32,
+    /// The integer part.
+    int: i128,
+    /// The fraction, in units of 10^-28: |frac| < 10^28, and of the sign of `int` unless
+    /// `int` is zero (so each value has one representation).
+    frac: i128,
     overflow: bool,
 }
+
+/// 10^28, one in the units of [`ExactSum`]'s fraction.
+const ONE: i128 = 10_000_000_000_000_000_000_000_000_000;
 
 fn pow10(k: u32) -> Option<i128> {
     10i128.checked_pow(k)
@@ -39,31 +51,37 @@ fn pow10(k: u32) -> Option<i128> {
 impl ExactSum {
     /// Adds a decimal, exactly.
     pub fn add(&mut self, d: Decimal) {
-        self.add_raw(d.mantissa(), d.scale());
+        // A decimal's scale is at most 28, its mantissa under 2^96: the split cannot fail.
+        let (m, s) = (d.mantissa(), d.scale().min(28));
+        let p = pow10(s).expect("10^28 fits");
+        let frac = (m % p) * pow10(28 - s).expect("10^28 fits");
+        self.add_parts(m / p, frac);
     }
 
-    fn add_raw(&mut self, m: i128, s: u32) {
+    fn add_parts(&mut self, int: i128, frac: i128) {
         if self.overflow {
             return;
         }
-        let r = if s > self.scale {
-            pow10(s - self.scale)
-                .and_then(|p| self.mantissa.checked_mul(p))
-                .and_then(|acc| acc.checked_add(m))
-                .map(|v| (v, s))
-        } else {
-            pow10(self.scale - s)
-                .and_then(|p| m.checked_mul(p))
-                .and_then(|x| self.mantissa.checked_add(x))
-                .map(|v| (v, self.scale))
+        // Both fractions are under 10^28 in magnitude, so their sum fits.
+        let frac = self.frac + frac;
+        let sum = self
+            .int
+            .checked_add(int)
+            .and_then(|i| i.checked_add(frac / ONE));
+        let Some(mut int) = sum else {
+            self.overflow = true;
+            return;
         };
-        match r {
-            Some((v, sc)) => {
-                self.mantissa = v;
-                self.scale = sc;
-            }
-            None => self.overflow = true,
+        let mut frac = frac % ONE;
+        if int > 0 && frac < 0 {
+            int -= 1;
+            frac += ONE;
+        } else if int < 0 && frac > 0 {
+            int += 1;
+            frac -= ONE;
         }
+        self.int = int;
+        self.frac = frac;
     }
 
     /// Adds another sum, exactly.
@@ -71,22 +89,24 @@ impl ExactSum {
         if o.overflow {
             self.overflow = true;
         } else {
-            self.add_raw(o.mantissa, o.scale);
+            self.add_parts(o.int, o.frac);
         }
     }
 
-    /// Whether the sum outgrew 128 bits (it is then reported as an overflow, never rounded).
+    /// Whether the sum outgrew 128 bits of integer part (it is then reported as an
+    /// overflow, never rounded).
     pub fn overflowed(&self) -> bool {
         self.overflow
     }
 
-    fn normalized(&self) -> (i128, u32) {
-        let (mut m, mut s) = (self.mantissa, self.scale);
-        while s > 0 && m % 10 == 0 {
-            m /= 10;
+    /// The fraction's digits without trailing zeros, and how many there are.
+    fn fraction(&self) -> (i128, u32) {
+        let (mut f, mut s) = (self.frac.abs(), 28);
+        while s > 0 && f % 10 == 0 {
+            f /= 10;
             s -= 1;
         }
-        (m, s)
+        (f, s)
     }
 
     /// The sum as a `Decimal`, when it fits in one.
@@ -94,40 +114,39 @@ impl ExactSum {
         if self.overflow {
             return None;
         }
-        let (m, s) = self.normalized();
+        let (f, s) = self.fraction();
+        let sign = if self.int < 0 || self.frac < 0 { -1 } else { 1 };
+        let m = self
+            .int
+            .checked_abs()?
+            .checked_mul(pow10(s)?)?
+            .checked_add(f)?
+            .checked_mul(sign)?;
         Decimal::try_from_i128_with_scale(m, s).ok()
     }
 
     /// Whether the sum is zero.
     pub fn is_zero(&self) -> bool {
-        !self.overflow && self.mantissa == 0
+        !self.overflow && self.int == 0 && self.frac == 0
     }
 }
-
-impl PartialEq for ExactSum {
-    fn eq(&self, o: &Self) -> bool {
-        self.overflow == o.overflow && (self.overflow || self.normalized() == o.normalized())
-    }
-}
-
-impl Eq for ExactSum {}
 
 impl fmt::Display for ExactSum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.overflow {
             return f.write_str("overflow");
         }
-        let (m, s) = self.normalized();
-        let digits = m.unsigned_abs().to_string();
-        let sign = if m < 0 { "-" } else { "" };
-        let s = s as usize;
-        if s == 0 {
-            write!(f, "{sign}{digits}")
-        } else if digits.len() > s {
-            let (a, b) = digits.split_at(digits.len() - s);
-            write!(f, "{sign}{a}.{b}")
+        let sign = if self.int < 0 || self.frac < 0 {
+            "-"
         } else {
-            write!(f, "{sign}0.{}{digits}", "0".repeat(s - digits.len()))
+            ""
+        };
+        let int = self.int.unsigned_abs();
+        let (frac, s) = self.fraction();
+        if s == 0 {
+            write!(f, "{sign}{int}")
+        } else {
+            write!(f, "{sign}{int}.{frac:0width$}", width = s as usize)
         }
     }
 }
@@ -718,10 +737,38 @@ mod tests {
         }
         assert_eq!(a, b);
         assert_eq!(a.to_string(), "1.500000000000000000000001");
+        // Regression: the largest decimal plus the smallest overflowed a single i128
+        // mantissa at scale 28 and was reported as "overflow"; it is exact.
         let mut big = ExactSum::default();
         big.add(Decimal::MAX);
         big.add(Decimal::new(1, 28));
-        assert!(big.overflowed());
-        assert_eq!(big.to_string(), "overflow");
+        assert!(!big.overflowed());
+        assert_eq!(
+            big.to_string(),
+            "79228162514264337593543950335.0000000000000000000000000001"
+        );
+        assert_eq!(big.to_decimal(), None, "more digits than a Decimal holds");
+        big.add(Decimal::MIN);
+        assert_eq!(big.to_string(), "0.0000000000000000000000000001");
+        assert_eq!(big.to_decimal(), Some(Decimal::new(1, 28)));
+        let mut neg = ExactSum::default();
+        for x in ["-1.25", "0.5", "-3", "0.0000000000000000000000000001"] {
+            neg.add(x.parse().unwrap());
+        }
+        assert_eq!(neg.to_string(), "-3.7499999999999999999999999999");
+        assert_eq!(
+            neg.to_decimal(),
+            Some("-3.7499999999999999999999999999".parse().unwrap())
+        );
+        let mut tiny = ExactSum::default();
+        tiny.add("-0.5".parse().unwrap());
+        assert_eq!(tiny.to_string(), "-0.5");
+        // Many rows at the largest value: still exact.
+        let mut many = ExactSum::default();
+        for _ in 0..1000 {
+            many.add(Decimal::MAX);
+            many.add(Decimal::new(-7, 3));
+        }
+        assert_eq!(many.to_string(), "79228162514264337593543950334993");
     }
 }

@@ -12,7 +12,7 @@
 //! lowest rank, the leftmost on a tie, until no pair is a token. Short pieces use its
 //! quadratic scan (fastest when pieces are a few bytes); long ones buckets of candidate
 //! pairs by rank, so a run of 10,000 spaces or a base64 blob costs O(n log n) at worst,
-//! with the same result.
+//! with the same result, in about five bytes of memory per byte of the piece.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -46,25 +46,74 @@ const EMPTY_SLOT: Slot = Slot {
     offset: 0,
 };
 
+/// A position in a piece as the buckets store it: `u32` (four bytes a pair) for pieces
+/// under 4 GiB, `usize` beyond, so a position never wraps.
+trait Pos: Copy + Ord {
+    fn at(i: usize) -> Self;
+    fn get(self) -> usize;
+}
+
+impl Pos for u32 {
+    #[inline]
+    fn at(i: usize) -> Self {
+        debug_assert!(u32::try_from(i).is_ok());
+        i as u32
+    }
+    #[inline]
+    fn get(self) -> usize {
+        self as usize
+    }
+}
+
+impl Pos for usize {
+    #[inline]
+    fn at(i: usize) -> Self {
+        i
+    }
+    #[inline]
+    fn get(self) -> usize {
+        self
+    }
+}
+
 /// Candidate pairs by rank, for `merge_large`.
-#[derive(Default)]
-struct Buckets {
+struct Buckets<P> {
     /// Bucket index by rank.
     index: HashMap<Rank, usize, BuildHasherDefault<RankHasher>>,
     /// Per bucket: its rank, the starts of its pairs (sorted descending when `sorted`, so
     /// the leftmost is last), and whether it is sorted.
-    buckets: Vec<(Rank, Vec<u32>, bool)>,
+    buckets: Vec<(Rank, Vec<P>, bool)>,
     /// Ranks whose buckets are not empty.
     ranks: BinaryHeap<Reverse<Rank>>,
 }
 
-impl Buckets {
-    fn push(&mut self, rank: Rank, start: u32) {
+impl<P: Pos> Buckets<P> {
+    fn new() -> Self {
+        Buckets {
+            index: HashMap::default(),
+            buckets: Vec::new(),
+            ranks: BinaryHeap::new(),
+        }
+    }
+
+    /// Makes room for `n` more pairs of `rank` (the first round's pairs are counted
+    /// before they are pushed, so those buckets are allocated once, at their size).
+    fn reserve(&mut self, rank: Rank, n: usize) {
+        let i = self.bucket(rank);
+        self.buckets[i].1.reserve_exact(n);
+    }
+
+    fn bucket(&mut self, rank: Rank) -> usize {
         let next = self.buckets.len();
         let i = *self.index.entry(rank).or_insert(next);
         if i == next {
             self.buckets.push((rank, Vec::new(), true));
         }
+        i
+    }
+
+    fn push(&mut self, rank: Rank, start: P) {
+        let i = self.bucket(rank);
         let bucket = &mut self.buckets[i];
         if bucket.1.is_empty() {
             self.ranks.push(Reverse(rank));
@@ -75,7 +124,7 @@ impl Buckets {
     }
 
     /// The lowest rank's leftmost pair for which `valid` holds; others are dropped.
-    fn pop_min(&mut self, valid: impl Fn(Rank, u32) -> bool) -> Option<(Rank, u32)> {
+    fn pop_min(&mut self, valid: impl Fn(Rank, usize) -> bool) -> Option<(Rank, usize)> {
         while let Some(&Reverse(rank)) = self.ranks.peek() {
             let bucket = &mut self.buckets[self.index[&rank]];
             if !bucket.2 {
@@ -83,13 +132,21 @@ impl Buckets {
                 bucket.2 = true;
             }
             while let Some(start) = bucket.1.pop() {
-                if valid(rank, start) {
+                if valid(rank, start.get()) {
                     if bucket.1.is_empty() {
                         self.ranks.pop();
                     }
-                    return Some((rank, start));
+                    // A bucket being drained gives its memory back as it goes (its tail:
+                    // pairs are taken from the end), so the first round's buckets, one
+                    // pair a byte, do not stay allocated beside the pairs merging makes.
+                    let (len, cap) = (bucket.1.len(), bucket.1.capacity());
+                    if cap >= 1 << 16 && len < cap - cap / 8 {
+                        bucket.1.shrink_to(len);
+                    }
+                    return Some((rank, start.get()));
                 }
             }
+            bucket.1 = Vec::new();
             self.ranks.pop();
         }
         None
@@ -363,60 +420,90 @@ impl Vocab {
     /// contain the token just made, so its rank differs), and a new pair of lower rank puts
     /// its rank on the heap, to be taken first, as the scan would.
     ///
-    /// A pair popped from a bucket is stale when the pair now starting at its position has
-    /// another rank (`pair[start]`); equal ranks from one start denote the same bytes.
+    /// Memory is one byte per input byte plus the waiting pairs (four bytes each): a part
+    /// is a token or a byte, so at most 255 bytes long, and `len[s]` (0 where no part
+    /// starts) is all the state of the parts; the previous part is found by stepping back
+    /// over zeros. A pair popped from a bucket is stale unless the pair now starting at its
+    /// position spans exactly its token's length: the same bytes, so the same rank.
     fn merge_large<const WANT_RANKS: bool>(
         &self,
         piece: &[u8],
         emit: &mut impl FnMut(Rank),
     ) -> usize {
+        if u32::try_from(piece.len()).is_ok() {
+            self.merge_large_at::<u32, WANT_RANKS>(piece, emit)
+        } else {
+            self.merge_large_at::<usize, WANT_RANKS>(piece, emit)
+        }
+    }
+
+    fn merge_large_at<P: Pos, const WANT_RANKS: bool>(
+        &self,
+        piece: &[u8],
+        emit: &mut impl FnMut(Rank),
+    ) -> usize {
         let n = piece.len();
-        // Parts are identified by their start; `end[s]` is where part `s` ends (the next
-        // part's start), `prev[s]` the previous part's start.
-        let mut end: Vec<u32> = (1..=n as u32).collect();
-        let mut prev: Vec<u32> = (0..n as u32).map(|i| i.wrapping_sub(1)).collect();
-        let mut pair: Vec<Rank> = vec![NONE; n];
-        let mut buckets = Buckets::default();
-        for i in 0..n - 1 {
-            let rank = self.pair_rank(piece[i], piece[i + 1]);
-            pair[i] = rank;
-            if rank != NONE {
-                buckets.push(rank, i as u32);
+        let mut len: Vec<u8> = vec![1; n];
+        let mut buckets = Buckets::<P>::new();
+        // In a very long piece the first round's pairs are counted by byte pair first, so
+        // each of those buckets is allocated once, at its size (not grown by doubling).
+        // Shorter pieces skip it: the table of counts would cost more than the growth.
+        if n >= 1 << 16 {
+            let mut first = vec![0usize; 1 << 16];
+            for w in piece.windows(2) {
+                first[usize::from(w[0]) << 8 | usize::from(w[1])] += 1;
+            }
+            for (code, &count) in first.iter().enumerate() {
+                let rank = self.pairs[code];
+                if count > 0 && rank != NONE {
+                    buckets.reserve(rank, count);
+                }
             }
         }
+        for i in 0..n - 1 {
+            let rank = self.pair_rank(piece[i], piece[i + 1]);
+            if rank != NONE {
+                buckets.push(rank, P::at(i));
+            }
+        }
+        let token_len = |rank: Rank| {
+            let r = rank as usize;
+            (self.offsets[r + 1] - self.offsets[r]) as usize
+        };
         let mut parts = n;
-        while let Some((rank, left)) = buckets.pop_min(|rank, start| pair[start as usize] == rank) {
-            let left = left as usize;
-            debug_assert_eq!(pair[left], rank);
-            // Merge `left` with the part after it.
-            let right = end[left] as usize;
-            let new_end = end[right] as usize;
-            end[left] = new_end as u32;
-            pair[right] = NONE;
+        let valid = |len: &[u8], rank: Rank, start: usize| {
+            let a = usize::from(len[start]);
+            a != 0 && start + a < n && a + usize::from(len[start + a]) == token_len(rank)
+        };
+        while let Some((_, left)) = buckets.pop_min(|rank, start| valid(&len, rank, start)) {
+            // Merge `left` with the part after it; the sum is the length of a token.
+            let right = left + usize::from(len[left]);
+            let new_end = right + usize::from(len[right]);
+            len[left] = u8::try_from(new_end - left).expect("a token is at most 255 bytes");
+            len[right] = 0;
             parts -= 1;
             // The pair `left` now starts, and the one that ends at `left`.
-            pair[left] = NONE;
             if new_end < n {
-                prev[new_end] = left as u32;
-                let r = self.rank_or_none(&piece[left..end[new_end] as usize]);
-                pair[left] = r;
+                let r = self.rank_or_none(&piece[left..new_end + usize::from(len[new_end])]);
                 if r != NONE {
-                    buckets.push(r, left as u32);
+                    buckets.push(r, P::at(left));
                 }
             }
             if left > 0 {
-                let p = prev[left] as usize;
+                let mut p = left - 1;
+                while len[p] == 0 {
+                    p -= 1;
+                }
                 let r = self.rank_or_none(&piece[p..new_end]);
-                pair[p] = r;
                 if r != NONE {
-                    buckets.push(r, p as u32);
+                    buckets.push(r, P::at(p));
                 }
             }
         }
         if WANT_RANKS {
             let mut s = 0;
             while s < n {
-                let e = end[s] as usize;
+                let e = s + usize::from(len[s]);
                 emit(self.rank_or_none(&piece[s..e]));
                 s = e;
             }

@@ -2,21 +2,34 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
-use crate::input::read_input;
+use crate::input::{read_input, read_text_file};
 
-/// Classifies a failed response by status and body, with operator rules tried first.
-pub fn run(status: u16, rules: &[PathBuf], json: bool, body: Option<&str>) -> Result<()> {
-    let body = match body {
-        None | Some("-") => read_input(None)?,
-        Some(text) => text.to_string(),
+/// Classifies a failed response by status and body, with operator rules tried first. The
+/// body is `--body TEXT`, or read from `file` (stdin for `-` or nothing), like every other
+/// command's input.
+pub fn run(
+    status: u16,
+    rules: &[PathBuf],
+    json: bool,
+    inline: Option<String>,
+    file: Option<&str>,
+) -> Result<()> {
+    let body = match (inline, file) {
+        (Some(text), _) => text,
+        (None, Some(path)) if path != "-" && !std::path::Path::new(path).exists() => {
+            // Before `--body`, the argument was the body itself: say so rather than
+            // classify a missing file's name.
+            bail!(
+                "no such file `{path}`; to classify text given on the command line use --body TEXT"
+            )
+        }
+        (None, file) => read_input(file)?,
     };
     let mut classifier = tariff::outcome::Classifier::builtin().clone();
     for path in rules {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let overlay = tariff::outcome::Classifier::from_toml(&text)
+        let overlay = tariff::outcome::Classifier::from_toml(&read_text_file(path)?)
             .with_context(|| format!("in {}", path.display()))?;
         classifier.extend(overlay);
     }

@@ -3,8 +3,6 @@
 use anyhow::{bail, Context, Result};
 use tariff::tokens::Encoding;
 
-use crate::input::read_input;
-
 /// Counts the tokens of the input with the model's (or the named) encoding.
 pub fn run(
     model: Option<&str>,
@@ -21,8 +19,18 @@ pub fn run(
         })?,
         (None, None) => bail!("--model or --encoding is required"),
     };
-    let text = read_input(file)?;
-    let n = enc.count(&text);
+    // Streamed: memory follows the longest pre-token piece, not the length of the text.
+    let n = match file {
+        None | Some("-") => enc.count_reader(std::io::stdin().lock()),
+        Some(path) => {
+            let f = std::fs::File::open(path).with_context(|| format!("opening {path}"))?;
+            enc.count_reader(f)
+        }
+    }
+    .with_context(|| match file {
+        None | Some("-") => "reading stdin".to_string(),
+        Some(path) => format!("reading {path}"),
+    })?;
     if json {
         println!(
             "{}",

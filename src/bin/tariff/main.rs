@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod out;
+mod atomic;
 mod classify;
 mod count;
 mod estimate;
@@ -80,8 +81,11 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
-        /// The error body as text, or `-` (or nothing) for stdin.
+        /// The error body given inline, as text (instead of FILE).
+        #[arg(long, value_name = "TEXT", conflicts_with = "file")]
         body: Option<String>,
+        /// A file holding the error body, or `-` (or nothing) for stdin.
+        file: Option<String>,
     },
     /// List the priced models.
     Models {
@@ -163,7 +167,8 @@ fn run(cli: Cli) -> Result<()> {
             rules,
             json,
             body,
-        } => classify::run(status, &rules, json, body.as_deref()),
+            file,
+        } => classify::run(status, &rules, json, body, file.as_deref()),
         Command::Meter { api, request, file } => {
             let body = input::read_body(file.as_deref())?;
             let request = input::read_request(request.as_deref())?;

@@ -1,13 +1,15 @@
 //! `tariff reconcile`: re-price logged requests and explain every difference.
 
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use tariff::reconcile::{Dim, LogFormat, Options, Reconciler, Rejection};
 use tariff::Catalog;
+
+use crate::atomic::AtomicFile;
 
 /// Arguments of `tariff reconcile`.
 #[derive(Args)]
@@ -30,7 +32,7 @@ pub struct ReconcileArgs {
     /// Write every rejected row (file, line, kind, reason, record) to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
-    /// Worker threads (default: every core).
+    /// Worker threads (default: every core; at most four per core).
     #[arg(long)]
     threads: Option<usize>,
 }
@@ -48,8 +50,11 @@ fn parse_dim(s: &str) -> Result<Dim, String> {
 
 /// Reconciles the files and prints the report.
 pub fn run(catalog: &Catalog, a: ReconcileArgs) -> Result<()> {
-    if a.threads == Some(0) {
-        bail!("--threads must be at least 1");
+    if let Some(n) = a.threads {
+        let max = tariff::reconcile::max_threads();
+        if n == 0 || n > max {
+            bail!("--threads {n}: between 1 and {max} (four per core) are allowed");
+        }
     }
     let opts = Options {
         format: a.format,
@@ -58,17 +63,14 @@ pub fn run(catalog: &Catalog, a: ReconcileArgs) -> Result<()> {
         ..Options::default()
     };
     let mut r = Reconciler::new(catalog, opts)?;
-    let mut rejects = match &a.rejects {
-        Some(p) => Some(BufWriter::new(
-            File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => None,
-    };
+    // Written whole or not at all: a run that fails midway leaves no rejects file that
+    // looks complete (see `atomic`).
+    let mut rejects = a.rejects.as_deref().map(AtomicFile::create).transpose()?;
     let mut write_error: Option<std::io::Error> = None;
     let mut on_reject = |rej: &Rejection| {
         if let (Some(w), None) = (&mut rejects, &write_error) {
             let line = serde_json::to_string(rej).expect("a rejection serializes");
-            if let Err(e) = writeln!(w, "{line}") {
+            if let Err(e) = writeln!(w.writer(), "{line}") {
                 write_error = Some(e);
             }
         }
@@ -104,8 +106,8 @@ pub fn run(catalog: &Catalog, a: ReconcileArgs) -> Result<()> {
     if let Some(e) = write_error {
         bail!("writing rejects: {e}");
     }
-    if let Some(mut w) = rejects {
-        w.flush().context("writing rejects")?;
+    if let Some(w) = rejects {
+        w.commit().context("writing rejects")?;
     }
     let report = r.finish();
     if a.json {

@@ -1,6 +1,5 @@
 //! `tariff synth`: realistic synthetic logs, seeded and deterministic.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -8,6 +7,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use tariff::synth::{Inject, Synth, SynthFormat, SynthOptions};
 use tariff::Catalog;
+
+use crate::atomic::AtomicFile;
 
 /// Arguments of `tariff synth`.
 #[derive(Args)]
@@ -57,29 +58,28 @@ pub fn run(catalog: &Catalog, a: SynthArgs) -> Result<()> {
             rate: a.rate,
         },
     )?;
-    let sink: Box<dyn Write> = match &a.out {
-        Some(p) => Box::new(File::create(p).with_context(|| format!("creating {}", p.display()))?),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut w = BufWriter::with_capacity(1 << 20, sink);
-    let write = |w: &mut BufWriter<Box<dyn Write>>, s: &str| w.write_all(s.as_bytes());
-    let mut result = Ok(());
-    if let Some(h) = synth.header() {
-        result = write(&mut w, h);
-    }
-    for row in synth {
-        if result.is_err() {
-            break;
+    let write_all = |w: &mut dyn Write, synth: Synth<'_>| -> std::io::Result<()> {
+        if let Some(h) = synth.header() {
+            w.write_all(h.as_bytes())?;
         }
-        result = write(&mut w, &row.text);
-    }
-    let result = result.and_then(|()| w.flush());
-    match (&a.out, result) {
-        (_, Ok(())) => Ok(()),
-        (None, Err(e)) => {
-            crate::out::stdout_result(Err(e));
+        for row in synth {
+            w.write_all(row.text.as_bytes())?;
+        }
+        w.flush()
+    };
+    match &a.out {
+        // Written whole or not at all (see `atomic`).
+        Some(p) => {
+            let mut file = AtomicFile::create(p)?;
+            write_all(file.writer(), synth).with_context(|| format!("writing {}", p.display()))?;
+            file.commit()
+        }
+        None => {
+            let mut w = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            if let Err(e) = write_all(&mut w, synth) {
+                crate::out::stdout_result(Err(e));
+            }
             Ok(())
         }
-        (Some(p), Err(e)) => Err(e).with_context(|| format!("writing {}", p.display())),
     }
 }
