@@ -190,6 +190,29 @@ pub struct Problem {
     pub line: Option<usize>,
     /// What is wrong.
     pub message: String,
+    /// Which class of problem it is, for callers that act on it rather than print it.
+    pub kind: ProblemKind,
+}
+
+/// The class of a [`Problem`] in a price table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// The table's content is invalid (syntax, an unknown unit, overlapping schedules...).
+    Invalid,
+    /// The file could not be read.
+    Io,
+    /// The file (or text) is larger than the limit, in bytes, a table may have.
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The path is neither a regular file nor a directory (a device, a pipe...).
+    NotAFile,
+    /// A name (model id, alias, pattern, provider) holds a control character.
+    ControlCharacter,
+    /// A number cannot be held exactly as a decimal (too many digits, or out of range).
+    InexactNumber,
 }
 
 impl fmt::Display for Problem {

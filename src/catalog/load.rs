@@ -11,7 +11,7 @@ use toml::value::{Datetime, Offset};
 
 use super::model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
 use super::raw::{RawFile, RawModel, RawRate, RawRates, RawSchedule, Spanned};
-use crate::error::Problem;
+use crate::error::{Problem, ProblemKind};
 use crate::money::Currency;
 use crate::unit::Unit;
 use crate::usage::ServiceTier;
@@ -47,11 +47,16 @@ impl<'a> Reporter<'a> {
     }
 
     pub fn at(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        self.at_kind(span, ProblemKind::Invalid, message);
+    }
+
+    pub fn at_kind(&mut self, span: &Range<usize>, kind: ProblemKind, message: impl Into<String>) {
         let line = self.format.lines.then(|| self.line_of(span));
         self.problems.push(Problem {
             file: self.file.to_string(),
             line,
             message: message.into(),
+            kind,
         });
     }
 }
@@ -66,6 +71,7 @@ pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
                 file: rep.file.to_string(),
                 line,
                 message,
+                kind: ProblemKind::Invalid,
             });
             return Vec::new();
         }
@@ -74,6 +80,7 @@ pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
     if provider.is_empty() {
         rep.at(&raw.provider.span(), "`provider` is empty");
     }
+    printable(rep, &raw.provider.span(), "provider", &provider);
     let currency = currency(rep, &raw.currency).unwrap_or(Currency::USD);
     let file_fallbacks = fallbacks(rep, &raw.fallbacks, [None; Unit::COUNT]);
     raw.models
@@ -94,6 +101,31 @@ pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
             )
         })
         .collect()
+}
+
+/// Reports a name holding a control character (C0, DEL, C1) or a bidirectional-text
+/// control: printed raw in a listing, a bill or a terminal, either can disguise one name
+/// as another or rewrite the line around it. The name is shown escaped. True when clean.
+fn printable(rep: &mut Reporter, span: &Range<usize>, what: &str, s: &str) -> bool {
+    let bad = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    match s.chars().find(|&c| bad(c)) {
+        None => true,
+        Some(c) => {
+            rep.at_kind(
+                span,
+                ProblemKind::ControlCharacter,
+                format!(
+                    "{what} `{}` holds the control character U+{:04X}; names are printable text",
+                    s.escape_debug(),
+                    u32::from(c)
+                ),
+            );
+            false
+        }
+    }
 }
 
 /// Why a text could not be read: the line (when known) and the parser's message.
@@ -197,11 +229,28 @@ fn model(
     file_fallbacks: [Option<Unit>; Unit::COUNT],
 ) -> Model {
     let id = m.id.get_ref().clone();
-    if id.is_empty() || id.chars().any(char::is_whitespace) {
+    if !printable(rep, &m.id.span(), "model id", &id) {
+    } else if id.is_empty() || id.chars().any(char::is_whitespace) {
         rep.at(
             &m.id.span(),
             format!("model id `{id}` must be non-empty without spaces"),
         );
+    }
+    for a in &m.aliases {
+        if printable(rep, &a.span(), "alias", a.get_ref())
+            && (a.get_ref().is_empty() || a.get_ref().chars().any(char::is_whitespace))
+        {
+            rep.at(
+                &a.span(),
+                format!("alias `{}` must be non-empty without spaces", a.get_ref()),
+            );
+        }
+    }
+    if let Some(name) = &m.name {
+        printable(rep, &span, "model name", name);
+    }
+    if let Some(r) = &m.default_region {
+        printable(rep, &r.span(), "default_region", r.get_ref());
     }
     let kind = match &m.kind {
         None => Kind::Chat,
@@ -213,7 +262,8 @@ fn model(
     let fb = fallbacks(rep, &m.fallbacks, file_fallbacks);
     check_fallback_cycles(rep, &span, &id, &fb);
     for p in &m.patterns {
-        if !p.get_ref().contains('*') {
+        if !printable(rep, &p.span(), "pattern", p.get_ref()) {
+        } else if !p.get_ref().contains('*') {
             rep.at(
                 &p.span(),
                 format!("pattern `{}` has no `*`; write it as an alias", p.get_ref()),
@@ -391,6 +441,10 @@ fn schedule(
         Some(c) => currency(rep, c).unwrap_or(file_currency),
         None => file_currency,
     };
+    printable(rep, &s.source.span(), "source", s.source.get_ref());
+    if let Some(r) = &s.region {
+        printable(rep, &r.span(), "region", r.get_ref());
+    }
     if s.source.get_ref().trim().is_empty() {
         rep.at(
             &s.source.span(),
