@@ -79,6 +79,72 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+/// Reads decimal text exactly: `12.5`, `-3`, `1.25e-7`. Text whose value a decimal cannot
+/// hold digit for digit (more than 28 decimal places, or a mantissa above 2^96) is refused,
+/// never rounded: a price or a quantity is the one written, or an error.
+pub(crate) fn parse_exact(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let (mant, exp) = match t.find(['e', 'E']) {
+        Some(i) => (
+            &t[..i],
+            t[i + 1..]
+                .parse::<i64>()
+                .map_err(|_| "the exponent is not a whole number".to_string())?,
+        ),
+        None => (t, 0),
+    };
+    let (neg, mant) = match mant.as_bytes().first() {
+        Some(b'-') => (true, &mant[1..]),
+        Some(b'+') => (false, &mant[1..]),
+        _ => (false, mant),
+    };
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return Err("not a decimal number".to_string());
+    }
+    let mut digits = format!("{int}{frac}");
+    // The value is digits × 10^-scale.
+    let mut scale = i64::try_from(frac.len())
+        .ok()
+        .and_then(|f| f.checked_sub(exp))
+        .ok_or("the exponent is out of range")?;
+    let lead = digits.len() - digits.trim_start_matches('0').len();
+    digits.drain(..lead);
+    while digits.ends_with('0') {
+        digits.pop();
+        scale -= 1;
+    }
+    if digits.is_empty() {
+        return Ok(Decimal::ZERO);
+    }
+    if scale < 0 {
+        if digits.len() as i64 - scale > 29 {
+            return Err("it is too large for a decimal".to_string());
+        }
+        digits.extend(std::iter::repeat_n(
+            '0',
+            usize::try_from(-scale).unwrap_or(0),
+        ));
+        scale = 0;
+    }
+    let too_precise = || {
+        format!(
+            "it has more digits than a decimal holds exactly ({} significant, {} places; at most 28 places)",
+            digits.len(),
+            scale
+        )
+    };
+    if digits.len() > 29 || scale > 28 {
+        return Err(too_precise());
+    }
+    let m: i128 = digits.parse().map_err(|_| too_precise())?;
+    let m = if neg { -m } else { m };
+    Decimal::try_from_i128_with_scale(m, u32::try_from(scale).map_err(|_| too_precise())?)
+        .map_err(|_| too_precise())
+}
+
 /// How an exact amount becomes a whole number of units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
