@@ -45,7 +45,9 @@ mod usage;
 
 pub use bill::{Applied, Bill, Line};
 pub use catalog::{Catalog, CatalogBuilder, Kind, Model};
-pub use error::{CatalogError, ConvertError, PriceError, Problem, ProblemKind, UsageError};
+pub use error::{
+    CatalogError, ConvertError, FxError, PriceError, Problem, ProblemKind, UsageError,
+};
 pub use money::{Currency, FxRate, FxTable, Quota, QuotaPolicy, Rounding};
 pub use unit::Unit;
 pub use usage::{Count, ImageCount, Seconds, ServiceTier, Tokens, Usage, MAX_COUNT};

@@ -457,7 +457,7 @@ impl Usage {
 }
 
 /// serde_json appends " at line L column C" to its messages; the error carries those apart.
-fn strip_position(msg: &str) -> String {
+pub(crate) fn strip_position(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
