@@ -38,6 +38,7 @@ mod money;
 pub mod outcome;
 pub mod price;
 pub mod reconcile;
+pub mod strict;
 pub mod synth;
 pub mod tokens;
 mod unit;

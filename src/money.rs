@@ -366,7 +366,7 @@ impl FxTable {
     /// Reads a JSON list of `{from, to, rate, date, source?}` (rate as a decimal string or
     /// number), checked (see [`FxTable`]).
     pub fn from_json(text: &str) -> Result<Self, FxError> {
-        let rates: Vec<FxRate> = serde_json::from_str(text).map_err(|e| {
+        let rates: Vec<FxRate> = crate::strict::from_str(text).map_err(|e| {
             let path = crate::json_path::at(text.as_bytes(), &e);
             FxError::Json {
                 path: if path == "." { String::new() } else { path },

@@ -367,7 +367,7 @@ impl Usage {
     ///
     /// Errors name the field (as a JSON path) and the position in the text.
     pub fn from_json(text: &str) -> Result<Usage, UsageError> {
-        let usage: Usage = serde_json::from_str(text).map_err(|inner| {
+        let usage: Usage = crate::strict::from_str(text).map_err(|inner| {
             #[cfg(test)]
             crate::json_path::check::<Usage>(text.as_bytes(), &inner);
             let path = crate::json_path::at(text.as_bytes(), &inner);

@@ -157,7 +157,10 @@ pub(crate) const JSON: Format = Format {
 };
 
 fn read_toml(rep: &Reporter) -> Result<RawFile, Unreadable> {
-    toml::from_str(rep.text).map_err(|e| {
+    use serde::Deserialize;
+    // Strict: a schedule or a rate table written as an array is refused, never read by
+    // position.
+    RawFile::deserialize(crate::strict::Strict(toml::Deserializer::new(rep.text))).map_err(|e| {
         let line = e.span().map(|s| rep.line_of(&s));
         (line, e.message().to_string())
     })

@@ -93,7 +93,7 @@ pub fn parse_api(s: &str) -> Result<Api, String> {
 fn parse_options(json: Option<&str>) -> Result<QuoteOptions, String> {
     match json {
         None => Ok(QuoteOptions::default()),
-        Some(text) => serde_json::from_str(text).map_err(|e| format!("options: {e}")),
+        Some(text) => tariff::strict::from_str(text).map_err(|e| format!("options: {e}")),
     }
 }
 
@@ -206,7 +206,7 @@ pub const FX_INVERSE_PLACES: u32 = 12;
 /// half-even to `places` decimal places, in exact decimal arithmetic; the rounding is
 /// stated in the result's `source`. A rate that is not positive is refused.
 pub fn fx_inverse(rate_json: &str, places: Option<u32>) -> Result<String, String> {
-    let rate: FxRate = serde_json::from_str(rate_json).map_err(|e| format!("rate: {e}"))?;
+    let rate: FxRate = tariff::strict::from_str(rate_json).map_err(|e| format!("rate: {e}"))?;
     // A table of one checks the rate as any table's rates are checked.
     FxTable::new(vec![rate.clone()]).map_err(|e| e.to_string())?;
     let inv = rate
