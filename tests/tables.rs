@@ -198,3 +198,124 @@ fn control_characters_in_names_are_refused() {
         assert!(!msg.chars().any(char::is_control), "{msg:?}");
     }
 }
+
+// ---- numbers read exactly (regression: unquoted floats passed through f64) ----
+
+/// The input-token rate of the one model of a table whose rates are `rates`.
+fn input_rate(rates: &str) -> Result<(String, String), CatalogError> {
+    let t = ACME.replace(
+        "rates = { input_tokens = 1.25, output_tokens = 10 }",
+        &format!("rates = {rates}"),
+    );
+    let c = Catalog::builder().text("t.toml", t).build()?;
+    let m = c.model("acme-large").unwrap();
+    let tariff::catalog::Body::Rates { base, .. } = &m.schedules()[0].body else {
+        panic!("a rates schedule")
+    };
+    let r = base.rate(tariff::Unit::InputTokens).unwrap();
+    Ok((r.price.to_string(), r.per.to_string()))
+}
+
+#[test]
+fn an_unquoted_price_is_read_from_its_literal() {
+    // Before: 1.0000000000000001 read as the f64 1.0, and so priced as 1.
+    let cases = [
+        (
+            "{ input_tokens = 1.0000000000000001 }",
+            "1.0000000000000001",
+            "1000000",
+        ),
+        (
+            "{ input_tokens = 0.1234567890123456789 }",
+            "0.1234567890123456789",
+            "1000000",
+        ),
+        (
+            "{ input_tokens = 1_000.000_000_000_000_01 }",
+            "1000.00000000000001",
+            "1000000",
+        ),
+        (
+            "{ input_tokens = { price = 2.00000000000000001, per = 1.5000000000000000001 } }",
+            "2.00000000000000001",
+            "1.5000000000000000001",
+        ),
+        ("{ input_tokens = 3e-7 }", "0.0000003", "1000000"),
+        (
+            "{ input_tokens = \"1.0000000000000001\" }",
+            "1.0000000000000001",
+            "1000000",
+        ),
+    ];
+    for (rates, price, per) in cases {
+        assert_eq!(
+            input_rate(rates).unwrap(),
+            (price.to_string(), per.to_string()),
+            "{rates}"
+        );
+    }
+}
+
+#[test]
+fn a_price_a_decimal_cannot_hold_is_refused_not_rounded() {
+    // Before: 1e-30 read as 0 (a free model).
+    for rates in [
+        "{ input_tokens = 1e-30 }",
+        "{ input_tokens = \"1e-30\" }",
+        "{ input_tokens = 1.00000000000000000000000000000001 }",
+        "{ input_tokens = { price = 1, per = 1.00000000000000000000000000000001 } }",
+    ] {
+        let e = input_rate(rates).unwrap_err();
+        assert!(
+            e.to_string().contains("cannot be read exactly"),
+            "{rates}: {e}"
+        );
+    }
+}
+
+#[test]
+fn variant_prices_and_scales_are_exact_too() {
+    let t = r#"
+provider = "acme"
+currency = "USD"
+
+[[model]]
+id = "acme-image"
+kind = "image"
+
+[[model.price]]
+source = "https://acme.example/pricing"
+as_of = 2025-01-01
+rates = { images = [{ size = "1024x1024", price = 0.0400000000000000001 }] }
+
+[[model.price]]
+service_tier = "batch"
+source = "https://acme.example/pricing"
+as_of = 2025-01-01
+scale = 0.50000000000000000001
+"#;
+    let c = Catalog::builder().text("t.toml", t).build().unwrap();
+    let m = c.model("acme-image").unwrap();
+    let mut seen = Vec::new();
+    for s in m.schedules() {
+        match &s.body {
+            tariff::catalog::Body::Rates { base, .. } => {
+                let v = base.variants(tariff::Unit::Images).unwrap();
+                seen.push(v[0].rate.price.to_string());
+            }
+            tariff::catalog::Body::Scale { factor, .. } => seen.push(factor.to_string()),
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["0.0400000000000000001", "0.50000000000000000001"]);
+}
+
+/// The JSON form `build.rs` embeds (feature `embed-json`) holds each float's literal.
+#[test]
+fn builtin_tables_load_with_the_same_prices_from_their_files() {
+    let from_files = Catalog::builder().path("pricing").build().unwrap();
+    assert_eq!(
+        format!("{:?}", from_files.models()),
+        format!("{:?}", Catalog::builtin().models())
+    );
+}

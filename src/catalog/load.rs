@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use toml::value::{Datetime, Offset};
 
 use super::model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
-use super::raw::{RawFile, RawModel, RawRate, RawRates, RawSchedule, Spanned};
+use super::raw::{RawFile, RawModel, RawNumber, RawRate, RawRates, RawSchedule, Spanned};
 use crate::error::{Problem, ProblemKind};
 use crate::money::Currency;
 use crate::unit::Unit;
@@ -477,7 +477,7 @@ fn schedule(
                     "a scaled schedule has no rates, tiers, windows or options of its own",
                 );
             }
-            let f = scale.get_ref().0;
+            let f = exact(rep, scale.get_ref(), &scale.span());
             if f <= Decimal::ZERO {
                 rep.at(&scale.span(), format!("scale {f} must be positive"));
             }
@@ -682,15 +682,20 @@ fn rate_set(rep: &mut Reporter, raw: &RawRates) -> RateSet {
     for (name, rate) in raw {
         let Some(u) = unit(rep, name) else { continue };
         match (rate.get_ref(), u.has_variants()) {
-            (RawRate::Price { price, per }, false) => {
-                if let Some(r) = make_rate(rep, &rate.span(), u, price.0, per.map(|p| p.0)) {
+            (RawRate::Price { price, per, bare }, false) => {
+                let price_span = if *bare { rate.span() } else { price.span() };
+                let p = exact(rep, price.get_ref(), &price_span);
+                let per = per.as_ref().map(|x| exact(rep, x.get_ref(), &x.span()));
+                if let Some(r) = make_rate(rep, &rate.span(), u, p, per) {
                     set.scalar[u.index()] = Some(r);
                 }
             }
             (RawRate::Variants(vs), true) => {
                 let mut out: Vec<Variant> = Vec::new();
                 for v in vs {
-                    let Some(r) = make_rate(rep, &rate.span(), u, v.price.0, v.per.map(|p| p.0)) else { continue };
+                    let p = exact(rep, v.price.get_ref(), &v.price.span());
+                    let per = v.per.as_ref().map(|x| exact(rep, x.get_ref(), &x.span()));
+                    let Some(r) = make_rate(rep, &rate.span(), u, p, per) else { continue };
                     let variant = Variant { size: v.size.clone(), quality: v.quality.clone(), resolution: v.resolution.clone(), rate: r };
                     if out.iter().any(|o| o.size == variant.size && o.quality == variant.quality && o.resolution == variant.resolution) {
                         rep.at(&rate.span(), format!("`{u}` lists the variant ({variant}) twice"));
@@ -709,6 +714,27 @@ fn rate_set(rep: &mut Reporter, raw: &RawRates) -> RateSet {
         }
     }
     set
+}
+
+/// A number's exact value. An unquoted float is read again from its literal in the text,
+/// as the parser's `f64` may have lost digits (`1.0000000000000001` read as 1); a literal a
+/// decimal cannot hold exactly is a problem (and 0 stands in, so that one pass still finds
+/// every problem). Where no literal is at hand (a build with `embed-json`, whose values
+/// carry no places; its built-in tables hold no floats, `build.rs` writes them as text) the
+/// float's shortest text stands.
+fn exact(rep: &mut Reporter, n: &RawNumber, span: &Range<usize>) -> Decimal {
+    if !n.1 {
+        return n.0;
+    }
+    let literal = rep.text.get(span.clone()).filter(|t| !t.is_empty());
+    match literal.map(super::raw::parse_decimal) {
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
+            rep.at_kind(span, ProblemKind::InexactNumber, e);
+            Decimal::ZERO
+        }
+        None => n.0,
+    }
 }
 
 fn make_rate(
