@@ -181,6 +181,71 @@ pub enum ConvertError {
     Overflow,
 }
 
+/// An exchange-rate table (or one rate) that cannot be used: a conversion at it would give a
+/// negative, free or ambiguous bill.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FxError {
+    /// The text is not a JSON list of rates.
+    #[error("FX table: {path}: {message} (line {line}, column {column})")]
+    Json {
+        /// The JSON path to the value (`[2].rate`), empty for the whole text.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A rate of zero or below: it would make bills free or negative.
+    #[error("FX rate {from}->{to} on {date} is {rate}; a rate must be positive")]
+    NotPositive {
+        /// The currency converted from.
+        from: String,
+        /// The currency converted to.
+        to: String,
+        /// The rate's first day.
+        date: String,
+        /// The rate as given.
+        rate: String,
+    },
+    /// Two rates for the same pair and day: which one a bill used would be a guess.
+    #[error("FX rate {from}->{to} on {date} is given twice ({first} and {second})")]
+    Duplicate {
+        /// The currency converted from.
+        from: String,
+        /// The currency converted to.
+        to: String,
+        /// The day both rates start.
+        date: String,
+        /// The first rate given.
+        first: String,
+        /// The second rate given.
+        second: String,
+    },
+    /// A rate from a currency to itself.
+    #[error("FX rate {currency}->{currency} on {date}: a currency is not converted to itself")]
+    SameCurrency {
+        /// The currency.
+        currency: String,
+        /// The rate's first day.
+        date: String,
+    },
+    /// An inverse rate that does not fit exact decimal arithmetic at the places asked.
+    #[error("the inverse of FX rate {from}->{to} {rate} does not fit exact decimal arithmetic at {places} places")]
+    Inverse {
+        /// The currency converted from.
+        from: String,
+        /// The currency converted to.
+        to: String,
+        /// The rate.
+        rate: String,
+        /// The decimal places asked for.
+        places: u32,
+    },
+}
+
 /// One problem found in a price table, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -190,6 +255,29 @@ pub struct Problem {
     pub line: Option<usize>,
     /// What is wrong.
     pub message: String,
+    /// Which class of problem it is, for callers that act on it rather than print it.
+    pub kind: ProblemKind,
+}
+
+/// The class of a [`Problem`] in a price table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// The table's content is invalid (syntax, an unknown unit, overlapping schedules...).
+    Invalid,
+    /// The file could not be read.
+    Io,
+    /// The file (or text) is larger than the limit, in bytes, a table may have.
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The path is neither a regular file nor a directory (a device, a pipe...).
+    NotAFile,
+    /// A name (model id, alias, pattern, provider) holds a control character.
+    ControlCharacter,
+    /// A number cannot be held exactly as a decimal (too many digits, or out of range).
+    InexactNumber,
 }
 
 impl fmt::Display for Problem {

@@ -293,7 +293,7 @@ enum Segment {
 pub(crate) fn check<T: serde::de::DeserializeOwned>(text: &[u8], error: &serde_json::Error) {
     let found = at(text, error);
     let de = &mut serde_json::Deserializer::from_slice(text);
-    let tracked = match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+    let tracked = match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(&mut *de)) {
         Err(e) => {
             assert_eq!(e.inner().to_string(), error.to_string());
             e.path().to_string()

@@ -39,6 +39,7 @@ pub mod outcome;
 pub mod price;
 pub mod reconcile;
 pub mod sources;
+pub mod strict;
 pub mod synth;
 pub mod tokens;
 mod unit;
@@ -46,7 +47,9 @@ mod usage;
 
 pub use bill::{Applied, Bill, Line};
 pub use catalog::{Catalog, CatalogBuilder, Kind, Model};
-pub use error::{CatalogError, ConvertError, PriceError, Problem, UsageError};
+pub use error::{
+    CatalogError, ConvertError, FxError, PriceError, Problem, ProblemKind, UsageError,
+};
 pub use money::{Currency, FxRate, FxTable, Quota, QuotaPolicy, Rounding};
 pub use unit::Unit;
 pub use usage::{Count, ImageCount, Seconds, ServiceTier, Tokens, Usage, MAX_COUNT};

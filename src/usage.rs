@@ -122,9 +122,21 @@ fn deserialize_count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 }
 
 /// A non-negative quantity of seconds (may be fractional, e.g. 12.5 s of audio).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct Seconds(#[serde(with = "rust_decimal::serde::float")] Decimal);
+///
+/// In JSON it is written as a decimal string (`"5.0416666666666666666666666667"`), which
+/// keeps every digit: a JSON number is read through a binary float by most parsers, and
+/// 122 frames at 24 fps or a vendor's `"8.123456789012345678"` would not read back as the
+/// same quantity. It is read from a string or a number; a number is taken as the shortest
+/// text of the float the JSON parser read, exact for up to 15 significant digits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Seconds(Decimal);
+
+impl Serialize for Seconds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Normalized, so that the text is the quantity's and not its arithmetic's scale.
+        s.collect_str(&self.0.normalize())
+    }
+}
 
 impl Seconds {
     /// Zero seconds.
@@ -148,17 +160,41 @@ impl Seconds {
 
 impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        number(d, |v| {
-            // The number's own text is exact ("12.5"), unlike its f64 value.
-            let text = v.to_string();
-            let dec = text
-                .parse::<Decimal>()
-                .or_else(|_| Decimal::from_scientific(&text))
-                .map_err(|_| format!("{text} is not a valid number of seconds"))?;
-            Seconds::new(dec)
-                .ok_or_else(|| format!("{text} is out of range (seconds are 0 to {MAX_COUNT})"))
-        })
+        use serde::de::{Error, Visitor};
+        struct S;
+        impl Visitor<'_> for S {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of seconds (a decimal string or a JSON number)")
+            }
+            fn visit_u64<E: Error>(self, n: u64) -> Result<Seconds, E> {
+                seconds(&n.to_string()).map_err(E::custom)
+            }
+            fn visit_i64<E: Error>(self, n: i64) -> Result<Seconds, E> {
+                seconds(&n.to_string()).map_err(E::custom)
+            }
+            fn visit_f64<E: Error>(self, n: f64) -> Result<Seconds, E> {
+                let v = serde_json::Number::from_f64(n)
+                    .ok_or_else(|| E::custom(format!("{n} is not a number")))?;
+                // The shortest text that reads back as the parser's float: the text written
+                // for any number of up to 15 significant digits.
+                seconds(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_str<E: Error>(self, s: &str) -> Result<Seconds, E> {
+                seconds(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(S)
     }
+}
+
+/// Reads seconds from decimal text exactly: text with more digits than a decimal holds is
+/// refused rather than rounded.
+fn seconds(text: &str) -> Result<Seconds, String> {
+    let dec = crate::money::parse_exact(text)
+        .map_err(|e| format!("`{text}` is not a valid number of seconds: {e}"))?;
+    Seconds::new(dec)
+        .ok_or_else(|| format!("{text} is out of range (seconds are 0 to {MAX_COUNT})"))
 }
 
 /// The service tier a request ran under. Batch, flex and priority are priced apart.
@@ -331,7 +367,7 @@ impl Usage {
     ///
     /// Errors name the field (as a JSON path) and the position in the text.
     pub fn from_json(text: &str) -> Result<Usage, UsageError> {
-        let usage: Usage = serde_json::from_str(text).map_err(|inner| {
+        let usage: Usage = crate::strict::from_str(text).map_err(|inner| {
             #[cfg(test)]
             crate::json_path::check::<Usage>(text.as_bytes(), &inner);
             let path = crate::json_path::at(text.as_bytes(), &inner);
@@ -421,7 +457,7 @@ impl Usage {
 }
 
 /// serde_json appends " at line L column C" to its messages; the error carries those apart.
-fn strip_position(msg: &str) -> String {
+pub(crate) fn strip_position(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),

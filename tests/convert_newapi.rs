@@ -340,13 +340,16 @@ fn cny_prices_need_an_fx_rate() {
     assert!(out.config.model_ratio.is_empty());
     assert!(out.report.skipped[0].message.contains("priced in CNY"));
     let mut o = o;
-    o.fx = Some(FxTable::new(vec![FxRate {
-        from: "CNY".parse().unwrap(),
-        to: "USD".parse().unwrap(),
-        rate: d("0.14"),
-        date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        source: "test".into(),
-    }]));
+    o.fx = Some(
+        FxTable::new(vec![FxRate {
+            from: "CNY".parse().unwrap(),
+            to: "USD".parse().unwrap(),
+            rate: d("0.14"),
+            date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            source: "test".into(),
+        }])
+        .unwrap(),
+    );
     let out = export(&c, &o);
     // 7.2 CNY × 0.14 = 1.008 USD per 1M = ratio 0.504; output is twice the input.
     assert_eq!(out.config.model_ratio["cn-model"], d("0.504"));

@@ -336,3 +336,41 @@ fn a_pattern_used_by_two_models_is_reported() {
         "{err}"
     );
 }
+
+/// Regression: serde reads a struct from a JSON array by position, so
+/// `[1000000,0,0,0,1000000]` was a usage record billed at $12.50.
+#[test]
+fn a_record_written_as_an_array_is_refused_everywhere() {
+    let e = Usage::from_json("[1000000,0,0,0,1000000]").unwrap_err();
+    assert!(e.to_string().contains("expected struct Usage"), "{e}");
+    // Nested: an image count as an array.
+    let e = Usage::from_json(r#"{"images":[[2,"1024x1024"]]}"#).unwrap_err();
+    match &e {
+        UsageError::Json { path, .. } => assert_eq!(path, "images[0]"),
+        other => panic!("{other}"),
+    }
+    // An exchange rate as an array.
+    let e = tariff::FxTable::from_json(r#"[["USD","CNY","7.1","2025-01-01"]]"#).unwrap_err();
+    assert!(e.to_string().contains("expected struct FxRate"), "{e}");
+    // A price table's schedule or rate table as an array.
+    let table = |price: &str| {
+        format!(
+            "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"acme-x\"\nprice = [{price}]\n"
+        )
+    };
+    let ok = table(r#"{ source = "s", as_of = 2025-01-01, rates = { input_tokens = 1 } }"#);
+    Catalog::builder().text("t.toml", ok).build().unwrap();
+    let e = Catalog::builder()
+        .text("t.toml", table(r#"[2025-01-01, 2026-01-01]"#))
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("expected struct RawSchedule"), "{e}");
+    let e = Catalog::builder()
+        .text(
+            "t.toml",
+            table(r#"{ source = "s", as_of = 2025-01-01, rates = { images = [[0.04]] } }"#),
+        )
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("expected struct RawVariant"), "{e}");
+}

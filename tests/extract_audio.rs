@@ -119,7 +119,7 @@ fn whisper_seconds_round_to_the_nearest_second() {
         None,
     )
     .unwrap();
-    assert_eq!(buckets(&u), serde_json::json!({"audio_seconds": 126.0}));
+    assert_eq!(buckets(&u), serde_json::json!({"audio_seconds": "126"}));
     // 126 s at $0.006 / 60 s
     assert_eq!(total("whisper-1", &u), dec("0.0126"));
     for (seconds, billed) in [("3", "3"), ("2.4", "2"), ("2.5", "3"), ("0.49", "0")] {

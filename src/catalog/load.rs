@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use toml::value::{Datetime, Offset};
 
 use super::model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
-use super::raw::{RawFile, RawModel, RawRate, RawRates, RawSchedule, Spanned};
-use crate::error::Problem;
+use super::raw::{RawFile, RawModel, RawNumber, RawRate, RawRates, RawSchedule, Spanned};
+use crate::error::{Problem, ProblemKind};
 use crate::money::Currency;
 use crate::unit::Unit;
 use crate::usage::ServiceTier;
@@ -47,11 +47,16 @@ impl<'a> Reporter<'a> {
     }
 
     pub fn at(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        self.at_kind(span, ProblemKind::Invalid, message);
+    }
+
+    pub fn at_kind(&mut self, span: &Range<usize>, kind: ProblemKind, message: impl Into<String>) {
         let line = self.format.lines.then(|| self.line_of(span));
         self.problems.push(Problem {
             file: self.file.to_string(),
             line,
             message: message.into(),
+            kind,
         });
     }
 }
@@ -66,6 +71,7 @@ pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
                 file: rep.file.to_string(),
                 line,
                 message,
+                kind: ProblemKind::Invalid,
             });
             return Vec::new();
         }
@@ -74,6 +80,7 @@ pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
     if provider.is_empty() {
         rep.at(&raw.provider.span(), "`provider` is empty");
     }
+    printable(rep, &raw.provider.span(), "provider", &provider);
     let currency = currency(rep, &raw.currency).unwrap_or(Currency::USD);
     let file_fallbacks = fallbacks(rep, &raw.fallbacks, [None; Unit::COUNT]);
     raw.models
@@ -94,6 +101,31 @@ pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
             )
         })
         .collect()
+}
+
+/// Reports a name holding a control character (C0, DEL, C1) or a bidirectional-text
+/// control: printed raw in a listing, a bill or a terminal, either can disguise one name
+/// as another or rewrite the line around it. The name is shown escaped. True when clean.
+fn printable(rep: &mut Reporter, span: &Range<usize>, what: &str, s: &str) -> bool {
+    let bad = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    match s.chars().find(|&c| bad(c)) {
+        None => true,
+        Some(c) => {
+            rep.at_kind(
+                span,
+                ProblemKind::ControlCharacter,
+                format!(
+                    "{what} `{}` holds the control character U+{:04X}; names are printable text",
+                    s.escape_debug(),
+                    u32::from(c)
+                ),
+            );
+            false
+        }
+    }
 }
 
 /// Why a text could not be read: the line (when known) and the parser's message.
@@ -125,7 +157,10 @@ pub(crate) const JSON: Format = Format {
 };
 
 fn read_toml(rep: &Reporter) -> Result<RawFile, Unreadable> {
-    toml::from_str(rep.text).map_err(|e| {
+    use serde::Deserialize;
+    // Strict: a schedule or a rate table written as an array is refused, never read by
+    // position.
+    RawFile::deserialize(crate::strict::Strict(toml::Deserializer::new(rep.text))).map_err(|e| {
         let line = e.span().map(|s| rep.line_of(&s));
         (line, e.message().to_string())
     })
@@ -197,11 +232,28 @@ fn model(
     file_fallbacks: [Option<Unit>; Unit::COUNT],
 ) -> Model {
     let id = m.id.get_ref().clone();
-    if id.is_empty() || id.chars().any(char::is_whitespace) {
+    if !printable(rep, &m.id.span(), "model id", &id) {
+    } else if id.is_empty() || id.chars().any(char::is_whitespace) {
         rep.at(
             &m.id.span(),
             format!("model id `{id}` must be non-empty without spaces"),
         );
+    }
+    for a in &m.aliases {
+        if printable(rep, &a.span(), "alias", a.get_ref())
+            && (a.get_ref().is_empty() || a.get_ref().chars().any(char::is_whitespace))
+        {
+            rep.at(
+                &a.span(),
+                format!("alias `{}` must be non-empty without spaces", a.get_ref()),
+            );
+        }
+    }
+    if let Some(name) = &m.name {
+        printable(rep, &span, "model name", name);
+    }
+    if let Some(r) = &m.default_region {
+        printable(rep, &r.span(), "default_region", r.get_ref());
     }
     let kind = match &m.kind {
         None => Kind::Chat,
@@ -213,7 +265,8 @@ fn model(
     let fb = fallbacks(rep, &m.fallbacks, file_fallbacks);
     check_fallback_cycles(rep, &span, &id, &fb);
     for p in &m.patterns {
-        if !p.get_ref().contains('*') {
+        if !printable(rep, &p.span(), "pattern", p.get_ref()) {
+        } else if !p.get_ref().contains('*') {
             rep.at(
                 &p.span(),
                 format!("pattern `{}` has no `*`; write it as an alias", p.get_ref()),
@@ -391,6 +444,10 @@ fn schedule(
         Some(c) => currency(rep, c).unwrap_or(file_currency),
         None => file_currency,
     };
+    printable(rep, &s.source.span(), "source", s.source.get_ref());
+    if let Some(r) = &s.region {
+        printable(rep, &r.span(), "region", r.get_ref());
+    }
     if s.source.get_ref().trim().is_empty() {
         rep.at(
             &s.source.span(),
@@ -420,7 +477,7 @@ fn schedule(
                     "a scaled schedule has no rates, tiers, windows or options of its own",
                 );
             }
-            let f = scale.get_ref().0;
+            let f = exact(rep, scale.get_ref(), &scale.span());
             if f <= Decimal::ZERO {
                 rep.at(&scale.span(), format!("scale {f} must be positive"));
             }
@@ -625,15 +682,20 @@ fn rate_set(rep: &mut Reporter, raw: &RawRates) -> RateSet {
     for (name, rate) in raw {
         let Some(u) = unit(rep, name) else { continue };
         match (rate.get_ref(), u.has_variants()) {
-            (RawRate::Price { price, per }, false) => {
-                if let Some(r) = make_rate(rep, &rate.span(), u, price.0, per.map(|p| p.0)) {
+            (RawRate::Price { price, per, bare }, false) => {
+                let price_span = if *bare { rate.span() } else { price.span() };
+                let p = exact(rep, price.get_ref(), &price_span);
+                let per = per.as_ref().map(|x| exact(rep, x.get_ref(), &x.span()));
+                if let Some(r) = make_rate(rep, &rate.span(), u, p, per) {
                     set.scalar[u.index()] = Some(r);
                 }
             }
             (RawRate::Variants(vs), true) => {
                 let mut out: Vec<Variant> = Vec::new();
                 for v in vs {
-                    let Some(r) = make_rate(rep, &rate.span(), u, v.price.0, v.per.map(|p| p.0)) else { continue };
+                    let p = exact(rep, v.price.get_ref(), &v.price.span());
+                    let per = v.per.as_ref().map(|x| exact(rep, x.get_ref(), &x.span()));
+                    let Some(r) = make_rate(rep, &rate.span(), u, p, per) else { continue };
                     let variant = Variant { size: v.size.clone(), quality: v.quality.clone(), resolution: v.resolution.clone(), rate: r };
                     if out.iter().any(|o| o.size == variant.size && o.quality == variant.quality && o.resolution == variant.resolution) {
                         rep.at(&rate.span(), format!("`{u}` lists the variant ({variant}) twice"));
@@ -652,6 +714,27 @@ fn rate_set(rep: &mut Reporter, raw: &RawRates) -> RateSet {
         }
     }
     set
+}
+
+/// A number's exact value. An unquoted float is read again from its literal in the text,
+/// as the parser's `f64` may have lost digits (`1.0000000000000001` read as 1); a literal a
+/// decimal cannot hold exactly is a problem (and 0 stands in, so that one pass still finds
+/// every problem). Where no literal is at hand (a build with `embed-json`, whose values
+/// carry no places; its built-in tables hold no floats, `build.rs` writes them as text) the
+/// float's shortest text stands.
+fn exact(rep: &mut Reporter, n: &RawNumber, span: &Range<usize>) -> Decimal {
+    if !n.1 {
+        return n.0;
+    }
+    let literal = rep.text.get(span.clone()).filter(|t| !t.is_empty());
+    match literal.map(super::raw::parse_decimal) {
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
+            rep.at_kind(span, ProblemKind::InexactNumber, e);
+            Decimal::ZERO
+        }
+        None => n.0,
+    }
 }
 
 fn make_rate(

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 pub use model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
 
-use crate::error::{CatalogError, PriceError, Problem};
+use crate::error::{CatalogError, PriceError, Problem, ProblemKind};
 
 /// The built-in price tables: `(file name, TOML text)`; with the feature `embed-json`, the
 /// text is the table's JSON form (see `build.rs`).
@@ -49,7 +49,14 @@ pub struct CatalogBuilder {
     /// (name, text, how to read it).
     sources: Vec<(String, String, load::Format)>,
     problems: Vec<Problem>,
+    /// The largest table accepted, in bytes; `None` for [`MAX_TABLE_BYTES`].
+    limit: Option<u64>,
 }
+
+/// The largest price table read by default, in bytes: 4 MiB, some fifty times the largest
+/// built-in table. Parsing takes a few dozen times a table's size in memory, so the limit
+/// is what bounds loading's memory.
+pub const MAX_TABLE_BYTES: u64 = 4 << 20;
 
 impl CatalogBuilder {
     /// An empty builder.
@@ -72,47 +79,137 @@ impl CatalogBuilder {
         self
     }
 
-    /// Adds one table from text; `name` is used in problem reports.
+    /// Adds one table from text; `name` is used in problem reports. A text longer than the
+    /// limit ([`MAX_TABLE_BYTES`] unless [`CatalogBuilder::max_table_bytes`] says otherwise)
+    /// is reported, not parsed.
     pub fn text(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
-        self.sources.push((name.into(), text.into(), load::TOML));
+        let (name, text) = (name.into(), text.into());
+        if text.len() as u64 > self.limit() {
+            self.too_large(name);
+        } else {
+            self.sources.push((name, text, load::TOML));
+        }
         self
     }
 
+    /// Sets the largest table, in bytes, that [`CatalogBuilder::text`] and
+    /// [`CatalogBuilder::path`] accept (default [`MAX_TABLE_BYTES`]); applies to the tables
+    /// added after it.
+    pub fn max_table_bytes(mut self, limit: u64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    fn limit(&self) -> u64 {
+        self.limit.unwrap_or(MAX_TABLE_BYTES)
+    }
+
     /// Adds a `.toml` file, or every `.toml` file of a directory (sorted by name).
+    ///
+    /// A directory's subdirectories are not read: each is reported, so that a table moved
+    /// into one is never silently left out. A path that is neither a regular file nor a
+    /// directory (a device such as `/dev/zero`, a pipe) is reported, and a file is read at
+    /// most up to the size limit, so that no input makes loading grow without bound.
     pub fn path(mut self, path: impl AsRef<Path>) -> Self {
         let path = path.as_ref();
         let mut files = Vec::new();
         if path.is_dir() {
             match std::fs::read_dir(path) {
                 Ok(rd) => {
-                    for e in rd.flatten() {
-                        let p = e.path();
-                        if p.extension().is_some_and(|x| x == "toml") {
+                    for e in rd {
+                        let p = match e {
+                            Ok(e) => e.path(),
+                            Err(e) => {
+                                self.fail(path, &e);
+                                continue;
+                            }
+                        };
+                        if p.is_dir() {
+                            self.problem(
+                                &p,
+                                ProblemKind::NotAFile,
+                                "is a subdirectory, which is not read: give it as a path of its own"
+                                    .to_string(),
+                            );
+                        } else if p.extension().is_some_and(|x| x == "toml") {
                             files.push(p);
                         }
                     }
                 }
-                Err(e) => self.fail(path, e),
+                Err(e) => self.fail(path, &e),
             }
             files.sort();
         } else {
             files.push(path.to_path_buf());
         }
         for f in files {
-            match std::fs::read_to_string(&f) {
-                Ok(t) => self.sources.push((f.display().to_string(), t, load::TOML)),
-                Err(e) => self.fail(&f, e),
+            match self.read_bounded(&f) {
+                Ok(Some(t)) => self.sources.push((f.display().to_string(), t, load::TOML)),
+                Ok(None) => {}
+                Err(e) => self.fail(&f, &e),
             }
         }
         self
     }
 
-    fn fail(&mut self, path: &Path, e: std::io::Error) {
+    /// Reads a regular file of at most the limit; `None` when a problem was reported.
+    fn read_bounded(&mut self, f: &Path) -> std::io::Result<Option<String>> {
+        use std::io::Read;
+        let file = std::fs::File::open(f)?;
+        if !file.metadata()?.is_file() {
+            self.problem(
+                f,
+                ProblemKind::NotAFile,
+                "is not a regular file (a device, a pipe or a socket); a price table is a file"
+                    .to_string(),
+            );
+            return Ok(None);
+        }
+        let limit = self.limit();
+        let mut bytes = Vec::new();
+        // One byte past the limit tells a file at the limit from a longer one (which may
+        // have grown since its size was read) without reading the rest.
+        file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > limit {
+            self.too_large(f.display().to_string());
+            return Ok(None);
+        }
+        match String::from_utf8(bytes) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) => {
+                self.problem(
+                    f,
+                    ProblemKind::Invalid,
+                    format!("is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    fn too_large(&mut self, file: String) {
+        let limit = self.limit();
+        self.problems.push(Problem {
+            file,
+            line: None,
+            message: format!(
+                "the table is larger than the limit of {limit} bytes; split it into several files"
+            ),
+            kind: ProblemKind::TooLarge { limit },
+        });
+    }
+
+    fn problem(&mut self, path: &Path, kind: ProblemKind, message: String) {
         self.problems.push(Problem {
             file: path.display().to_string(),
             line: None,
-            message: e.to_string(),
+            message,
+            kind,
         });
+    }
+
+    fn fail(&mut self, path: &Path, e: &std::io::Error) {
+        self.problem(path, ProblemKind::Io, e.to_string());
     }
 
     /// Loads and validates everything added; every problem found is reported.
@@ -138,6 +235,7 @@ impl CatalogBuilder {
                                     "model `{}` replaces nothing: no earlier table defines it",
                                     model.id()
                                 ),
+                                kind: ProblemKind::Invalid,
                             });
                             continue;
                         }
@@ -154,6 +252,7 @@ impl CatalogBuilder {
                             file: file.clone(),
                             line: Some(line),
                             message: format!("model name `{name}` is already defined at {f}:{l}"),
+                            kind: ProblemKind::Invalid,
                         }),
                         None => {
                             defined.insert(name.clone(), (file.clone(), line));
@@ -168,6 +267,7 @@ impl CatalogBuilder {
                             file: file.clone(),
                             line: Some(line),
                             message: format!("pattern `{p}` is already used at {f}:{l}"),
+                            kind: ProblemKind::Invalid,
                         }),
                         None => {
                             patterns_seen.insert(p.clone(), (file.clone(), line, idx));

@@ -146,9 +146,12 @@ pub struct RawOption {
     pub unpriced: Option<Spanned<bool>>,
 }
 
-/// A number written as an integer, a float or a decimal string, read exactly.
+/// A number written as an integer, a float or a decimal string. The second field is set
+/// when it was an unquoted float: its value here went through `f64` (`1e-30` reads as 0,
+/// `1.0000000000000001` as 1), so the loader reads it again, exactly, from the text at its
+/// span.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RawNumber(pub Decimal);
+pub struct RawNumber(pub Decimal, pub bool);
 
 impl<'de> Deserialize<'de> for RawNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -165,39 +168,45 @@ impl Visitor<'_> for NumberVisitor {
         f.write_str("a number or a decimal string")
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawNumber, E> {
-        Ok(RawNumber(v.into()))
+        Ok(RawNumber(v.into(), false))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawNumber, E> {
-        Ok(RawNumber(v.into()))
+        Ok(RawNumber(v.into(), false))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawNumber, E> {
-        // Rust prints the shortest text that reads back as the same f64, which is the
-        // text the author wrote for any price with up to 15 significant digits.
         if !v.is_finite() {
             return Err(E::custom("a price must be a finite number"));
         }
+        // A stand-in until the loader reads the literal (see `RawNumber`): the shortest
+        // text of the float. A float even that text cannot hold exactly (1e-30) is
+        // refused here already.
         parse_decimal(&v.to_string())
-            .map(RawNumber)
+            .map(|d| RawNumber(d, true))
             .map_err(E::custom)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<RawNumber, E> {
-        parse_decimal(v).map(RawNumber).map_err(E::custom)
+        parse_decimal(v)
+            .map(|d| RawNumber(d, false))
+            .map_err(E::custom)
     }
 }
 
-fn parse_decimal(s: &str) -> Result<Decimal, String> {
+/// Reads a number's text exactly (TOML allows `_` between digits); text a decimal cannot
+/// hold digit for digit is refused, never rounded.
+pub fn parse_decimal(s: &str) -> Result<Decimal, String> {
     let t = s.trim().replace('_', "");
-    t.parse::<Decimal>()
-        .or_else(|_| Decimal::from_scientific(&t))
+    crate::money::parse_exact(&t)
         .map(|d| d.normalize())
-        .map_err(|_| format!("`{s}` is not a decimal number"))
+        .map_err(|e| format!("`{s}` cannot be read exactly: {e}"))
 }
 
 /// A rate as written: a bare price, `{ price, per }`, or a list of variants.
 pub enum RawRate {
+    /// A bare price's span is the rate's own.
     Price {
-        price: RawNumber,
-        per: Option<RawNumber>,
+        price: Spanned<RawNumber>,
+        per: Option<Spanned<RawNumber>>,
+        bare: bool,
     },
     Variants(Vec<RawVariant>),
 }
@@ -211,17 +220,17 @@ pub struct RawVariant {
     pub quality: Option<String>,
     #[serde(default)]
     pub resolution: Option<String>,
-    pub price: RawNumber,
+    pub price: Spanned<RawNumber>,
     #[serde(default)]
-    pub per: Option<RawNumber>,
+    pub per: Option<Spanned<RawNumber>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPriceTable {
-    price: RawNumber,
+    price: Spanned<RawNumber>,
     #[serde(default)]
-    per: Option<RawNumber>,
+    per: Option<Spanned<RawNumber>>,
 }
 
 impl<'de> Deserialize<'de> for RawRate {
@@ -257,6 +266,7 @@ impl<'de> Visitor<'de> for RateVisitor {
         Ok(RawRate::Price {
             price: t.price,
             per: t.per,
+            bare: false,
         })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawRate, A::Error> {
@@ -266,5 +276,20 @@ impl<'de> Visitor<'de> for RateVisitor {
 }
 
 fn bare(price: RawNumber) -> RawRate {
-    RawRate::Price { price, per: None }
+    RawRate::Price {
+        price: spanless(price),
+        per: None,
+        bare: true,
+    }
+}
+
+/// A value without a place of its own (a bare price takes its rate's).
+#[cfg(not(feature = "embed-json"))]
+fn spanless<T>(v: T) -> Spanned<T> {
+    Spanned::new(0..0, v)
+}
+
+#[cfg(feature = "embed-json")]
+fn spanless<T>(v: T) -> Spanned<T> {
+    Spanned(v)
 }

@@ -240,7 +240,7 @@ fn object(raw: &RawValue, what: &str) -> Result<BTreeMap<String, Box<RawValue>>,
             found: t.chars().take(40).collect(),
         });
     }
-    serde_json::from_str(raw.get()).map_err(|e| json_error(what, &e))
+    crate::strict::from_str(raw.get()).map_err(|e| json_error(what, &e))
 }
 
 fn string(raw: &RawValue) -> Option<String> {
@@ -276,7 +276,7 @@ pub fn import(text: &str, opts: &ImportOptions, base: &Catalog) -> Result<Import
                 found: t.chars().take(40).collect(),
             });
         }
-        serde_json::from_str(text).map_err(|e| json_error("LiteLLM price map", &e))?
+        crate::strict::from_str(text).map_err(|e| json_error("LiteLLM price map", &e))?
     };
     let mut report = Report {
         source: opts.source.clone(),
@@ -560,8 +560,8 @@ fn tiered(
     problems: &mut Vec<String>,
 ) -> Result<(), ImportError> {
     let key = "tiered_pricing";
-    let items: Vec<Box<RawValue>> =
-        serde_json::from_str(raw.get()).map_err(|e| json_error(&format!("{model}: {key}"), &e))?;
+    let items: Vec<Box<RawValue>> = crate::strict::from_str(raw.get())
+        .map_err(|e| json_error(&format!("{model}: {key}"), &e))?;
     if items.iter().any(|i| i.get().contains("max_results_range")) {
         report.unmapped("tiered_pricing (by max_results_range)");
         return Ok(());

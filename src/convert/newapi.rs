@@ -161,7 +161,7 @@ impl RatioConfig {
             // new-api keeps each option as JSON text; accept that as well as an object.
             let inner = if raw.get().trim_start().starts_with('"') {
                 let s: String =
-                    serde_json::from_str(raw.get()).map_err(|e| json_error(&key, &e))?;
+                    crate::strict::from_str(raw.get()).map_err(|e| json_error(&key, &e))?;
                 object(&s, &key)?
             } else {
                 object(raw.get(), &key)?
@@ -221,7 +221,7 @@ impl RatioConfig {
             data: Vec<Item>,
         }
         let list: List =
-            serde_json::from_str(text).map_err(|e| json_error("new-api option list", &e))?;
+            crate::strict::from_str(text).map_err(|e| json_error("new-api option list", &e))?;
         let mut others = Vec::new();
         let mut picked: BTreeMap<String, Box<RawValue>> = BTreeMap::new();
         for item in list.data {
@@ -255,7 +255,7 @@ fn object(text: &str, what: &str) -> Result<BTreeMap<String, Box<RawValue>>, Imp
             found: t.chars().take(40).collect(),
         });
     }
-    serde_json::from_str(text).map_err(|e| json_error(what, &e))
+    crate::strict::from_str(text).map_err(|e| json_error(what, &e))
 }
 
 /// How an import is written.

@@ -552,7 +552,8 @@ pub(crate) fn parse_request<T: DeserializeOwned>(
 
 /// Parses JSON into `T`, reporting the byte offset and path of the first problem.
 pub(crate) fn parse<T: DeserializeOwned>(api: Api, body: &[u8]) -> Result<T, ExtractError> {
-    serde_json::from_slice(body).map_err(|inner| {
+    // Strict: a vendor's usage object sent as an array is refused, never read by position.
+    crate::strict::from_slice(body).map_err(|inner| {
         #[cfg(test)]
         crate::json_path::check::<T>(body, &inner);
         ExtractError::Json {

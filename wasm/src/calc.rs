@@ -11,7 +11,8 @@ use tariff::catalog::{Body, RateSet};
 use tariff::extract::{self, Api};
 use tariff::tokens::Encoding;
 use tariff::{
-    Bill, Catalog, Currency, FxTable, Model, Quota, QuotaPolicy, Rounding, ServiceTier, Unit, Usage,
+    Bill, Catalog, Currency, FxRate, FxTable, Model, Quota, QuotaPolicy, Rounding, ServiceTier,
+    Unit, Usage,
 };
 
 /// The built-in price tables, loaded once: the library's, embedded in their JSON form
@@ -92,7 +93,7 @@ pub fn parse_api(s: &str) -> Result<Api, String> {
 fn parse_options(json: Option<&str>) -> Result<QuoteOptions, String> {
     match json {
         None => Ok(QuoteOptions::default()),
-        Some(text) => serde_json::from_str(text).map_err(|e| format!("options: {e}")),
+        Some(text) => tariff::strict::from_str(text).map_err(|e| format!("options: {e}")),
     }
 }
 
@@ -194,6 +195,24 @@ fn price(
         None
     };
     serde_json::to_string(&Quoted { bill: &bill, quota }).map_err(|e| e.to_string())
+}
+
+/// Decimal places of an inverse rate the page computes: more than any bank quotes, few
+/// enough that a CNY bill converted at it differs from one at the exact inverse by less
+/// than a millionth of a cent per yuan.
+pub const FX_INVERSE_PLACES: u32 = 12;
+
+/// The rate in the opposite direction of `rate_json` (an [`FxRate`]), 1 / rate rounded
+/// half-even to `places` decimal places, in exact decimal arithmetic; the rounding is
+/// stated in the result's `source`. A rate that is not positive is refused.
+pub fn fx_inverse(rate_json: &str, places: Option<u32>) -> Result<String, String> {
+    let rate: FxRate = tariff::strict::from_str(rate_json).map_err(|e| format!("rate: {e}"))?;
+    // A table of one checks the rate as any table's rates are checked.
+    FxTable::new(vec![rate.clone()]).map_err(|e| e.to_string())?;
+    let inv = rate
+        .inverse(places.unwrap_or(FX_INVERSE_PLACES), Rounding::HalfEven)
+        .map_err(|e| e.to_string())?;
+    serde_json::to_string(&inv).map_err(|e| e.to_string())
 }
 
 fn quota_policy(q: Option<&QuotaOptions>) -> Result<QuotaPolicy, String> {
@@ -422,6 +441,55 @@ mod tests {
         );
         assert_eq!(v["currency"], "CNY");
         assert_eq!(v["total"], "0.0639");
+    }
+
+    #[test]
+    fn fx_rates_that_would_make_bills_negative_free_or_ambiguous_are_refused() {
+        let usage = r#"{"input_tokens":1000,"output_tokens":400}"#;
+        for (fx, needle) in [
+            (
+                r#"[{"from":"USD","to":"CNY","rate":"-7.1","date":"2025-01-01"}]"#,
+                "must be positive",
+            ),
+            (
+                r#"[{"from":"USD","to":"CNY","rate":0,"date":"2025-01-01"}]"#,
+                "must be positive",
+            ),
+            (
+                r#"[{"from":"USD","to":"CNY","rate":"7.1","date":"2025-01-01"},{"from":"USD","to":"CNY","rate":"7.2","date":"2025-01-01"}]"#,
+                "given twice",
+            ),
+        ] {
+            let opts = format!(r#"{{"currency":"CNY","fx":{fx}}}"#);
+            let e = quote(catalog(), "claude-sonnet-4-5", usage, Some(&opts), now()).unwrap_err();
+            assert!(e.contains(needle), "{fx}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_page_inverts_a_rate_in_exact_decimal() {
+        let inv: serde_json::Value = serde_json::from_str(
+            &fx_inverse(
+                r#"{"from":"USD","to":"CNY","rate":"7.1","date":"2025-01-01"}"#,
+                None,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        // 1 / 7.1 = 0.140845070422|535211…: to 12 places the rest (0.535… of the last
+        // place) is above half, so it rounds up.
+        assert_eq!(inv["rate"], "0.140845070423");
+        assert_eq!(inv["from"], "CNY");
+        assert!(inv["source"]
+            .as_str()
+            .unwrap()
+            .contains("half_even to 12 places"));
+        let e = fx_inverse(
+            r#"{"from":"USD","to":"CNY","rate":"0","date":"2025-01-01"}"#,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.contains("must be positive"), "{e}");
     }
 
     #[test]

@@ -43,7 +43,8 @@ export interface Usage {
   audio_input_tokens?: number; audio_cache_read_tokens?: number; audio_output_tokens?: number;
   image_input_tokens?: number; image_output_tokens?: number;
   images?: { count: number; size?: string; quality?: string }[];
-  video_seconds?: number; resolution?: string; audio_seconds?: number;
+  /** Seconds are written as exact decimal strings; numbers are read too. */
+  video_seconds?: string | number; resolution?: string; audio_seconds?: string | number;
   characters?: number; requests?: number; web_search_calls?: number;
   file_search_calls?: number; searches?: number; total_tokens?: number;
   at?: string; service_tier?: string; region?: string;
@@ -232,6 +233,21 @@ impl Calculator {
         #[wasm_bindgen(js_name = modelId)] model_id: &str,
     ) -> Option<String> {
         calc::encoding(model_id).ok().map(|e| e.name().to_string())
+    }
+
+    /// The rate in the opposite direction, 1 / `rate.rate` in exact decimal arithmetic,
+    /// rounded half-even to `places` decimal places (default 12); the rounding is stated in
+    /// the result's `source`. A rate that is not positive is an error.
+    #[wasm_bindgen(js_name = fxInverse, unchecked_return_type = "FxRate")]
+    pub fn fx_inverse(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FxRate")] rate: JsValue,
+        places: Option<u32>,
+    ) -> Result<JsValue, JsError> {
+        let rate = to_json("rate", &rate)?.ok_or_else(|| JsError::new("rate is missing"))?;
+        calc::fx_inverse(&rate, places)
+            .map(|j| json_parse(&j))
+            .map_err(|e| JsError::new(&e))
     }
 
     /// The response families `quoteResponse` reads.

@@ -63,6 +63,28 @@ test("options: date, service tier, currency and quota", () => {
   assert.equal(batch.total, "0.0875"); // 100000 × 0.625 + 5000 × 5 per 1M
 });
 
+test("exchange rates: refused when negative, zero or given twice; inverted in exact decimal", () => {
+  const usage = { input_tokens: 1000, output_tokens: 400 };
+  const at = "2025-11-01";
+  const rate = (r, date = "2025-01-01") => ({ from: "USD", to: "CNY", rate: r, date });
+  for (const [fx, why] of [
+    [[rate("-7.1")], /must be positive/],
+    [[rate(0)], /must be positive/],
+    [[rate("7.1"), rate("7.2")], /given twice/],
+  ]) {
+    assert.throws(() => calc.quote("claude-sonnet-4-5", usage, { at, currency: "CNY", fx }), { message: why });
+  }
+  // 1 / 7.1 = 0.140845070422|535…, rounded half-even to 12 places; a float would print
+  // 0.140845070423 too, but only by luck of the digits: the module never uses one.
+  const inv = calc.fxInverse(rate("7.1"));
+  assert.equal(inv.rate, "0.140845070423");
+  assert.deepEqual([inv.from, inv.to], ["CNY", "USD"]);
+  assert.match(inv.source, /half_even to 12 places/);
+  // 1 / 3 to 28 places is beyond what a float holds; the module keeps every digit.
+  assert.equal(calc.fxInverse(rate("3"), 28).rate, "0.3333333333333333333333333333");
+  assert.throws(() => calc.fxInverse(rate("0")), { message: /must be positive/ });
+});
+
 test("a quote without a date is priced now", () => {
   const bill = calc.quote("gpt-4.1", { input_tokens: 1 });
   assert.ok(Math.abs(Date.parse(bill.at) - Date.now()) < 60_000, bill.at);

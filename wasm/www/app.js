@@ -371,18 +371,18 @@ function usage() {
 function fxTable() {
   const t = state.fx.trim();
   if (!t) return { fx: [], error: null };
-  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) === 0) {
+  if (!/^\d+(\.\d+)?$/.test(t)) {
     return { fx: [], error: `1 USD in CNY: “${t}” is not a positive number` };
   }
   const date = "1970-01-01";
-  const inverse = (1 / Number(t)).toPrecision(12);
-  return {
-    fx: [
-      { from: "USD", to: "CNY", rate: t, date, source: "entered on the page" },
-      { from: "CNY", to: "USD", rate: inverse, date, source: `1 / ${t}, entered on the page` },
-    ],
-    error: null,
-  };
+  const rate = { from: "USD", to: "CNY", rate: t, date, source: "entered on the page" };
+  // The inverse is computed by the module in exact decimal (rounded half-even to 12
+  // places, as its source says), never in JavaScript floats; a zero rate is refused there.
+  try {
+    return { fx: [rate, calc.fxInverse(rate)], error: null };
+  } catch (e) {
+    return { fx: [], error: `1 USD in CNY: ${e.message}` };
+  }
 }
 
 function quoteAll(u) {

@@ -62,7 +62,7 @@ pub fn run(catalog: &Catalog, a: ExportArgs) -> Result<()> {
     if let Some(p) = &a.fx {
         let text =
             std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-        opts.fx = Some(FxTable::from_json(&text).map_err(anyhow::Error::msg)?);
+        opts.fx = Some(FxTable::from_json(&text).with_context(|| format!("--fx {}", p.display()))?);
     }
     if let Some(p) = &a.groups {
         let text =

@@ -113,9 +113,10 @@ enum Command {
     Synth(synth::SynthArgs),
     /// Estimate a request before sending it: the usage bound and the price to hold.
     Estimate(Box<estimate::EstimateArgs>),
-    /// Validate price tables: the given files or directories, or the built-in tables.
+    /// Validate price tables: the given files or directories on top of the built-in tables
+    /// (as `--prices` loads them), or the built-in tables alone.
     Check {
-        /// Files or directories to check (default: the built-in tables).
+        /// Files or directories to check, loaded after the built-in tables.
         paths: Vec<PathBuf>,
     },
     /// Convert new-api ratio options or LiteLLM's price map into price tables.

@@ -6,43 +6,29 @@ use anyhow::Result;
 use chrono::Utc;
 use tariff::{Catalog, ServiceTier};
 
-/// Loads the given tables (or the built-in ones) and prints how many models and schedules
-/// they hold; every problem is an error naming its file and line.
+/// Loads the given tables on top of the built-in ones, exactly as `--prices` does (so that
+/// a table `check` accepts is one `--prices` accepts), and prints how many models and
+/// schedules the result holds; every problem is an error naming its file and line.
 pub fn check(paths: &[PathBuf]) -> Result<()> {
-    let mut b = Catalog::builder();
-    b = if paths.is_empty() {
-        b.builtin()
+    let c = paths
+        .iter()
+        .fold(Catalog::builder().builtin(), |b, p| b.path(p))
+        .build()?;
+    // The built-in tables come first in the catalog; a given table's models that replace
+    // built-in ones take their places, so what follows them is what the given tables add.
+    let builtin = if paths.is_empty() {
+        0
     } else {
-        paths.iter().fold(b, |b, p| b.path(p))
+        Catalog::builtin().models().len()
     };
-    let c = match b.build() {
-        Ok(c) => c,
-        // A table that re-prices built-in models (`replaces = true`, as `tariff import`
-        // writes) is checked where it is used: on top of the built-in tables.
-        Err(e)
-            if !paths.is_empty()
-                && e.problems
-                    .iter()
-                    .all(|p| p.message.contains("replaces nothing")) =>
-        {
-            let c = paths
-                .iter()
-                .fold(Catalog::builder().builtin(), |b, p| b.path(p))
-                .build()?;
-            eprintln!(
-                "{} model(s) replace built-in ones: checked on top of the built-in tables",
-                e.problems.len()
-            );
-            c
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let schedules: usize = c.models().iter().map(|m| m.schedules().len()).sum();
-    println!(
-        "ok: {} models, {} price schedules",
-        c.models().len(),
-        schedules
-    );
+    let added = &c.models()[builtin.min(c.models().len())..];
+    let schedules: usize = added.iter().map(|m| m.schedules().len()).sum();
+    print!("ok: {} models, {} price schedules", added.len(), schedules);
+    if paths.is_empty() {
+        println!();
+    } else {
+        println!(" added to the {builtin} built-in models (loaded as --prices loads them)");
+    }
     Ok(())
 }
 

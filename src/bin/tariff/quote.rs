@@ -111,7 +111,7 @@ pub fn run(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
             &std::fs::read_to_string(fx_path)
                 .with_context(|| format!("reading {}", fx_path.display()))?,
         )
-        .map_err(anyhow::Error::msg)?;
+        .with_context(|| format!("--fx {}", fx_path.display()))?;
         bill = bill.convert(&fx, to)?;
     }
     let quota = if a.quota {
