@@ -326,3 +326,31 @@ fn litellm_prices_export_to_new_api_ratios() {
     assert!(!out.config.model_ratio.contains_key("tts-1"));
     assert!(out.report.skipped.iter().any(|s| s.model == "tts-1"));
 }
+
+/// Regression (found by the `importers` fuzz target): a model key or provider holding a
+/// control character was written into a table the loader refuses; it is skipped and
+/// reported instead, and the other entries still load.
+#[test]
+fn a_key_with_a_control_character_is_skipped_and_the_tables_still_load() {
+    let text = r#"{
+        "ok-model": {"litellm_provider": "acme", "mode": "chat", "input_cost_per_token": 3e-06},
+        "bad\u0007model": {"litellm_provider": "acme", "mode": "chat", "input_cost_per_token": 1e-06},
+        "ok-2": {"litellm_provider": "ac\nme", "mode": "chat", "input_cost_per_token": 1e-06}
+    }"#;
+    let out = import(text, &opts(), &Catalog::default()).unwrap();
+    let mut b = Catalog::builder();
+    for (stem, table) in &out.tables {
+        b = b.text(format!("{stem}.toml"), table.to_toml());
+    }
+    let catalog = b.build().unwrap_or_else(|e| panic!("{e}"));
+    assert!(catalog.model("ok-model").is_ok());
+    assert!(catalog.model("ok-2").is_err());
+    let skipped: Vec<&str> = out
+        .report
+        .skipped
+        .iter()
+        .map(|n| n.model.as_str())
+        .collect();
+    assert!(skipped.contains(&"bad\\u{7}model"), "{skipped:?}");
+    assert!(skipped.contains(&"ok-2"), "{skipped:?}");
+}

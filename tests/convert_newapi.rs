@@ -548,3 +548,39 @@ fn the_option_list_endpoint_shape_is_read_and_other_settings_named() {
         "`CacheRatio` of `gpt-4o`: `\"half\"` is not a number"
     );
 }
+
+/// Regression (found by the `importers` fuzz target): a ratio named with a control
+/// character was written into the table, which the loader then refused; a line break in a
+/// name reported in the table's header comment could end the comment and write table text.
+/// Such a model is skipped and reported, escaped, and the rest of the options still load.
+#[test]
+fn a_name_with_a_control_character_is_skipped_and_the_table_still_loads() {
+    let json = r#"{"ModelRatio": {"gpt-4o": 1.25, "mj_imagine\u007f": 1,
+        "evil\n[[model]]\nid = \"injected\"": 1},
+        "CompletionRatio": {"other\n[[model]]\nid = \"injected2\"": 4}}"#;
+    let (catalog, report) = load(json);
+    assert!(catalog.model("gpt-4o").is_ok());
+    assert!(catalog.model("injected").is_err() && catalog.model("injected2").is_err());
+    assert!(catalog.model("mj_imagine\u{7f}").is_err());
+    let skipped: Vec<&str> = report.skipped.iter().map(|n| n.model.as_str()).collect();
+    assert!(skipped.contains(&"mj_imagine\\u{7f}"), "{skipped:?}");
+    assert!(
+        skipped.iter().any(|s| s.starts_with("evil\\n")),
+        "{skipped:?}"
+    );
+    // gpt-4o's ratio 1.25 = USD 2.50 per 1M input tokens.
+    assert_eq!(
+        total(&catalog, "gpt-4o", r#"{"input_tokens": 1000000}"#),
+        "2.5"
+    );
+}
+
+/// Regression (the `importers` fuzz target): a name with a space was written as a model
+/// id the loader refuses; it is skipped and reported like any name that cannot be an id.
+#[test]
+fn a_name_with_a_space_is_skipped_and_the_table_still_loads() {
+    let (catalog, report) = load(r#"{"ModelRatio": {"my- model": 1, "gpt-4o": 1.25}}"#);
+    assert!(catalog.model("gpt-4o").is_ok());
+    assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+    assert_eq!(report.skipped[0].model, "my- model");
+}

@@ -14,10 +14,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = format!("{d:?}");
     }
     if let Some(s) = media_seconds(data) {
-        assert!(
-            s.is_finite() && s >= 0.0,
-            "a duration is finite and not negative: {s}"
-        );
+        // An exact fraction: never negative or NaN by its type; the reduced denominator is
+        // at least 1, and rounding it up to whole tokens never wraps (it is `None` instead).
+        assert!(s.denominator() >= 1, "a duration has a denominator: {s:?}");
+        let _ = s.ceil_times(u64::MAX);
+        let _ = s.to_decimal();
     }
     let _ = pdf_pages(data);
 });

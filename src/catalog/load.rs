@@ -107,11 +107,7 @@ pub(crate) fn parse_file(rep: &mut Reporter) -> Vec<(Model, usize)> {
 /// control: printed raw in a listing, a bill or a terminal, either can disguise one name
 /// as another or rewrite the line around it. The name is shown escaped. True when clean.
 fn printable(rep: &mut Reporter, span: &Range<usize>, what: &str, s: &str) -> bool {
-    let bad = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    match s.chars().find(|&c| bad(c)) {
+    match unprintable(s) {
         None => true,
         Some(c) => {
             rep.at_kind(
@@ -125,6 +121,31 @@ fn printable(rep: &mut Reporter, span: &Range<usize>, what: &str, s: &str) -> bo
             );
             false
         }
+    }
+}
+
+/// The first character of `s` that a name may not hold: a control character (C0, DEL,
+/// C1) or a bidirectional-text control. The importers use it too, so that what they write
+/// is a table the loader accepts.
+pub(crate) fn unprintable(s: &str) -> Option<char> {
+    s.chars().find(|&c| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// Why `s` cannot be a model id or alias, or `None` when it can: the loader's rules, for
+/// the importers to skip (and report) a name the loader would refuse.
+pub(crate) fn id_fault(s: &str) -> Option<String> {
+    if let Some(c) = unprintable(s) {
+        Some(format!(
+            "holds the control character U+{:04X}; names are printable text",
+            u32::from(c)
+        ))
+    } else if s.is_empty() || s.chars().any(char::is_whitespace) {
+        Some("must be non-empty without spaces".into())
+    } else {
+        None
     }
 }
 

@@ -4,6 +4,7 @@
 //! files on top with [`CatalogBuilder`].
 
 mod load;
+pub(crate) use load::{id_fault, unprintable};
 mod model;
 mod raw;
 

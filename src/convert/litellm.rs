@@ -296,6 +296,17 @@ pub fn import(text: &str, opts: &ImportOptions, base: &Catalog) -> Result<Import
             .get("litellm_provider")
             .and_then(|r| string(r))
             .unwrap_or_else(|| "unknown".into());
+        let fault = crate::catalog::id_fault(key)
+            .map(|f| format!("not a model id: it {f}"))
+            .or_else(|| {
+                crate::catalog::unprintable(&provider).map(|c| {
+                    format!("its provider holds the control character U+{:04X}; names are printable text", u32::from(c))
+                })
+            });
+        if let Some(fault) = fault {
+            report.skip(&key.escape_debug().to_string(), fault);
+            continue;
+        }
         let mode = fields
             .get("mode")
             .and_then(|r| string(r))

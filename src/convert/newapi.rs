@@ -346,6 +346,13 @@ pub fn import(config: &RatioConfig, opts: &ImportOptions, base: &Catalog) -> Imp
     let mut defaults: BTreeMap<&str, usize> = BTreeMap::new();
     let mut models = Vec::new();
     for name in names {
+        if let Some(fault) = crate::catalog::id_fault(name) {
+            report.skip(
+                &name.escape_debug().to_string(),
+                format!("not a model id: it {fault}"),
+            );
+            continue;
+        }
         let mut rates = Rates::default();
         if let Some(price) = config.model_price.get(name) {
             rates.scalar.insert(Unit::Requests, *price);

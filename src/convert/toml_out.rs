@@ -37,7 +37,18 @@ impl Table {
     pub fn to_toml(&self) -> String {
         let mut o = String::new();
         for h in &self.header {
-            let _ = writeln!(o, "# {h}");
+            // A comment ends at a line break: a control character in a header line (a
+            // model name an importer reports) is written escaped, so it cannot end the
+            // comment and write table text of its own.
+            let _ = write!(o, "# ");
+            for c in h.chars() {
+                if c.is_control() {
+                    let _ = write!(o, "{}", c.escape_debug());
+                } else {
+                    o.push(c);
+                }
+            }
+            o.push('\n');
         }
         if !self.header.is_empty() {
             o.push('\n');
