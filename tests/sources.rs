@@ -269,7 +269,7 @@ fn the_skeleton_never_explains_until_filled_in() {
     let filled = sk
         .replace("verdict = \"\"", "verdict = \"gap\"")
         .replace("evidence = \"\"", "evidence = \"https://vendor.example\"")
-        .replace("read = YYYY-MM-DD", "read = 2026-12-06");
+        .replace("as_of = YYYY-MM-DD", "as_of = 2026-12-06");
     let entries = explain::parse("filled.toml", &filled).unwrap();
     let c = explain::check(&entries, &[d]);
     assert!(c.passes(), "{:?} {:?}", c.unexplained, c.stale);

@@ -94,14 +94,14 @@ pub struct Entry {
     pub verdict: Verdict,
     /// The vendor URL (or other public page) that supports it.
     pub evidence: String,
-    /// When the evidence was read.
-    pub read: NaiveDate,
+    /// When the evidence was read (`as_of`, as in the price tables).
+    pub as_of: NaiveDate,
     /// Free text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
-/// An entry as written: `read` is a TOML date, `value` a decimal string.
+/// An entry as written: `as_of` is a TOML date, `value` a decimal string.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEntry {
@@ -116,7 +116,7 @@ struct RawEntry {
     value: Option<String>,
     verdict: Verdict,
     evidence: String,
-    read: toml::value::Datetime,
+    as_of: toml::value::Datetime,
     #[serde(default)]
     note: Option<String>,
 }
@@ -139,7 +139,7 @@ pub struct ExplainError {
 }
 
 /// Reads a disagreements file: every entry needs a known `kind` and `verdict`, non-empty
-/// `provider`, `model` and `evidence`, and a `read` date; `bucket` and `value` only on
+/// `provider`, `model` and `evidence`, and an `as_of` date; `bucket` and `value` only on
 /// `differs`; `source` is `litellm` or `genai-prices`.
 pub fn parse(file: &str, text: &str) -> Result<Vec<Entry>, ExplainError> {
     let err = |message: String| ExplainError {
@@ -178,11 +178,11 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Entry>, ExplainError> {
                     .map_err(|_| err(format!("{at}: `value` `{v}` is not a decimal")))?,
             ),
         };
-        let read = match (e.read.date, e.read.time) {
+        let as_of = match (e.as_of.date, e.as_of.time) {
             (Some(d), None) => NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()),
             _ => None,
         }
-        .ok_or_else(|| err(format!("{at}: `read` must be a date (YYYY-MM-DD)")))?;
+        .ok_or_else(|| err(format!("{at}: `as_of` must be a date (YYYY-MM-DD)")))?;
         out.push(Entry {
             kind: e.kind,
             source: e.source,
@@ -192,7 +192,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Entry>, ExplainError> {
             value,
             verdict: e.verdict,
             evidence: e.evidence,
-            read,
+            as_of,
             note: e.note,
         });
     }
@@ -419,7 +419,7 @@ pub fn skeleton(items: &[Item]) -> String {
         }
         out.push_str("verdict = \"\"   # tariff-correct | source-stale | gap | not-first-party | retired | not-comparable\n");
         out.push_str("evidence = \"\"  # the vendor page read\n");
-        out.push_str("read = YYYY-MM-DD\n\n");
+        out.push_str("as_of = YYYY-MM-DD\n\n");
     }
     out
 }
