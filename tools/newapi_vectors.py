@@ -196,17 +196,19 @@ def quota_for(v, vec):
         if kind in v.r["kinds"]:
             out[kind], out[kind + "_source"] = v.eval(kind, model, opts, cond)
     ratio = D(mr) * D(gr)
+    disp = q["audio_dispatch"]
+    if "named_condition" in disp:
+        assert disp["named_condition"] == "has_audio_tokens_and_audio_ratio_entry"
+        has_audio = u.get("audio_in", 0) > 0 or u.get("audio_out", 0) > 0
+        n = v.normalize(v.r["kinds"]["audio_ratio"]["steps"][0]["normalize"], model)
+        entry = n in v.table("audio_ratio", opts, "effective")[0] or \
+            n in v.table("audio_completion_ratio", opts, "effective")[0]
+        audio_path = has_audio and entry
+    else:
+        audio_path = matches(disp, model)
+    # the vector's path must be the one new-api's dispatch picks
+    assert audio_path == (path == "audio"), f"{vec['id']}: dispatch picks audio={audio_path}"
     if path == "audio":
-        disp = q["audio_dispatch"]
-        if "named_condition" in disp:
-            assert disp["named_condition"] == "has_audio_tokens_and_audio_ratio_entry"
-            has_audio = u.get("audio_in", 0) > 0 or u.get("audio_out", 0) > 0
-            n = v.normalize("format_matching", model)
-            entry = n in v.table("audio_ratio", opts, "effective")[0] or \
-                n in v.table("audio_completion_ratio", opts, "effective")[0]
-            assert has_audio and entry, "vector says audio path but the dispatch condition is false"
-        else:
-            assert matches(disp, model), "audio dispatch rule does not select this model"
         x = (D(u.get("text_in", 0)) + D(u.get("text_out", 0)) * D(out["completion_ratio"])
              + D(u.get("audio_in", 0)) * D(out["audio_ratio"])
              + D(u.get("audio_out", 0)) * D(out["audio_ratio"]) * D(out["audio_completion_ratio"]))
