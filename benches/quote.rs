@@ -7,7 +7,10 @@
 //!   engine alone);
 //! - `quote/by_name/*`: `Catalog::quote`, name lookup included (an alias, as a relay
 //!   receives it);
-//! - `catalog/load_builtin`: parsing and validating every embedded table;
+//! - `catalog/load_builtin`: parsing and validating every embedded table (their JSON form,
+//!   converted by `build.rs`), beside `catalog/load_toml`: the same tables read from their
+//!   TOML text, as a table given with `--prices` is (and as the built-in ones were until
+//!   the JSON form);
 //! - `padded/*`: the same quote against the built-in catalog plus 10,000 synthetic models
 //!   (each with an alias and a pattern), next to the unpadded catalog.
 //!
@@ -134,6 +137,29 @@ fn load(c: &mut Criterion) {
                 .builtin()
                 .build()
                 .expect("the built-in tables load")
+        })
+    });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pricing");
+    let mut tables: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("pricing/ is readable")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| !p.ends_with("disagreements.toml"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("a table is readable");
+            (p.display().to_string(), text)
+        })
+        .collect();
+    tables.sort();
+    g.bench_function("load_toml", |b| {
+        b.iter(|| {
+            tables
+                .iter()
+                .fold(CatalogBuilder::new(), |b, (name, text)| {
+                    b.text(name.as_str(), text.as_str())
+                })
+                .build()
+                .expect("the tables load as TOML")
         })
     });
     g.finish();

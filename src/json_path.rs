@@ -293,14 +293,15 @@ enum Segment {
 pub(crate) fn check<T: serde::de::DeserializeOwned>(text: &[u8], error: &serde_json::Error) {
     let found = at(text, error);
     let de = &mut serde_json::Deserializer::from_slice(text);
-    let tracked = match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(&mut *de)) {
-        Err(e) => {
-            assert_eq!(e.inner().to_string(), error.to_string());
-            e.path().to_string()
-        }
-        // Text after the value, which only `from_slice` refuses: every container is closed.
-        Ok(_) => ".".to_string(),
-    };
+    let tracked =
+        match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict::new(&mut *de)) {
+            Err(e) => {
+                assert_eq!(e.inner().to_string(), error.to_string());
+                e.path().to_string()
+            }
+            // Text after the value, which only `from_slice` refuses: every container is closed.
+            Ok(_) => ".".to_string(),
+        };
     let extends = |deeper: &str| {
         tracked == "."
             || deeper == tracked

@@ -25,18 +25,88 @@ pub fn from_str<T: de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Er
 /// Reads `T` from JSON bytes, structs from objects only.
 pub fn from_slice<T: de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = T::deserialize(Strict(&mut de))?;
+    let value = T::deserialize(Strict::new(&mut de))?;
     de.end()?;
     Ok(value)
 }
 
 /// A deserializer, visitor, access or seed that keeps the rule for everything under it.
-pub struct Strict<T>(pub T);
+pub struct Strict<T>(T, Spans);
+
+/// Whether the format under a [`Strict`] answers the `toml` crate's request for a value's
+/// place in the text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spans {
+    /// It does (TOML), or no value asks (JSON read into types without places).
+    Given,
+    /// It does not (the built-in tables' JSON form read into the TOML loader's types): every
+    /// value is given the empty place `0..0`, as if the format had answered.
+    Zero,
+}
+
+impl<T> Strict<T> {
+    /// Wraps a deserializer.
+    pub fn new(inner: T) -> Self {
+        Strict(inner, Spans::Given)
+    }
+
+    /// Wraps a deserializer of a format without places (JSON) for types that ask for them
+    /// (`toml::Spanned`): each such value is read with the empty place `0..0`. This lets the
+    /// built-in tables, embedded as JSON (parsed several times faster than their TOML), be
+    /// read by the same loader as a table given as TOML.
+    pub(crate) fn spanless(inner: T) -> Self {
+        Strict(inner, Spans::Zero)
+    }
+}
+
+/// The `toml` crate's span protocol (its `Spanned<T>` asks for a struct of this name with
+/// these three fields: start, end, value). A test below reads a `toml::Spanned` through
+/// [`Strict::spanless`], so a change of protocol fails there, not silently.
+const SPANNED: &str = "$__serde_spanned_private_Spanned";
+const SPANNED_FIELDS: [&str; 3] = [
+    "$__serde_spanned_private_start",
+    "$__serde_spanned_private_end",
+    "$__serde_spanned_private_value",
+];
+
+/// The map a `toml::Spanned` visitor reads: start 0, end 0, then the value itself.
+struct ZeroSpan<D> {
+    value: Option<D>,
+    step: usize,
+}
+
+impl<'de, D: Deserializer<'de>> MapAccess<'de> for ZeroSpan<D> {
+    type Error = D::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        match SPANNED_FIELDS.get(self.step) {
+            Some(key) => seed
+                .deserialize(de::value::BorrowedStrDeserializer::new(key))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<T::Value, Self::Error> {
+        self.step += 1;
+        if self.step < SPANNED_FIELDS.len() {
+            return seed.deserialize(de::value::U64Deserializer::new(0));
+        }
+        match self.value.take() {
+            Some(d) => seed.deserialize(d),
+            None => Err(de::Error::custom("a spanned value was read twice")),
+        }
+    }
+}
 
 macro_rules! forward {
     ($($method:ident),*) => {$(
         fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-            self.0.$method(Strict(v))
+            self.0.$method(Strict(v, self.1))
         }
     )*};
 }
@@ -77,17 +147,17 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         name: &'static str,
         v: V,
     ) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_unit_struct(name, Strict(v))
+        self.0.deserialize_unit_struct(name, Strict(v, self.1))
     }
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
         v: V,
     ) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_newtype_struct(name, Strict(v))
+        self.0.deserialize_newtype_struct(name, Strict(v, self.1))
     }
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_tuple(len, Strict(v))
+        self.0.deserialize_tuple(len, Strict(v, self.1))
     }
     fn deserialize_tuple_struct<V: Visitor<'de>>(
         self,
@@ -95,7 +165,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         len: usize,
         v: V,
     ) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_tuple_struct(name, len, Strict(v))
+        self.0
+            .deserialize_tuple_struct(name, len, Strict(v, self.1))
     }
     /// The point of the wrapper: a struct is read as a map, so the parser refuses an array
     /// (with the struct's own "expected struct X" message) instead of reading it by position.
@@ -109,10 +180,19 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         // starting with `$`: those are asked as structs still. Either way the visitor's
         // sequence form is taken away, which refuses an array whatever the format; asking
         // for a map also makes serde_json report it at the array's first character.
-        if name.starts_with('$') {
-            return self.0.deserialize_struct(name, fields, NoSeq(Strict(v)));
+        if self.1 == Spans::Zero && name == SPANNED {
+            let value = Strict(self.0, self.1);
+            return v.visit_map(ZeroSpan {
+                value: Some(value),
+                step: 0,
+            });
         }
-        self.0.deserialize_map(NoSeq(Strict(v)))
+        if name.starts_with('$') {
+            return self
+                .0
+                .deserialize_struct(name, fields, NoSeq(Strict(v, self.1)));
+        }
+        self.0.deserialize_map(NoSeq(Strict(v, self.1)))
     }
     fn deserialize_enum<V: Visitor<'de>>(
         self,
@@ -120,7 +200,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         variants: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_enum(name, variants, Strict(v))
+        self.0.deserialize_enum(name, variants, Strict(v, self.1))
     }
     fn is_human_readable(&self) -> bool {
         self.0.is_human_readable()
@@ -155,26 +235,26 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Strict<V> {
         self.0.visit_unit()
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        self.0.visit_some(Strict(d))
+        self.0.visit_some(Strict(d, self.1))
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        self.0.visit_newtype_struct(Strict(d))
+        self.0.visit_newtype_struct(Strict(d, self.1))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        self.0.visit_seq(Strict(seq))
+        self.0.visit_seq(Strict(seq, self.1))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        self.0.visit_map(Strict(map))
+        self.0.visit_map(Strict(map, self.1))
     }
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
-        self.0.visit_enum(Strict(data))
+        self.0.visit_enum(Strict(data, self.1))
     }
 }
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Strict<S> {
     type Value = S::Value;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        self.0.deserialize(Strict(d))
+        self.0.deserialize(Strict(d, self.1))
     }
 }
 
@@ -184,7 +264,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Strict<A> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Self::Error> {
-        self.0.next_element_seed(Strict(seed))
+        self.0.next_element_seed(Strict(seed, self.1))
     }
     fn size_hint(&self) -> Option<usize> {
         self.0.size_hint()
@@ -197,13 +277,13 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Strict<A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Self::Error> {
-        self.0.next_key_seed(Strict(seed))
+        self.0.next_key_seed(Strict(seed, self.1))
     }
     fn next_value_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
     ) -> Result<T::Value, Self::Error> {
-        self.0.next_value_seed(Strict(seed))
+        self.0.next_value_seed(Strict(seed, self.1))
     }
     fn size_hint(&self) -> Option<usize> {
         self.0.size_hint()
@@ -217,8 +297,9 @@ impl<'de, A: EnumAccess<'de>> EnumAccess<'de> for Strict<A> {
         self,
         seed: T,
     ) -> Result<(T::Value, Self::Variant), Self::Error> {
-        let (v, rest) = self.0.variant_seed(Strict(seed))?;
-        Ok((v, Strict(rest)))
+        let spans = self.1;
+        let (v, rest) = self.0.variant_seed(Strict(seed, spans))?;
+        Ok((v, Strict(rest, spans)))
     }
 }
 
@@ -231,10 +312,10 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Strict<A> {
         self,
         seed: T,
     ) -> Result<T::Value, Self::Error> {
-        self.0.newtype_variant_seed(Strict(seed))
+        self.0.newtype_variant_seed(Strict(seed, self.1))
     }
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, Self::Error> {
-        self.0.tuple_variant(len, Strict(v))
+        self.0.tuple_variant(len, Strict(v, self.1))
     }
     /// As for a struct: a struct variant's fields come from an object only.
     fn struct_variant<V: Visitor<'de>>(
@@ -243,7 +324,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Strict<A> {
         v: V,
     ) -> Result<V::Value, Self::Error> {
         // VariantAccess has no map form; the visitor refuses a sequence itself.
-        self.0.struct_variant(fields, NoSeq(Strict(v)))
+        self.0.struct_variant(fields, NoSeq(Strict(v, self.1)))
     }
 }
 
@@ -328,5 +409,31 @@ mod tests {
         assert!(serde_json::from_str::<E>(r#"{"S":[1]}"#).is_ok());
         assert!(super::from_str::<E>(r#"{"S":[1]}"#).is_err());
         assert!(super::from_str::<Inner>(r#"{"a":1} x"#).is_err());
+    }
+
+    // The built-in tables' JSON read into the TOML loader's types: each `toml::Spanned`
+    // takes the empty place, nested values keep the object-only rule.
+    #[test]
+    fn a_spanless_json_reads_toml_spanned_values_with_empty_places() {
+        use serde::Deserialize;
+        #[derive(Deserialize)]
+        struct T {
+            name: toml::Spanned<String>,
+            inner: toml::Spanned<Inner>,
+            list: Vec<toml::Spanned<u32>>,
+        }
+        let mut de =
+            serde_json::Deserializer::from_str(r#"{"name":"x","inner":{"a":2},"list":[1,2]}"#);
+        let t = T::deserialize(super::Strict::spanless(&mut de)).unwrap();
+        assert_eq!((t.name.get_ref().as_str(), t.name.span()), ("x", 0..0));
+        assert_eq!((t.inner.get_ref().a, t.inner.span()), (2, 0..0));
+        assert_eq!(
+            t.list.iter().map(|v| *v.get_ref()).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        let mut de = serde_json::Deserializer::from_str(r#"{"name":"x","inner":[2],"list":[]}"#);
+        assert!(T::deserialize(super::Strict::spanless(&mut de)).is_err());
+        // Without the empty places serde_json cannot read a `toml::Spanned` at all.
+        assert!(serde_json::from_str::<toml::Spanned<String>>(r#""x""#).is_err());
     }
 }

@@ -332,3 +332,28 @@ fn builtin_tables_load_with_the_same_prices_from_their_files() {
         format!("{:?}", Catalog::builtin().models())
     );
 }
+
+// The built-in tables are embedded as JSON (build.rs) and read through a spanless adapter;
+// the same files read as TOML must give the same catalog, model for model, price for price.
+#[test]
+fn the_embedded_json_tables_load_exactly_as_their_toml_files() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pricing");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| !p.ends_with("disagreements.toml"))
+        .collect();
+    files.sort();
+    let from_toml = files
+        .iter()
+        .fold(Catalog::builder(), |b, p| b.path(p))
+        .build()
+        .unwrap();
+    let builtin = Catalog::builtin();
+    assert_eq!(from_toml.models().len(), builtin.models().len());
+    assert!(builtin.models().len() > 300);
+    for (a, b) in from_toml.models().iter().zip(builtin.models()) {
+        assert_eq!(a, b, "{}", a.id());
+    }
+}

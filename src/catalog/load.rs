@@ -170,8 +170,7 @@ pub(crate) const TOML: Format = Format {
     lines: true,
 };
 
-/// The JSON form of a built-in table (feature `embed-json`), whose values carry no places.
-#[cfg(feature = "embed-json")]
+/// The JSON form of a built-in table (written by `build.rs`), whose values carry no places.
 pub(crate) const JSON: Format = Format {
     read: read_json,
     lines: false,
@@ -181,15 +180,21 @@ fn read_toml(rep: &Reporter) -> Result<RawFile, Unreadable> {
     use serde::Deserialize;
     // Strict: a schedule or a rate table written as an array is refused, never read by
     // position.
-    RawFile::deserialize(crate::strict::Strict(toml::Deserializer::new(rep.text))).map_err(|e| {
+    RawFile::deserialize(crate::strict::Strict::new(toml::Deserializer::new(
+        rep.text,
+    )))
+    .map_err(|e| {
         let line = e.span().map(|s| rep.line_of(&s));
         (line, e.message().to_string())
     })
 }
 
-#[cfg(feature = "embed-json")]
 fn read_json(rep: &Reporter) -> Result<RawFile, Unreadable> {
-    serde_json::from_str(rep.text).map_err(|e| (Some(e.line()), e.to_string()))
+    use serde::Deserialize;
+    let mut de = serde_json::Deserializer::from_str(rep.text);
+    RawFile::deserialize(crate::strict::Strict::spanless(&mut de))
+        .and_then(|file| de.end().map(|()| file))
+        .map_err(|e| (Some(e.line()), e.to_string()))
 }
 
 fn currency(rep: &mut Reporter, s: &Spanned<String>) -> Option<Currency> {

@@ -16,8 +16,9 @@ pub use model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Va
 
 use crate::error::{CatalogError, PriceError, Problem, ProblemKind};
 
-/// The built-in price tables: `(file name, TOML text)`; with the feature `embed-json`, the
-/// text is the table's JSON form (see `build.rs`).
+/// The built-in price tables: `(file name, the table's JSON form)`, converted from
+/// `pricing/*.toml` at build time (see `build.rs`; JSON loads several times faster). Their
+/// problems carry no line numbers: `tariff check pricing/FILE.toml` reads a table as TOML.
 pub const BUILTIN_TABLES: &[(&str, &str)] =
     include!(concat!(env!("OUT_DIR"), "/builtin_tables.rs"));
 
@@ -68,14 +69,8 @@ impl CatalogBuilder {
     /// Adds the built-in tables.
     pub fn builtin(mut self) -> Self {
         for (name, text) in BUILTIN_TABLES {
-            self.sources.push((
-                format!("pricing/{name}"),
-                (*text).to_string(),
-                #[cfg(feature = "embed-json")]
-                load::JSON,
-                #[cfg(not(feature = "embed-json"))]
-                load::TOML,
-            ));
+            self.sources
+                .push((format!("pricing/{name}"), (*text).to_string(), load::JSON));
         }
         self
     }
