@@ -357,3 +357,37 @@ fn the_embedded_json_tables_load_exactly_as_their_toml_files() {
         assert_eq!(a, b, "{}", a.id());
     }
 }
+
+// The built-in tables are embedded as JSON, whose problems carry no line; `check
+// --no-builtin` reads a table's TOML file alone, so every built-in file checks with lines.
+#[test]
+fn check_no_builtin_reads_each_built_in_file_alone_with_line_numbers() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pricing");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") || path.ends_with("disagreements.toml") {
+            continue;
+        }
+        let out = tariff(&["check", "--no-builtin", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).starts_with("ok: "),
+            "{}",
+            text(&out.stdout)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 13, "{checked} tables");
+    // On top of the built-in tables the same file redefines every model.
+    assert!(!tariff(&["check", "pricing/openai.toml"]).status.success());
+    let bad = scratch("check-no-builtin").join("acme.toml");
+    std::fs::write(&bad, ACME.replace("1.25", "-1.25")).unwrap();
+    let out = tariff(&["check", "--no-builtin", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("acme.toml:11:") && err.contains("negative price"),
+        "{err}"
+    );
+}

@@ -118,6 +118,11 @@ enum Command {
     Check {
         /// Files or directories to check, loaded after the built-in tables.
         paths: Vec<PathBuf>,
+        /// Check the given tables alone, without the built-in ones: `tariff check
+        /// --no-builtin pricing/openai.toml` reads a built-in table from its TOML file, with
+        /// line numbers (the library embeds it as JSON, whose problems have none).
+        #[arg(long)]
+        no_builtin: bool,
     },
     /// Convert new-api ratio options or LiteLLM's price map into price tables.
     Import(Box<import::ImportArgs>),
@@ -138,7 +143,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Check { paths } => models::check(&paths),
+        Command::Check { paths, no_builtin } => models::check(&paths, !no_builtin),
         Command::Models {
             json,
             provider,

@@ -6,17 +6,20 @@ use anyhow::Result;
 use chrono::Utc;
 use tariff::{Catalog, ServiceTier};
 
-/// Loads the given tables on top of the built-in ones, exactly as `--prices` does (so that
-/// a table `check` accepts is one `--prices` accepts), and prints how many models and
-/// schedules the result holds; every problem is an error naming its file and line.
-pub fn check(paths: &[PathBuf]) -> Result<()> {
-    let c = paths
-        .iter()
-        .fold(Catalog::builder().builtin(), |b, p| b.path(p))
-        .build()?;
+/// Loads the given tables on top of the built-in ones (unless `with_builtin` is false),
+/// exactly as `--prices` does (so that a table `check` accepts is one `--prices` accepts),
+/// and prints how many models and schedules the result holds; every problem is an error
+/// naming its file and line.
+pub fn check(paths: &[PathBuf], with_builtin: bool) -> Result<()> {
+    let start = if with_builtin {
+        Catalog::builder().builtin()
+    } else {
+        Catalog::builder()
+    };
+    let c = paths.iter().fold(start, |b, p| b.path(p)).build()?;
     // The built-in tables come first in the catalog; a given table's models that replace
     // built-in ones take their places, so what follows them is what the given tables add.
-    let builtin = if paths.is_empty() {
+    let builtin = if paths.is_empty() || !with_builtin {
         0
     } else {
         Catalog::builtin().models().len()
@@ -24,7 +27,7 @@ pub fn check(paths: &[PathBuf]) -> Result<()> {
     let added = &c.models()[builtin.min(c.models().len())..];
     let schedules: usize = added.iter().map(|m| m.schedules().len()).sum();
     print!("ok: {} models, {} price schedules", added.len(), schedules);
-    if paths.is_empty() {
+    if paths.is_empty() || !with_builtin {
         println!();
     } else {
         println!(" added to the {builtin} built-in models (loaded as --prices loads them)");
