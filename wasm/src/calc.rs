@@ -582,7 +582,8 @@ mod read {
     }
 }
 
-#[cfg(test)]
+// The tests read responses and count tokens: they need the full module's features.
+#[cfg(all(test, feature = "full"))]
 mod tests {
     use super::*;
 
