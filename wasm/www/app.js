@@ -422,12 +422,19 @@ function needed() {
   return { units, variants, resolutions, gptImage };
 }
 
-function numberInput(id, label, value, seconds) {
+/** A `.field` with its label for the control `id`. */
+function labelled(id, label) {
   const wrap = document.createElement("div");
   wrap.className = "field";
   const l = document.createElement("label");
   l.htmlFor = id;
   l.textContent = label;
+  wrap.append(l);
+  return wrap;
+}
+
+function numberInput(id, label, value, seconds) {
+  const wrap = labelled(id, label);
   const input = document.createElement("input");
   input.type = "text";
   input.id = id;
@@ -440,22 +447,18 @@ function numberInput(id, label, value, seconds) {
   msg.id = `${id}-msg`;
   msg.setAttribute("aria-live", "polite");
   input.setAttribute("aria-describedby", msg.id);
-  wrap.append(l, input, msg);
+  wrap.append(input, msg);
   return [wrap, input];
 }
 
 function selectInput(id, label, options, value, onChange) {
-  const f = document.createElement("div");
-  f.className = "field";
-  const l = document.createElement("label");
-  l.htmlFor = id;
-  l.textContent = label;
+  const f = labelled(id, label);
   const sel = document.createElement("select");
   sel.id = id;
   for (const [v, text] of options) sel.add(new Option(text, v));
   sel.value = value;
   sel.addEventListener("change", () => onChange(sel.value));
-  f.append(l, sel);
+  f.append(sel);
   return f;
 }
 
@@ -588,27 +591,26 @@ function estimateOnce(api, model, request) {
   return r;
 }
 
-/** The families whose request estimate knows a video model's defaults, with the
- * smallest request each takes. */
-const VIDEO_REQUESTS = [
-  ["openai-video", (id) => ({ model: id, prompt: "x" })],
-  ["veo", () => ({ instances: [{ prompt: "x" }] })],
-  ["wan-video", (id) => ({ model: id, input: { prompt: "x" } })],
-  ["seedance", (id) => ({ model: id, content: [{ type: "text", text: "x" }] })],
-  ["runway", (id) => ({ model: id, promptText: "x" })],
-];
+/** Each video provider's request family, with the smallest request it takes: its
+ * estimate applies the vendor's documented defaults to a request that names none. */
+const VIDEO_REQUESTS = {
+  openai: ["openai-video", (id) => ({ model: id, prompt: "x" })],
+  google: ["veo", () => ({ instances: [{ prompt: "x" }] })],
+  alibaba: ["wan-video", (id) => ({ model: id, input: { prompt: "x" } })],
+  bytedance: ["seedance", (id) => ({ model: id, content: [{ type: "text", text: "x" }] })],
+  runway: ["runway", (id) => ({ model: id, promptText: "x" })],
+};
 
-/** A video model's default resolution as the vendor documents it (the engine's request
- * estimate: what it assumes for a request that names none); `null` when the data has
- * none, `{pending}` while the full module loads. */
+/** A video model's default resolution as its vendor documents it (the engine's request
+ * estimate for its family: what it assumes for a request that names none); `null` when
+ * the data has none, `{pending}` while the full module loads. */
 function videoDefault(m) {
-  for (const [api, req] of VIDEO_REQUESTS) {
-    const r = estimateOnce(api, m.id, req(m.id));
-    if (r.pending) return r;
-    const res = r.usage?.resolution;
-    if (res && m.videoResolutions.includes(res)) return { resolution: res };
-  }
-  return { resolution: null };
+  const family = VIDEO_REQUESTS[m.provider];
+  if (!family) return { resolution: null };
+  const r = estimateOnce(family[0], m.id, family[1](m.id));
+  if (r.pending) return r;
+  const res = r.usage?.resolution;
+  return { resolution: res && m.videoResolutions.includes(res) ? res : null };
 }
 
 /** The usage record for one model: the shared quantities, with the image variants it
@@ -641,7 +643,12 @@ function usageFor(m, base, gptImages) {
     u.image_output_tokens = (u.image_output_tokens ?? 0) + r.usage.image_output_tokens;
     notes.push(`${gptImages} image(s) at ${state.gptImage.size}, ${state.gptImage.quality}: ${r.usage.image_output_tokens.toLocaleString("en-US")} image output tokens (OpenAI's table).`);
   }
-  if (u.video_seconds && m.units.includes("video_seconds") && m.videoResolutions.length) {
+  if (u.video_seconds && !m.units.includes("video_seconds")) {
+    // Another model's unit (a comparison of video models priced in different units).
+    delete u.video_seconds;
+    notes.push(`Video seconds not counted: ${m.id} is priced by ${m.units.map((x) => (LABEL[x] ?? x).toLowerCase()).join(", ")}.`);
+  }
+  if (u.video_seconds && m.videoResolutions.length) {
     if (state.videoResolution && m.videoResolutions.includes(state.videoResolution)) {
       u.resolution = state.videoResolution;
     } else {
@@ -753,7 +760,8 @@ function quoteAll(u, gptImages) {
     const m = byName.get(id);
     const own = usageFor(m, u, gptImages);
     if (own.pending) return { id, pending: true };
-    if (own.problem) return { id, error: own.problem.text, fix: own.problem, notes: own.notes };
+    // The card's alert says what is wrong; the fix box only the way to it.
+    if (own.problem) return { id, error: own.problem.text, fix: { ...own.problem, text: "" }, notes: own.notes };
     const r = quoteOne(id, own.usage, base, quota);
     if (!r.error) return { id, ...r, notes: own.notes };
     const fix = explain(r.error, m);
@@ -814,9 +822,11 @@ function note(text) {
 function fixBox(fix) {
   const box = document.createElement("div");
   box.className = "fix";
-  const p = document.createElement("p");
-  p.textContent = fix.text;
-  box.append(p);
+  if (fix.text) {
+    const p = document.createElement("p");
+    p.textContent = fix.text;
+    box.append(p);
+  }
   const button = (text, onClick) => {
     const bt = document.createElement("button");
     bt.type = "button";
