@@ -26,11 +26,19 @@ if ! command -v wasm-opt >/dev/null && command -v apt-get >/dev/null; then
     || echo "wasm-opt unavailable: the module is left as wasm-bindgen writes it"
 fi
 
+wasm="target/wasm32-unknown-unknown/release/tariff_wasm.wasm"
+rm -rf pkg pkg-core pkg-node site
+
+# The page's first module: pricing alone (feature `full` off), without the tokenizer ranks
+# and the readers that need them, so the page can quote after a much smaller download.
+echo "== cargo build --release --target wasm32-unknown-unknown --no-default-features (pricing module)"
+cargo build --release --target wasm32-unknown-unknown --no-default-features
+mkdir -p target/core
+cp "$wasm" target/core/tariff_wasm_core.wasm
+wasm-bindgen --target web --out-dir pkg-core target/core/tariff_wasm_core.wasm
+
 echo "== cargo build --release --target wasm32-unknown-unknown"
 cargo build --release --target wasm32-unknown-unknown
-wasm="target/wasm32-unknown-unknown/release/tariff_wasm.wasm"
-
-rm -rf pkg pkg-node site
 wasm-bindgen --target web --out-dir pkg "$wasm"
 wasm-bindgen --target nodejs --out-dir pkg-node "$wasm"
 
@@ -40,7 +48,7 @@ wasm-bindgen --target nodejs --out-dir pkg-node "$wasm"
 if command -v wasm-opt >/dev/null; then
   features="--enable-bulk-memory --enable-sign-ext --enable-mutable-globals
     --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue"
-  for f in pkg/tariff_wasm_bg.wasm pkg-node/tariff_wasm_bg.wasm; do
+  for f in pkg/tariff_wasm_bg.wasm pkg-node/tariff_wasm_bg.wasm pkg-core/tariff_wasm_core_bg.wasm; do
     # shellcheck disable=SC2086
     if wasm-opt $features -Oz "$f" -o "$f.opt" 2>/dev/null \
       && [ "$(gzip -9c "$f.opt" | wc -c)" -lt "$(gzip -9c "$f" | wc -c)" ]; then
@@ -53,8 +61,8 @@ fi
 
 # wasm-bindgen makes a trailing `Option` parameter optional in TypeScript unless its type is
 # given explicitly, as `options` is (to name QuoteOptions): mark it optional here.
-for d in pkg pkg-node; do
-  sed -i 's/options: QuoteOptions)/options?: QuoteOptions)/' "$d/tariff_wasm.d.ts"
+for d in pkg/tariff_wasm pkg-node/tariff_wasm pkg-core/tariff_wasm_core; do
+  sed -i 's/options: QuoteOptions)/options?: QuoteOptions)/' "$d.d.ts"
 done
 
 cp npm/package.json npm/README.md pkg/
@@ -62,6 +70,14 @@ cp npm/package.json npm/README.md pkg/
 mkdir -p site
 cp -r www/. site/
 cp -r pkg site/pkg
+cp -r pkg-core site/pkg-core
+rm -f site/pkg/package.json site/pkg/README.md site/pkg/*.d.ts site/pkg-core/*.d.ts
+# The page shows its download's progress: the decoded size of the first module.
+sed -i "s/__CORE_BYTES__/$(wc -c <pkg-core/tariff_wasm_core_bg.wasm)/; s/__FULL_BYTES__/$(wc -c <pkg/tariff_wasm_bg.wasm)/" site/app.js
+
+# Brotli and gzip copies beside every file, for a host that serves them precompressed.
+echo "== precompressed copies (brotli, gzip)"
+node compress.mjs site
 
 gz=$(gzip -9c pkg/tariff_wasm_bg.wasm | wc -c)
 echo "== built: pkg/tariff_wasm_bg.wasm $(wc -c <pkg/tariff_wasm_bg.wasm) bytes, $gz gzipped; serve wasm/site/"

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tariff::catalog::{Body, RateSet};
-use tariff::extract::{self, Api};
+#[cfg(feature = "full")]
+use tariff::extract;
+use tariff::extract::Api;
 use tariff::tokens::Encoding;
 use tariff::{
     Bill, Catalog, Currency, FxRate, FxTable, Model, Quota, QuotaPolicy, Rounding, ServiceTier,
@@ -113,6 +115,7 @@ pub fn quote(
 
 /// Meters a provider response (with its request, for families priced from it) and prices
 /// it as [`quote`] does.
+#[cfg(feature = "full")]
 pub fn quote_response(
     catalog: &Catalog,
     api: &str,
@@ -128,6 +131,7 @@ pub fn quote_response(
 
 /// The canonical usage record of a provider response, as JSON (what the calculator fills
 /// its quantities from).
+#[cfg(feature = "full")]
 pub fn usage_of_response(api: &str, body: &str, request: Option<&str>) -> Result<String, String> {
     Ok(meter(api, body, request)?.to_json())
 }
@@ -135,6 +139,7 @@ pub fn usage_of_response(api: &str, body: &str, request: Option<&str>) -> Result
 /// The upper-bound estimate of a request body of the family `api` for `model`, as JSON:
 /// `{api, model, counter, usage, parts}` (see `tariff::estimate`); its usage is marked
 /// `estimated` and plugs into [`quote`].
+#[cfg(feature = "full")]
 pub fn estimate(api: &str, model: &str, request: &str) -> Result<String, String> {
     let api = parse_api(api)?;
     let est =
@@ -142,6 +147,7 @@ pub fn estimate(api: &str, model: &str, request: &str) -> Result<String, String>
     serde_json::to_string(&est).map_err(|e| e.to_string())
 }
 
+#[cfg(feature = "full")]
 fn meter(api: &str, body: &str, request: Option<&str>) -> Result<Usage, String> {
     let api = parse_api(api)?;
     extract::extract_with_request(api, body.as_bytes(), request.map(str::as_bytes))
@@ -236,12 +242,14 @@ fn quota_policy(q: Option<&QuotaOptions>) -> Result<QuotaPolicy, String> {
 }
 
 /// The token count of `text` under the encoding of `model` (or the encoding named).
+#[cfg(feature = "full")]
 pub fn count_tokens(model: &str, text: &str) -> Result<usize, String> {
     let enc = encoding(model)?;
     Ok(enc.count(text))
 }
 
 /// The encoding named, or the one `model` uses.
+#[cfg(feature = "full")]
 pub fn encoding(model: &str) -> Result<Encoding, String> {
     Encoding::from_name(model)
         .or_else(|| Encoding::for_model(model))
@@ -273,6 +281,11 @@ struct ModelInfo<'a> {
     options: BTreeMap<&'a str, BTreeSet<&'a str>>,
     /// The exact tokenizer, when the model has a public one.
     encoding: Option<&'static str>,
+    /// When its first price took effect (`YYYY-MM-DD`; `None` when open-ended): how the
+    /// picker orders a family newest first.
+    since: Option<String>,
+    /// When its last price ends (`None` while it is priced with no end).
+    until: Option<String>,
 }
 
 #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -355,6 +368,21 @@ fn info(m: &Model, at: DateTime<Utc>) -> ModelInfo<'_> {
         video_resolutions: video.into_iter().collect(),
         options,
         encoding: Encoding::for_model(m.id()).map(Encoding::name),
+        since: m
+            .schedules()
+            .iter()
+            .filter_map(|s| s.from)
+            .min()
+            .map(|t| t.format("%Y-%m-%d").to_string()),
+        until: if m.schedules().iter().any(|s| s.until.is_none()) {
+            None
+        } else {
+            m.schedules()
+                .iter()
+                .filter_map(|s| s.until)
+                .max()
+                .map(|t| t.format("%Y-%m-%d").to_string())
+        },
     }
 }
 
@@ -382,12 +410,180 @@ fn note<'a>(
     }
 }
 
+/// The catalog's own id of a model name or alias (a dated snapshot such as
+/// `claude-sonnet-4-5-20250929` included, when the catalog resolves it), or `None`.
+pub fn resolve_model(catalog: &Catalog, name: &str) -> Option<String> {
+    catalog.model(name).ok().map(|m| m.id().to_string())
+}
+
 /// The family names `quoteResponse` accepts.
 pub fn apis() -> Vec<&'static str> {
     Api::ALL.iter().map(|a| a.name()).collect()
 }
 
-#[cfg(test)]
+#[cfg(feature = "full")]
+pub use read::read_response;
+
+/// Reading a pasted response whose family may not be known: the library's own family
+/// recognition decides, and what was read is reported with the usage.
+#[cfg(feature = "full")]
+mod read {
+    use serde::Serialize;
+    use tariff::extract::{self, Api, ExtractError};
+
+    /// What a pasted response was read as.
+    #[derive(Serialize)]
+    struct Read {
+        /// The family (`anthropic`, ...).
+        api: &'static str,
+        /// The library's description of the family ("an Anthropic Messages body").
+        description: &'static str,
+        /// Whether it was a saved SSE stream, and how many JSON events it held.
+        stream: bool,
+        events: usize,
+        /// The model the body names (`model`, Gemini's `modelVersion`, an Anthropic
+        /// stream's `message.model`, a Responses stream's `response.model`).
+        model: Option<String>,
+        /// The canonical usage record.
+        usage: serde_json::Value,
+    }
+
+    /// Keys of a usage record that are conditions, not quantities.
+    const NOT_QUANTITIES: &[&str] = &[
+        "at",
+        "service_tier",
+        "region",
+        "options",
+        "estimated",
+        "resolution",
+    ];
+
+    /// The JSON objects of a body: the body itself when it is one, else the `data:` lines
+    /// of an SSE stream that hold JSON (`[DONE]` and comments skipped).
+    fn events(body: &str) -> (bool, Vec<&str>) {
+        if body.trim_start().starts_with('{') {
+            return (false, vec![body]);
+        }
+        let data = body
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(str::trim)
+            .filter(|d| d.starts_with('{'))
+            .collect();
+        (true, data)
+    }
+
+    /// The first model named by any event, where each family names it.
+    fn model_named(events: &[&str]) -> Option<String> {
+        events.iter().find_map(|e| {
+            let v: serde_json::Value = serde_json::from_str(e).ok()?;
+            let s = |v: &serde_json::Value| v.as_str().filter(|s| !s.is_empty()).map(String::from);
+            s(&v["model"])
+                .or_else(|| s(&v["modelVersion"]))
+                .or_else(|| s(&v["message"]["model"]))
+                .or_else(|| s(&v["response"]["model"]))
+        })
+    }
+
+    /// The family a `WrongFamily` answer names: the library ends it with `(use --api NAME)`.
+    fn hinted(found: &str) -> Option<Api> {
+        let rest = &found[found.find("--api ")? + "--api ".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        Api::parse(&name)
+    }
+
+    fn has_quantities(usage: &serde_json::Value) -> bool {
+        usage
+            .as_object()
+            .is_some_and(|o| o.keys().any(|k| !NOT_QUANTITIES.contains(&k.as_str())))
+    }
+
+    /// Reads a pasted response (a JSON body or a saved SSE stream) as the family `api`, or,
+    /// for `auto`, as the family the library recognizes from its markers (every extractor
+    /// checks a body against the markers only one family writes and names the family it
+    /// shows); a body without markers is read by the families that find a usage report in
+    /// it, the first of them. A body read with no quantity at all is an error: an empty
+    /// record is never reported as read.
+    pub fn read_response(api: &str, body: &str, request: Option<&str>) -> Result<String, String> {
+        let (stream, events) = events(body);
+        if body.trim().is_empty() {
+            return Err("the response body is empty".into());
+        }
+        if stream && events.is_empty() && body.trim_start().starts_with(['[', '"']) {
+            return Err("the body is JSON but not an object: paste the whole response body".into());
+        }
+        let meter =
+            |a: Api| extract::extract_with_request(a, body.as_bytes(), request.map(str::as_bytes));
+        let (api, usage) = if api == "auto" {
+            let mut hint = None;
+            let mut read = Vec::new();
+            for a in Api::ALL {
+                match meter(a) {
+                    Err(ExtractError::WrongFamily { found, .. }) => {
+                        hint = hint.or_else(|| hinted(&found));
+                    }
+                    Ok(u) => read.push((a, u)),
+                    Err(_) => {}
+                }
+            }
+            match hint {
+                // The markers name the family: its answer, success or error, is the answer.
+                Some(a) => (
+                    a,
+                    meter(a).map_err(|e| {
+                        format!("this looks like {}{}, but: {e}", a.description(), kind(stream))
+                    })?,
+                ),
+                None => read
+                    .into_iter()
+                    .find(|(_, u)| {
+                        serde_json::from_str(&u.to_json()).is_ok_and(|v| has_quantities(&v))
+                    })
+                    .ok_or_else(|| {
+                        format!(
+                            "the format of this {} could not be told: it carries no family's markers and no format finds a usage report in it; choose the format",
+                            if stream { "stream" } else { "body" }
+                        )
+                    })?,
+            }
+        } else {
+            let a = super::parse_api(api)?;
+            (a, meter(a).map_err(|e| e.to_string())?)
+        };
+        let usage: serde_json::Value =
+            serde_json::from_str(&usage.to_json()).map_err(|e| e.to_string())?;
+        if !has_quantities(&usage) {
+            return Err(format!(
+                "read as {}{}, but it reports no usage: nothing to fill",
+                api.description(),
+                kind(stream)
+            ));
+        }
+        let read = Read {
+            api: api.name(),
+            description: api.description(),
+            stream,
+            events: events.len(),
+            model: model_named(&events),
+            usage,
+        };
+        serde_json::to_string(&read).map_err(|e| e.to_string())
+    }
+
+    fn kind(stream: bool) -> &'static str {
+        if stream {
+            " (a saved stream)"
+        } else {
+            ""
+        }
+    }
+}
+
+// The tests read responses and count tokens: they need the full module's features.
+#[cfg(all(test, feature = "full"))]
 mod tests {
     use super::*;
 
@@ -607,5 +803,59 @@ mod tests {
             count_tokens("cl100k_base", text).unwrap(),
             Encoding::Cl100kBase.count(text)
         );
+    }
+
+    fn read(api: &str, fixture: &str) -> Result<serde_json::Value, String> {
+        let body =
+            std::fs::read_to_string(format!("../tests/fixtures/responses/{fixture}")).unwrap();
+        read_response(api, &body, None).map(|s| serde_json::from_str(&s).unwrap())
+    }
+
+    #[test]
+    fn pasted_streams_are_recognized_by_the_library_markers_with_their_model() {
+        // regression: an Anthropic stream was tried as OpenAI first; its model was not read.
+        let v = read("auto", "anthropic-stream.sse").unwrap();
+        assert_eq!(v["api"], "anthropic");
+        assert_eq!(v["stream"], true);
+        assert_eq!(v["model"], "claude-sonnet-4-5-20250929");
+        assert_eq!(v["usage"]["cache_read_tokens"], 3000);
+        let v = read("auto", "openai-chat-stream.sse").unwrap();
+        assert_eq!(
+            (v["api"].as_str(), v["model"].as_str()),
+            (Some("openai-chat"), Some("o4-mini-2025-04-16"))
+        );
+        let v = read("auto", "openai-responses-stream.sse").unwrap();
+        assert_eq!(
+            (v["api"].as_str(), v["model"].as_str()),
+            (Some("openai-responses"), Some("gpt-4.1-2025-04-14"))
+        );
+        let v = read("auto", "gemini-stream.sse").unwrap();
+        assert_eq!(v["api"], "gemini");
+        assert!(v["model"].is_string(), "{v}");
+        let v = read("auto", "anthropic.json").unwrap();
+        assert_eq!(
+            (v["api"].as_str(), v["stream"].as_bool()),
+            (Some("anthropic"), Some(false))
+        );
+        // The dated snapshot resolves to the catalog's model.
+        assert_eq!(
+            resolve_model(catalog(), "claude-sonnet-4-5-20250929").as_deref(),
+            Some("claude-sonnet-4-5")
+        );
+    }
+
+    #[test]
+    fn a_body_without_usage_is_an_error_not_an_empty_record() {
+        let e = read_response(
+            "auto",
+            r#"{"object":"chat.completion","model":"gpt-4o","choices":[]}"#,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.contains("OpenAI chat completion"), "{e}");
+        let e = read_response("auto", r#"{"hello":"world"}"#, None).unwrap_err();
+        assert!(e.contains("could not be told"), "{e}");
+        let e = read_response("auto", "   ", None).unwrap_err();
+        assert!(e.contains("empty"), "{e}");
     }
 }

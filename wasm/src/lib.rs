@@ -98,6 +98,12 @@ export interface Estimate {
   parts: { what: string; tokens: number; basis: "exact" | "formula" | "estimated" | "default" | "bound"; note: string }[];
 }
 
+/** What a pasted response was read as (`readResponse`). */
+export interface ReadResponse {
+  api: string; description: string; stream: boolean; events: number;
+  model: string | null; usage: Usage;
+}
+
 /** What the calculator knows of a model: enough to build its inputs. */
 export interface ModelInfo {
   id: string; name: string | null; provider: string; kind: string; aliases: string[];
@@ -105,6 +111,8 @@ export interface ModelInfo {
   imageVariants: { size: string | null; quality: string | null }[];
   videoResolutions: string[]; options: Record<string, string[]>;
   encoding: string | null;
+  /** First and last day priced (YYYY-MM-DD); `until` is null while priced with no end. */
+  since: string | null; until: string | null;
 }
 "#;
 
@@ -157,6 +165,41 @@ impl Calculator {
             .map_err(|e| JsError::new(&e))
     }
 
+    /// The rate in the opposite direction, 1 / `rate.rate` in exact decimal arithmetic,
+    /// rounded half-even to `places` decimal places (default 12); the rounding is stated in
+    /// the result's `source`. A rate that is not positive is an error.
+    #[wasm_bindgen(js_name = fxInverse, unchecked_return_type = "FxRate")]
+    pub fn fx_inverse(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FxRate")] rate: JsValue,
+        places: Option<u32>,
+    ) -> Result<JsValue, JsError> {
+        let rate = to_json("rate", &rate)?.ok_or_else(|| JsError::new("rate is missing"))?;
+        calc::fx_inverse(&rate, places)
+            .map(|j| json_parse(&j))
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// The response families `quoteResponse` reads.
+    pub fn apis(&self) -> Vec<String> {
+        calc::apis().into_iter().map(String::from).collect()
+    }
+
+    /// The catalog's own id of a model name, alias or dated snapshot; `undefined` when the
+    /// catalog knows no such model.
+    #[wasm_bindgen(js_name = resolveModel)]
+    pub fn resolve_model(&self, name: &str) -> Option<String> {
+        calc::resolve_model(self.catalog, name)
+    }
+}
+
+/// Metering, estimates and token counting: everything that needs the tokenizer ranks
+/// (1 MB of the module). The page's first module is built without them (feature `full`
+/// off) so that pricing is ready after a much smaller download; it loads the full module
+/// when a response is pasted or text is counted.
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl Calculator {
     /// Meters a provider response body (JSON or a saved SSE stream) of the family `api`
     /// (`openai-chat`, `anthropic`, ...; see [`Calculator::apis`]) and prices it. Families
     /// priced from their request (images, video, speech) need `request` too.
@@ -235,24 +278,20 @@ impl Calculator {
         calc::encoding(model_id).ok().map(|e| e.name().to_string())
     }
 
-    /// The rate in the opposite direction, 1 / `rate.rate` in exact decimal arithmetic,
-    /// rounded half-even to `places` decimal places (default 12); the rounding is stated in
-    /// the result's `source`. A rate that is not positive is an error.
-    #[wasm_bindgen(js_name = fxInverse, unchecked_return_type = "FxRate")]
-    pub fn fx_inverse(
+    /// Reads a pasted response body (JSON or a saved SSE stream) as the family `api`, or as
+    /// the family the library recognizes from its markers when `api` is `"auto"`:
+    /// `{api, description, stream, events, model, usage}`. A body that reports no usage is
+    /// an error, never an empty record.
+    #[wasm_bindgen(js_name = readResponse, unchecked_return_type = "ReadResponse")]
+    pub fn read_response(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "FxRate")] rate: JsValue,
-        places: Option<u32>,
+        api: &str,
+        body: &str,
+        request: Option<String>,
     ) -> Result<JsValue, JsError> {
-        let rate = to_json("rate", &rate)?.ok_or_else(|| JsError::new("rate is missing"))?;
-        calc::fx_inverse(&rate, places)
-            .map(|j| json_parse(&j))
+        calc::read_response(api, body, request.as_deref())
+            .map(|s| json_parse(&s))
             .map_err(|e| JsError::new(&e))
-    }
-
-    /// The response families `quoteResponse` reads.
-    pub fn apis(&self) -> Vec<String> {
-        calc::apis().into_iter().map(String::from).collect()
     }
 }
 

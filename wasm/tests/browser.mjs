@@ -9,7 +9,8 @@ import path from "node:path";
 import { chromium } from "playwright-core";
 import { wasmDir } from "./helpers.mjs";
 
-const site = path.join(wasmDir, "site");
+// TARIFF_SITE serves another build of the site (the bench compares builds).
+const site = path.resolve(process.env.TARIFF_SITE ?? path.join(wasmDir, "site"));
 const TYPES = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css",
   ".wasm": "application/wasm", ".json": "application/json",
@@ -28,8 +29,21 @@ function serve() {
         res.writeHead(404).end("not found");
         return;
       }
-      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-      fs.createReadStream(file).pipe(res);
+      // Precompressed copies, as a static host configured for them serves them (nginx
+      // `brotli_static`/`gzip_static`): brotli when the browser takes it, else gzip.
+      const accepts = String(req.headers["accept-encoding"] ?? "");
+      const headers = { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", vary: "accept-encoding" };
+      let send = file;
+      for (const [enc, ext] of [["br", ".br"], ["gzip", ".gz"]]) {
+        if (new RegExp(`\\b${enc}\\b`).test(accepts) && fs.existsSync(file + ext)) {
+          send = file + ext;
+          headers["content-encoding"] = enc;
+          break;
+        }
+      }
+      headers["content-length"] = fs.statSync(send).size;
+      res.writeHead(200, headers);
+      fs.createReadStream(send).pipe(res);
     });
     server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}/`));
   });

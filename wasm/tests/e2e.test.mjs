@@ -18,13 +18,14 @@ before(async () => {
 
 after(stopBrowser);
 
-async function open(hash = "") {
+async function open(hash = "", viewport) {
   const page = await browser.newPage();
+  if (viewport) await page.setViewportSize(viewport);
   const problems = [];
   page.on("pageerror", (e) => problems.push(e.message));
   page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
   await page.goto(base + hash);
-  await page.waitForSelector("html[data-ready=true]", { timeout: 10_000 });
+  await page.waitForSelector("html[data-ready=true]", { timeout: 20_000 });
   return { page, problems };
 }
 
@@ -150,9 +151,12 @@ test("a response the chosen model cannot price is explained, not priced", async 
   for (let i = 0; i < ids.length; i++) {
     const card = page.locator(".bill").nth(i);
     if (expected[i].error) {
-      // gpt-4.1 has no cache-write price: the card says so, with no amount.
+      // gpt-4.1 has no cache-write price: the card says so and names the field; the lines
+      // it does price are shown as a partial total, never as the bill.
       assert.equal(await card.getByRole("alert").textContent(), expected[i].error);
-      assert.equal(await card.locator("table").count(), 0);
+      assert.match(await card.locator("tfoot td").first().textContent(), /^Partial total, without Cache write tokens/);
+      assert.equal(await card.getByRole("button", { name: "Change Cache write tokens (5 min)" }).count(), 1);
+      assert.ok(!(await card.locator("tbody").textContent()).includes("Cache write"));
     } else {
       assert.equal(await totalOf(page, i), `$${expected[i].total}`);
     }
@@ -165,7 +169,7 @@ test("a response the chosen model cannot price is explained, not priced", async 
   await page.getByLabel(/^Request body/).fill(request);
   await page.getByLabel("Format").selectOption("openai-chat");
   await page.getByRole("button", { name: "Estimate from request alone" }).click();
-  await page.getByText(/^Estimated as a openai-chat request for gpt-4.1/).waitFor();
+  await page.getByText(/^Estimated as an openai-chat request for gpt-4.1/).waitFor();
   const est = await page.evaluate(async (req) => {
     const { Calculator } = await import("./pkg/tariff_wasm.js");
     return new Calculator().estimate("openai-chat", "gpt-4.1", req).usage;
@@ -179,6 +183,263 @@ test("a response the chosen model cannot price is explained, not priced", async 
   await page.getByLabel("Format").selectOption("openai-chat");
   await page.getByRole("button", { name: "Fill usage from response" }).click();
   await page.getByText(/openai-chat body is not valid/).waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+// ---------------------------------------------------------------- the everyday path
+// Each test below is the regression test of a defect the page had (they fail on the page
+// before the fix): pasting, the picker, problems on one bill, images and video, layout on a
+// laptop and a phone, loading.
+
+const fixture = (name) => fs.readFileSync(path.join(repoDir, "tests/fixtures/responses", name), "utf8");
+const chips = (page) => page.locator("#chosen li button").evaluateAll((bs) => bs.map((b) => b.getAttribute("aria-label").replace(/^Remove /, "")));
+const input = (page, label) => page.getByLabel(label, { exact: true });
+
+async function paste(page, body, request = "") {
+  const box = page.locator("#paste-box");
+  if (!(await box.evaluate((d) => d.open))) await page.getByText("Fill from a pasted response or request body").click();
+  await page.getByLabel("Response body (JSON, or a saved SSE stream)").fill(body);
+  await page.getByLabel(/^Request body/).fill(request);
+}
+
+async function statusAfter(page, button) {
+  await page.getByRole("button", { name: button }).click();
+  const status = page.locator("#paste-status");
+  await page.waitForFunction(() => !/…$/.test(document.querySelector("#paste-status").textContent)
+    && document.querySelector("#paste-status").textContent !== "", null, { timeout: 20_000 });
+  return { text: await status.textContent(), ok: (await status.getAttribute("class")).includes("ok") };
+}
+
+test("paste: an Anthropic stream is recognized, its model added; a body without usage changes nothing", async () => {
+  const { page, problems } = await open("#m=gpt-4.1&at=2025-11-01&q=input_tokens:1234");
+  await paste(page, fixture("anthropic-stream.sse"));
+  const read = await statusAfter(page, "Fill usage from response");
+  assert.ok(read.ok, read.text);
+  assert.match(read.text, /^Read as anthropic: an Anthropic Messages body, a saved stream of \d+ events; model claude-sonnet-4-5-20250929 \(claude-sonnet-4-5\), added/);
+  assert.deepEqual(await chips(page), ["gpt-4.1", "claude-sonnet-4-5"]);
+  assert.equal(await input(page, "Input tokens").inputValue(), "1000");
+  assert.equal(await input(page, "Cached input tokens").inputValue(), "3000");
+
+  // A chat completion with no usage: an error, in red, and the quantities stay.
+  await paste(page, JSON.stringify({ object: "chat.completion", model: "gpt-4o", choices: [] }));
+  const none = await statusAfter(page, "Fill usage from response");
+  assert.equal(none.ok, false, none.text);
+  assert.match(none.text, /no usage report|reports no usage/);
+  assert.match(none.text, /Nothing was changed\.$/);
+  assert.equal(await input(page, "Input tokens").inputValue(), "1000");
+  assert.deepEqual(await chips(page), ["gpt-4.1", "claude-sonnet-4-5"]);
+
+  // Garbage: the same.
+  await paste(page, "not a response at all");
+  const bad = await statusAfter(page, "Fill usage from response");
+  assert.equal(bad.ok, false, bad.text);
+  assert.equal(await input(page, "Cached input tokens").inputValue(), "3000");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("paste: OpenAI and Gemini streams add the model they name (model, modelVersion)", async () => {
+  const { page, problems } = await open("#m=claude-sonnet-4-5&at=2025-11-01");
+  await paste(page, fixture("openai-chat-stream.sse"));
+  const a = await statusAfter(page, "Fill usage from response");
+  assert.match(a.text, /^Read as openai-chat: .*saved stream.*model o4-mini-2025-04-16 \(o4-mini\), added/);
+  await paste(page, fixture("gemini-stream.sse"));
+  const g = await statusAfter(page, "Fill usage from response");
+  assert.match(g.text, /^Read as gemini: .*model gemini-2\.5-flash, added/);
+  assert.deepEqual(await chips(page), ["claude-sonnet-4-5", "o4-mini", "gemini-2.5-flash"]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("estimate: a pasted Anthropic request is estimated for its own model, as an Anthropic request", async () => {
+  const { page, problems } = await open("#m=gpt-4.1&at=2025-11-01");
+  const request = JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 300, system: "Be brief.", messages: [{ role: "user", content: "Hello there" }] });
+  await paste(page, "", request);
+  const est = await statusAfter(page, "Estimate from request alone");
+  assert.ok(est.ok, est.text);
+  assert.match(est.text, /^Estimated as an anthropic request for claude-sonnet-4-5 \(the request's model, added\)/);
+  assert.deepEqual(await chips(page), ["gpt-4.1", "claude-sonnet-4-5"]);
+  assert.equal(await input(page, "Output tokens").inputValue(), "300");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("chips: removing a model leaves the list closed, and the next click removes, never adds", async () => {
+  const { page, problems } = await open("#m=gpt-4.1,claude-sonnet-4-5,o4-mini&at=2025-11-01&q=input_tokens:1000");
+  const first = await page.getByRole("button", { name: "Remove gpt-4.1" }).boundingBox();
+  await page.mouse.click(first.x + first.width / 2, first.y + first.height / 2);
+  assert.equal(await page.locator("#model-list").isHidden(), true, "the model list stays closed");
+  // The user clicks the × that is now where the next one moved to.
+  const next = await page.getByRole("button", { name: "Remove claude-sonnet-4-5" }).boundingBox();
+  await page.mouse.click(next.x + next.width / 2, next.y + next.height / 2);
+  assert.deepEqual(await chips(page), ["o4-mini"]);
+  assert.equal(await page.locator("#model-list").isHidden(), true);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("picker: exact then prefix matches, newest first in a family, a name and a price on each row", async () => {
+  const { page, problems } = await open("#m=&at=2026-11-01");
+  const search = page.getByRole("combobox", { name: "Add a model" });
+  await search.click();
+  await search.fill("gpt-5");
+  const first = page.locator("[role=option]").first();
+  assert.equal(await first.getAttribute("data-id"), "gpt-5");
+  // Name, id and the headline price: GPT-5 at $1.25 / $10 per 1M (openai.toml).
+  assert.match(await first.textContent(), /^GPT-5gpt-5openai · \$1\.25 \/ \$10 per 1M in\/out$/);
+  await page.keyboard.press("Enter");
+  assert.deepEqual(await chips(page), ["gpt-5"]);
+
+  // The prefix matches after the exact one; Claude Opus newest first.
+  await search.fill("claude-opus");
+  const ids = await page.locator("[role=option]").evaluateAll((os) => os.map((o) => o.dataset.id));
+  const since = await page.evaluate(async (ids) => {
+    const { Calculator } = await import("./pkg-core/tariff_wasm_core.js");
+    const all = new Calculator().models();
+    return ids.map((id) => all.find((m) => m.id === id).since);
+  }, ids);
+  assert.ok(ids.length >= 5, ids.join(" "));
+  for (let i = 1; i < since.length; i++) assert.ok(since[i - 1] >= since[i], `${ids[i - 1]} before ${ids[i]}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("problems: a withdrawn model offers its provider's current models; an unpriced quantity names its field and keeps the other lines", async () => {
+  const { page, problems } = await open("#m=deepseek-chat,gpt-4.1&at=2026-11-01&q=input_tokens:1000");
+  const card = page.locator(".bill").nth(0);
+  assert.match(await card.getByRole("alert").textContent(), /has no standard price in force/);
+  assert.match(await card.locator(".fix").textContent(), /deepseek-chat has no price after 2026-07-23/);
+  assert.match(await page.locator(".bill").nth(1).locator("tfoot .total-value").textContent(), /^\$/);
+  const use = card.getByRole("button", { name: /^Use deepseek-/ }).first();
+  const successor = (await use.textContent()).replace(/^Use /, "");
+  await use.click();
+  assert.deepEqual(await chips(page), [successor, "gpt-4.1"]);
+  assert.match(await page.locator(".bill").nth(0).locator("tfoot .total-value").textContent(), /^\$/);
+
+  // gpt-4.1 on the batch tier has no cached-input price at this date: the other lines are
+  // priced (1000 × $1/M + 10 × $4/M = $0.00104), the field is named and one click away.
+  await page.goto(`${base}#m=gpt-4.1&at=2025-06-01&tier=batch&q=input_tokens:1000,cache_read_tokens:100,output_tokens:10`);
+  await page.waitForSelector("html[data-ready=true]");
+  const b = page.locator(".bill").nth(0);
+  const expected = await page.evaluate(async () => {
+    const { Calculator } = await import("./pkg-core/tariff_wasm_core.js");
+    const c = new Calculator();
+    const opts = { at: "2025-06-01", serviceTier: "batch" };
+    let error;
+    try { c.quote("gpt-4.1", { input_tokens: 1000, cache_read_tokens: 100, output_tokens: 10 }, opts); } catch (e) { error = e.message; }
+    return { error, rest: c.quote("gpt-4.1", { input_tokens: 1000, output_tokens: 10 }, opts).total };
+  });
+  assert.match(expected.error, /no price for `cache_read_tokens`/);
+  assert.equal(expected.rest, "0.00104");
+  assert.equal(await b.getByRole("alert").textContent(), expected.error);
+  assert.equal(await b.locator("tfoot .total-value").first().textContent(), "$0.00104");
+  assert.match(await b.locator("tfoot td").first().textContent(), /^Partial total, without Cached input tokens/);
+  await b.getByRole("button", { name: "Change Cached input tokens" }).click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), "q-cache_read_tokens");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("images and video: GPT Image by count × size × quality; mixed image models explained per model; video at the vendor's default resolution", async () => {
+  const { page, problems } = await open("#m=gpt-image-1,dall-e-3&at=2025-11-01");
+  await input(page, "Images to generate (GPT Image)").fill("2");
+  await page.getByLabel("Image size", { exact: true }).selectOption("1024x1536");
+  await page.getByLabel("Image quality", { exact: true }).selectOption("high");
+  await input(page, "Images: 1024x1024, hd").fill("1");
+  // 2 × 6,240 tokens (portrait, high: estimate/images.toml) × $40 / 1M = $0.4992;
+  // DALL·E 3 HD 1024x1024 at $0.08 an image.
+  await page.locator(".bill").nth(0).locator("tfoot .total-value").getByText("$0.4992").waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator(".bill").nth(1).locator("tfoot .total-value").first().textContent(), "$0.08");
+  const text = await page.locator("#bills").textContent();
+  assert.ok(!/priced variants:\s*($|[.;])/.test(text), text);
+  assert.match(await page.locator(".bill").nth(0).textContent(), /1 image\(s\) at 1024x1024, hd not counted: gpt-image-1 has no such variant/);
+
+  // Sora 2 with no resolution chosen: OpenAI's default 720x1280, 8 s × $0.10 = $0.80.
+  await page.goto(`${base}#m=sora-2&at=2025-11-01&q=video_seconds:8`);
+  await page.waitForSelector("html[data-ready=true]");
+  await page.locator(".bill tfoot .total-value").getByText("$0.8").waitFor({ timeout: 20_000 });
+  assert.match(await page.locator(".bill").textContent(), /At 720x1280, the vendor's default/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("layout: inputs above the fold on a laptop; on a phone no sideways scroll, a total on the first screen, legible chart labels", async () => {
+  const laptop = await open("#m=gpt-4.1,claude-sonnet-4-5&at=2025-11-01&q=input_tokens:10000,output_tokens:1000", { width: 1366, height: 900 });
+  const box = await laptop.page.locator("#q-input_tokens").boundingBox();
+  assert.ok(box.y + box.height <= 900, `input tokens at ${box.y}`);
+  // Chips are told apart by number; no chip wears a colour of the chart's units.
+  const chipColours = await laptop.page.locator("#chosen li, #chosen li *").evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+  const unitColours = await laptop.page.locator("#chart rect").evaluateAll((rs) => rs.map((r) => getComputedStyle(r).fill));
+  assert.ok(unitColours.length >= 2);
+  for (const c of chipColours) assert.ok(!unitColours.includes(c), `chip colour ${c} is a unit colour`);
+  await laptop.page.screenshot({ path: path.join(artifacts, "calculator-1366x900.png") });
+  await laptop.page.close();
+
+  const phone = await open("#m=gpt-4.1,claude-sonnet-4-5&at=2025-11-01&q=input_tokens:10000,output_tokens:1000", { width: 390, height: 844 });
+  const p = phone.page;
+  const width = await p.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `page is ${width} px wide`);
+  const total = await p.evaluate(async () => {
+    const { Calculator } = await import("./pkg-core/tariff_wasm_core.js");
+    return new Calculator().quote("gpt-4.1", { input_tokens: 10000, output_tokens: 1000 }, { at: "2025-11-01" }).total;
+  });
+  const first = p.getByText(`gpt-4.1: $${total}`).first();
+  const at = await first.boundingBox();
+  assert.ok(at && at.y + at.height <= 844, `first total at ${at?.y}`);
+  const fonts = await p.locator("#chart svg text").evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect().height));
+  assert.ok(fonts.length >= 2);
+  for (const h of fonts) assert.ok(h >= 11, `chart label ${h.toFixed(1)} px high`);
+  await p.screenshot({ path: path.join(artifacts, "calculator-390x844.png") });
+  assert.deepEqual(laptop.problems.concat(phone.problems), []);
+  await p.close();
+});
+
+test("loading: precompressed modules, a progress state meanwhile, the tokenizer fetched only when counting", async () => {
+  const page = await browser.newPage();
+  const requests = [];
+  page.on("response", (r) => requests.push({ url: r.url(), encoding: r.headers()["content-encoding"] }));
+  // Hold the pricing module back to see the page while it loads.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route("**/pkg-core/tariff_wasm_core_bg.wasm", async (route) => { await held; await route.continue(); });
+  await page.goto(`${base}#m=gpt-4.1&at=2025-11-01`);
+  await page.locator("#loading").getByText(/^Loading the price tables/).waitFor();
+  assert.equal(await page.locator("#loading").isVisible(), true);
+  const search = page.getByRole("combobox", { name: "Add a model" });
+  assert.equal(await search.getAttribute("placeholder"), "Loading models…");
+  assert.equal(await page.getByText("No model matches").count(), 0);
+  release();
+  await page.waitForSelector("html[data-ready=true]", { timeout: 20_000 });
+  assert.equal(await page.locator("#loading").isHidden(), true);
+
+  const core = requests.find((r) => r.url.endsWith("/pkg-core/tariff_wasm_core_bg.wasm"));
+  assert.equal(core?.encoding, "br", "the module is served brotli-compressed");
+  const brBytes = fs.statSync(path.join(wasmDir, "site/pkg-core/tariff_wasm_core_bg.wasm.br")).size;
+  assert.ok(brBytes < 400_000, `pricing module ${brBytes} bytes compressed`);
+  assert.ok(!requests.some((r) => r.url.endsWith("/pkg/tariff_wasm_bg.wasm")), "no tokenizer before it is used");
+
+  // Counting fetches the full module, once, and counts.
+  await page.getByText("Count the tokens of a prompt").click();
+  await page.getByLabel("Text", { exact: true }).fill("Hello, world!");
+  await page.getByRole("button", { name: "Count and use as input tokens" }).click();
+  await page.locator("#count-status").getByText(/^4 tokens \(o200k_base/).waitFor({ timeout: 20_000 });
+  assert.equal(requests.filter((r) => r.url.endsWith("/pkg/tariff_wasm_bg.wasm")).length, 1);
+  await page.close();
+});
+
+test("problems: a video model whose default resolution the tables lack asks for one, one click from the picker", async () => {
+  const { page, problems } = await open("#m=wan2.7-t2v&at=2026-11-01&q=video_seconds:5");
+  const card = page.locator(".bill").nth(0);
+  await card.getByRole("button", { name: "Choose a resolution" }).click({ timeout: 20_000 });
+  assert.match(await card.getByRole("alert").textContent(), /^Video resolution: wan2\.7-t2v is priced per resolution/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "q-resolution");
+  await page.getByLabel("Video resolution", { exact: true }).selectOption("720p");
+  const total = await page.evaluate(async () => {
+    const { Calculator } = await import("./pkg-core/tariff_wasm_core.js");
+    return new Calculator().quote("wan2.7-t2v", { video_seconds: 5, resolution: "720p" }, { at: "2026-11-01" }).total;
+  });
+  assert.match(await card.locator("tfoot .total-value").first().textContent(), new RegExp(`${total.replace(".", "\\.")}$`));
   assert.deepEqual(problems, []);
   await page.close();
 });

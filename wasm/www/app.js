@@ -1,5 +1,10 @@
 // The calculator page: state in the URL, the engine in WebAssembly, no server.
-import init, { Calculator } from "./pkg/tariff_wasm.js";
+//
+// Two modules: the pricing module (price tables and the engine, ~170 KB brotli) is all the
+// page needs to quote; the full module (response readers, request estimates, the exact
+// tokenizers and their ranks, ~1.4 MB brotli) is fetched only when a body is pasted, text
+// is counted, or an image or video model needs its defaults.
+import init, { Calculator } from "./pkg-core/tariff_wasm_core.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,12 +43,72 @@ const UNIT_COLORS = {
   requests: "#475569", web_search_calls: "#db2777", file_search_calls: "#f472b6", searches: "#be185d",
   audio_seconds: "#15803d", images: "#9333ea", video_seconds: "#ca8a04",
 };
-const MODEL_COLORS = ["#2f5bea", "#e8833a", "#0e9f6e", "#a855f7", "#db2777", "#ca8a04", "#475569"];
 const DEFAULTS = { models: ["gpt-4.1", "claude-sonnet-4-5"], qty: { input_tokens: "10000", output_tokens: "1000" } };
 
 let calc;
 let catalog = [];
 let byName = new Map();
+
+/** Decoded sizes of the modules (build.sh writes them in), for the progress bar. */
+const CORE_BYTES = Number("__CORE_BYTES__");
+const FULL_BYTES = Number("__FULL_BYTES__");
+
+/** Fetches a module, reporting the bytes received (decoded) to `progress`. */
+function fetchWithProgress(url, total, progress) {
+  return fetch(url).then((res) => {
+    if (!res.ok || !res.body) return res;
+    let seen = 0;
+    const counted = res.body.pipeThrough(new TransformStream({
+      transform(chunk, ctl) {
+        seen += chunk.byteLength;
+        progress(seen, total);
+        ctl.enqueue(chunk);
+      },
+    }));
+    return new Response(counted, { headers: { "content-type": "application/wasm" } });
+  });
+}
+
+function showLoading(text, seen, total) {
+  const box = $("loading");
+  box.hidden = false;
+  $("loading-text").textContent = text;
+  const bar = $("loading-bar");
+  if (Number.isFinite(total) && total > 0) {
+    bar.max = total;
+    bar.value = Math.min(seen, total);
+  } else {
+    bar.removeAttribute("value");
+  }
+}
+
+const mb = (n) => (n / 1e6).toFixed(1);
+
+let fullPromise;
+let fullCalc;
+/** The full module's calculator, fetched on first use (with progress shown). */
+function full() {
+  fullPromise ??= (async () => {
+    const label = "Loading the response readers and tokenizers (first use only)…";
+    showLoading(label, 0, FULL_BYTES);
+    try {
+      const m = await import("./pkg/tariff_wasm.js");
+      await m.default({
+        module_or_path: fetchWithProgress("pkg/tariff_wasm_bg.wasm", FULL_BYTES, (seen, total) =>
+          showLoading(`${label} ${mb(seen)}${Number.isFinite(total) ? ` of ${mb(total)}` : ""} MB`, seen, total)),
+      });
+      fullCalc = new m.Calculator();
+      return fullCalc;
+    } catch (e) {
+      fullPromise = undefined;
+      throw e;
+    } finally {
+      // Before the page is ready its own start hides the bar.
+      if (document.documentElement.dataset.ready === "true") $("loading").hidden = true;
+    }
+  })();
+  return fullPromise;
+}
 
 const state = {
   models: [],
@@ -54,7 +119,8 @@ const state = {
   group: "1",
   qty: {}, // unit -> text as typed
   images: {}, // "size|quality" -> text
-  videoResolution: "",
+  videoResolution: "", // "": each model's vendor default
+  gptImage: { n: "", size: "1024x1024", quality: "medium" }, // GPT Image: images asked for
 };
 
 // ---------------------------------------------------------------- URL state
@@ -73,6 +139,10 @@ function readHash() {
   state.models = p.get("m").split(",").filter(Boolean);
   for (const k of ["at", "tier", "currency", "fx", "group"]) if (p.has(k)) state[k] = p.get(k);
   if (p.has("vr")) state.videoResolution = p.get("vr");
+  if (p.has("gi")) {
+    const [n, size, quality] = p.get("gi").split(":");
+    state.gptImage = { n: n ?? "", size: size || "1024x1024", quality: quality || "medium" };
+  }
   for (const pair of (p.get("q") || "").split(",").filter(Boolean)) {
     const [unit, value] = pair.split(":");
     state.qty[unit] = value;
@@ -96,6 +166,9 @@ function writeHash() {
   const img = Object.entries(state.images).filter(([, v]) => v !== "" && v !== "0");
   if (img.length) p.set("img", img.map(([k, v]) => `${k}:${v}`).join(","));
   if (state.videoResolution) p.set("vr", state.videoResolution);
+  if (state.gptImage.n && state.gptImage.n !== "0") {
+    p.set("gi", `${state.gptImage.n}:${state.gptImage.size}:${state.gptImage.quality}`);
+  }
   history.replaceState(null, "", `#${p}`);
 }
 
@@ -111,39 +184,112 @@ function matches(m, terms) {
   return terms.every((t) => hay.includes(t));
 }
 
+/** How well a model answers the query: 0 exact id, name or alias; 1 id or alias starting
+ * with it; 2 name starting with it; 3 any other match. */
+function rank(m, query) {
+  const names = [m.id, ...m.aliases].map((x) => x.toLowerCase());
+  const name = (m.name ?? "").toLowerCase();
+  if (names.includes(query) || name === query) return 0;
+  if (names.some((x) => x.startsWith(query))) return 1;
+  if (name.startsWith(query)) return 2;
+  return 3;
+}
+
+/** A model's family for ordering: its id without version numbers and dates
+ * (`claude-opus-4-5` and `claude-opus-4-1` are one family). */
+const family = (m) => m.id.toLowerCase().replace(/[-_.]?\d[\w.]*/g, "");
+
+/** Newest first: by the day its first price took effect, then by table order reversed. */
+function newer(a, b) {
+  const d = (b.since ?? "").localeCompare(a.since ?? "");
+  return d || catalog.indexOf(b) - catalog.indexOf(a);
+}
+
+/** Models in the picker's order for the query: exact, then prefix matches, then others;
+ * within each, grouped by provider and family, newest first. */
+function ranked(query) {
+  const q = query.trim().toLowerCase();
+  const terms = q.split(/\s+/).filter(Boolean);
+  const hits = catalog.filter((m) => matches(m, terms));
+  const score = new Map(hits.map((m) => [m, q ? rank(m, q) : 3]));
+  const firstOfFamily = new Map();
+  for (const m of [...hits].sort(newer)) {
+    const f = `${m.provider}/${family(m)}`;
+    if (!firstOfFamily.has(f)) firstOfFamily.set(f, firstOfFamily.size);
+  }
+  return hits.sort((a, b) =>
+    score.get(a) - score.get(b)
+    || (score.get(a) === 3 ? a.provider.localeCompare(b.provider) : 0)
+    || firstOfFamily.get(`${a.provider}/${family(a)}`) - firstOfFamily.get(`${b.provider}/${family(b)}`)
+    || newer(a, b));
+}
+
+const headlines = new Map();
+/** A model's headline price: input and output per 1M tokens at the page's date, quoted by
+ * the engine (cached per date); `null` for models priced by other units. */
+function headline(m) {
+  const key = `${m.id}@${state.at}`;
+  if (headlines.has(key)) return headlines.get(key);
+  let text = null;
+  if (m.units.includes("input_tokens") && m.units.includes("output_tokens")) {
+    try {
+      const opts = { at: state.at || undefined };
+      const i = calc.quote(m.id, { input_tokens: 1000000 }, opts);
+      const o = calc.quote(m.id, { output_tokens: 1000000 }, opts);
+      text = `${money(i.total, i.currency)} / ${money(o.total, o.currency)} per 1M in/out`;
+    } catch { /* not priced at this date: no headline */ }
+  }
+  headlines.set(key, text);
+  return text;
+}
+
+/** Rows shown at once; typing narrows the rest. */
+const MAX_ROWS = 60;
+
 function openList() {
-  const terms = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-  shown = catalog.filter((m) => matches(m, terms));
   list.replaceChildren();
-  const providers = [...new Set(shown.map((m) => m.provider))];
-  shown = providers.flatMap((p) => shown.filter((m) => m.provider === p));
-  let i = 0;
-  for (const p of providers) {
-    const group = document.createElement("li");
-    group.setAttribute("role", "group");
-    group.setAttribute("aria-label", p);
-    const head = document.createElement("div");
-    head.className = "group";
-    head.setAttribute("aria-hidden", "true");
-    head.textContent = p;
-    const ul = document.createElement("ul");
-    ul.setAttribute("role", "none");
-    ul.style.cssText = "list-style:none;margin:0;padding:0";
-    for (const m of shown.filter((x) => x.provider === p)) {
-      const li = document.createElement("li");
-      li.setAttribute("role", "option");
-      li.id = `opt-${i++}`;
-      li.dataset.id = m.id;
-      li.setAttribute("aria-selected", "false");
-      const chosen = state.models.includes(m.id) ? " (added)" : "";
-      li.innerHTML = `<span></span><span class="kind"></span>`;
-      li.firstChild.textContent = m.id + chosen;
-      li.lastChild.textContent = m.kind;
-      li.addEventListener("mousedown", (e) => { e.preventDefault(); addModel(m.id); });
-      ul.append(li);
-    }
-    group.append(head, ul);
-    list.append(group);
+  if (!catalog.length) {
+    const li = document.createElement("li");
+    li.className = "group";
+    li.textContent = "Loading models…";
+    list.append(li);
+    shown = [];
+    list.hidden = false;
+    search.setAttribute("aria-expanded", "true");
+    setActive(-1);
+    return;
+  }
+  const all = ranked(search.value);
+  shown = all.slice(0, MAX_ROWS);
+  shown.forEach((m, i) => {
+    const li = document.createElement("li");
+    li.setAttribute("role", "option");
+    li.id = `opt-${i}`;
+    li.dataset.id = m.id;
+    li.setAttribute("aria-selected", "false");
+    const main = document.createElement("span");
+    main.className = "opt-main";
+    const name = document.createElement("span");
+    name.className = "opt-name";
+    name.textContent = (m.name && m.name !== "None" ? m.name : m.id) + (state.models.includes(m.id) ? " (added)" : "");
+    const id = document.createElement("span");
+    id.className = "opt-id";
+    id.textContent = m.id;
+    main.append(name, id);
+    const side = document.createElement("span");
+    side.className = "kind";
+    const price = headline(m);
+    side.textContent = [m.provider, price ?? m.kind].join(" · ");
+    li.append(main, side);
+    li.addEventListener("mousedown", (e) => { e.preventDefault(); addModel(m.id); });
+    list.append(li);
+  });
+  if (all.length > shown.length) {
+    const li = document.createElement("li");
+    li.className = "group";
+    li.setAttribute("aria-hidden", "true");
+    li.textContent = `${all.length - shown.length} more: keep typing to narrow`;
+    list.append(li);
   }
   if (!shown.length) {
     const li = document.createElement("li");
@@ -173,8 +319,11 @@ function setActive(i) {
   el.scrollIntoView({ block: "nearest" });
 }
 
+let quietFocus = false;
 search.addEventListener("input", openList);
-search.addEventListener("focus", openList);
+search.addEventListener("focus", () => { if (!quietFocus) openList(); });
+// A click opens the list even when the field already had focus.
+search.addEventListener("click", () => { if (list.hidden) openList(); });
 search.addEventListener("blur", closeList);
 search.addEventListener("keydown", (e) => {
   if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -196,14 +345,26 @@ function addModel(id) {
   search.value = "";
   closeList();
   update({ layout: true });
-  announce(`${id} added; ${state.models.length} models compared.`);
+  announce(`${id} added; ${state.models.length} ${state.models.length === 1 ? "model" : "models"} compared.`);
 }
 
 function removeModel(id) {
+  const at = state.models.indexOf(id);
   state.models = state.models.filter((m) => m !== id);
+  closeList();
   update({ layout: true });
   announce(`${id} removed.`);
-  search.focus();
+  // Focus moves to the next chip's remove button (or the previous one), never to the
+  // search field, whose list would open over the chips and catch the next click.
+  const buttons = $("chosen").querySelectorAll("button");
+  const next = buttons[Math.min(at, buttons.length - 1)];
+  if (next) {
+    next.focus();
+  } else {
+    quietFocus = true;
+    search.focus();
+    quietFocus = false;
+  }
 }
 
 function announce(text) {
@@ -221,9 +382,11 @@ function renderChips() {
   }
   state.models.forEach((id, i) => {
     const li = document.createElement("li");
+    // A number, not a colour: the chart's colours are the units'.
     const sw = document.createElement("span");
-    sw.className = "swatch";
-    sw.style.background = MODEL_COLORS[i % MODEL_COLORS.length];
+    sw.className = "badge";
+    sw.setAttribute("aria-hidden", "true");
+    sw.dataset.n = String(i + 1);
     const name = document.createElement("span");
     name.textContent = id;
     const x = document.createElement("button");
@@ -238,6 +401,14 @@ function renderChips() {
 
 // ---------------------------------------------------------------- quantities
 
+/** GPT Image models: priced by image output tokens, which the engine's request estimate
+ * derives from the number of images, their size and quality (estimate/images.toml). */
+const isGptImage = (m) => m.kind === "image" && m.units.includes("image_output_tokens") && !m.imageVariants.length;
+/** The sizes and qualities the Images API takes for GPT Image (`auto`: the vendor picks;
+ * the estimate holds the dearest). */
+const GPT_IMAGE_SIZES = ["1024x1024", "1024x1536", "1536x1024", "auto"];
+const GPT_IMAGE_QUALITIES = ["low", "medium", "high", "auto"];
+
 /** The inputs the chosen models need: their priced units, image variants, resolutions. */
 function needed() {
   const models = state.models.map((id) => byName.get(id)).filter(Boolean);
@@ -247,15 +418,23 @@ function needed() {
     for (const v of m.imageVariants) variants.set(`${v.size ?? ""}|${v.quality ?? ""}`, v);
   }
   const resolutions = [...new Set(models.flatMap((m) => m.videoResolutions))];
-  return { units, variants, resolutions };
+  const gptImage = models.some(isGptImage);
+  return { units, variants, resolutions, gptImage };
 }
 
-function numberInput(id, label, value, seconds) {
+/** A `.field` with its label for the control `id`. */
+function labelled(id, label) {
   const wrap = document.createElement("div");
   wrap.className = "field";
   const l = document.createElement("label");
   l.htmlFor = id;
   l.textContent = label;
+  wrap.append(l);
+  return wrap;
+}
+
+function numberInput(id, label, value, seconds) {
+  const wrap = labelled(id, label);
   const input = document.createElement("input");
   input.type = "text";
   input.id = id;
@@ -268,20 +447,40 @@ function numberInput(id, label, value, seconds) {
   msg.id = `${id}-msg`;
   msg.setAttribute("aria-live", "polite");
   input.setAttribute("aria-describedby", msg.id);
-  wrap.append(l, input, msg);
+  wrap.append(input, msg);
   return [wrap, input];
+}
+
+function selectInput(id, label, options, value, onChange) {
+  const f = labelled(id, label);
+  const sel = document.createElement("select");
+  sel.id = id;
+  for (const [v, text] of options) sel.add(new Option(text, v));
+  sel.value = value;
+  sel.addEventListener("change", () => onChange(sel.value));
+  f.append(sel);
+  return f;
 }
 
 function renderQuantities() {
   const box = $("qty");
   const focused = document.activeElement?.id;
   box.replaceChildren();
-  const { units, variants, resolutions } = needed();
+  const { units, variants, resolutions, gptImage } = needed();
   for (const [unit, label] of UNITS) {
     if (!units.has(unit)) continue;
     const [wrap, input] = numberInput(`q-${unit}`, label, state.qty[unit], SECONDS.has(unit));
     input.addEventListener("input", () => { state.qty[unit] = input.value.trim(); update(); });
     box.append(wrap);
+  }
+  if (gptImage) {
+    const [wrap, input] = numberInput("q-gpt-images", "Images to generate (GPT Image)", state.gptImage.n, false);
+    input.addEventListener("input", () => { state.gptImage.n = input.value.trim(); update(); });
+    box.append(wrap);
+    box.append(selectInput("q-gpt-size", "Image size", GPT_IMAGE_SIZES.map((x) => [x, x === "auto" ? "auto (priced at the largest)" : x]),
+      state.gptImage.size, (v) => { state.gptImage.size = v; update(); }));
+    box.append(selectInput("q-gpt-quality", "Image quality", GPT_IMAGE_QUALITIES.map((x) => [x, x === "auto" ? "auto (priced at high)" : x]),
+      state.gptImage.quality, (v) => { state.gptImage.quality = v; update(); }));
   }
   if (units.has("images")) {
     for (const [key, v] of variants) {
@@ -296,14 +495,9 @@ function renderQuantities() {
     input.addEventListener("input", () => { state.qty.video_seconds = input.value.trim(); update(); });
     box.append(wrap);
     if (resolutions.length) {
-      const f = document.createElement("div");
-      f.className = "field";
-      f.innerHTML = `<label for="q-resolution">Video resolution</label><select id="q-resolution"></select>`;
-      const sel = f.querySelector("select");
-      for (const r of ["", ...resolutions]) sel.add(new Option(r || "(not given)", r));
-      sel.value = state.videoResolution;
-      sel.addEventListener("change", () => { state.videoResolution = sel.value; update(); });
-      box.append(f);
+      const opts = [["", "Each model's default"], ...resolutions.map((r) => [r, r])];
+      box.append(selectInput("q-resolution", "Video resolution", opts, state.videoResolution,
+        (v) => { state.videoResolution = v; update(); }));
     }
   }
   if (!box.children.length) {
@@ -326,7 +520,8 @@ function parseQuantity(text, label, seconds) {
   return Number(t);
 }
 
-/** The usage record of the inputs; marks bad inputs and returns the errors. */
+/** The usage record of the inputs (before each model's own adjustments); marks bad inputs
+ * and returns the errors. */
 function usage() {
   const u = {};
   const errors = [];
@@ -336,7 +531,7 @@ function usage() {
     input.setAttribute("aria-invalid", err ? "true" : "false");
     $(`${id}-msg`).textContent = err ?? "";
   };
-  const { units, variants } = needed();
+  const { units, variants, gptImage } = needed();
   for (const [unit, label] of [...UNITS, ["video_seconds", "Video seconds"]]) {
     if (!units.has(unit)) continue;
     try {
@@ -348,7 +543,16 @@ function usage() {
       mark(`q-${unit}`, e.message);
     }
   }
-  if (u.video_seconds && state.videoResolution) u.resolution = state.videoResolution;
+  let gptImages = 0;
+  if (gptImage) {
+    try {
+      gptImages = parseQuantity(state.gptImage.n, "Images to generate", false);
+      mark("q-gpt-images", null);
+    } catch (e) {
+      errors.push(e.message);
+      mark("q-gpt-images", e.message);
+    }
+  }
   if (units.has("images")) {
     const images = [];
     for (const [key, v] of variants) {
@@ -363,7 +567,107 @@ function usage() {
     }
     if (images.length) u.images = images;
   }
-  return { usage: u, errors };
+  return { usage: u, errors, gptImages };
+}
+
+// ---------------------------------------------------------------- each model's usage
+
+const estimates = new Map();
+/** A request estimate from the full module, cached; `{pending}` while it loads. */
+function estimateOnce(api, model, request) {
+  const key = `${api}|${model}|${JSON.stringify(request)}`;
+  if (estimates.has(key)) return estimates.get(key);
+  if (!fullCalc) {
+    full().then(() => update(), () => update());
+    return { pending: true };
+  }
+  let r;
+  try {
+    r = { usage: fullCalc.estimate(api, model, JSON.stringify(request)).usage };
+  } catch (e) {
+    r = { error: e.message };
+  }
+  estimates.set(key, r);
+  return r;
+}
+
+/** Each video provider's request family, with the smallest request it takes: its
+ * estimate applies the vendor's documented defaults to a request that names none. */
+const VIDEO_REQUESTS = {
+  openai: ["openai-video", (id) => ({ model: id, prompt: "x" })],
+  google: ["veo", () => ({ instances: [{ prompt: "x" }] })],
+  alibaba: ["wan-video", (id) => ({ model: id, input: { prompt: "x" } })],
+  bytedance: ["seedance", (id) => ({ model: id, content: [{ type: "text", text: "x" }] })],
+  runway: ["runway", (id) => ({ model: id, promptText: "x" })],
+};
+
+/** A video model's default resolution as its vendor documents it (the engine's request
+ * estimate for its family: what it assumes for a request that names none); `null` when
+ * the data has none, `{pending}` while the full module loads. */
+function videoDefault(m) {
+  const family = VIDEO_REQUESTS[m.provider];
+  if (!family) return { resolution: null };
+  const r = estimateOnce(family[0], m.id, family[1](m.id));
+  if (r.pending) return r;
+  const res = r.usage?.resolution;
+  return { resolution: res && m.videoResolutions.includes(res) ? res : null };
+}
+
+/** The usage record for one model: the shared quantities, with the image variants it
+ * prices, its GPT Image output tokens and its video resolution. Returns `{usage, notes,
+ * problem, pending}`. */
+function usageFor(m, base, gptImages) {
+  const u = { ...base };
+  const notes = [];
+  if (!m) return { usage: u, notes };
+  if (base.images) {
+    const priced = (img) => m.imageVariants.some((v) => (v.size ?? undefined) === img.size && (v.quality ?? undefined) === img.quality);
+    const mine = base.images.filter(priced);
+    for (const img of base.images.filter((x) => !priced(x))) {
+      notes.push(`${img.count} image(s) at ${[img.size, img.quality].filter(Boolean).join(", ")} not counted: ${m.id} has no such variant.`);
+    }
+    if (mine.length) u.images = mine; else delete u.images;
+  }
+  if (isGptImage(m) && gptImages) {
+    const r = estimateOnce("openai-images", m.id, { model: m.id, prompt: "", n: gptImages, size: state.gptImage.size, quality: state.gptImage.quality });
+    if (r.pending) return { usage: u, notes, pending: true };
+    if (r.error) {
+      return {
+        usage: u, notes,
+        problem: {
+          text: `Images to generate: the tables hold no output-token count per image for ${m.id} (${r.error.replace(/^.*?: /, "")}). Enter its image output tokens instead.`,
+          field: "q-image_output_tokens", action: "Enter image output tokens",
+        },
+      };
+    }
+    u.image_output_tokens = (u.image_output_tokens ?? 0) + r.usage.image_output_tokens;
+    notes.push(`${gptImages} image(s) at ${state.gptImage.size}, ${state.gptImage.quality}: ${r.usage.image_output_tokens.toLocaleString("en-US")} image output tokens (OpenAI's table).`);
+  }
+  if (u.video_seconds && !m.units.includes("video_seconds")) {
+    // Another model's unit (a comparison of video models priced in different units).
+    delete u.video_seconds;
+    notes.push(`Video seconds not counted: ${m.id} is priced by ${m.units.map((x) => (LABEL[x] ?? x).toLowerCase()).join(", ")}.`);
+  }
+  if (u.video_seconds && m.videoResolutions.length) {
+    if (state.videoResolution && m.videoResolutions.includes(state.videoResolution)) {
+      u.resolution = state.videoResolution;
+    } else {
+      const d = videoDefault(m);
+      if (d.pending) return { usage: u, notes, pending: true };
+      if (!d.resolution) {
+        return {
+          usage: u, notes,
+          problem: {
+            text: `Video resolution: ${m.id} is priced per resolution (${m.videoResolutions.join(", ")}) and its documented default is not in the tables.`,
+            field: "q-resolution", action: "Choose a resolution",
+          },
+        };
+      }
+      u.resolution = d.resolution;
+      notes.push(`At ${d.resolution}, the vendor's default${state.videoResolution ? ` (${state.videoResolution} is not one it prices)` : ""}.`);
+    }
+  }
+  return { usage: u, notes };
 }
 
 // ---------------------------------------------------------------- quoting
@@ -385,24 +689,98 @@ function fxTable() {
   }
 }
 
-function quoteAll(u) {
+const addDays = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 864e5).toISOString().slice(0, 10);
+
+/** What to change for an engine error: `{text, field?, action?, links?}`, or null. */
+function explain(message, m) {
+  let g;
+  if ((g = /has no price for `(\w+)` \(quantity ([^)]+)\)/.exec(message))) {
+    const unit = g[1];
+    const tier = state.tier !== "standard" ? ` on the ${state.tier} tier` : "";
+    return {
+      unit,
+      text: `${LABEL[unit] ?? unit} (${exact(g[2])}): ${m?.id ?? "this model"} has no price for it${tier}. Set it to 0${tier ? " or choose the standard tier" : ""}; the other lines are priced below.`,
+      field: `q-${unit}`, action: `Change ${LABEL[unit] ?? unit}`,
+    };
+  }
+  if (/has no `video_seconds` price for no size\/quality\/resolution/.test(message)) {
+    return { text: "Video resolution: this model is priced per resolution.", field: "q-resolution", action: "Choose a resolution" };
+  }
+  if ((g = /has no (\w+) price in force at/.exec(message)) && m) {
+    if (m.until && m.until <= state.at) {
+      // Withdrawn: the newest models of the same provider and kind priced at the date.
+      const successors = catalog
+        .filter((x) => x.provider === m.provider && x.kind === m.kind && x.id !== m.id
+          && (!x.until || x.until > state.at) && (x.since ?? "") <= state.at && (x.since ?? "") >= (m.since ?? ""))
+        .sort((a, b) => (family(a) === family(m) ? 0 : 1) - (family(b) === family(m) ? 0 : 1) || newer(a, b))
+        .slice(0, 3);
+      return {
+        text: `${m.id} has no price after ${addDays(m.until, -1)}: it is no longer sold at this date.${successors.length ? ` ${m.provider} models priced now:` : ""}`,
+        links: successors.map((x) => [`Use ${x.id}`, () => replaceModel(m.id, x.id)]),
+        dateAction: [`Price it on ${addDays(m.until, -1)}`, addDays(m.until, -1)],
+      };
+    }
+    if (g[1] !== "standard") {
+      return { text: `${m.id} has no ${g[1]}-tier price at this date.`, field: "tier", action: "Change the service tier" };
+    }
+    return { text: `${m.id} has no price at this date.`, field: "at", action: "Change the date" };
+  }
+  return null;
+}
+
+function replaceModel(from, to) {
+  const i = state.models.indexOf(from);
+  if (i >= 0 && !state.models.includes(to)) state.models[i] = to;
+  else state.models = state.models.filter((x) => x !== from);
+  update({ layout: true });
+  announce(`${from} replaced by ${to}.`);
+}
+
+function quoteOne(id, u, base, quota) {
+  const options = { ...base, currency: state.currency, quota };
+  try {
+    return { bill: calc.quote(id, u, options) };
+  } catch (e) {
+    // A bill in its own currency is still useful when no rate converts it.
+    if (/rate/.test(e.message)) {
+      try {
+        const bill = calc.quote(id, u, { ...base });
+        return { bill, note: `Shown in ${bill.currency}: enter “1 USD in CNY” to convert.` };
+      } catch { /* report the first error */ }
+    }
+    return { error: e.message };
+  }
+}
+
+function quoteAll(u, gptImages) {
   const { fx } = fxTable();
   const base = { at: state.at || undefined, serviceTier: state.tier, fx };
   const quota = state.currency === "quota" ? { groupRatio: state.group || "1" } : undefined;
   return state.models.map((id) => {
-    const options = { ...base, currency: state.currency, quota };
-    try {
-      return { id, bill: calc.quote(id, u, options) };
-    } catch (e) {
-      // A bill in its own currency is still useful when no rate converts it.
-      if (/rate/.test(e.message)) {
-        try {
-          const bill = calc.quote(id, u, { ...base });
-          return { id, bill, note: `Shown in ${bill.currency}: enter “1 USD in CNY” to convert.` };
-        } catch { /* report the first error */ }
+    const m = byName.get(id);
+    const own = usageFor(m, u, gptImages);
+    if (own.pending) return { id, pending: true };
+    // The card's alert says what is wrong; the fix box only the way to it.
+    if (own.problem) return { id, error: own.problem.text, fix: { ...own.problem, text: "" }, notes: own.notes };
+    const r = quoteOne(id, own.usage, base, quota);
+    if (!r.error) return { id, ...r, notes: own.notes };
+    const fix = explain(r.error, m);
+    // A quantity the model has no price for: the card names it, and the other lines are
+    // priced without it (marked partial, never shown as the bill).
+    if (fix?.unit) {
+      const rest = { ...own.usage };
+      const left = [fix.unit];
+      delete rest[fix.unit];
+      for (let i = 0; i < 8; i++) {
+        const again = quoteOne(id, rest, base, quota);
+        if (!again.error) return { id, error: r.error, fix, partial: again.bill, left, notes: own.notes };
+        const more = explain(again.error, m);
+        if (!more?.unit || !(more.unit in rest)) break;
+        left.push(more.unit);
+        delete rest[more.unit];
       }
-      return { id, error: e.message };
     }
+    return { id, error: r.error, fix, notes: own.notes };
   });
 }
 
@@ -433,24 +811,77 @@ function perText(per) {
   return ` / ${exact(per)}`;
 }
 
+function note(text) {
+  const n = document.createElement("p");
+  n.className = "meta";
+  n.textContent = text;
+  return n;
+}
+
+/** What to change, with a button that takes the user there. */
+function fixBox(fix) {
+  const box = document.createElement("div");
+  box.className = "fix";
+  if (fix.text) {
+    const p = document.createElement("p");
+    p.textContent = fix.text;
+    box.append(p);
+  }
+  const button = (text, onClick) => {
+    const bt = document.createElement("button");
+    bt.type = "button";
+    bt.className = "ghost";
+    bt.textContent = text;
+    bt.addEventListener("click", onClick);
+    box.append(bt);
+  };
+  if (fix.field && fix.action) {
+    button(fix.action, () => {
+      const el = $(fix.field);
+      if (!el) return;
+      el.scrollIntoView({ block: "center" });
+      el.focus();
+    });
+  }
+  for (const [text, go] of fix.links ?? []) button(text, go);
+  if (fix.dateAction) {
+    button(fix.dateAction[0], () => {
+      state.at = fix.dateAction[1];
+      $("at").value = state.at;
+      update();
+    });
+  }
+  return box;
+}
+
 function billCard(r, i) {
   const card = document.createElement("article");
   card.className = "bill";
   card.setAttribute("aria-labelledby", `bill-${i}`);
   const h = document.createElement("h3");
   h.id = `bill-${i}`;
-  h.innerHTML = `<span class="swatch" aria-hidden="true" style="display:inline-block;width:.7rem;height:.7rem;border-radius:3px;background:${MODEL_COLORS[i % MODEL_COLORS.length]}"></span><span></span>`;
+  h.innerHTML = `<span class="badge" aria-hidden="true" data-n="${i + 1}"></span><span></span>`;
   h.lastChild.textContent = r.id;
   card.append(h);
+  if (r.pending) {
+    const p = document.createElement("p");
+    p.className = "meta";
+    p.textContent = "Loading the vendor's defaults for this model…";
+    card.append(p);
+    return card;
+  }
   if (r.error) {
     const p = document.createElement("p");
     p.className = "problem";
     p.setAttribute("role", "alert");
     p.textContent = r.error;
     card.append(p);
-    return card;
+    if (r.fix) card.append(fixBox(r.fix));
+    for (const n of r.notes ?? []) card.append(note(n));
+    if (!r.partial) return card;
   }
-  const b = r.bill;
+  for (const n of r.error ? [] : r.notes ?? []) card.append(note(n));
+  const b = r.bill ?? r.partial;
   const meta = document.createElement("p");
   meta.className = "meta";
   const conds = [b.provider, `${b.service_tier} tier`, b.at.slice(0, 10)];
@@ -490,6 +921,10 @@ function billCard(r, i) {
     td.textContent = "Nothing to charge: every quantity is zero.";
   }
   table.tFoot.rows[0].cells[3].textContent = money(b.total, b.currency);
+  if (r.partial) {
+    table.tFoot.rows[0].cells[0].textContent = `Partial total, without ${r.left.map((u) => LABEL[u] ?? u).join(", ")}`;
+    card.classList.add("partial");
+  }
   if (b.quota) {
     const tr = table.tFoot.insertRow();
     tr.insertCell().textContent = "Quota";
@@ -534,9 +969,12 @@ function renderChart(results) {
   const currency = ok[0].bill.currency;
   const max = Math.max(...ok.map((r) => Number(r.bill.total)), 0);
   const rowH = 34;
-  const labelW = 190;
-  const width = 760;
-  const barW = width - labelW - 150;
+  // Drawn at the size it is shown (one SVG unit per CSS pixel), so that its 13 px labels
+  // stay 13 px on a phone instead of shrinking with a fixed-width drawing.
+  const width = Math.max(Math.round(chart.clientWidth || 760), 240);
+  const labelW = Math.min(190, Math.round(width * 0.36));
+  const barW = width - labelW - Math.min(150, Math.round(width * 0.3));
+  const maxChars = Math.max(8, Math.floor(labelW / 7.6));
   const height = ok.length * rowH + 6;
   const NS = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(NS, "svg");
@@ -554,7 +992,7 @@ function renderChart(results) {
     label.setAttribute("dominant-baseline", "middle");
     label.setAttribute("font-size", "13");
     label.setAttribute("fill", "#1c2230");
-    label.textContent = r.id.length > 26 ? `${r.id.slice(0, 25)}…` : r.id;
+    label.textContent = r.id.length > maxChars ? `${r.id.slice(0, maxChars - 1)}…` : r.id;
     svg.append(label);
     let x = labelW;
     for (const l of r.bill.lines) {
@@ -597,23 +1035,31 @@ function renderChart(results) {
   chart.append(legend);
 }
 
+function totalText(r) {
+  if (r.pending) return `${r.id}: loading`;
+  if (!r.bill) return `${r.id}: ${r.partial ? "not fully priced" : "not priced"}`;
+  return `${r.id}: ${r.bill.quota ? `${r.bill.quota.units.toLocaleString("en-US")} quota units` : money(r.bill.total, r.bill.currency)}`;
+}
+
 function summarize(results, inputErrors) {
   const s = $("summary");
   const note = s.dataset.note ? `${s.dataset.note} ` : "";
   s.dataset.note = "";
+  const quick = $("quick-totals");
   if (inputErrors.length) {
     s.textContent = `${note}Fix the highlighted quantity: ${inputErrors[0]}`;
+    quick.textContent = "";
     return;
   }
   if (!results.length) {
     s.textContent = `${note}Add a model to see its bill.`;
+    quick.textContent = "";
     return;
   }
-  const parts = results.map((r) =>
-    r.bill
-      ? `${r.id}: ${r.bill.quota ? `${r.bill.quota.units.toLocaleString("en-US")} quota units` : money(r.bill.total, r.bill.currency)}`
-      : `${r.id}: not priced`);
+  const parts = results.map(totalText);
   s.textContent = note + parts.join(" · ");
+  // The totals again under the inputs, where a phone shows them on the first screen.
+  quick.textContent = parts.join(" · ");
 }
 
 let lastLayout = "";
@@ -631,7 +1077,7 @@ function update({ layout = false } = {}) {
   $("fx").setAttribute("aria-invalid", fxError ? "true" : "false");
   $("fx-help").textContent = fxError ?? "Used to convert between USD and CNY prices. tariff holds no rates of its own.";
   $("quota-fields").hidden = state.currency !== "quota";
-  const { usage: u, errors } = usage();
+  const { usage: u, errors, gptImages } = usage();
   if (fxError) errors.push(fxError);
   const bills = $("bills");
   if (errors.length) {
@@ -642,7 +1088,7 @@ function update({ layout = false } = {}) {
     writeHash();
     return;
   }
-  const results = quoteAll(u);
+  const results = quoteAll(u, gptImages);
   bills.replaceChildren(...results.map(billCard));
   renderChart(results);
   summarize(results, []);
@@ -651,36 +1097,42 @@ function update({ layout = false } = {}) {
 
 // ---------------------------------------------------------------- paste and count
 
-function fillFromBody() {
+function say(status, ok, text) {
+  status.className = `status ${ok ? "ok" : "bad"}`;
+  status.textContent = text;
+}
+
+const article = (word) => (/^[aeiou]/i.test(word) ? "an" : "a");
+
+/** Adds the model a pasted body or request names, when the catalog knows it: returns
+ * `{id, added}` or null. */
+function adopt(named) {
+  if (typeof named !== "string" || !named) return null;
+  const id = calc.resolveModel(named);
+  if (!id) return null;
+  const added = !state.models.includes(id);
+  if (added) state.models.push(id);
+  return { id, added };
+}
+
+/** Fills the quantities from a pasted response: the library recognizes its family (or
+ * reads it as the family chosen) and its model; on any failure nothing is changed. */
+async function fillFromBody() {
   const status = $("paste-status");
   const body = $("body").value;
   const request = $("request").value.trim() || undefined;
-  if (!body.trim()) {
-    status.className = "status bad";
-    status.textContent = "Paste a response body first.";
-    return;
-  }
-  const apis = $("api").value === "auto" ? calc.apis() : [$("api").value];
+  if (!body.trim()) return say(status, false, "Paste a response body first.");
+  say(status, true, "Reading…");
   let read;
-  let firstError;
-  for (const api of apis) {
-    try {
-      read = { api, usage: calc.usageOfResponse(api, body, request) };
-      break;
-    } catch (e) {
-      firstError ??= e.message;
-      if ($("api").value === "auto" && /not valid|not a .* body/.test(e.message)) continue;
-      if ($("api").value !== "auto") break;
-    }
+  try {
+    const c = await full();
+    read = c.readResponse($("api").value, body, request);
+  } catch (e) {
+    return say(status, false, `${e.message}. Nothing was changed.`);
   }
-  if (!read) {
-    status.className = "status bad";
-    status.textContent = firstError;
-    return;
-  }
+  const u = read.usage;
   state.qty = {};
   state.images = {};
-  const u = read.usage;
   const parts = [];
   for (const [unit, label] of [...UNITS, ["video_seconds", "Video seconds"]]) {
     if (u[unit]) {
@@ -693,46 +1145,63 @@ function fillFromBody() {
     parts.push(`${img.count} image(s)`);
   }
   if (u.resolution) state.videoResolution = u.resolution;
-  // The body names its model: add it when the catalog knows it.
-  try {
-    const named = JSON.parse(body).model;
-    if (named && byName.has(named)) {
-      const id = byName.get(named).id;
-      if (!state.models.includes(id)) state.models.push(id);
-    }
-  } catch { /* an SSE stream, or no model field */ }
+  const model = adopt(read.model);
   update({ layout: true });
-  status.className = "status ok";
-  status.textContent = `Read as ${read.api}: ${parts.join(", ") || "no usage"}.`;
+  const what = read.stream ? `${read.description}, a saved stream of ${read.events} events` : read.description;
+  const named = !read.model ? ""
+    : model ? `; model ${read.model}${model.id !== read.model ? ` (${model.id})` : ""}${model.added ? ", added" : ""}`
+      : `; model ${read.model}, not in the price tables`;
+  say(status, true, `Read as ${read.api}: ${what}${named}. Filled ${parts.join(", ")}.`);
+}
+
+/** The request families to try for a request body, most likely first: by its shape and
+ * the provider of its model (Anthropic and OpenAI chat requests share `messages`). */
+function requestApis(req, m) {
+  const order = [];
+  if (req && typeof req === "object" && !Array.isArray(req)) {
+    if ("contents" in req) order.push("gemini");
+    if ("messages" in req) order.push(m?.provider === "anthropic" ? "anthropic" : "openai-chat");
+    if ("input" in req && m?.kind === "chat") order.push("openai-responses");
+    if ("prompt" in req && m?.kind === "image") order.push("openai-images");
+  }
+  return [...new Set([...order, ...calc.apis()])];
 }
 
 /** Fills the quantities from a request alone: the library's upper-bound estimate for the
- * first chosen model (input counted, output at the request's limit). */
-function estimateFromRequest() {
+ * request's own model (else the first chosen), input counted, output at its limit. */
+async function estimateFromRequest() {
   const status = $("paste-status");
   const request = $("request").value;
-  const model = state.models.find((id) => byName.has(id));
-  if (!request.trim() || !model) {
-    status.className = "status bad";
-    status.textContent = !model ? "Add a model first: the estimate depends on it." : "Paste a request body first.";
-    return;
+  if (!request.trim()) return say(status, false, "Paste a request body first.");
+  let parsed;
+  try { parsed = JSON.parse(request); } catch { /* the library reports it */ }
+  const named = typeof parsed?.model === "string" ? parsed.model : undefined;
+  const own = named ? calc.resolveModel(named) : undefined;
+  const model = own ?? state.models.find((id) => byName.has(id));
+  if (!model) {
+    return say(status, false, named
+      ? `The request's model “${named}” is not in the price tables: add a model to estimate for.`
+      : "Add a model first: the estimate depends on it.");
   }
-  const apis = $("api").value === "auto" ? calc.apis() : [$("api").value];
+  say(status, true, "Estimating…");
+  let c;
+  try {
+    c = await full();
+  } catch (e) {
+    return say(status, false, `${e.message}. Nothing was changed.`);
+  }
+  const apis = $("api").value === "auto" ? requestApis(parsed, byName.get(model)) : [$("api").value];
   let est;
   let firstError;
   for (const api of apis) {
     try {
-      est = calc.estimate(api, model, request);
+      est = c.estimate(api, model, request);
       break;
     } catch (e) {
       firstError ??= e.message;
     }
   }
-  if (!est) {
-    status.className = "status bad";
-    status.textContent = firstError;
-    return;
-  }
+  if (!est) return say(status, false, `${firstError}. Nothing was changed.`);
   state.qty = {};
   state.images = {};
   const parts = [];
@@ -743,26 +1212,28 @@ function estimateFromRequest() {
       parts.push(`${Number(n).toLocaleString("en-US")} ${label.toLowerCase()}`);
     }
   }
+  const added = own ? adopt(own)?.added : false;
   update({ layout: true });
   const approx = est.parts.some((p) => p.basis === "estimated" || p.basis === "default");
-  status.className = "status ok";
-  status.textContent = `Estimated as a ${est.api} request for ${model} (${est.counter}${approx ? ", partly approximated" : ""}): ${parts.join(", ")}. Output is the request's limit: an upper bound.`;
+  const whose = own ? ` (the request's model${added ? ", added" : ""})`
+    : named ? ` (the request's “${named}” is not in the price tables: the first model chosen)` : " (the first model chosen)";
+  say(status, true, `Estimated as ${article(est.api)} ${est.api} request for ${model}${whose} (${est.counter}${approx ? ", partly approximated" : ""}): ${parts.join(", ")}. Output is the request's limit: an upper bound.`);
 }
 
-function countPrompt() {
+async function countPrompt() {
   const status = $("count-status");
   const text = $("prompt").value;
   const withEncoding = state.models.map((id) => byName.get(id)).find((m) => m?.encoding);
   const encoding = withEncoding?.encoding ?? "o200k_base";
+  say(status, true, "Counting…");
   try {
-    const n = calc.countTokens(encoding, text);
+    const c = await full();
+    const n = c.countTokens(encoding, text);
     state.qty.input_tokens = String(n);
     update({ layout: true });
-    status.className = "status ok";
-    status.textContent = `${n.toLocaleString("en-US")} tokens (${encoding}${withEncoding ? `, as ${withEncoding.id} counts` : ""}), set as input tokens.`;
+    say(status, true, `${n.toLocaleString("en-US")} tokens (${encoding}${withEncoding ? `, as ${withEncoding.id} counts` : ""}), set as input tokens.`);
   } catch (e) {
-    status.className = "status bad";
-    status.textContent = e.message;
+    say(status, false, e.message);
   }
 }
 
@@ -801,12 +1272,17 @@ function bindControls() {
 
 async function main() {
   try {
-    await init();
+    showLoading("Loading the price tables…", 0, CORE_BYTES);
+    await init({
+      module_or_path: fetchWithProgress("pkg-core/tariff_wasm_core_bg.wasm", CORE_BYTES, (seen, total) =>
+        showLoading(`Loading the price tables… ${mb(seen)}${Number.isFinite(total) ? ` of ${mb(total)}` : ""} MB`, seen, total)),
+    });
     performance.mark("tariff-wasm-ready");
     calc = new Calculator();
     catalog = calc.models();
     performance.mark("tariff-catalog-ready");
   } catch (e) {
+    $("loading").hidden = true;
     const p = $("load-error");
     p.hidden = false;
     p.textContent = `The calculator could not start: ${e.message}`;
@@ -819,9 +1295,21 @@ async function main() {
   readHash();
   state.models = [...new Set(state.models.map((m) => byName.get(m)?.id ?? m))];
   bindControls();
+  search.disabled = false;
+  search.placeholder = `Search ${catalog.length} models: gpt-4.1, claude, gemini…`;
+  if (!list.hidden) openList();
   update({ layout: true });
+  if (!fullPromise) $("loading").hidden = true;
   performance.mark("tariff-first-quote");
   document.documentElement.dataset.ready = "true";
+  // Bars are drawn at the chart's width: redraw when it changes.
+  let width = $("chart").clientWidth;
+  new ResizeObserver(() => {
+    if ($("chart").clientWidth !== width) {
+      width = $("chart").clientWidth;
+      update();
+    }
+  }).observe($("chart"));
 }
 
 main();
