@@ -1,7 +1,7 @@
 //! Embeds every `pricing/*.toml` table in the library.
 //!
-//! With the feature `embed-json` the tables and the other embedded data files (`DATA`) are
-//! embedded in a JSON form instead, converted here, so that a build which never parses TOML
+//! With the feature `embed-json` the tables are embedded in a JSON form instead, converted
+//! here (`embed/json.rs`, shared with the other crates' build scripts), so that a build which never parses TOML
 //! at run time (the WebAssembly module) links no TOML parser. The JSON holds exactly the
 //! TOML's values: a date is written as the object the `toml` crate's date type reads back,
 //! and a float as its literal text (a string), so that no price passes through `f64`.
@@ -13,21 +13,15 @@ use std::path::Path;
 /// disagreements with other sources, read by `tariff sources check`.
 const NOT_TABLES: &[&str] = &["disagreements.toml"];
 
-/// Data files read at run time besides the price tables, by path from the crate root.
-const DATA: &[&str] = &[
-    "estimate/images.toml",
-    "estimate/models.toml",
-    "estimate/seedance.toml",
-    "estimate/text.toml",
-    "estimate/vision.toml",
-    "tokens/approx.toml",
-    "tokens/models.toml",
-];
+#[path = "embed/json.rs"]
+mod json;
+
+use json::to_json;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = json::root();
     let out = std::env::var("OUT_DIR").unwrap();
-    let json = std::env::var_os("CARGO_FEATURE_EMBED_JSON").is_some();
+    let as_json = std::env::var_os("CARGO_FEATURE_EMBED_JSON").is_some();
     let dir = root.join("pricing");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -45,7 +39,7 @@ fn main() {
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let name = f.file_name().unwrap().to_string_lossy();
-        if json {
+        if as_json {
             writeln!(list, "    ({name:?}, {:?}),", to_json(f, true)).unwrap();
         } else {
             writeln!(
@@ -58,71 +52,4 @@ fn main() {
     }
     list.push(']');
     std::fs::write(Path::new(&out).join("builtin_tables.rs"), list).unwrap();
-
-    if json {
-        for path in DATA {
-            let f = root.join(path);
-            println!("cargo:rerun-if-changed={}", f.display());
-            let dest = Path::new(&out).join(format!("{path}.json"));
-            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-            std::fs::write(dest, to_json(&f, false)).unwrap();
-        }
-    }
-}
-
-/// The file's values as JSON; a file that is not valid TOML fails the build, naming it.
-/// With `exact`, floats are written as their literal text (price tables, whose numbers the
-/// loader reads exactly from strings); otherwise as JSON numbers, which the data files'
-/// own types read.
-fn to_json(file: &Path, exact: bool) -> String {
-    let text = std::fs::read_to_string(file).expect("data file is readable");
-    let doc: toml_edit::DocumentMut = text
-        .parse()
-        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    serde_json::to_string(&table(doc.as_table(), exact)).unwrap()
-}
-
-fn table(t: &dyn toml_edit::TableLike, exact: bool) -> serde_json::Value {
-    serde_json::Value::Object(
-        t.iter()
-            .map(|(k, v)| (k.to_string(), item(v, exact)))
-            .collect(),
-    )
-}
-
-fn item(i: &toml_edit::Item, exact: bool) -> serde_json::Value {
-    use toml_edit::Item;
-    match i {
-        Item::None => serde_json::Value::Null,
-        Item::Value(v) => value(v, exact),
-        Item::Table(t) => table(t, exact),
-        Item::ArrayOfTables(a) => a.iter().map(|t| table(t, exact)).collect(),
-    }
-}
-
-fn value(v: &toml_edit::Value, exact: bool) -> serde_json::Value {
-    use serde_json::Value as J;
-    use toml_edit::Value;
-    match v {
-        Value::String(s) => J::String(s.value().clone()),
-        Value::Integer(n) => J::from(*n.value()),
-        // A float is written as its literal text, which the loader reads exactly: through
-        // a JSON number it would be an f64 (1e-30 would become 0).
-        Value::Float(f) if !exact => serde_json::json!(*f.value()),
-        Value::Float(f) => {
-            let literal = f
-                .as_repr()
-                .and_then(|r| r.as_raw().as_str())
-                .map(str::to_string)
-                .unwrap_or_else(|| f.value().to_string());
-            J::String(literal.trim().replace('_', ""))
-        }
-        Value::Boolean(b) => J::Bool(*b.value()),
-        // The object the `toml` crate's date type reads back.
-        Value::Datetime(d) => {
-            serde_json::json!({ "$__toml_private_datetime": d.value().to_string() })
-        }
-        Value::Array(a) => a.iter().map(|v| value(v, exact)).collect(),
-        Value::InlineTable(t) => table(t, exact),
-    }
 }

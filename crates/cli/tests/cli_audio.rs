@@ -5,7 +5,7 @@ use std::process::{Command, Output, Stdio};
 fn tariff(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tariff"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

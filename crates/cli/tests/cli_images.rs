@@ -9,7 +9,7 @@ const DIR: &str = "tests/fixtures/responses/images";
 fn tariff(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tariff"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .unwrap()
 }

@@ -11,7 +11,10 @@ use tariff::sources::explain::{self, ItemKind};
 use tariff::sources::{diff, read_genai_prices, read_litellm, Diff, SourceKind};
 use tariff::Catalog;
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources");
+const DIR: &str = concat!(
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+    "/tests/fixtures/sources"
+);
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}/{name}")).unwrap()
@@ -367,7 +370,7 @@ fn changes_filter_by_date_and_provider() {
 fn tariff(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tariff"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .unwrap()
 }
@@ -545,7 +548,10 @@ fn the_disagreements_file_is_not_a_built_in_table_and_parses() {
         .iter()
         .all(|(name, _)| *name != "disagreements.toml"));
     assert!(Catalog::builder().builtin().build().is_ok());
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/pricing/disagreements.toml");
+    let path = concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+        "/pricing/disagreements.toml"
+    );
     let entries = explain::parse(path, &std::fs::read_to_string(path).unwrap()).unwrap();
     assert!(!entries.is_empty());
 }

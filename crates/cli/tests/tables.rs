@@ -22,7 +22,7 @@ rates = { input_tokens = 1.25, output_tokens = 10 }
 fn tariff(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tariff"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .unwrap()
 }

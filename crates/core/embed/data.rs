@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 macro_rules! embedded {
     ($path:literal) => {{
         #[cfg(not(feature = "embed-json"))]
-        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $path));
+        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../", $path));
         #[cfg(feature = "embed-json")]
         let text = include_str!(concat!(env!("OUT_DIR"), "/", $path, ".json"));
         text

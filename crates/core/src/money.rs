@@ -219,13 +219,13 @@ impl FxRate {
     /// source. Only the caller can decide that a rounded inverse is the rate they book.
     ///
     /// ```
-    /// use tariff::{FxRate, Currency, Rounding};
+    /// use tariff_core::{FxRate, Currency, Rounding};
     /// let r = FxRate { from: Currency::USD, to: Currency::CNY, rate: "7.1".parse().unwrap(),
     ///     date: "2025-01-01".parse().unwrap(), source: "bank".into() };
     /// let inv = r.inverse(8, Rounding::HalfEven)?;
     /// assert_eq!(inv.rate.to_string(), "0.14084507"); // 1 / 7.1 = 0.140845070422…
     /// assert_eq!((inv.from, inv.to), (Currency::CNY, Currency::USD));
-    /// # Ok::<(), tariff::FxError>(())
+    /// # Ok::<(), tariff_core::FxError>(())
     /// ```
     pub fn inverse(&self, places: u32, rounding: Rounding) -> Result<FxRate, FxError> {
         let err = || FxError::Inverse {
@@ -315,7 +315,7 @@ pub(crate) fn exact_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, 
 /// a conversion at it would be negative, free or a guess.
 ///
 /// ```
-/// use tariff::{FxTable, Currency};
+/// use tariff_core::{FxTable, Currency};
 /// let fx = FxTable::from_json(r#"[{"from":"USD","to":"CNY","rate":"7.1","date":"2025-01-01"}]"#).unwrap();
 /// let d = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
 /// assert_eq!(fx.rate(Currency::USD, Currency::CNY, d).unwrap().rate.to_string(), "7.1");
@@ -397,14 +397,14 @@ impl FxTable {
 /// multiplier, rounded to a whole unit by a named policy, with an optional minimum.
 ///
 /// ```
-/// use tariff::{QuotaPolicy, Rounding};
+/// use tariff_core::{QuotaPolicy, Rounding};
 /// use rust_decimal::Decimal;
 /// let p = QuotaPolicy::new_api();
 /// assert_eq!(p.units(Decimal::new(20400, 6))?.units, 10_200); // $0.0204
 /// let vip = QuotaPolicy { group_ratio: Decimal::new(8, 1), ..QuotaPolicy::new_api() };
 /// assert_eq!(vip.units(Decimal::new(1, 6))?.units, 1); // 0.4 rounds to 0, minimum 1
 /// assert!(p.units(Decimal::new(-1, 0)).is_err());
-/// # Ok::<(), tariff::ConvertError>(())
+/// # Ok::<(), tariff_core::ConvertError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuotaPolicy {

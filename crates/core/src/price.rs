@@ -199,8 +199,7 @@ fn select<'a>(
     }
 }
 
-/// The name an option rule uses for "no context tier applied".
-pub const BASE_TIER: &str = "base";
+pub use crate::catalog::BASE_TIER;
 
 /// The rate sets that apply to one request, most specific first, and why.
 struct Layers<'a> {
@@ -417,7 +416,8 @@ fn pow10_exponent(per: Decimal) -> Option<u32> {
     j.checked_sub(per.scale())
 }
 
-pub(crate) fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
+#[doc(hidden)]
+pub fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
     let local = at.naive_utc() + Duration::seconds(w.utc_offset_secs.into());
     let t = local.time();
     let (inside, started_yesterday) = if w.start < w.end {

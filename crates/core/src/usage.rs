@@ -268,11 +268,11 @@ pub struct ImageCount {
 /// error, so a misspelt bucket is never silently free.
 ///
 /// ```
-/// use tariff::Usage;
+/// use tariff_core::Usage;
 /// let u = Usage::from_json(r#"{"input_tokens": 1200, "cache_read_tokens": 800, "output_tokens": 300}"#)?;
 /// assert_eq!(u.input_tokens.get(), 1200);
 /// assert!(Usage::from_json(r#"{"input_tokenz": 1}"#).is_err());
-/// # Ok::<(), tariff::UsageError>(())
+/// # Ok::<(), tariff_core::UsageError>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -368,7 +368,7 @@ impl Usage {
     /// Errors name the field (as a JSON path) and the position in the text.
     pub fn from_json(text: &str) -> Result<Usage, UsageError> {
         let usage: Usage = crate::strict::from_str(text).map_err(|inner| {
-            #[cfg(test)]
+            #[cfg(any(test, feature = "path-check"))]
             crate::json_path::check::<Usage>(text.as_bytes(), &inner);
             let path = crate::json_path::at(text.as_bytes(), &inner);
             UsageError::Json {

@@ -49,8 +49,8 @@
 //! the same order: the balance check first, then the bypass.
 //!
 //! ```
-//! use tariff::ledger::{AccountId, HoldPolicy, Ledger, QuotaUnits, RequestId, State};
-//! use tariff::{Catalog, QuotaPolicy, Usage};
+//! use tariff_operations::ledger::{AccountId, HoldPolicy, Ledger, QuotaUnits, RequestId, State};
+//! use tariff_core::{Catalog, QuotaPolicy, Usage};
 //!
 //! // $2 per 1M input tokens and $8 per 1M output: 1 and 4 units a token at 500,000 per USD.
 //! let catalog = Catalog::builder().text("t.toml", r#"
@@ -99,7 +99,7 @@ use crate::unit::Unit;
 /// An account (a relay user or wallet) whose balance the ledger keeps.
 ///
 /// ```
-/// use tariff::ledger::AccountId;
+/// use tariff_operations::ledger::AccountId;
 /// assert_eq!(AccountId::from("alice").to_string(), "alice");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -109,7 +109,7 @@ pub struct AccountId(pub String);
 /// A relay request's id: the key every operation is idempotent on.
 ///
 /// ```
-/// use tariff::ledger::RequestId;
+/// use tariff_operations::ledger::RequestId;
 /// assert_eq!(RequestId::from("req-1").as_str(), "req-1");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -147,7 +147,7 @@ string_id!(RequestId);
 /// A whole number of relay quota units (new-api: 500,000 per US dollar).
 ///
 /// ```
-/// use tariff::ledger::QuotaUnits;
+/// use tariff_operations::ledger::QuotaUnits;
 /// assert_eq!(QuotaUnits(5_000_000).to_string(), "5000000");
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -163,7 +163,7 @@ impl fmt::Display for QuotaUnits {
 /// How much to hold before the upstream call.
 ///
 /// ```
-/// use tariff::ledger::{HoldPolicy, QuotaUnits};
+/// use tariff_operations::ledger::{HoldPolicy, QuotaUnits};
 /// assert_eq!(HoldPolicy::new_api(), HoldPolicy::SkipAboveTrust { trust: QuotaUnits(5_000_000) });
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -206,8 +206,8 @@ const OUTPUT_UNITS: [Unit; 6] = [
 /// The state a request id is in. Each id is in exactly one.
 ///
 /// ```
-/// # use tariff::ledger::*;
-/// # use tariff::{Catalog, QuotaPolicy, Usage};
+/// # use tariff_operations::ledger::*;
+/// # use tariff_core::{Catalog, QuotaPolicy, Usage};
 /// # let c = Catalog::builder().text("t.toml", "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nfrom = 2025-01-01\nsource = \"t\"\nas_of = 2025-01-01\nrates = { input_tokens = 2, output_tokens = 8 }\n").build()?;
 /// # let bill = |j: &str| c.quote("m", &Usage::from_json(j).unwrap()).unwrap();
 /// let mut l = Ledger::new(QuotaPolicy::new_api());
@@ -234,8 +234,8 @@ pub enum State {
 /// The record of a hold.
 ///
 /// ```
-/// # use tariff::ledger::*;
-/// # use tariff::{Catalog, QuotaPolicy, Usage};
+/// # use tariff_operations::ledger::*;
+/// # use tariff_core::{Catalog, QuotaPolicy, Usage};
 /// # let c = Catalog::builder().text("t.toml", "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nfrom = 2025-01-01\nsource = \"t\"\nas_of = 2025-01-01\nrates = { input_tokens = 2, output_tokens = 8 }\n").build()?;
 /// # let bill = |j: &str| c.quote("m", &Usage::from_json(j).unwrap()).unwrap();
 /// let mut l = Ledger::new(QuotaPolicy::new_api());
@@ -265,8 +265,8 @@ pub struct Hold {
 /// The record of a settlement.
 ///
 /// ```
-/// # use tariff::ledger::*;
-/// # use tariff::{Catalog, QuotaPolicy, Usage};
+/// # use tariff_operations::ledger::*;
+/// # use tariff_core::{Catalog, QuotaPolicy, Usage};
 /// # let c = Catalog::builder().text("t.toml", "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nfrom = 2025-01-01\nsource = \"t\"\nas_of = 2025-01-01\nrates = { input_tokens = 2, output_tokens = 8 }\n").build()?;
 /// # let bill = |j: &str| c.quote("m", &Usage::from_json(j).unwrap()).unwrap();
 /// let mut l = Ledger::new(QuotaPolicy::new_api());
@@ -312,8 +312,8 @@ pub struct Refund {
 /// One account's books, recomputed from the request records.
 ///
 /// ```
-/// # use tariff::ledger::*;
-/// # use tariff::{Catalog, QuotaPolicy, Usage};
+/// # use tariff_operations::ledger::*;
+/// # use tariff_core::{Catalog, QuotaPolicy, Usage};
 /// # let c = Catalog::builder().text("t.toml", "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nfrom = 2025-01-01\nsource = \"t\"\nas_of = 2025-01-01\nrates = { input_tokens = 2, output_tokens = 8 }\n").build()?;
 /// # let bill = |j: &str| c.quote("m", &Usage::from_json(j).unwrap()).unwrap();
 /// let mut l = Ledger::new(QuotaPolicy::new_api());
@@ -349,8 +349,8 @@ impl Audit {
 /// Why a ledger operation was refused. A refused operation changes nothing.
 ///
 /// ```
-/// # use tariff::ledger::*;
-/// # use tariff::{Catalog, QuotaPolicy, Usage};
+/// # use tariff_operations::ledger::*;
+/// # use tariff_core::{Catalog, QuotaPolicy, Usage};
 /// # let c = Catalog::builder().text("t.toml", "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nfrom = 2025-01-01\nsource = \"t\"\nas_of = 2025-01-01\nrates = { input_tokens = 2, output_tokens = 8 }\n").build()?;
 /// # let bill = |j: &str| c.quote("m", &Usage::from_json(j).unwrap()).unwrap();
 /// let mut l = Ledger::new(QuotaPolicy::new_api());
@@ -461,8 +461,8 @@ impl Ledger {
     /// a settlement. Returns the new balance.
     ///
     /// ```
-    /// use tariff::ledger::{AccountId, Ledger, QuotaUnits};
-    /// let mut l = Ledger::new(tariff::QuotaPolicy::new_api());
+    /// use tariff_operations::ledger::{AccountId, Ledger, QuotaUnits};
+    /// let mut l = Ledger::new(tariff_core::QuotaPolicy::new_api());
     /// assert_eq!(l.credit(&AccountId::from("a"), QuotaUnits(10)), 10);
     /// assert_eq!(l.balance(&AccountId::from("a")), Some(10));
     /// ```
@@ -535,8 +535,8 @@ impl Ledger {
     /// finished request must not be sent upstream again).
     ///
     /// ```
-    /// # use tariff::ledger::{AccountId, HoldPolicy, Ledger, QuotaUnits, RequestId};
-    /// # use tariff::{Catalog, QuotaPolicy, Usage};
+    /// # use tariff_operations::ledger::{AccountId, HoldPolicy, Ledger, QuotaUnits, RequestId};
+    /// # use tariff_core::{Catalog, QuotaPolicy, Usage};
     /// # let c = Catalog::builder().text("t.toml", "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nfrom = 2025-01-01\nsource = \"t\"\nas_of = 2025-01-01\nrates = { input_tokens = 2, output_tokens = 8 }\n").build()?;
     /// # let bill = |j: &str| c.quote("m", &Usage::from_json(j).unwrap()).unwrap();
     /// let mut l = Ledger::new(QuotaPolicy::new_api());
@@ -621,8 +621,8 @@ impl Ledger {
     /// settlement.
     ///
     /// ```
-    /// # use tariff::ledger::{AccountId, HoldPolicy, Ledger, QuotaUnits, RequestId};
-    /// # use tariff::{Catalog, QuotaPolicy, Usage};
+    /// # use tariff_operations::ledger::{AccountId, HoldPolicy, Ledger, QuotaUnits, RequestId};
+    /// # use tariff_core::{Catalog, QuotaPolicy, Usage};
     /// # let c = Catalog::builder().text("t.toml", "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nfrom = 2025-01-01\nsource = \"t\"\nas_of = 2025-01-01\nrates = { input_tokens = 2, output_tokens = 8 }\n").build()?;
     /// # let bill = |j: &str| c.quote("m", &Usage::from_json(j).unwrap()).unwrap();
     /// let mut l = Ledger::new(QuotaPolicy::new_api());
@@ -692,8 +692,8 @@ impl Ledger {
     /// [`Ledger::credit`]).
     ///
     /// ```
-    /// # use tariff::ledger::{AccountId, HoldPolicy, Ledger, LedgerError, QuotaUnits, RequestId};
-    /// # use tariff::{Catalog, QuotaPolicy, Usage};
+    /// # use tariff_operations::ledger::{AccountId, HoldPolicy, Ledger, LedgerError, QuotaUnits, RequestId};
+    /// # use tariff_core::{Catalog, QuotaPolicy, Usage};
     /// # let c = Catalog::builder().text("t.toml", "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nfrom = 2025-01-01\nsource = \"t\"\nas_of = 2025-01-01\nrates = { input_tokens = 2, output_tokens = 8 }\n").build()?;
     /// # let bill = |j: &str| c.quote("m", &Usage::from_json(j).unwrap()).unwrap();
     /// let mut l = Ledger::new(QuotaPolicy::new_api());

@@ -7,7 +7,7 @@
 //! [`Fault`] and an [`Action`].
 //!
 //! ```
-//! use tariff::outcome::{classify, Billing, Fault};
+//! use tariff_operations::outcome::{classify, Billing, Fault};
 //!
 //! let body = r#"{"error":{"message":"prompt is too long: 300001 tokens > 200000 maximum","type":"invalid_request_error"}}"#;
 //! let outcome = classify(400, body);
@@ -89,7 +89,7 @@ const MESSAGE_LIMIT: usize = 2 * 1024;
 /// Whose fault a failed request was (the seed catalogue's 归因).
 ///
 /// ```
-/// use tariff::outcome::Fault;
+/// use tariff_operations::outcome::Fault;
 /// assert_eq!(serde_json::to_string(&Fault::UpstreamAccount).unwrap(), r#""upstream_account""#);
 /// assert_eq!("channel_config".parse::<Fault>().unwrap(), Fault::ChannelConfig);
 /// ```
@@ -124,7 +124,7 @@ impl Fault {
     /// The snake_case name used in TOML and JSON.
     ///
     /// ```
-    /// assert_eq!(tariff::outcome::Fault::RelayBug.as_str(), "relay_bug");
+    /// assert_eq!(tariff_operations::outcome::Fault::RelayBug.as_str(), "relay_bug");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -145,7 +145,7 @@ impl Fault {
     /// broken: a dead vendor account or a wrong configuration.
     ///
     /// ```
-    /// use tariff::outcome::{Action, Billing, Fault};
+    /// use tariff_operations::outcome::{Action, Billing, Fault};
     /// let a = Fault::UpstreamAccount.default_action();
     /// assert_eq!(a, Action { billing: Billing::Refund, retry: true, disable_channel: true });
     /// ```
@@ -183,7 +183,7 @@ impl std::str::FromStr for Fault {
 /// What happens to the quota held for the request.
 ///
 /// ```
-/// use tariff::outcome::Billing;
+/// use tariff_operations::outcome::Billing;
 /// assert_eq!(serde_json::to_string(&Billing::Refund).unwrap(), r#""refund""#);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -199,7 +199,7 @@ pub enum Billing {
 /// request to another channel and take this channel out of rotation.
 ///
 /// ```
-/// use tariff::outcome::{Action, Billing};
+/// use tariff_operations::outcome::{Action, Billing};
 /// let a = Action { billing: Billing::Refund, retry: true, disable_channel: false };
 /// assert_eq!(a.to_string(), "refund, retry on another channel");
 /// assert_eq!(serde_json::to_string(&a).unwrap(),
@@ -244,7 +244,7 @@ pub enum Basis {
 /// A classified failure.
 ///
 /// ```
-/// use tariff::outcome::{classify, Basis, Fault};
+/// use tariff_operations::outcome::{classify, Basis, Fault};
 /// let o = classify(502, "something nobody has seen before");
 /// assert_eq!((o.fault, o.basis, o.rule), (Fault::Upstream, Basis::Status, None));
 /// let json = serde_json::to_value(classify(429, "上游服务繁忙，请稍后重试")).unwrap();
@@ -346,13 +346,13 @@ impl Tok {
 /// and `{*}` placeholders.
 ///
 /// ```
-/// use tariff::outcome::Pattern;
+/// use tariff_operations::outcome::Pattern;
 /// let p = Pattern::new("prompt is too long: {n} tokens > {n} maximum")?;
 /// assert!(p.is_match("Error: Prompt is too long: 300001 tokens > 200000 maximum."));
 /// assert!(!p.is_match("prompt is too long"));
 /// let p = Pattern::new("分组 {*} 下模型 {model} 无可用渠道")?;
 /// assert!(p.is_match("分组 vip 下模型 claude-opus-4-1 无可用渠道（distributor）"));
-/// # Ok::<(), tariff::outcome::RuleError>(())
+/// # Ok::<(), tariff_operations::outcome::RuleError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
@@ -437,8 +437,8 @@ impl Pattern {
     /// The pattern as written.
     ///
     /// ```
-    /// assert_eq!(tariff::outcome::Pattern::new("Quota {n}")?.as_str(), "Quota {n}");
-    /// # Ok::<(), tariff::outcome::RuleError>(())
+    /// assert_eq!(tariff_operations::outcome::Pattern::new("Quota {n}")?.as_str(), "Quota {n}");
+    /// # Ok::<(), tariff_operations::outcome::RuleError>(())
     /// ```
     pub fn as_str(&self) -> &str {
         &self.source
@@ -447,9 +447,9 @@ impl Pattern {
     /// Whether the pattern occurs anywhere in `text` (normalized first).
     ///
     /// ```
-    /// let p = tariff::outcome::Pattern::new("unrecognized request argument supplied: {id}")?;
+    /// let p = tariff_operations::outcome::Pattern::new("unrecognized request argument supplied: {id}")?;
     /// assert!(p.is_match("Unrecognized request argument supplied:   top_k"));
-    /// # Ok::<(), tariff::outcome::RuleError>(())
+    /// # Ok::<(), tariff_operations::outcome::RuleError>(())
     /// ```
     pub fn is_match(&self, text: &str) -> bool {
         self.matches_normalized(&normalize(text))
@@ -546,7 +546,7 @@ fn invalid(id: &str, detail: &str) -> RuleError {
 /// One classification rule.
 ///
 /// ```
-/// use tariff::outcome::{Classifier, Fault};
+/// use tariff_operations::outcome::{Classifier, Fault};
 /// let rule = Classifier::builtin().rules().iter().find(|r| r.id == "prompt-too-long").unwrap();
 /// assert_eq!(rule.statuses, [400]);
 /// assert_eq!(rule.fault, Fault::Client);
@@ -615,7 +615,7 @@ enum OneOrMany {
 /// Classifies failed requests by an ordered list of [`Rule`]s; the first that matches wins.
 ///
 /// ```
-/// use tariff::outcome::{Classifier, Fault};
+/// use tariff_operations::outcome::{Classifier, Fault};
 /// let mut classifier = Classifier::builtin().clone();
 /// classifier.extend(Classifier::from_toml(r#"
 ///     [[rule]]
@@ -630,7 +630,7 @@ enum OneOrMany {
 /// let o = classifier.classify(503, "Scheduled maintenance until 04:00 UTC");
 /// assert_eq!(o.rule.as_deref(), Some("my-vendor-maintenance"));
 /// assert!(o.action.disable_channel);
-/// # Ok::<(), tariff::outcome::RuleError>(())
+/// # Ok::<(), tariff_operations::outcome::RuleError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Classifier {
@@ -641,7 +641,7 @@ impl Classifier {
     /// The built-in rules (`outcomes/rules.toml`), parsed once.
     ///
     /// ```
-    /// assert!(tariff::outcome::Classifier::builtin().rules().len() >= 39);
+    /// assert!(tariff_operations::outcome::Classifier::builtin().rules().len() >= 39);
     /// ```
     pub fn builtin() -> &'static Classifier {
         static BUILTIN: OnceLock<Classifier> = OnceLock::new();
@@ -655,7 +655,7 @@ impl Classifier {
     /// patterns that match everything are errors.
     ///
     /// ```
-    /// use tariff::outcome::Classifier;
+    /// use tariff_operations::outcome::Classifier;
     /// let c = Classifier::from_toml(r#"
     ///     [[rule]]
     ///     id = "x"
@@ -664,7 +664,7 @@ impl Classifier {
     /// "#)?;
     /// assert_eq!(c.rules()[0].patterns.len(), 2);
     /// assert!(Classifier::from_toml("[[rule]]\nid = \"y\"\nmatch = \"{num}\"\nfault = \"relay\"").is_err());
-    /// # Ok::<(), tariff::outcome::RuleError>(())
+    /// # Ok::<(), tariff_operations::outcome::RuleError>(())
     /// ```
     pub fn from_toml(text: &str) -> Result<Classifier, RuleError> {
         // A byte order mark (Windows editors write one) is not TOML, nor content.
@@ -717,7 +717,7 @@ impl Classifier {
     /// specific knowledge beats the general catalogue).
     ///
     /// ```
-    /// use tariff::outcome::{Classifier, Fault};
+    /// use tariff_operations::outcome::{Classifier, Fault};
     /// let mut c = Classifier::builtin().clone();
     /// let before = c.rules().len();
     /// c.extend(Classifier::from_toml(r#"
@@ -729,7 +729,7 @@ impl Classifier {
     /// "#)?);
     /// assert_eq!(c.rules().len(), before);
     /// assert!(c.classify(503, "This model is currently experiencing high demand").action.disable_channel);
-    /// # Ok::<(), tariff::outcome::RuleError>(())
+    /// # Ok::<(), tariff_operations::outcome::RuleError>(())
     /// ```
     pub fn extend(&mut self, overlay: Classifier) {
         self.rules
@@ -742,7 +742,7 @@ impl Classifier {
     /// The rules, in the order they are tried.
     ///
     /// ```
-    /// let first = &tariff::outcome::Classifier::builtin().rules()[0];
+    /// let first = &tariff_operations::outcome::Classifier::builtin().rules()[0];
     /// assert_eq!(first.id, "image-size-limit");
     /// ```
     pub fn rules(&self) -> &[Rule] {
@@ -755,7 +755,7 @@ impl Classifier {
     /// type/code/status fields and the raw body.
     ///
     /// ```
-    /// use tariff::outcome::{Classifier, Fault};
+    /// use tariff_operations::outcome::{Classifier, Fault};
     /// let body = r#"{"type":"error","error":{"type":"invalid_request_error",
     ///   "message":"messages.1.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_01AbC"}}"#;
     /// let o = Classifier::builtin().classify(400, body);
@@ -807,7 +807,7 @@ impl Classifier {
     /// the policy and its source in new-api).
     ///
     /// ```
-    /// use tariff::outcome::{Billing, Classifier, Fault, StreamEnd, StreamPolicy, StreamProgress, UsageBasis};
+    /// use tariff_operations::outcome::{Billing, Classifier, Fault, StreamEnd, StreamPolicy, StreamProgress, UsageBasis};
     /// let c = Classifier::builtin();
     /// let halfway = StreamProgress { delivered_output: true, usage_reported: false };
     ///
@@ -929,8 +929,8 @@ impl Classifier {
 /// Classifies with the built-in rules: `Classifier::builtin().classify(status, body)`.
 ///
 /// ```
-/// let o = tariff::outcome::classify(503, "分组 default 下模型 gemini-2.5-pro 无可用渠道(distributor)");
-/// assert_eq!(o.fault, tariff::outcome::Fault::Relay);
+/// let o = tariff_operations::outcome::classify(503, "分组 default 下模型 gemini-2.5-pro 无可用渠道(distributor)");
+/// assert_eq!(o.fault, tariff_operations::outcome::Fault::Relay);
 /// ```
 pub fn classify(status: u16, body: &str) -> Outcome {
     Classifier::builtin().classify(status, body)
@@ -950,7 +950,7 @@ pub fn classify(status: u16, body: &str) -> Outcome {
 /// upstream's errors here, or add a rule for the relay's own messages.
 ///
 /// ```
-/// use tariff::outcome::{status_default, Fault};
+/// use tariff_operations::outcome::{status_default, Fault};
 /// assert_eq!(status_default(403).0, Fault::UpstreamAccount);
 /// assert_eq!(status_default(422).0, Fault::Client);
 /// assert!(status_default(500).1.retry);
@@ -1013,7 +1013,7 @@ pub enum StreamEnd<'a> {
 /// How far a stream got when it ended.
 ///
 /// ```
-/// let p = tariff::outcome::StreamProgress::default();
+/// let p = tariff_operations::outcome::StreamProgress::default();
 /// assert!(!p.delivered_output && !p.usage_reported);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -1027,7 +1027,7 @@ pub struct StreamProgress {
 /// An operator's choices for partial streams; the default follows new-api.
 ///
 /// ```
-/// use tariff::outcome::{Billing, StreamPolicy};
+/// use tariff_operations::outcome::{Billing, StreamPolicy};
 /// let p = StreamPolicy::default();
 /// assert_eq!((p.upstream_truncation, p.client_cancel_before_output), (Billing::Charge, Billing::Charge));
 /// ```

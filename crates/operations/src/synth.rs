@@ -23,7 +23,7 @@
 //! is written clean, so the labels are exact and the injected share is close to the rate.
 //!
 //! ```
-//! use tariff::synth::{Inject, Synth, SynthFormat, SynthOptions};
+//! use tariff_operations::synth::{Inject, Synth, SynthFormat, SynthOptions};
 //! let opts = SynthOptions {
 //!     rows: 3,
 //!     format: SynthFormat::CanonicalJsonl,
@@ -31,11 +31,11 @@
 //!     inject: vec![Inject::Cache],
 //!     rate: 0.5,
 //! };
-//! let a: Vec<_> = Synth::new(tariff::Catalog::builtin(), opts.clone())?.collect();
-//! let b: Vec<_> = Synth::new(tariff::Catalog::builtin(), opts)?.collect();
+//! let a: Vec<_> = Synth::new(tariff_core::Catalog::builtin(), opts.clone())?.collect();
+//! let b: Vec<_> = Synth::new(tariff_core::Catalog::builtin(), opts)?.collect();
 //! assert_eq!(a, b);
 //! assert!(a[0].text.starts_with("{\"model\":"));
-//! # Ok::<(), tariff::synth::SynthError>(())
+//! # Ok::<(), tariff_operations::synth::SynthError>(())
 //! ```
 
 use std::fmt::Write as _;

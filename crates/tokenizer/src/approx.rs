@@ -22,7 +22,7 @@
 //! estimate and is flagged as one wherever it is used.
 //!
 //! ```
-//! use tariff::tokens::{Approx, Counter};
+//! use tariff_tokenizer::{Approx, Counter};
 //!
 //! let approx = Approx::for_model("claude-sonnet-4-5").unwrap();
 //! assert_eq!(approx, Approx::Claude);
@@ -89,7 +89,7 @@ impl Approx {
     /// pattern wins, ASCII case ignored), or `None` when none does.
     ///
     /// ```
-    /// use tariff::tokens::Approx;
+    /// use tariff_tokenizer::Approx;
     /// assert_eq!(Approx::for_model("gemini-2.5-flash"), Some(Approx::Gemini));
     /// assert_eq!(Approx::for_model("deepseek-chat"), Some(Approx::DeepSeek));
     /// assert_eq!(Approx::for_model("ernie-4.5-turbo-128k"), Some(Approx::Generic));
@@ -148,7 +148,7 @@ impl fmt::Display for Approx {
 /// previous character was an ASCII letter).
 ///
 /// ```
-/// use tariff::tokens::Features;
+/// use tariff_tokenizer::Features;
 /// let mut a = Features::default();
 /// a.add("hello wor");
 /// a.add("ld 你好，42");
@@ -312,7 +312,7 @@ impl Coefficients {
 /// How a model's text is counted: exactly by its public encoding, or by an estimate.
 ///
 /// ```
-/// use tariff::tokens::{Approx, Counter, Encoding};
+/// use tariff_tokenizer::{Approx, Counter, Encoding};
 /// assert_eq!(Counter::for_model("gpt-4.1-mini"), Counter::Exact(Encoding::O200kBase));
 /// assert_eq!(Counter::for_model("qwen-plus"), Counter::Approx(Approx::Qwen));
 /// // Unknown models are estimated with the generic (cautious) coefficients.
@@ -365,7 +365,7 @@ impl Counter {
 /// words recur from message to message.
 ///
 /// ```
-/// use tariff::tokens::{BatchCounter, Counter};
+/// use tariff_tokenizer::{BatchCounter, Counter};
 /// let mut b = BatchCounter::new(Counter::for_model("gpt-4o"));
 /// let total: usize = ["Hello, world!", "Hello again."].iter().map(|t| b.count(t)).sum();
 /// assert_eq!(total, 4 + 3);

@@ -11,12 +11,12 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
-    pub(in crate::tokens) fn o200k_base() -> &'static [u8] {
-        include_bytes!("../../tokens/o200k_base.bin")
+    pub(crate) fn o200k_base() -> &'static [u8] {
+        include_bytes!("../../../tokens/o200k_base.bin")
     }
 
-    pub(in crate::tokens) fn cl100k_base() -> &'static [u8] {
-        include_bytes!("../../tokens/cl100k_base.bin")
+    pub(crate) fn cl100k_base() -> &'static [u8] {
+        include_bytes!("../../../tokens/cl100k_base.bin")
     }
 }
 
@@ -24,17 +24,17 @@ mod imp {
 mod imp {
     use std::sync::OnceLock;
 
-    pub(in crate::tokens) fn o200k_base() -> &'static [u8] {
-        let derived = super::decode(include_bytes!("../../tokens/o200k_base.trd.lzma"));
+    pub(crate) fn o200k_base() -> &'static [u8] {
+        let derived = super::decode(include_bytes!("../../../tokens/o200k_base.trd.lzma"));
         super::rebuild(&derived, cl100k_base())
     }
 
-    pub(in crate::tokens) fn cl100k_base() -> &'static [u8] {
+    pub(crate) fn cl100k_base() -> &'static [u8] {
         // Shared: both encodings' first use needs it.
         static DATA: OnceLock<&'static [u8]> = OnceLock::new();
         DATA.get_or_init(|| {
             Box::leak(
-                super::decode(include_bytes!("../../tokens/cl100k_base.bin.lzma"))
+                super::decode(include_bytes!("../../../tokens/cl100k_base.bin.lzma"))
                     .into_boxed_slice(),
             )
         })
@@ -175,14 +175,14 @@ mod tests {
     /// native build embeds (so both count alike), and are not stale.
     #[test]
     fn lzma_files_decode_to_the_rank_files() {
-        let cl100k: &[u8] = include_bytes!("../../tokens/cl100k_base.bin");
-        let o200k: &[u8] = include_bytes!("../../tokens/o200k_base.bin");
-        let cl = super::decode(include_bytes!("../../tokens/cl100k_base.bin.lzma"));
+        let cl100k: &[u8] = include_bytes!("../../../tokens/cl100k_base.bin");
+        let o200k: &[u8] = include_bytes!("../../../tokens/o200k_base.bin");
+        let cl = super::decode(include_bytes!("../../../tokens/cl100k_base.bin.lzma"));
         assert!(
             cl == cl100k,
             "cl100k_base.bin.lzma is stale: run tools/pack_ranks.py"
         );
-        let derived = super::decode(include_bytes!("../../tokens/o200k_base.trd.lzma"));
+        let derived = super::decode(include_bytes!("../../../tokens/o200k_base.trd.lzma"));
         let o = super::rebuild(&derived, &cl);
         assert!(
             o == o200k,

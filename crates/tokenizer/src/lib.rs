@@ -7,7 +7,7 @@
 //! from a data table, `tokens/models.toml`.
 //!
 //! ```
-//! use tariff::tokens::Encoding;
+//! use tariff_tokenizer::Encoding;
 //!
 //! let enc = Encoding::for_model("gpt-4o-mini").unwrap();
 //! assert_eq!(enc, Encoding::O200kBase);
@@ -24,7 +24,7 @@
 //! are added by the vendor (and reported in its usage), never parsed out of user content.
 //!
 //! ```
-//! use tariff::tokens::Encoding;
+//! use tariff_tokenizer::Encoding;
 //!
 //! // One special token to the model, but seven ordinary tokens of text.
 //! assert_eq!(Encoding::Cl100kBase.count("<|endoftext|>"), 7);
@@ -60,7 +60,11 @@
 //! and four per candidate pair), and [`Encoding::count_reader`] counts a file or stdin
 //! as it is read, holding only the unfinished piece.
 
+#![warn(missing_docs)]
+
 mod approx;
+#[path = "../../core/embed/data.rs"]
+mod data;
 mod embedded;
 mod models;
 mod pretokenize;
@@ -100,7 +104,7 @@ impl Encoding {
     /// tiktoken's name for the encoding (`"o200k_base"`, ...).
     ///
     /// ```
-    /// use tariff::tokens::Encoding;
+    /// use tariff_tokenizer::Encoding;
     /// assert_eq!(Encoding::Cl100kBase.name(), "cl100k_base");
     /// ```
     pub fn name(self) -> &'static str {
@@ -114,7 +118,7 @@ impl Encoding {
     /// The encoding with tiktoken's name `name`, if it is one of these.
     ///
     /// ```
-    /// use tariff::tokens::Encoding;
+    /// use tariff_tokenizer::Encoding;
     /// assert_eq!(Encoding::from_name("o200k_harmony"), Some(Encoding::O200kHarmony));
     /// assert_eq!(Encoding::from_name("p50k_base"), None);
     /// ```
@@ -129,7 +133,7 @@ impl Encoding {
     /// a fine-tune (`ft:BASE:org:name:id`) is looked up by its base model.
     ///
     /// ```
-    /// use tariff::tokens::Encoding;
+    /// use tariff_tokenizer::Encoding;
     /// assert_eq!(Encoding::for_model("gpt-4o-2024-08-06"), Some(Encoding::O200kBase));
     /// assert_eq!(Encoding::for_model("gpt-4-turbo"), Some(Encoding::Cl100kBase));
     /// assert_eq!(Encoding::for_model("gpt-oss-120b"), Some(Encoding::O200kHarmony));
@@ -143,7 +147,7 @@ impl Encoding {
     /// The number of tokens in `text`, as tiktoken's `len(enc.encode_ordinary(text))`.
     ///
     /// ```
-    /// use tariff::tokens::Encoding;
+    /// use tariff_tokenizer::Encoding;
     /// assert_eq!(Encoding::O200kBase.count("tiktoken is great!"), 6);
     /// assert_eq!(Encoding::Cl100kBase.count(""), 0);
     /// ```
@@ -155,7 +159,7 @@ impl Encoding {
     /// asking whether a long document fits in a small window costs little.
     ///
     /// ```
-    /// use tariff::tokens::Encoding;
+    /// use tariff_tokenizer::Encoding;
     /// let long = "word ".repeat(1_000_000);
     /// assert!(!Encoding::O200kBase.fits_within(&long, 100)); // reads about 100 words
     /// assert!(Encoding::O200kBase.fits_within("one two three", 3));
@@ -171,7 +175,7 @@ impl Encoding {
     /// The token ids of `text`, as tiktoken's `encode_ordinary`.
     ///
     /// ```
-    /// use tariff::tokens::Encoding;
+    /// use tariff_tokenizer::Encoding;
     /// assert_eq!(Encoding::Cl100kBase.encode("hello world"), [15339, 1917]);
     /// ```
     pub fn encode(self, text: &str) -> Vec<u32> {
@@ -187,7 +191,7 @@ impl Encoding {
     /// tiktoken's regex, in order, covering the whole text); each is encoded on its own.
     ///
     /// ```
-    /// use tariff::tokens::Encoding;
+    /// use tariff_tokenizer::Encoding;
     /// let pieces: Vec<&str> = Encoding::O200kBase.pieces("We'll pay $100.").collect();
     /// assert_eq!(pieces, ["We'll", " pay", " $", "100", "."]);
     /// ```

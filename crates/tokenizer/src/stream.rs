@@ -20,7 +20,7 @@ impl Encoding {
     /// of the first bad byte.
     ///
     /// ```
-    /// use tariff::tokens::Encoding;
+    /// use tariff_tokenizer::Encoding;
     /// let text = "Streaming from a reader, as from a file: 12345 tokens?";
     /// let n = Encoding::O200kBase.count_reader(text.as_bytes()).unwrap();
     /// assert_eq!(n, Encoding::O200kBase.count(text));
@@ -116,7 +116,7 @@ impl Encoding {
 /// already and nothing is carried.
 ///
 /// ```
-/// use tariff::tokens::{Counter, Encoding, StreamingCounter};
+/// use tariff_tokenizer::{Counter, Encoding, StreamingCounter};
 ///
 /// let text = "Streaming, then counting: 12345 tokens?  Or not.";
 /// let mut c = StreamingCounter::new(Counter::Exact(Encoding::O200kBase));

@@ -561,7 +561,7 @@ mod tests {
     /// Both merge strategies must agree wherever both apply.
     #[test]
     fn small_and_large_merges_agree() {
-        let vocab = Vocab::from_embedded(include_bytes!("../../tokens/cl100k_base.bin"));
+        let vocab = Vocab::from_embedded(include_bytes!("../../../tokens/cl100k_base.bin"));
         let samples = [
             "ab".repeat(20),
             " ".repeat(64),

@@ -127,7 +127,8 @@ fn printable(rep: &mut Reporter, span: &Range<usize>, what: &str, s: &str) -> bo
 /// The first character of `s` that a name may not hold: a control character (C0, DEL,
 /// C1) or a bidirectional-text control. The importers use it too, so that what they write
 /// is a table the loader accepts.
-pub(crate) fn unprintable(s: &str) -> Option<char> {
+#[doc(hidden)]
+pub fn unprintable(s: &str) -> Option<char> {
     s.chars().find(|&c| {
         c.is_control()
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
@@ -136,7 +137,8 @@ pub(crate) fn unprintable(s: &str) -> Option<char> {
 
 /// Why `s` cannot be a model id or alias, or `None` when it can: the loader's rules, for
 /// the importers to skip (and report) a name the loader would refuse.
-pub(crate) fn id_fault(s: &str) -> Option<String> {
+#[doc(hidden)]
+pub fn id_fault(s: &str) -> Option<String> {
     if let Some(c) = unprintable(s) {
         Some(format!(
             "holds the control character U+{:04X}; names are printable text",
@@ -530,7 +532,7 @@ fn schedule(
                             .join(",")
                     });
                     let tier = o.tier.as_ref().map(|t| {
-                        let known = t.get_ref() == crate::price::BASE_TIER
+                        let known = t.get_ref() == super::BASE_TIER
                             || tiers.iter().any(|x| *x.name == **t.get_ref());
                         if !known {
                             rep.at(
@@ -613,7 +615,7 @@ fn tiers(rep: &mut Reporter, s: &RawSchedule) -> Vec<Tier> {
                 );
             }
         }
-        if t.name.get_ref() == crate::price::BASE_TIER {
+        if t.name.get_ref() == super::BASE_TIER {
             rep.at(
                 &t.name.span(),
                 "`base` is reserved for \"no tier\"; name the tier otherwise",

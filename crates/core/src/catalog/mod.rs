@@ -4,7 +4,8 @@
 //! files on top with [`CatalogBuilder`].
 
 mod load;
-pub(crate) use load::{id_fault, unprintable};
+#[doc(hidden)]
+pub use load::{id_fault, unprintable};
 mod model;
 mod raw;
 
@@ -24,7 +25,7 @@ pub const BUILTIN_TABLES: &[(&str, &str)] =
 /// A set of loaded, validated price tables.
 ///
 /// ```
-/// use tariff::{Catalog, Usage};
+/// use tariff_core::{Catalog, Usage};
 /// let catalog = Catalog::builtin();
 /// let usage = Usage::from_json(r#"{"input_tokens": 1000, "output_tokens": 400, "at": "2025-11-01T00:00:00Z"}"#).unwrap();
 /// let bill = catalog.quote("claude-sonnet-4-5", &usage).unwrap();
@@ -53,6 +54,10 @@ pub struct CatalogBuilder {
     /// The largest table accepted, in bytes; `None` for [`MAX_TABLE_BYTES`].
     limit: Option<u64>,
 }
+
+/// The name an option rule uses for "no context tier applied" (a `tier` the rule matches
+/// when no context tier applies); the loader accepts it as a known tier.
+pub const BASE_TIER: &str = "base";
 
 /// The largest price table read by default, in bytes: 4 MiB, some fifty times the largest
 /// built-in table. Parsing takes a few dozen times a table's size in memory, so the limit
@@ -399,7 +404,8 @@ impl Catalog {
 }
 
 /// Matches `*`-globs: `*` stands for any run of characters (possibly empty).
-pub(crate) fn glob(pattern: &str, s: &str) -> bool {
+#[doc(hidden)]
+pub fn glob(pattern: &str, s: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or("");
     let Some(mut rest) = s.strip_prefix(first) else {

@@ -281,6 +281,17 @@ pub struct Model {
 }
 
 impl Model {
+    /// The region whose schedules apply when a usage record names none, if the model has
+    /// regional prices.
+    pub fn default_region(&self) -> Option<&str> {
+        self.default_region.as_deref()
+    }
+
+    /// Whether the model's schedules are priced per region.
+    pub fn regional(&self) -> bool {
+        self.regional
+    }
+
     /// The canonical id.
     pub fn id(&self) -> &str {
         &self.id

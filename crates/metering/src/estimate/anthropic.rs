@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::media;
 use super::vision::{self, PdfFamily};
 use super::{data, index, join, Builder, EstimateError};
-use crate::extract::Api;
+use crate::request::Api;
 
 fn wrong(found: &str) -> EstimateError {
     EstimateError::WrongFamily {

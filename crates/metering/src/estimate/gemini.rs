@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::media::{self, MediaDuration};
 use super::vision::{self, PdfFamily, Resolution};
 use super::{data, index, join, Builder, EstimateError};
-use crate::extract::Api;
+use crate::request::Api;
 
 /// A field in either of Gemini's spellings (`inlineData` / `inline_data`).
 fn get<'a>(o: &'a Map<String, Value>, camel: &str, snake: &str) -> Option<&'a Value> {

@@ -28,7 +28,7 @@ pub struct Dims {
 /// once, by the rule that bills it, and never first through a float or to milliseconds.
 ///
 /// ```
-/// use tariff::estimate::MediaDuration;
+/// use tariff_metering::estimate::MediaDuration;
 /// let d = MediaDuration::new(24_996, 10_000).unwrap(); // 2.4996 s
 /// assert_eq!(d.to_decimal().unwrap().to_string(), "2.4996");
 /// assert_eq!(d.ceil_times(32), Some(80)); // ⌈2.4996 × 32⌉ = ⌈79.9872⌉
@@ -210,7 +210,7 @@ pub(crate) fn image_dims_b64(data: &str) -> Option<Dims> {
 /// Image dimensions from the first bytes of a PNG, JPEG, GIF or WebP file.
 ///
 /// ```
-/// use tariff::estimate::{image_dims, Dims};
+/// use tariff_metering::estimate::{image_dims, Dims};
 /// let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
 /// png.extend_from_slice(&1024u32.to_be_bytes());
 /// png.extend_from_slice(&768u32.to_be_bytes());
@@ -271,7 +271,7 @@ pub fn image_dims(b: &[u8]) -> Option<Dims> {
 /// samples ÷ sample rate; MP4: the movie header's duration ÷ time scale).
 ///
 /// ```
-/// use tariff::estimate::{media_seconds, MediaDuration};
+/// use tariff_metering::estimate::{media_seconds, MediaDuration};
 /// // A WAV header: 16 kHz mono 16-bit (32,000 bytes/s) and 96,000 bytes of samples.
 /// let mut wav = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
 /// wav.extend_from_slice(&16_000u32.to_le_bytes());
@@ -445,7 +445,7 @@ fn mp3_seconds(b: &[u8]) -> Option<MediaDuration> {
 /// for a `u64` counts as `u64::MAX`, which no estimate accepts, rather than being skipped.
 ///
 /// ```
-/// use tariff::estimate::pdf_pages;
+/// use tariff_metering::estimate::pdf_pages;
 /// let pdf = b"%PDF-1.4\n1 0 obj << /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>\n2 0 obj << /Type /Page >>\n3 0 obj <</Type/Page>>";
 /// assert_eq!(pdf_pages(pdf), Some(2));
 /// ```

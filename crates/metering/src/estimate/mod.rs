@@ -4,7 +4,7 @@
 //! [`estimate`] reads a request body of one API family and returns an [`Estimate`]: an
 //! upper-bound [`Usage`] (input from counting the request, output from its `max_tokens` or
 //! the model's output limit, times `n`) that plugs into [`Catalog::quote`] and
-//! [`Ledger::hold`], and the itemized [`Part`]s it was made of, each saying whether it is
+//! `Ledger::hold` (tariff-operations), and the itemized [`Part`]s it was made of, each saying whether it is
 //! exact (a public tokenizer, a vendor formula on known dimensions) or approximated (the
 //! character-class estimator, an undocumented overhead, a default for unknown media).
 //! The usage is always marked `estimated`, and so is every bill priced from it.
@@ -16,9 +16,9 @@
 //! the Qwen chat framing and which rerank and transcription models bill per search or second.
 //!
 //! ```
-//! use tariff::estimate::{estimate, Basis};
-//! use tariff::extract::Api;
-//! use tariff::Catalog;
+//! use tariff_metering::estimate::{estimate, Basis};
+//! use tariff_metering::extract::Api;
+//! use tariff_core::Catalog;
 //!
 //! let request = br#"{"model": "gpt-4o", "max_tokens": 500, "messages": [
 //!     {"role": "system", "content": "You are terse."},
@@ -43,7 +43,6 @@
 //! ```
 //!
 //! [`Catalog::quote`]: crate::Catalog::quote
-//! [`Ledger::hold`]: crate::ledger::Ledger::hold
 
 mod anthropic;
 mod dashscope;
@@ -52,11 +51,8 @@ mod gemini;
 mod images;
 mod media;
 mod openai;
-pub(crate) mod seedance;
 mod text;
 pub mod vision;
-
-use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -64,42 +60,10 @@ use serde_json::Value;
 pub use media::{image_dims, media_seconds, pdf_pages, Dims, MediaDuration};
 pub use vision::{Detail, Resolution};
 
-use crate::extract::Api;
+use crate::request::Api;
+pub use crate::request::{Basis, EstimateError, Part};
 use crate::tokens::{BatchCounter, Counter, StreamingCounter};
 use crate::usage::{Tokens, Usage};
-
-/// How a part of an estimate was arrived at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    /// Counted with the model's public tokenizer.
-    Exact,
-    /// A vendor's published formula applied to known inputs (image size, duration, pages,
-    /// documented per-message overheads).
-    Formula,
-    /// Approximated: the character-class estimator, or an overhead the vendor does not
-    /// publish.
-    Estimated,
-    /// A documented default for something the request does not say (an image's size, the
-    /// `detail` chosen by `auto`): the largest value the formula allows where one exists.
-    Default,
-    /// The output side: a limit, not a count (the request's `max_tokens`, or the model's
-    /// output limit when it has none).
-    Bound,
-}
-
-/// One item of an estimate.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Part {
-    /// What was counted, e.g. `text`, `message framing`, `messages[1].content[1] image`.
-    pub what: String,
-    /// Tokens.
-    pub tokens: u64,
-    /// How.
-    pub basis: Basis,
-    /// Details: the formula and its source, the counter used, the field read.
-    pub note: String,
-}
 
 /// An upper-bound estimate of a request's usage, itemized.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -153,15 +117,15 @@ impl Estimate {
     /// text counter). Marked `estimated`, so the bill and the settlement say so.
     ///
     /// ```
-    /// use tariff::estimate::estimate;
-    /// use tariff::extract::Api;
+    /// use tariff_metering::estimate::estimate;
+    /// use tariff_metering::extract::Api;
     /// let est = estimate(Api::OpenAiChat, "gpt-4o", br#"{"max_tokens":100,"messages":[{"role":"user","content":"Hi"}]}"#)?;
     /// let mut out = est.output_counter();
     /// for delta in ["Hello", "! How can", " I help?"] { out.push(delta); }
     /// let usage = est.settle_usage(out.total() as u64);
     /// assert_eq!((usage.input_tokens.get(), usage.output_tokens.get()), (est.usage.input_tokens.get(), 7));
     /// assert!(usage.estimated);
-    /// # Ok::<(), tariff::estimate::EstimateError>(())
+    /// # Ok::<(), tariff_metering::estimate::EstimateError>(())
     /// ```
     pub fn settle_usage(&self, streamed: u64) -> Usage {
         let mut u = self.usage.clone();
@@ -170,79 +134,6 @@ impl Estimate {
         u.estimated = true;
         u
     }
-}
-
-/// Why a request could not be estimated.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EstimateError {
-    /// Not JSON.
-    #[error("{api} request is not valid JSON: {message} at byte {offset}")]
-    Json {
-        /// The format.
-        api: Api,
-        /// What was wrong.
-        message: String,
-        /// Byte offset (0-based) near the error.
-        offset: usize,
-    },
-    /// The request belongs to another API family.
-    #[error("the request is not of the {expected} family: it looks like {found}")]
-    WrongFamily {
-        /// The format asked for.
-        expected: Api,
-        /// What it looks like.
-        found: String,
-    },
-    /// A field is missing or has the wrong shape.
-    #[error("{api} request: field `{path}` {problem}")]
-    Field {
-        /// The format.
-        api: Api,
-        /// JSON path of the field.
-        path: String,
-        /// What is wrong with it.
-        problem: String,
-    },
-    /// The request sets no output limit and none is known for the model.
-    #[error("model `{model}` has no known output limit and the request sets no `{field}`; set it, or add the model to estimate/models.toml")]
-    NoOutputBound {
-        /// The model.
-        model: String,
-        /// The request field that would set one.
-        field: String,
-    },
-    /// A medium whose tokens cannot be worked out (no formula for the model, an unreadable
-    /// duration or page count).
-    #[error("{api} request: `{path}`: {problem}")]
-    Media {
-        /// The format.
-        api: Api,
-        /// JSON path of the part.
-        path: String,
-        /// Why.
-        problem: String,
-    },
-    /// A quantity of the request (pages, seconds, pixels, an output limit × `n`) comes to
-    /// more tokens than a usage record holds ([`MAX_COUNT`](crate::MAX_COUNT)), or would
-    /// overflow on the way: refused, never wrapped or saturated into a small hold.
-    #[error("{api} request: `{path}`: {quantity}: more than a usage record holds (at most {max})", max = crate::MAX_COUNT)]
-    TooLarge {
-        /// The format.
-        api: Api,
-        /// JSON path of the part or field (or the usage bucket the parts add up to).
-        path: String,
-        /// What was read and what it came to.
-        quantity: String,
-    },
-    /// The family has no request estimator (yet).
-    #[error("requests of the {api} family cannot be estimated")]
-    Unsupported {
-        /// The format.
-        api: Api,
-    },
-    /// A media request that cannot be read or does not fix its bill.
-    #[error(transparent)]
-    Request(#[from] crate::extract::ExtractError),
 }
 
 /// Estimates the usage of a `request` body of family `api` for `model`.
@@ -674,19 +565,6 @@ pub(crate) fn index(parent: &str, i: usize) -> String {
     format!("{parent}[{i}]")
 }
 
-impl fmt::Display for Basis {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // `pad` so that tables can align it.
-        f.pad(match self {
-            Basis::Exact => "exact",
-            Basis::Formula => "formula",
-            Basis::Estimated => "estimated",
-            Basis::Default => "default",
-            Basis::Bound => "bound",
-        })
-    }
-}
-
 /// Why [`meter_or_estimate`] gave no usage: the response could not be metered, or the
 /// request could not be estimated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -706,13 +584,13 @@ pub enum SettleError {
 /// output, marked `estimated`. Any other problem is an error, as without the fallback.
 ///
 /// ```
-/// use tariff::estimate::meter_or_estimate;
-/// use tariff::extract::Api;
+/// use tariff_metering::estimate::meter_or_estimate;
+/// use tariff_metering::extract::Api;
 /// let request = br#"{"model":"gpt-4o","max_tokens":50,"messages":[{"role":"user","content":"Hi"}]}"#;
 /// let cut = b"data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hello!\"}}]}\n\n";
 /// let usage = meter_or_estimate(Api::OpenAiChat, "gpt-4o", cut, request)?;
 /// assert_eq!((usage.output_tokens.get(), usage.estimated), (2, true));
-/// # Ok::<(), tariff::estimate::SettleError>(())
+/// # Ok::<(), tariff_metering::estimate::SettleError>(())
 /// ```
 pub fn meter_or_estimate(
     api: Api,

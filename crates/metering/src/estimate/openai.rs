@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::media::{self, Dims};
 use super::vision::{self, Detail, PdfFamily};
 use super::{data, index, join, Builder, EstimateError};
-use crate::extract::Api;
+use crate::request::Api;
 
 fn object<'a>(
     b: &Builder,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::data::ByModel;
 use super::{index, Basis, Builder, Estimate, EstimateError, Part};
-use crate::extract::Api;
+use crate::request::Api;
 use crate::usage::{Count, Usage};
 
 static TEXT_TOML: &str = crate::data::embedded!("estimate/text.toml");

@@ -2,7 +2,7 @@
 //! `estimate/vision.toml` (keyed by model, each with its source).
 //!
 //! ```
-//! use tariff::estimate::{vision, Detail, Dims};
+//! use tariff_metering::estimate::{vision, Detail, Dims};
 //! // OpenAI's worked examples: gpt-4o, 1024×1024 at high detail = 765 tokens.
 //! let sq = Dims { width: 1024, height: 1024 };
 //! assert_eq!(vision::openai_image("gpt-4o", Some(sq), Detail::High).unwrap().tokens, 765);
@@ -82,7 +82,7 @@ pub struct NoFormula;
 /// OpenAI tile formula: `base + tile × tiles` at high detail, `base` at low.
 ///
 /// ```
-/// use tariff::estimate::vision::openai_tiles;
+/// use tariff_metering::estimate::vision::openai_tiles;
 /// assert_eq!(openai_tiles(85, 170, 1024, 1024), 765);   // 768×768: 4 tiles
 /// assert_eq!(openai_tiles(85, 170, 2048, 4096), 1105);  // 768×1536: 6 tiles
 /// assert_eq!(openai_tiles(85, 170, 512, 512), 255);     // no scaling: 1 tile
@@ -116,7 +116,7 @@ pub fn openai_tiles(base: u64, tile: u64, width: u64, height: u64) -> u64 {
 /// to at most 1,536 patches.
 ///
 /// ```
-/// use tariff::estimate::vision::openai_patches;
+/// use tariff_metering::estimate::vision::openai_patches;
 /// assert_eq!(openai_patches(1024, 1024), 1024);
 /// assert_eq!(openai_patches(1800, 2400), 1452); // scaled to 1056×1408: 33 × 44
 /// ```
@@ -232,7 +232,7 @@ pub fn openai_image(
 /// limits (long edge 1,568 px, about 1,600 tokens).
 ///
 /// ```
-/// use tariff::estimate::{vision::anthropic_image, Dims};
+/// use tariff_metering::estimate::{vision::anthropic_image, Dims};
 /// let t = |w, h| anthropic_image("claude-sonnet-4-5", Some(Dims { width: w, height: h })).tokens;
 /// assert_eq!((t(200, 200), t(1000, 1000), t(1092, 1092)), (54, 1334, 1590));
 /// assert_eq!(t(4000, 4000), 1600); // scaled down to the ~1,600-token limit
@@ -282,7 +282,7 @@ pub fn anthropic_image(_model: &str, dims: Option<Dims>) -> MediaTokens {
 /// at high and flagged).
 ///
 /// ```
-/// use tariff::estimate::{vision::{gemini_image, Resolution}, Dims};
+/// use tariff_metering::estimate::{vision::{gemini_image, Resolution}, Dims};
 /// let small = Some(Dims { width: 384, height: 200 });
 /// assert_eq!(gemini_image("gemini-2.0-flash", small, None).unwrap().tokens, 258);
 /// let big = Some(Dims { width: 1920, height: 1080 });
@@ -358,7 +358,7 @@ fn res_name(r: Resolution) -> &'static str {
 /// accepts.
 ///
 /// ```
-/// use tariff::estimate::{vision::gemini_video, MediaDuration};
+/// use tariff_metering::estimate::{vision::gemini_video, MediaDuration};
 /// assert_eq!(gemini_video("gemini-2.5-flash", MediaDuration::whole(10), None).unwrap().tokens, 2630);
 /// ```
 pub fn gemini_video(
@@ -400,7 +400,7 @@ pub fn gemini_video(
 /// Gemini audio tokens for `seconds`: `⌈seconds × rate⌉` (`u64::MAX` past `u64`).
 ///
 /// ```
-/// use tariff::estimate::{vision::gemini_audio, MediaDuration};
+/// use tariff_metering::estimate::{vision::gemini_audio, MediaDuration};
 /// assert_eq!(gemini_audio("gemini-2.0-flash", MediaDuration::whole(60)).unwrap().tokens, 1920);
 /// ```
 pub fn gemini_audio(model: &str, seconds: MediaDuration) -> Result<MediaTokens, NoFormula> {

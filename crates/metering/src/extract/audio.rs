@@ -25,7 +25,7 @@ use serde::Deserialize;
 use super::media::{self, error_body, need_request, parse_request, Shape};
 use super::video::{noted, Grounds, Noted};
 use super::{count, minus, parse, tokens, Api, ExtractError, Markers};
-use crate::estimate::Basis;
+use crate::request::Basis;
 use crate::usage::{Seconds, Usage};
 
 // ------------------------------------------------------------------ OpenAI speech

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::video::{noted, Grounds, Noted};
 use super::{count, form, parse, tokens, Api, ExtractError};
-use crate::estimate::Basis;
+use crate::request::Basis;
 use crate::usage::{ImageCount, Usage};
 
 #[derive(Deserialize, Default)]

@@ -8,14 +8,14 @@
 //! consistent (cached > prompt), so a bucket is never counted twice.
 //!
 //! ```
-//! use tariff::extract::{extract, Api};
+//! use tariff_metering::extract::{extract, Api};
 //! let body = r#"{"object":"chat.completion","model":"gpt-4o","usage":{"prompt_tokens":1000,
 //!   "completion_tokens":300,"total_tokens":1300,"prompt_tokens_details":{"cached_tokens":600},
 //!   "completion_tokens_details":{"reasoning_tokens":100}}}"#;
 //! let usage = extract(Api::OpenAiChat, body.as_bytes())?;
 //! assert_eq!((usage.input_tokens.get(), usage.cache_read_tokens.get()), (400, 600));
 //! assert_eq!((usage.output_tokens.get(), usage.reasoning_tokens.get()), (200, 100));
-//! # Ok::<(), tariff::extract::ExtractError>(())
+//! # Ok::<(), tariff_metering::extract::ExtractError>(())
 //! ```
 
 mod anthropic;
@@ -31,13 +31,13 @@ mod midjourney;
 mod moderation;
 mod music;
 mod openai;
+#[cfg(test)]
+mod paths;
 mod qwen_image;
 mod request;
 mod rerank;
 mod sse;
 mod video;
-
-use std::fmt;
 
 use serde::de::DeserializeOwned;
 
@@ -50,277 +50,8 @@ pub(crate) use embed::request_usage as gemini_embedding_request;
 pub(crate) use rerank::{documents as rerank_documents, searches_for as rerank_searches};
 pub(crate) use {audio::billed as billed_audio_seconds, form::file as form_file};
 
+pub use crate::request::{Api, ExtractError};
 use crate::usage::{Count, Tokens, Usage};
-
-/// The API families whose responses can be metered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Api {
-    /// OpenAI Chat Completions (`/v1/chat/completions`), and legacy Completions.
-    OpenAiChat,
-    /// OpenAI Responses (`/v1/responses`).
-    OpenAiResponses,
-    /// OpenAI embeddings (`/v1/embeddings`), and relays' OpenAI-compatible embeddings.
-    OpenAiEmbeddings,
-    /// Anthropic Messages (`/v1/messages`).
-    Anthropic,
-    /// Gemini `generateContent` / `streamGenerateContent`.
-    Gemini,
-    /// OpenAI text-to-speech (`/v1/audio/speech`): audio bytes priced by the request's
-    /// characters, or an event stream with token usage (`gpt-4o-mini-tts`).
-    OpenAiSpeech,
-    /// OpenAI transcriptions and translations (`/v1/audio/transcriptions`, `/translations`).
-    OpenAiTranscription,
-    /// MiniMax speech synthesis (`t2a_v2`).
-    MiniMaxTts,
-    /// Doubao (Volcengine) speech synthesis 2.0.
-    DoubaoTts,
-    /// Suno music tasks (the task record).
-    Suno,
-    /// Udio music through the chat-completions endpoint.
-    Udio,
-    /// Gemini `embedContent` / `batchEmbedContents`.
-    GeminiEmbeddings,
-    /// Rerank: Jina, Cohere and Xinference answers.
-    Rerank,
-    /// OpenAI moderations (`/v1/moderations`).
-    OpenAiModerations,
-    /// OpenAI Images (`/v1/images/generations`, `/edits`, `/variations`): gpt-image token
-    /// usage, or DALL·E images counted from the response and sized from the request.
-    OpenAiImages,
-    /// Doubao Seedream on Volcengine Ark (`/api/v3/images/generations`), per image.
-    Seedream,
-    /// DashScope image synthesis (Z-Image, Wanx / Wan text-to-image), per image.
-    QwenImage,
-    /// Imagen through Gemini `predict`, per image.
-    Imagen,
-    /// A Midjourney task record (`/mj/task/{id}/fetch`), one request per action.
-    Midjourney,
-    /// OpenAI video jobs (`/v1/videos`: Sora, and the relay's OpenAI-compatible video API).
-    OpenAiVideo,
-    /// Sora through the chat format (`/v1/chat/completions` with a Sora model).
-    SoraChat,
-    /// Veo long-running operations (`:predictLongRunning`, Gemini API and Vertex AI).
-    Veo,
-    /// Wan (通义万相) video synthesis tasks on DashScope.
-    WanVideo,
-    /// Doubao Seedance content-generation tasks on Volcengine Ark.
-    Seedance,
-    /// Kling (可灵) video tasks.
-    Kling,
-    /// Jimeng (即梦) video tasks on Volcengine visual services.
-    Jimeng,
-    /// Luma Dream Machine generations.
-    Luma,
-    /// Runway generation tasks.
-    Runway,
-    /// DashScope native generation (Qwen: `{"output": ..., "usage": {"input_tokens": ...}}`).
-    DashScope,
-}
-
-impl Api {
-    /// Every family, in the order `--help` lists them.
-    pub const ALL: [Api; 29] = [
-        Api::OpenAiChat,
-        Api::OpenAiResponses,
-        Api::OpenAiEmbeddings,
-        Api::Anthropic,
-        Api::Gemini,
-        Api::OpenAiSpeech,
-        Api::OpenAiTranscription,
-        Api::MiniMaxTts,
-        Api::DoubaoTts,
-        Api::Suno,
-        Api::Udio,
-        Api::GeminiEmbeddings,
-        Api::Rerank,
-        Api::OpenAiModerations,
-        Api::OpenAiImages,
-        Api::Seedream,
-        Api::QwenImage,
-        Api::Imagen,
-        Api::Midjourney,
-        Api::OpenAiVideo,
-        Api::SoraChat,
-        Api::Veo,
-        Api::WanVideo,
-        Api::Seedance,
-        Api::Kling,
-        Api::Jimeng,
-        Api::Luma,
-        Api::Runway,
-        Api::DashScope,
-    ];
-
-    /// The format name used on the command line.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Api::OpenAiChat => "openai-chat",
-            Api::OpenAiResponses => "openai-responses",
-            Api::OpenAiEmbeddings => "openai-embeddings",
-            Api::Anthropic => "anthropic",
-            Api::Gemini => "gemini",
-            Api::OpenAiSpeech => "openai-speech",
-            Api::OpenAiTranscription => "openai-transcription",
-            Api::MiniMaxTts => "minimax-tts",
-            Api::DoubaoTts => "doubao-tts",
-            Api::Suno => "suno",
-            Api::Udio => "udio",
-            Api::GeminiEmbeddings => "gemini-embeddings",
-            Api::Rerank => "rerank",
-            Api::OpenAiModerations => "openai-moderations",
-            Api::OpenAiImages => "openai-images",
-            Api::Seedream => "seedream",
-            Api::QwenImage => "qwen-image",
-            Api::Imagen => "imagen",
-            Api::Midjourney => "midjourney",
-            Api::OpenAiVideo => "openai-video",
-            Api::SoraChat => "sora-chat",
-            Api::Veo => "veo",
-            Api::WanVideo => "wan-video",
-            Api::Seedance => "seedance",
-            Api::Kling => "kling",
-            Api::Jimeng => "jimeng",
-            Api::Luma => "luma",
-            Api::Runway => "runway",
-            Api::DashScope => "dashscope",
-        }
-    }
-
-    /// What a body of this family is, for messages that name a body's family.
-    pub const fn description(self) -> &'static str {
-        match self {
-            Api::OpenAiChat => "an OpenAI chat completion",
-            Api::OpenAiResponses => "an OpenAI Responses body",
-            Api::OpenAiEmbeddings => "an OpenAI embeddings list",
-            Api::Anthropic => "an Anthropic Messages body",
-            Api::Gemini => "a Gemini generateContent body",
-            Api::OpenAiSpeech => "an OpenAI speech answer",
-            Api::OpenAiTranscription => "an OpenAI transcription",
-            Api::MiniMaxTts => "a MiniMax speech answer",
-            Api::DoubaoTts => "a Doubao speech answer",
-            Api::Suno => "a Suno task",
-            Api::Udio => "a Udio chat completion",
-            Api::GeminiEmbeddings => "a Gemini embeddings answer",
-            Api::Rerank => "a rerank answer",
-            Api::OpenAiModerations => "an OpenAI moderations answer",
-            Api::OpenAiImages => "an OpenAI Images response with token usage",
-            Api::Seedream => "a Seedream response (usage.generated_images)",
-            Api::QwenImage => "a DashScope image task or result",
-            Api::Imagen => "an Imagen predict response",
-            Api::Midjourney => "a Midjourney task",
-            Api::OpenAiVideo => "an OpenAI video job",
-            Api::SoraChat => "a Sora chat completion",
-            Api::Veo => "a Veo long-running operation",
-            Api::WanVideo => "a DashScope (Wan) task",
-            Api::Seedance => "a Volcengine Ark (Seedance) task",
-            Api::Kling => "a Kling task",
-            Api::Jimeng => "a Jimeng task",
-            Api::Luma => "a Luma generation",
-            Api::Runway => "a Runway task",
-            Api::DashScope => "a DashScope native body",
-        }
-    }
-
-    /// Parses a format name.
-    pub fn parse(name: &str) -> Option<Api> {
-        Self::ALL.into_iter().find(|a| a.name() == name)
-    }
-}
-
-impl fmt::Display for Api {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A response body that cannot be metered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExtractError {
-    /// Not JSON, or JSON of an unexpected shape.
-    #[error(
-        "{api} body is not valid: {message} at byte {offset}{}",
-        path_note(path)
-    )]
-    Json {
-        /// The format being read.
-        api: Api,
-        /// What was wrong.
-        message: String,
-        /// Byte offset in the input (0-based) near the error.
-        offset: usize,
-        /// JSON path of the offending value, when known.
-        path: String,
-    },
-    /// The body belongs to another API family.
-    #[error("this is not a {expected} body: it looks like {found}")]
-    WrongFamily {
-        /// The format asked for.
-        expected: Api,
-        /// What it looks like instead.
-        found: String,
-    },
-    /// The body has no usage report (e.g. an error body, or a stream cut short).
-    #[error("the {api} body has no usage report{}", hint_note(hint))]
-    MissingUsage {
-        /// The format being read.
-        api: Api,
-        /// What was seen instead, if anything useful.
-        hint: String,
-    },
-    /// The family prices from the request (image size, seconds asked for, characters to
-    /// speak), and none was given.
-    #[error("{api} is priced from its request as well as its response; pass the request")]
-    MissingRequest {
-        /// The format being read.
-        api: Api,
-    },
-    /// The reported numbers contradict each other.
-    #[error("inconsistent {api} usage: {detail}")]
-    Inconsistent {
-        /// The format being read.
-        api: Api,
-        /// What does not add up, naming the fields.
-        detail: String,
-    },
-    /// The task failed or was cancelled: nothing was delivered, so there is nothing to charge
-    /// (a relay refunds the amount it held).
-    #[error(
-        "the {api} task {status}: nothing was delivered, so nothing is charged{}",
-        hint_note(reason)
-    )]
-    TaskFailed {
-        /// The format being read.
-        api: Api,
-        /// The task's status as the vendor wrote it.
-        status: String,
-        /// The vendor's reason, when it gives one.
-        reason: String,
-    },
-    /// The task has not finished yet: there is nothing to meter.
-    #[error("the {api} task is still `{status}`; meter it once it has finished")]
-    TaskUnfinished {
-        /// The format being read.
-        api: Api,
-        /// The task's status as the vendor wrote it.
-        status: String,
-    },
-}
-
-fn path_note(p: &str) -> String {
-    if p.is_empty() || p == "." {
-        String::new()
-    } else {
-        format!(" (field `{p}`)")
-    }
-}
-
-fn hint_note(h: &str) -> String {
-    if h.is_empty() {
-        String::new()
-    } else {
-        format!(": {h}")
-    }
-}
 
 /// What a body shows of its family: OpenAI's `object`, Anthropic's `type`, and whether it
 /// has Gemini's `usageMetadata` / `candidates`.
@@ -454,7 +185,7 @@ fn any_checked(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// Responses web-search tool version, a code-interpreter container's memory).
 ///
 /// ```
-/// use tariff::extract::{extract_with_request, Api, ExtractError};
+/// use tariff_metering::extract::{extract_with_request, Api, ExtractError};
 /// // Text-to-speech answers with the audio itself: the characters come from the request.
 /// let audio = b"ID3\x04\x00\x00\xff\xfb\x90";
 /// let request = r#"{"model":"tts-1","input":"Hello, world!","voice":"alloy"}"#;
@@ -464,7 +195,7 @@ fn any_checked(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 ///     extract_with_request(Api::OpenAiSpeech, audio, None),
 ///     Err(ExtractError::MissingRequest { .. })
 /// ));
-/// use tariff::Catalog;
+/// use tariff_core::Catalog;
 /// // DALL·E reports no usage: the images are counted from the response, sized from the request.
 /// let response = br#"{"created":1700000000,"data":[{"url":"https://example.com/1.png"}]}"#;
 /// let request = br#"{"model":"dall-e-3","prompt":"a lighthouse","size":"1024x1792","quality":"hd"}"#;

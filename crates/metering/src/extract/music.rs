@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::media::{self, error_body, Shape};
 use super::video::{field_error, noted, Grounds, Noted};
 use super::{parse, Api, ExtractError, Markers};
-use crate::estimate::Basis;
+use crate::request::Basis;
 use crate::usage::{Count, Usage};
 
 #[derive(Deserialize)]

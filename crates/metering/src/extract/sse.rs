@@ -39,7 +39,7 @@ enum State {
 /// [`ExtractError::Inconsistent`], and an empty one (`"usage": {}`) changes nothing.
 ///
 /// ```
-/// use tariff::extract::{Api, StreamMeter};
+/// use tariff_metering::extract::{Api, StreamMeter};
 /// let stream = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n\
 ///               data: {\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}\n\n\
 ///               data: [DONE]\n\n";
@@ -49,7 +49,7 @@ enum State {
 /// }
 /// let usage = meter.finish()?;
 /// assert_eq!((usage.input_tokens.get(), usage.output_tokens.get()), (9, 2));
-/// # Ok::<(), tariff::extract::ExtractError>(())
+/// # Ok::<(), tariff_metering::extract::ExtractError>(())
 /// ```
 pub struct StreamMeter {
     api: Api,
@@ -101,15 +101,15 @@ impl StreamMeter {
     /// stays bounded: the counter keeps only a short carry.
     ///
     /// ```
-    /// use tariff::extract::{Api, StreamMeter};
-    /// use tariff::tokens::{Counter, Encoding, StreamingCounter};
+    /// use tariff_metering::extract::{Api, StreamMeter};
+    /// use tariff_tokenizer::{Counter, Encoding, StreamingCounter};
     /// let stream = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello there\"}}\n\n";
     /// let counter = StreamingCounter::new(Counter::Exact(Encoding::O200kBase));
     /// let mut meter = StreamMeter::new(Api::Anthropic).count_text(counter);
     /// meter.feed(stream.as_bytes())?;
     /// assert_eq!(meter.streamed_tokens(), Some(2));
     /// assert!(meter.finish().is_err()); // the stream was cut before any usage
-    /// # Ok::<(), tariff::extract::ExtractError>(())
+    /// # Ok::<(), tariff_metering::extract::ExtractError>(())
     /// ```
     pub fn count_text(mut self, counter: StreamingCounter) -> Self {
         self.text = Some(counter);
@@ -124,14 +124,14 @@ impl StreamMeter {
     /// input side the vendor reported is kept). Other errors are returned as they are.
     ///
     /// ```
-    /// use tariff::estimate::estimate;
-    /// use tariff::extract::{Api, StreamMeter};
+    /// use tariff_metering::estimate::estimate;
+    /// use tariff_metering::extract::{Api, StreamMeter};
     /// let est = estimate(Api::OpenAiChat, "gpt-4o", br#"{"max_tokens":50,"messages":[{"role":"user","content":"Hi"}]}"#).unwrap();
     /// let mut meter = StreamMeter::new(Api::OpenAiChat).count_text(est.output_counter());
     /// meter.feed(b"data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hello!\"}}]}\n\ndata: [DONE]\n\n")?;
     /// let usage = meter.finish_or_estimate(|streamed| est.settle_usage(streamed))?;
     /// assert_eq!((usage.output_tokens.get(), usage.estimated), (2, true));
-    /// # Ok::<(), tariff::extract::ExtractError>(())
+    /// # Ok::<(), tariff_metering::extract::ExtractError>(())
     /// ```
     pub fn finish_or_estimate(
         self,

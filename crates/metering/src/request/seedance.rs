@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use toml::{Table, Value};
 
-use super::data::ByModel;
+use super::by_model::ByModel;
 
 static SEEDANCE_TOML: &str = crate::data::embedded!("estimate/seedance.toml");
 

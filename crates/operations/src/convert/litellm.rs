@@ -250,8 +250,8 @@ fn string(raw: &RawValue) -> Option<String> {
 /// Converts LiteLLM's price map to tariff price tables.
 ///
 /// ```
-/// use tariff::convert::{litellm, Collision};
-/// use tariff::{Catalog, Usage};
+/// use tariff_operations::convert::{litellm, Collision};
+/// use tariff_core::{Catalog, Usage};
 /// use chrono::NaiveDate;
 ///
 /// let json = r#"{"my-model": {"litellm_provider": "acme", "mode": "chat",

@@ -129,7 +129,7 @@ impl RatioConfig {
     /// values and empty names are errors naming the option and model.
     ///
     /// ```
-    /// use tariff::convert::newapi::RatioConfig;
+    /// use tariff_operations::convert::newapi::RatioConfig;
     /// let c = RatioConfig::from_json(r#"{"ModelRatio": {"gpt-4o": 1.25}, "CompletionRatio": "{\"gpt-4o\": 4}"}"#).unwrap();
     /// assert_eq!(c.completion_ratio["gpt-4o"].to_string(), "4");
     /// let e = RatioConfig::from_json(r#"{"ModelRatio": {"gpt-4o": "cheap"}}"#).unwrap_err();
@@ -203,7 +203,7 @@ impl RatioConfig {
     /// report (they are settings, not prices).
     ///
     /// ```
-    /// use tariff::convert::newapi::RatioConfig;
+    /// use tariff_operations::convert::newapi::RatioConfig;
     /// let (c, others) = RatioConfig::from_option_list(r#"{"success": true, "data": [
     ///     {"key": "ModelRatio", "value": "{\"gpt-4o\": 1.25}"},
     ///     {"key": "QuotaPerUnit", "value": "500000"}]}"#).unwrap();
@@ -306,8 +306,8 @@ pub struct Imported {
 /// decide `replaces`).
 ///
 /// ```
-/// use tariff::convert::newapi::{import, ImportOptions, RatioConfig};
-/// use tariff::{Catalog, Usage};
+/// use tariff_operations::convert::newapi::{import, ImportOptions, RatioConfig};
+/// use tariff_core::{Catalog, Usage};
 /// use chrono::NaiveDate;
 ///
 /// let config = RatioConfig::from_json(r#"{"ModelRatio": {"my-model": 1}, "CompletionRatio": {"my-model": 4}}"#)?;
@@ -555,8 +555,8 @@ pub struct Exported {
 /// rate are reported, never dropped silently.
 ///
 /// ```
-/// use tariff::convert::newapi::{export, ExportOptions};
-/// use tariff::Catalog;
+/// use tariff_operations::convert::newapi::{export, ExportOptions};
+/// use tariff_core::Catalog;
 /// let at = "2025-11-01T00:00:00Z".parse().unwrap();
 /// let out = export(Catalog::builtin(), &ExportOptions::new(at));
 /// // Claude Sonnet 4.5: USD 3 / 15 / 0.30 / 3.75 per 1M
@@ -689,7 +689,7 @@ fn export_model(
             ),
         );
     }
-    if m.regional {
+    if m.regional() {
         report.unmapped("regional schedules");
         report.note(
             id,

@@ -11,8 +11,8 @@ impl Table {
     /// The table as TOML in the schema of `pricing/README.md`.
     ///
     /// ```
-    /// use tariff::convert::{Rates, Table, TableModel, TableSchedule};
-    /// use tariff::{Catalog, Currency, Kind, ServiceTier, Unit, Usage};
+    /// use tariff_operations::convert::{Rates, Table, TableModel, TableSchedule};
+    /// use tariff_core::{Catalog, Currency, Kind, ServiceTier, Unit, Usage};
     /// use chrono::NaiveDate;
     ///
     /// let mut rates = Rates::default();

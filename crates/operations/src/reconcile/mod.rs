@@ -2,8 +2,8 @@
 //! compare with what was charged, and explain every difference.
 //!
 //! ```
-//! use tariff::reconcile::{Class, Options, Reconciler};
-//! use tariff::Catalog;
+//! use tariff_operations::reconcile::{Class, Options, Reconciler};
+//! use tariff_core::Catalog;
 //!
 //! let log = concat!(
 //!     r#"{"model":"claude-sonnet-4-5","at":"2025-11-01T00:00:00Z","input_tokens":1000,"output_tokens":400,"charged":"0.009","currency":"USD"}"#, "\n",
@@ -16,13 +16,13 @@
 //! let report = r.finish();
 //! assert_eq!((report.rows_read, report.priced, report.rejected), (3, 2, 1));
 //! assert_eq!(rejects[0].line, 3); // unknown model, with suggestions
-//! let usd = &report.totals[&tariff::reconcile::Denom::Money(tariff::Currency::USD)];
+//! let usd = &report.totals[&tariff_operations::reconcile::Denom::Money(tariff_core::Currency::USD)];
 //! assert_eq!(usd.charged.to_string(), "0.021");
 //! // 0.009, and 0.003 + 0.0009 for the second row: its cache reads cost $0.30/M, not $3.
 //! assert_eq!(usd.expected.to_string(), "0.0129");
 //! // The second row was charged as if its cache reads were plain input.
 //! assert_eq!(usd.classes[Class::CacheMiscounted as usize].0, 1);
-//! # Ok::<(), tariff::reconcile::ReconcileError>(())
+//! # Ok::<(), tariff_operations::reconcile::ReconcileError>(())
 //! ```
 //!
 //! # Inputs

@@ -24,7 +24,7 @@ use super::{Class, Denom, Dim, LogRow, Priced, RejectKind, Rejection};
 /// reports `overflow`, never a rounded number).
 ///
 /// ```
-/// use tariff::reconcile::ExactSum;
+/// use tariff_operations::reconcile::ExactSum;
 /// let mut s = ExactSum::default();
 /// for x in ["0.1", "0.000000000000000000000000001", "-0.1", "79228162514264337593543950335"] {
 ///     s.add(x.parse().unwrap());

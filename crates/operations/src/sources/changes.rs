@@ -53,8 +53,8 @@ pub struct Change {
 /// effective at or after `since`, and of the provider `provider`, when given.
 ///
 /// ```
-/// use tariff::Catalog;
-/// use tariff::sources::changes::changes;
+/// use tariff_core::Catalog;
+/// use tariff_operations::sources::changes::changes;
 /// let table = r#"
 /// provider = "acme"
 /// currency = "USD"

@@ -148,7 +148,7 @@ struct Variant {
 /// expressions are kept and tried against tariff's names.
 ///
 /// ```
-/// use tariff::sources::read_genai_prices;
+/// use tariff_operations::sources::read_genai_prices;
 /// let json = r#"[{"id": "openai", "models": [{"id": "gpt-x", "match": {"equals": "gpt-x"},
 ///     "prices": {"input_mtok": 1.25, "output_mtok": {"base": 10, "tiers": [{"start": 272000, "price": 20}]}}}]}]"#;
 /// let s = read_genai_prices(json, "2026-12-06T12:00:00Z".parse()?)?;

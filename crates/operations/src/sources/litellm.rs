@@ -19,7 +19,7 @@ use crate::convert::{Collision, Rates};
 /// counted.
 ///
 /// ```
-/// use tariff::sources::{read_litellm, SourceKind};
+/// use tariff_operations::sources::{read_litellm, SourceKind};
 /// let json = r#"{"gpt-x": {"litellm_provider": "openai", "mode": "chat",
 ///     "input_cost_per_token": 1.25e-06, "output_cost_per_token": 1e-05}}"#;
 /// let s = read_litellm(json, "2026-12-06T12:00:00Z".parse()?)?;

@@ -413,8 +413,8 @@ pub fn diff(catalog: &Catalog, source: &Source, only: Option<&str>) -> Diff {
 fn tariff_prices(m: &Model, at: DateTime<Utc>) -> Option<BTreeMap<String, Priced>> {
     // The default region first; a regional model priced in another currency there (Qwen in
     // CNY in Beijing) is compared through a region priced in USD (Singapore), if any.
-    let mut regions: Vec<Option<&str>> = vec![m.default_region.as_deref()];
-    if m.regional {
+    let mut regions: Vec<Option<&str>> = vec![m.default_region()];
+    if m.regional() {
         for s in m.schedules() {
             if s.currency == Currency::USD
                 && s.covers(at)
@@ -436,8 +436,8 @@ fn tariff_prices_in(
     let in_force = |tier: ServiceTier| {
         m.schedules().iter().find(|s| {
             s.service_tier == tier
-                && (!m.regional || s.region.as_deref() == region)
-                && (m.regional || s.region.is_none())
+                && (!m.regional() || s.region.as_deref() == region)
+                && (m.regional() || s.region.is_none())
                 && s.covers(at)
         })
     };

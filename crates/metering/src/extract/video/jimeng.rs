@@ -13,8 +13,8 @@ use super::{
     checked_seconds, parse_request, parse_task, refuse, require_done, stage, Delivered, Grounds,
     Noted, Num,
 };
-use crate::estimate::Basis;
 use crate::extract::{Api, ExtractError};
+use crate::request::Basis;
 use crate::usage::Usage;
 
 const API: Api = Api::Jimeng;

@@ -16,8 +16,8 @@ use super::{
     bool_word, checked_seconds, field_error, noted, parse_request, parse_task, refuse,
     require_done, stage, whole, Delivered, Grounds, Noted, Num,
 };
-use crate::estimate::Basis;
 use crate::extract::{Api, ExtractError};
+use crate::request::Basis;
 use crate::usage::{Seconds, Usage};
 
 const API: Api = Api::Kling;

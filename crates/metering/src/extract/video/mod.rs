@@ -21,13 +21,13 @@
 //!   `4k` as Veo writes it).
 //!
 //! ```
-//! use tariff::extract::{extract_with_request, Api};
+//! use tariff_metering::extract::{extract_with_request, Api};
 //! let job = br#"{"id":"video_1","object":"video","model":"sora-2-pro","status":"completed",
 //!   "seconds":"8","size":"1792x1024"}"#;
 //! let usage = extract_with_request(Api::OpenAiVideo, job, None)?;
 //! assert_eq!(usage.video_seconds.get().to_string(), "8");
 //! assert_eq!(usage.resolution.as_deref(), Some("1792x1024"));
-//! # Ok::<(), tariff::extract::ExtractError>(())
+//! # Ok::<(), tariff_metering::extract::ExtractError>(())
 //! ```
 
 mod jimeng;
@@ -46,7 +46,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
 use super::{parse, Api, ExtractError};
-use crate::estimate::{Basis, EstimateError, Part};
+use crate::request::{Basis, EstimateError, Part};
 use crate::usage::{Seconds, Usage};
 
 /// Whether the family is a video task family (priced from the task result and its request).

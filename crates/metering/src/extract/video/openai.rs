@@ -28,8 +28,8 @@ use super::{
     require_done, resolution_word, seconds, short_side, stage, whole, Delivered, Grounds, Noted,
     Num,
 };
-use crate::estimate::Basis;
 use crate::extract::{Api, ExtractError};
+use crate::request::Basis;
 use crate::usage::Usage;
 
 #[derive(Deserialize)]

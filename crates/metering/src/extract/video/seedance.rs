@@ -17,8 +17,8 @@ use super::{
     bool_word, field_error, noted, parse_request, parse_task, refuse, require_done,
     resolution_word, stage, Grounds, Noted, Num,
 };
-use crate::estimate::{seedance, Basis};
 use crate::extract::{minus, tokens, Api, ExtractError};
+use crate::request::{seedance, Basis};
 use crate::usage::Usage;
 
 const API: Api = Api::Seedance;

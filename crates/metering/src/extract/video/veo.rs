@@ -17,8 +17,8 @@ use super::{
     bool_word, checked_seconds, noted, parse_request, parse_task, refuse, resolution_word, seconds,
     times, whole, Delivered, Grounds, Noted, Num,
 };
-use crate::estimate::Basis;
 use crate::extract::{count, Api, ExtractError};
+use crate::request::Basis;
 use crate::usage::Usage;
 
 const API: Api = Api::Veo;
