@@ -409,7 +409,11 @@ fn a_byte_order_mark_is_skipped_in_every_input() {
         assert_eq!(v["total"], "2.5", "{v}");
     }
     // A response body.
-    let response = std::fs::read_to_string("tests/fixtures/responses/openai-chat.json").unwrap();
+    let response = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/responses/openai-chat.json"
+    ))
+    .unwrap();
     let plain = tariff(&["meter", "--api", "openai-chat", "-"], Some(&response));
     assert!(plain.status.success(), "{}", text(&plain.stderr));
     let with_bom = bom("response.json", &response);

@@ -120,7 +120,9 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
+#[cfg(feature = "synth")]
 pub(crate) use csv::quote as csv_quote;
+#[cfg(feature = "synth")]
 pub(crate) use diff::cache_hypotheses;
 pub use report::{ExactSum, FileSummary, GroupKey, Report, TopDiff, Totals, FIRST_REJECTS, TOP};
 
