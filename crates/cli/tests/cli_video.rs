@@ -26,7 +26,7 @@ fn tariff(args: &[&str], stdin: Option<&[u8]>) -> Output {
 }
 
 fn path(name: &str) -> String {
-    format!("{DIR}/{name}")
+    format!("{}/../../{DIR}/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn text(b: &[u8]) -> String {

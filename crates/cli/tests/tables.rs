@@ -315,12 +315,13 @@ scale = 0.50000000000000000001
 fn builtin_tables_load_with_the_same_prices_from_their_files() {
     // Every table `build.rs` embeds: the provider files, not the disagreements file that
     // sits beside them (it is read by `tariff sources check`, not as a table).
-    let mut files: Vec<_> = std::fs::read_dir("pricing")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .filter(|p| !p.ends_with("disagreements.toml"))
-        .collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pricing"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter(|p| !p.ends_with("disagreements.toml"))
+            .collect();
     files.sort();
     let mut builder = Catalog::builder();
     for f in &files {
