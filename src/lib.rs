@@ -2,6 +2,16 @@
 //!
 //! Exact, itemized, explainable prices for every request an LLM API relay handles.
 //!
+//! This crate gathers tariff's crates under one name, at the paths the library has always
+//! had; each can also be used on its own:
+//!
+//! - [`tariff_core`]: usage records, units, exact money, the catalog of price tables and
+//!   the engine (`Catalog::quote`) — what a relay links to quote;
+//! - [`tariff_tokenizer`] ([`tokens`]): tiktoken's encodings, exact;
+//! - [`tariff_metering`] ([`extract`]: answers → usage; [`estimate`]: requests → bound);
+//! - [`tariff_operations`] ([`ledger`], [`outcome`], [`reconcile`], [`convert`],
+//!   [`sources`], and `synth` with the feature `synth`).
+//!
 //! Data flows one way: a vendor's usage report becomes a canonical [`Usage`] record
 //! (exclusive buckets: nothing counted twice), the [`Catalog`] of price tables (data, not
 //! code: every price has a source and a date) finds the rates in force, and the engine
@@ -25,31 +35,20 @@
 
 #![warn(missing_docs)]
 
-mod bill;
-pub mod catalog;
-pub mod convert;
-mod data;
-mod error;
-pub mod estimate;
-pub mod extract;
-mod json_path;
-pub mod ledger;
-mod money;
-pub mod outcome;
-pub mod price;
-pub mod reconcile;
-pub mod sources;
-pub mod strict;
-pub mod synth;
-pub mod tokens;
-mod unit;
-mod usage;
+pub use tariff_core::{catalog, price, strict};
+pub use tariff_metering::{estimate, extract};
+#[cfg(feature = "synth")]
+pub use tariff_operations::synth;
+pub use tariff_operations::{convert, ledger, outcome, reconcile, sources};
+pub use tariff_tokenizer as tokens;
 
-pub use bill::{Applied, Bill, Line};
-pub use catalog::{Catalog, CatalogBuilder, Kind, Model};
-pub use error::{
-    CatalogError, ConvertError, FxError, PriceError, Problem, ProblemKind, UsageError,
+pub use tariff_core::{
+    Applied, Bill, Catalog, CatalogBuilder, CatalogError, ConvertError, Count, Currency, FxError,
+    FxRate, FxTable, ImageCount, Kind, Line, Model, PriceError, Problem, ProblemKind, Quota,
+    QuotaPolicy, Rounding, Seconds, ServiceTier, Tokens, Unit, Usage, UsageError, MAX_COUNT,
 };
-pub use money::{Currency, FxRate, FxTable, Quota, QuotaPolicy, Rounding};
-pub use unit::Unit;
-pub use usage::{Count, ImageCount, Seconds, ServiceTier, Tokens, Usage, MAX_COUNT};
+
+pub use tariff_core;
+pub use tariff_metering;
+pub use tariff_operations;
+pub use tariff_tokenizer;

@@ -11,7 +11,7 @@ embedded as a data URL, `inline_data` / `inlineData`, an Anthropic base64 source
 DashScope data URL; multipart transcription and image-edit requests with binary file
 parts; the other families from their request fixtures.
 
-Family indexes follow `Api::ALL` in src/extract/mod.rs, read from the source so a new or
+Family indexes follow `Api::ALL` in crates/metering/src/request/mod.rs, read from the source so a new or
 reordered family cannot shift the seeds silently. Deterministic: the same files every run.
 The committed corpus is this output after `cargo fuzz cmin`; rerun it when a family is
 added:  python3 tools/fuzz_seeds.py OUT_DIR
@@ -28,7 +28,7 @@ FIX = os.path.join(ROOT, "tests", "fixtures", "responses")
 
 
 def api_names():
-    src = open(os.path.join(ROOT, "src", "extract", "mod.rs"), encoding="utf-8").read()
+    src = open(os.path.join(ROOT, "crates", "metering", "src", "request", "mod.rs"), encoding="utf-8").read()
     body = re.search(r"pub const ALL: \[Api; \d+\] = \[(.*?)\];", src, re.S).group(1)
     variants = re.findall(r"Api::(\w+)", body)
     names = dict(re.findall(r'Api::(\w+) => "([a-z0-9-]+)",', src))
@@ -429,7 +429,7 @@ def classify_seeds():
         "too-long": b"\0\x01\x90" + b"prompt is too long: 300001 tokens > 200000 maximum",
         "pattern": b"\1\0\0" + "分组 {*} 下模型 {model} 无可用渠道\n分组 vip 下模型 claude-opus-4-1 无可用渠道（distributor）".encode(),
     }
-    rules = os.path.join(ROOT, "outcomes", "rules.toml")
+    rules = os.path.join(ROOT, "crates", "operations", "outcomes", "rules.toml")
     if os.path.exists(rules):
         out["rules"] = b"\2\x01\xf4" + open(rules, "rb").read()[:6000]
     return out

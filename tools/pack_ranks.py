@@ -5,7 +5,7 @@ The native build embeds tokens/*.bin as they are. A WebAssembly module is downlo
 there the ranks travel LZMA-compressed, and o200k_base is stored against cl100k_base: 85%
 of cl100k_base's tokens are also o200k_base tokens, and a 3-byte reference to one costs
 less than its bytes, even compressed. See tokens/README.md for the formats;
-src/tokens/embedded.rs decodes them, and its unit test checks that they decode to the
+crates/tokenizer/src/embedded.rs decodes them, and its unit test checks that they decode to the
 .bin files exactly.
 
 Usage: python3 tools/pack_ranks.py   (from the repository root; needs only the standard library)

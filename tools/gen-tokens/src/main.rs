@@ -104,7 +104,7 @@ fn write_ranks(text: &str) -> Vec<u8> {
     out
 }
 
-/// Classes, in the numbering `src/tokens/unicode.rs` uses. Every pattern tiktoken uses is
+/// Classes, in the numbering `crates/tokenizer/src/unicode.rs` uses. Every pattern tiktoken uses is
 /// a union of these, and the regex crate's tables make them disjoint.
 const CLASSES: [(u8, &[&str]); 6] = [
     (1, &[r"\p{Lu}", r"\p{Lt}"]), // UPPER: in o200k's "upper" set only

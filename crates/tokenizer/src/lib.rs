@@ -1,0 +1,361 @@
+//! Exact token counts for OpenAI's public encodings.
+//!
+//! [`Encoding`] counts tokens exactly as OpenAI's `tiktoken` does for `o200k_base`,
+//! `o200k_harmony` and `cl100k_base`: the same pre-tokenizer splits (reproduced by
+//! hand-written scanners, not a regex engine), the same ranks (embedded from OpenAI's
+//! files), the same merge order. [`Encoding::for_model`] picks the encoding of a model id
+//! from a data table, `tokens/models.toml`.
+//!
+//! ```
+//! use tariff_tokenizer::Encoding;
+//!
+//! let enc = Encoding::for_model("gpt-4o-mini").unwrap();
+//! assert_eq!(enc, Encoding::O200kBase);
+//! assert_eq!(enc.count("Hello, world!"), 4);
+//! assert!(enc.fits_within("Hello, world!", 4));
+//! assert!(!enc.fits_within("Hello, world!", 3));
+//! ```
+//!
+//! # Special tokens are ordinary text
+//!
+//! Every count here is tiktoken's `encode_ordinary`: text such as `<|endoftext|>` is
+//! tokenized like any other characters, never as the special token it spells. That is what
+//! the APIs bill: a request's messages are text, and the chat format's own special tokens
+//! are added by the vendor (and reported in its usage), never parsed out of user content.
+//!
+//! ```
+//! use tariff_tokenizer::Encoding;
+//!
+//! // One special token to the model, but seven ordinary tokens of text.
+//! assert_eq!(Encoding::Cl100kBase.count("<|endoftext|>"), 7);
+//! ```
+//!
+//! # `o200k_harmony`
+//!
+//! The gpt-oss encoding is `o200k_base`'s ranks and pattern plus special tokens for the
+//! harmony chat format (tiktoken's `o200k_harmony` builds itself from `o200k_base` that
+//! way). Since special tokens are ordinary text here, its counts equal `o200k_base`'s; it
+//! is a separate variant so callers can name what a model really uses.
+//!
+//! # Other families: estimates
+//!
+//! Claude, Gemini, Qwen, DeepSeek, ERNIE, Doubao and the rest are estimated, never counted:
+//! [`Approx`] is a linear model over character classes fitted to each family's tokenizer
+//! (see its module docs and `BENCHMARKS.md` for the error), [`Counter::for_model`] picks
+//! exact or estimated for a model, [`BatchCounter`] counts the many texts of one request,
+//! and [`StreamingCounter`] counts a streamed text in bounded memory.
+//!
+//! # Cost
+//!
+//! The ranks are embedded compactly (`tokens/*.bin`: token bytes in rank order with their
+//! lengths, 1.6 MB for `o200k_base`, 0.74 MB for `cl100k_base`). The first use of an
+//! encoding builds its lookup tables from them: about 10 ms and 9 MB of heap for
+//! `o200k_base`, 5 ms and 5 MB for `cl100k_base`, nothing for an encoding never used.
+//! After that, counting a text under 32 KiB allocates nothing; a longer one allocates a
+//! 96 KB cache of recent pieces for the duration of the call. Throughput is several times
+//! tiktoken's (see `benches/tokens.rs`).
+//!
+//! Memory stays near the input: a pre-token piece longer than 64 bytes (a run of one
+//! letter, a line of `=`) merges in about five bytes per byte (one length byte per byte
+//! and four per candidate pair), and [`Encoding::count_reader`] counts a file or stdin
+//! as it is read, holding only the unfinished piece.
+
+#![warn(missing_docs)]
+
+mod approx;
+#[path = "../../core/embed/data.rs"]
+mod data;
+mod embedded;
+mod models;
+mod pretokenize;
+mod stream;
+mod unicode;
+mod vocab;
+
+use std::fmt;
+use std::sync::OnceLock;
+
+pub use approx::{Approx, BatchCounter, Coefficients, Counter, Features};
+pub use pretokenize::Pieces;
+pub use stream::StreamingCounter;
+
+use pretokenize::Pattern;
+use vocab::Vocab;
+
+/// A tokenizer encoding with public ranks, counted exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// `o200k_base`: GPT-4o, GPT-4.1, GPT-4.5, GPT-5, o1, o3, o4-mini.
+    O200kBase,
+    /// `o200k_harmony`: gpt-oss. Counts as `o200k_base` does (see the module docs).
+    O200kHarmony,
+    /// `cl100k_base`: GPT-4, GPT-3.5 Turbo, `text-embedding-3-*`, `text-embedding-ada-002`.
+    Cl100kBase,
+}
+
+impl Encoding {
+    /// Every encoding, in declaration order.
+    pub const ALL: [Encoding; 3] = [
+        Encoding::O200kBase,
+        Encoding::O200kHarmony,
+        Encoding::Cl100kBase,
+    ];
+
+    /// tiktoken's name for the encoding (`"o200k_base"`, ...).
+    ///
+    /// ```
+    /// use tariff_tokenizer::Encoding;
+    /// assert_eq!(Encoding::Cl100kBase.name(), "cl100k_base");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::O200kBase => "o200k_base",
+            Encoding::O200kHarmony => "o200k_harmony",
+            Encoding::Cl100kBase => "cl100k_base",
+        }
+    }
+
+    /// The encoding with tiktoken's name `name`, if it is one of these.
+    ///
+    /// ```
+    /// use tariff_tokenizer::Encoding;
+    /// assert_eq!(Encoding::from_name("o200k_harmony"), Some(Encoding::O200kHarmony));
+    /// assert_eq!(Encoding::from_name("p50k_base"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Encoding> {
+        Encoding::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// The encoding a model uses, from the table in `tokens/models.toml`, or `None` for a
+    /// model with no public tokenizer (Claude, Gemini, ...) or one the table does not know.
+    ///
+    /// Entries are exact ids or prefixes; the longest match wins, ASCII case is ignored, and
+    /// a fine-tune (`ft:BASE:org:name:id`) is looked up by its base model.
+    ///
+    /// ```
+    /// use tariff_tokenizer::Encoding;
+    /// assert_eq!(Encoding::for_model("gpt-4o-2024-08-06"), Some(Encoding::O200kBase));
+    /// assert_eq!(Encoding::for_model("gpt-4-turbo"), Some(Encoding::Cl100kBase));
+    /// assert_eq!(Encoding::for_model("gpt-oss-120b"), Some(Encoding::O200kHarmony));
+    /// assert_eq!(Encoding::for_model("ft:gpt-4.1-mini:acme::x1"), Some(Encoding::O200kBase));
+    /// assert_eq!(Encoding::for_model("claude-sonnet-4-5"), None);
+    /// ```
+    pub fn for_model(model: &str) -> Option<Encoding> {
+        models::for_model(model)
+    }
+
+    /// The number of tokens in `text`, as tiktoken's `len(enc.encode_ordinary(text))`.
+    ///
+    /// ```
+    /// use tariff_tokenizer::Encoding;
+    /// assert_eq!(Encoding::O200kBase.count("tiktoken is great!"), 6);
+    /// assert_eq!(Encoding::Cl100kBase.count(""), 0);
+    /// ```
+    pub fn count(self, text: &str) -> usize {
+        self.count_up_to(text, usize::MAX)
+    }
+
+    /// Whether `text` is at most `limit` tokens. Stops as soon as the answer is known, so
+    /// asking whether a long document fits in a small window costs little.
+    ///
+    /// ```
+    /// use tariff_tokenizer::Encoding;
+    /// let long = "word ".repeat(1_000_000);
+    /// assert!(!Encoding::O200kBase.fits_within(&long, 100)); // reads about 100 words
+    /// assert!(Encoding::O200kBase.fits_within("one two three", 3));
+    /// ```
+    pub fn fits_within(self, text: &str, limit: usize) -> bool {
+        // Every token covers at least one byte.
+        if text.len() <= limit {
+            return true;
+        }
+        self.count_up_to(text, limit) <= limit
+    }
+
+    /// The token ids of `text`, as tiktoken's `encode_ordinary`.
+    ///
+    /// ```
+    /// use tariff_tokenizer::Encoding;
+    /// assert_eq!(Encoding::Cl100kBase.encode("hello world"), [15339, 1917]);
+    /// ```
+    pub fn encode(self, text: &str) -> Vec<u32> {
+        let vocab = self.vocab();
+        let mut out = Vec::with_capacity(text.len() / 3);
+        for piece in self.pieces(text) {
+            vocab.encode_piece::<true>(piece.as_bytes(), &mut |r| out.push(r));
+        }
+        out
+    }
+
+    /// The pieces the encoding's pre-tokenizer splits `text` into (the matches of
+    /// tiktoken's regex, in order, covering the whole text); each is encoded on its own.
+    ///
+    /// ```
+    /// use tariff_tokenizer::Encoding;
+    /// let pieces: Vec<&str> = Encoding::O200kBase.pieces("We'll pay $100.").collect();
+    /// assert_eq!(pieces, ["We'll", " pay", " $", "100", "."]);
+    /// ```
+    pub fn pieces(self, text: &str) -> Pieces<'_> {
+        Pieces {
+            text,
+            pos: 0,
+            pattern: self.pattern(),
+        }
+    }
+
+    /// Counts the tokens of `text`, stopping early once the count exceeds `limit` (the
+    /// result is then some number above `limit`).
+    fn count_up_to(self, text: &str, limit: usize) -> usize {
+        // Split a batch of pieces first, then count them all. Most pieces are whole
+        // tokens, found with one read of a table larger than the processor's caches. In a
+        // long text the same short pieces recur, so a small cache that does stay in the
+        // processor's cache answers most of them; a short text has too few repeats to
+        // repay filling one, and instead reads the big table for the whole batch back to
+        // back, so that the processor overlaps those reads' cache misses (interleaved with
+        // the scanner's hard-to-predict branches, each would wait alone).
+        let bytes = text.as_bytes();
+        // Reading stops near `limit` tokens, a few bytes each: size the decision by what
+        // will be read, so a small `fits_within` on a long text allocates nothing.
+        let to_read = bytes.len().min(limit.saturating_mul(16));
+        let mut local = (to_read >= PieceCache::MIN_TEXT).then(PieceCache::new);
+        self.count_with(text, limit, local.as_mut())
+    }
+
+    /// Counts `text` with a piece cache shared across calls (many short texts of one
+    /// request repeat the same pieces, as one long text does).
+    fn count_cached(self, text: &str, cache: &mut PieceCache) -> usize {
+        self.count_with(text, usize::MAX, Some(cache))
+    }
+
+    /// The counting loop of [`Encoding::count_up_to`], with or without a cache.
+    fn count_with(self, text: &str, limit: usize, mut cache: Option<&mut PieceCache>) -> usize {
+        const BATCH: usize = 16;
+        let vocab = self.vocab();
+        let pattern = self.pattern();
+        let bytes = text.as_bytes();
+        let mut ends = [0usize; BATCH];
+        let mut total = 0;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let first = pos;
+            let mut n = 0;
+            while n < BATCH && pos < bytes.len() {
+                pos = pattern.next_end(bytes, pos);
+                ends[n] = pos;
+                n += 1;
+            }
+            let mut start = first;
+            if let Some(cache) = cache.as_deref_mut() {
+                for &end in &ends[..n] {
+                    total += cache.count(vocab, &bytes[start..end]);
+                    start = end;
+                }
+            } else {
+                let mut touched = 0;
+                for &end in &ends[..n] {
+                    touched ^= vocab.touch(&bytes[start..end]);
+                    start = end;
+                }
+                std::hint::black_box(touched);
+                let mut start = first;
+                for &end in &ends[..n] {
+                    total += vocab.encode_piece::<false>(&bytes[start..end], &mut |_| {});
+                    start = end;
+                }
+            }
+            if total > limit {
+                break;
+            }
+        }
+        total
+    }
+
+    fn pattern(self) -> Pattern {
+        match self {
+            Encoding::O200kBase | Encoding::O200kHarmony => Pattern::O200k,
+            Encoding::Cl100kBase => Pattern::Cl100k,
+        }
+    }
+
+    fn vocab(self) -> &'static Vocab {
+        static O200K: OnceLock<Vocab> = OnceLock::new();
+        static CL100K: OnceLock<Vocab> = OnceLock::new();
+        match self {
+            // Harmony shares o200k_base's mergeable ranks (see the module docs).
+            Encoding::O200kBase | Encoding::O200kHarmony => {
+                O200K.get_or_init(|| Vocab::from_embedded(embedded::o200k_base()))
+            }
+            Encoding::Cl100kBase => {
+                CL100K.get_or_init(|| Vocab::from_embedded(embedded::cl100k_base()))
+            }
+        }
+    }
+}
+
+/// Token counts of recently seen short pieces, for one counting call over a long text.
+///
+/// Direct-mapped and exact: an entry holds the whole piece (up to 16 bytes, as its first
+/// and last eight bytes, which overlap when shorter, plus its length) and answers only an
+/// exact match. 4,096 entries (96 KB) stay in the processor's cache, where the rank table
+/// does not, and also spare the merging of recurring pieces that are not single tokens.
+struct PieceCache {
+    entries: Box<[(u64, u64, u32, u32)]>,
+}
+
+impl PieceCache {
+    /// Texts shorter than this count without a cache (filling one would not pay).
+    const MIN_TEXT: usize = 32 * 1024;
+    const BITS: u32 = 12;
+
+    fn new() -> PieceCache {
+        PieceCache {
+            entries: vec![(0, 0, 0, 0); 1 << Self::BITS].into_boxed_slice(),
+        }
+    }
+
+    #[inline]
+    fn count(&mut self, vocab: &Vocab, piece: &[u8]) -> usize {
+        let len = piece.len();
+        if len > 16 {
+            return vocab.encode_piece::<false>(piece, &mut |_| {});
+        }
+        let first = vocab::head(piece);
+        let last = if len > 8 {
+            vocab::head(&piece[len - 8..])
+        } else {
+            0
+        };
+        let mixed = (first ^ last.rotate_left(31) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = &mut self.entries[(mixed >> (64 - Self::BITS)) as usize];
+        if slot.0 == first && slot.1 == last && slot.2 == len as u32 {
+            return slot.3 as usize;
+        }
+        let n = vocab.encode_piece::<false>(piece, &mut |_| {});
+        *slot = (first, last, len as u32, n as u32);
+        n
+    }
+}
+
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocab_sizes_and_round_trip() {
+        let o = Encoding::O200kBase.vocab();
+        assert_eq!(o.len(), 199_998);
+        let c = Encoding::Cl100kBase.vocab();
+        assert_eq!(c.len(), 100_256);
+        for vocab in [o, c] {
+            for rank in (0..vocab.len() as u32).step_by(7) {
+                assert_eq!(vocab.rank(vocab.token(rank)), Some(rank));
+            }
+        }
+    }
+}

@@ -1,0 +1,585 @@
+//! The rank tables and byte-pair merging.
+//!
+//! A rank file (`tokens/*.bin`, written by `tools/gen-tokens`) lists every token's bytes
+//! in rank order: `b"TRK1"`, a `u32` count, one length byte per token, then the bytes. It
+//! is embedded as is; the first use builds a prefix sum of the lengths, an open-addressing
+//! hash table of ranks keyed by the token bytes (which stay in the embedded data; each slot
+//! holds a token's first eight bytes, so most lookups read one cache line), and a direct
+//! table of all two-byte tokens. That is about 9 MB of heap for `o200k_base`, built in
+//! under 10 ms, and nothing for an encoding never used.
+//!
+//! Merging is tiktoken's: repeatedly merge the adjacent pair whose concatenation has the
+//! lowest rank, the leftmost on a tie, until no pair is a token. Short pieces use its
+//! quadratic scan (fastest when pieces are a few bytes); long ones buckets of candidate
+//! pairs by rank, so a run of 10,000 spaces or a base64 blob costs O(n log n) at worst,
+//! with the same result, in about five bytes of memory per byte of the piece.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A token rank (its id).
+pub(super) type Rank = u32;
+
+/// Marks "no such token" / an empty slot.
+const NONE: Rank = Rank::MAX;
+
+/// Pieces up to this many bytes merge with the quadratic scan on the stack.
+const SMALL: usize = 64;
+
+/// One slot of the hash table: the token's first eight bytes inline, so a lookup of a
+/// token of up to eight bytes (most lookups while merging) touches one cache line and no
+/// other memory; longer tokens finish the comparison in `bytes` at `offset`.
+#[derive(Clone, Copy)]
+struct Slot {
+    /// The first eight bytes, zero-padded, little-endian.
+    head: u64,
+    /// `rank | len << 24`; 0 marks an empty slot (no token is empty).
+    meta: u32,
+    /// Where the token starts in `bytes`.
+    offset: u32,
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    head: 0,
+    meta: 0,
+    offset: 0,
+};
+
+/// A position in a piece as the buckets store it: `u32` (four bytes a pair) for pieces
+/// under 4 GiB, `usize` beyond, so a position never wraps.
+trait Pos: Copy + Ord {
+    fn at(i: usize) -> Self;
+    fn get(self) -> usize;
+}
+
+impl Pos for u32 {
+    #[inline]
+    fn at(i: usize) -> Self {
+        debug_assert!(u32::try_from(i).is_ok());
+        i as u32
+    }
+    #[inline]
+    fn get(self) -> usize {
+        self as usize
+    }
+}
+
+impl Pos for usize {
+    #[inline]
+    fn at(i: usize) -> Self {
+        i
+    }
+    #[inline]
+    fn get(self) -> usize {
+        self
+    }
+}
+
+/// Candidate pairs by rank, for `merge_large`.
+struct Buckets<P> {
+    /// Bucket index by rank.
+    index: HashMap<Rank, usize, BuildHasherDefault<RankHasher>>,
+    /// Per bucket: its rank, the starts of its pairs (sorted descending when `sorted`, so
+    /// the leftmost is last), and whether it is sorted.
+    buckets: Vec<(Rank, Vec<P>, bool)>,
+    /// Ranks whose buckets are not empty.
+    ranks: BinaryHeap<Reverse<Rank>>,
+}
+
+impl<P: Pos> Buckets<P> {
+    fn new() -> Self {
+        Buckets {
+            index: HashMap::default(),
+            buckets: Vec::new(),
+            ranks: BinaryHeap::new(),
+        }
+    }
+
+    /// Makes room for `n` more pairs of `rank` (the first round's pairs are counted
+    /// before they are pushed, so those buckets are allocated once, at their size).
+    fn reserve(&mut self, rank: Rank, n: usize) {
+        let i = self.bucket(rank);
+        self.buckets[i].1.reserve_exact(n);
+    }
+
+    fn bucket(&mut self, rank: Rank) -> usize {
+        let next = self.buckets.len();
+        let i = *self.index.entry(rank).or_insert(next);
+        if i == next {
+            self.buckets.push((rank, Vec::new(), true));
+        }
+        i
+    }
+
+    fn push(&mut self, rank: Rank, start: P) {
+        let i = self.bucket(rank);
+        let bucket = &mut self.buckets[i];
+        if bucket.1.is_empty() {
+            self.ranks.push(Reverse(rank));
+        } else if bucket.1.last().is_some_and(|&last| last < start) {
+            bucket.2 = false;
+        }
+        bucket.1.push(start);
+    }
+
+    /// The lowest rank's leftmost pair for which `valid` holds; others are dropped.
+    fn pop_min(&mut self, valid: impl Fn(Rank, usize) -> bool) -> Option<(Rank, usize)> {
+        while let Some(&Reverse(rank)) = self.ranks.peek() {
+            let bucket = &mut self.buckets[self.index[&rank]];
+            if !bucket.2 {
+                bucket.1.sort_unstable_by(|a, b| b.cmp(a));
+                bucket.2 = true;
+            }
+            while let Some(start) = bucket.1.pop() {
+                if valid(rank, start.get()) {
+                    if bucket.1.is_empty() {
+                        self.ranks.pop();
+                    }
+                    // A bucket being drained gives its memory back as it goes (its tail:
+                    // pairs are taken from the end), so the first round's buckets, one
+                    // pair a byte, do not stay allocated beside the pairs merging makes.
+                    let (len, cap) = (bucket.1.len(), bucket.1.capacity());
+                    if cap >= 1 << 16 && len < cap - cap / 8 {
+                        bucket.1.shrink_to(len);
+                    }
+                    return Some((rank, start.get()));
+                }
+            }
+            bucket.1 = Vec::new();
+            self.ranks.pop();
+        }
+        None
+    }
+}
+
+/// A multiplicative hash for rank keys (std's default hasher is slower than needed here
+/// and its protection against chosen collisions is moot: keys are ranks, not input).
+#[derive(Default)]
+struct RankHasher(u64);
+
+impl Hasher for RankHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(20);
+    }
+}
+
+/// An open-addressing hash table (linear probing) of ranks keyed by token bytes.
+struct Table {
+    slots: Box<[Slot]>,
+    mask: usize,
+}
+
+impl Table {
+    /// A table for `count` tokens, at a load factor under one half: that keeps probe
+    /// sequences short for the misses that dominate merging (most candidate pairs are
+    /// not tokens).
+    fn with_capacity(count: usize) -> Table {
+        let capacity = (count * 2).next_power_of_two().max(2);
+        Table {
+            slots: vec![EMPTY_SLOT; capacity].into_boxed_slice(),
+            mask: capacity - 1,
+        }
+    }
+
+    fn insert(&mut self, h: u64, slot: Slot) {
+        let mut i = h as usize & self.mask;
+        while self.slots[i].meta != 0 {
+            i = (i + 1) & self.mask;
+        }
+        self.slots[i] = slot;
+    }
+
+    /// The rank of `key` (`head` and `h` being its head and hash), checking the bytes past
+    /// the eighth against `bytes`, the token store.
+    #[inline(always)]
+    fn find(&self, bytes: &[u8], key: &[u8], head: u64, h: u64) -> Option<Rank> {
+        let len = key.len();
+        let mut i = h as usize & self.mask;
+        loop {
+            let slot = self.slots[i];
+            if slot.meta == 0 {
+                return None;
+            }
+            if slot.head == head
+                && (slot.meta >> 24) as usize == len
+                && (len <= 8 || {
+                    let start = slot.offset as usize + 8;
+                    bytes.get(start..start + len - 8) == Some(&key[8..])
+                })
+            {
+                return Some(slot.meta & 0xFF_FFFF);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// One encoding's mergeable ranks.
+pub(super) struct Vocab {
+    /// Token bytes, concatenated in rank order (borrowed from the embedded file).
+    bytes: &'static [u8],
+    /// `offsets[r]..offsets[r + 1]` is token `r` in `bytes`.
+    offsets: Box<[u32]>,
+    /// Rank by token bytes.
+    table: Table,
+    /// The rank of every two-byte string, or `NONE`: the first round of every merge looks
+    /// up all adjacent byte pairs, and a direct table answers those without hashing.
+    pairs: Box<[Rank]>,
+    /// The longest token, in bytes: longer pieces skip the lookup.
+    max_len: usize,
+}
+
+impl Vocab {
+    /// Decodes an embedded rank file. Panics on a malformed file: the files are generated,
+    /// embedded at build time and checked by the tests, so this cannot happen at run time.
+    pub(super) fn from_embedded(data: &'static [u8]) -> Vocab {
+        assert_eq!(&data[..4], b"TRK1", "not a tariff rank file");
+        let count = u32::from_le_bytes(data[4..8].try_into().expect("4 bytes")) as usize;
+        assert!(count < 1 << 24, "ranks must fit 24 bits");
+        let lengths = &data[8..8 + count];
+        let bytes = &data[8 + count..];
+        let mut offsets = Vec::with_capacity(count + 1);
+        let mut total = 0u32;
+        offsets.push(0);
+        for &len in lengths {
+            total += u32::from(len);
+            offsets.push(total);
+        }
+        assert_eq!(total as usize, bytes.len(), "rank file length mismatch");
+        let mut vocab = Vocab {
+            bytes,
+            offsets: offsets.into_boxed_slice(),
+            table: Table::with_capacity(count),
+            pairs: vec![NONE; 1 << 16].into_boxed_slice(),
+            max_len: lengths.iter().copied().max().unwrap_or(0).into(),
+        };
+        for rank in 0..count as Rank {
+            let token = vocab.token(rank);
+            let head = head(token);
+            let slot = Slot {
+                head,
+                meta: rank | (token.len() as u32) << 24,
+                offset: vocab.offsets[rank as usize],
+            };
+            vocab.table.insert(hash(head, token), slot);
+            if let &[a, b] = token {
+                vocab.pairs[usize::from(a) << 8 | usize::from(b)] = rank;
+            }
+        }
+        vocab
+    }
+
+    /// Number of tokens.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The bytes of token `rank`.
+    #[inline]
+    pub(super) fn token(&self, rank: Rank) -> &'static [u8] {
+        let r = rank as usize;
+        &self.bytes[self.offsets[r] as usize..self.offsets[r + 1] as usize]
+    }
+
+    /// The rank of `bytes`, if they are a token.
+    #[inline]
+    pub(super) fn rank(&self, bytes: &[u8]) -> Option<Rank> {
+        let len = bytes.len();
+        if len > self.max_len || len == 0 {
+            return None;
+        }
+        let head = head(bytes);
+        self.table.find(self.bytes, bytes, head, hash(head, bytes))
+    }
+
+    /// Reads the slot where a lookup of `bytes` starts, so that a `rank` call soon after
+    /// finds it in cache. Called on a batch of pieces in a row, the reads are independent
+    /// and their cache misses overlap. Returns a value so the read is not optimized away.
+    #[inline]
+    pub(super) fn touch(&self, bytes: &[u8]) -> u32 {
+        let h = hash(head(bytes), bytes) as usize;
+        self.table.slots[h & self.table.mask].meta
+    }
+
+    /// The rank of a two-byte string.
+    #[inline]
+    fn pair_rank(&self, a: u8, b: u8) -> Rank {
+        self.pairs[usize::from(a) << 8 | usize::from(b)]
+    }
+
+    #[inline]
+    fn rank_or_none(&self, bytes: &[u8]) -> Rank {
+        self.rank(bytes).unwrap_or(NONE)
+    }
+
+    /// Byte-pair encodes one piece, calling `emit` with each token's rank in order, and
+    /// returns the number of tokens. With `WANT_RANKS == false` `emit` is never called and
+    /// the final lookups are skipped: counting needs only how many parts are left.
+    #[inline]
+    pub(super) fn encode_piece<const WANT_RANKS: bool>(
+        &self,
+        piece: &[u8],
+        emit: &mut impl FnMut(Rank),
+    ) -> usize {
+        if let Some(rank) = self.rank(piece) {
+            if WANT_RANKS {
+                emit(rank);
+            }
+            return 1;
+        }
+        self.merge::<WANT_RANKS>(piece, emit)
+    }
+
+    /// Byte-pair encodes a piece known not to be a single token (and at least two bytes).
+    #[inline]
+    pub(super) fn merge<const WANT_RANKS: bool>(
+        &self,
+        piece: &[u8],
+        emit: &mut impl FnMut(Rank),
+    ) -> usize {
+        if piece.len() <= SMALL {
+            self.merge_small::<WANT_RANKS>(piece, emit)
+        } else {
+            self.merge_large::<WANT_RANKS>(piece, emit)
+        }
+    }
+
+    /// tiktoken's `_byte_pair_merge`: `parts[i]` is the start of part `i` and the rank of
+    /// the pair it starts (part `i` joined with part `i + 1`).
+    fn merge_small<const WANT_RANKS: bool>(
+        &self,
+        piece: &[u8],
+        emit: &mut impl FnMut(Rank),
+    ) -> usize {
+        let n = piece.len();
+        debug_assert!((2..=SMALL).contains(&n));
+        let mut parts = [(0u32, NONE); SMALL + 1];
+        for (i, part) in parts.iter_mut().enumerate().take(n - 1) {
+            *part = (i as u32, self.pair_rank(piece[i], piece[i + 1]));
+        }
+        parts[n - 1] = ((n - 1) as u32, NONE);
+        parts[n] = (n as u32, NONE);
+        let mut len = n + 1;
+        // The rank of part `i` joined with the part after next, before that middle part is
+        // removed: i.e. of the pair part `i` starts once the merge at `i` is done.
+        let pair_after = |parts: &[(u32, Rank)], len: usize, i: usize| {
+            if i + 3 < len {
+                self.rank_or_none(&piece[parts[i].0 as usize..parts[i + 3].0 as usize])
+            } else {
+                NONE
+            }
+        };
+        loop {
+            let mut min = (NONE, 0);
+            for (i, &(_, rank)) in parts[..len - 1].iter().enumerate() {
+                if rank < min.0 {
+                    min = (rank, i);
+                }
+            }
+            if min.0 == NONE {
+                break;
+            }
+            let i = min.1;
+            if i > 0 {
+                parts[i - 1].1 = pair_after(&parts, len, i - 1);
+            }
+            parts[i].1 = pair_after(&parts, len, i);
+            parts.copy_within(i + 2..len, i + 1);
+            len -= 1;
+        }
+        if WANT_RANKS {
+            for w in parts[..len].windows(2) {
+                emit(self.rank_or_none(&piece[w[0].0 as usize..w[1].0 as usize]));
+            }
+        }
+        len - 1
+    }
+
+    /// The same merge order for long pieces, without rescanning: candidate pairs wait in
+    /// one bucket per rank, and the ranks with waiting pairs in a small heap.
+    ///
+    /// Long pieces are runs (10,000 spaces, a line of `=`, a base64 blob) whose pairs share
+    /// a handful of ranks, so a heap of ranks stays tiny where a heap of pairs would hold
+    /// one entry per byte. Within the lowest rank the leftmost pair merges first: a bucket
+    /// is sorted by position before it is consumed, and again if pairs joined it since.
+    /// Merging never adds a pair to the bucket being consumed (a new pair's bytes strictly
+    /// contain the token just made, so its rank differs), and a new pair of lower rank puts
+    /// its rank on the heap, to be taken first, as the scan would.
+    ///
+    /// Memory is one byte per input byte plus the waiting pairs (four bytes each): a part
+    /// is a token or a byte, so at most 255 bytes long, and `len[s]` (0 where no part
+    /// starts) is all the state of the parts; the previous part is found by stepping back
+    /// over zeros. A pair popped from a bucket is stale unless the pair now starting at its
+    /// position spans exactly its token's length: the same bytes, so the same rank.
+    fn merge_large<const WANT_RANKS: bool>(
+        &self,
+        piece: &[u8],
+        emit: &mut impl FnMut(Rank),
+    ) -> usize {
+        if u32::try_from(piece.len()).is_ok() {
+            self.merge_large_at::<u32, WANT_RANKS>(piece, emit)
+        } else {
+            self.merge_large_at::<usize, WANT_RANKS>(piece, emit)
+        }
+    }
+
+    fn merge_large_at<P: Pos, const WANT_RANKS: bool>(
+        &self,
+        piece: &[u8],
+        emit: &mut impl FnMut(Rank),
+    ) -> usize {
+        let n = piece.len();
+        let mut len: Vec<u8> = vec![1; n];
+        let mut buckets = Buckets::<P>::new();
+        // In a very long piece the first round's pairs are counted by byte pair first, so
+        // each of those buckets is allocated once, at its size (not grown by doubling).
+        // Shorter pieces skip it: the table of counts would cost more than the growth.
+        if n >= 1 << 16 {
+            let mut first = vec![0usize; 1 << 16];
+            for w in piece.windows(2) {
+                first[usize::from(w[0]) << 8 | usize::from(w[1])] += 1;
+            }
+            for (code, &count) in first.iter().enumerate() {
+                let rank = self.pairs[code];
+                if count > 0 && rank != NONE {
+                    buckets.reserve(rank, count);
+                }
+            }
+        }
+        for i in 0..n - 1 {
+            let rank = self.pair_rank(piece[i], piece[i + 1]);
+            if rank != NONE {
+                buckets.push(rank, P::at(i));
+            }
+        }
+        let token_len = |rank: Rank| {
+            let r = rank as usize;
+            (self.offsets[r + 1] - self.offsets[r]) as usize
+        };
+        let mut parts = n;
+        let valid = |len: &[u8], rank: Rank, start: usize| {
+            let a = usize::from(len[start]);
+            a != 0 && start + a < n && a + usize::from(len[start + a]) == token_len(rank)
+        };
+        while let Some((_, left)) = buckets.pop_min(|rank, start| valid(&len, rank, start)) {
+            // Merge `left` with the part after it; the sum is the length of a token.
+            let right = left + usize::from(len[left]);
+            let new_end = right + usize::from(len[right]);
+            len[left] = u8::try_from(new_end - left).expect("a token is at most 255 bytes");
+            len[right] = 0;
+            parts -= 1;
+            // The pair `left` now starts, and the one that ends at `left`.
+            if new_end < n {
+                let r = self.rank_or_none(&piece[left..new_end + usize::from(len[new_end])]);
+                if r != NONE {
+                    buckets.push(r, P::at(left));
+                }
+            }
+            if left > 0 {
+                let mut p = left - 1;
+                while len[p] == 0 {
+                    p -= 1;
+                }
+                let r = self.rank_or_none(&piece[p..new_end]);
+                if r != NONE {
+                    buckets.push(r, P::at(p));
+                }
+            }
+        }
+        if WANT_RANKS {
+            let mut s = 0;
+            while s < n {
+                let e = s + usize::from(len[s]);
+                emit(self.rank_or_none(&piece[s..e]));
+                s = e;
+            }
+        }
+        parts
+    }
+}
+
+/// The first eight bytes of `bytes`, zero-padded, as a little-endian integer.
+#[inline(always)]
+pub(super) fn head(bytes: &[u8]) -> u64 {
+    // Whole-word loads, overlapping when shorter than the word, instead of a byte copy
+    // (which compiles to a call to memcpy on this hot path).
+    let n = bytes.len();
+    if n >= 8 {
+        u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"))
+    } else if n >= 4 {
+        let lo = u64::from(u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes")));
+        let hi = u64::from(u32::from_le_bytes(
+            bytes[n - 4..].try_into().expect("4 bytes"),
+        ));
+        lo | hi << (8 * (n - 4))
+    } else if n > 0 {
+        // 1 to 3 bytes: first, middle and last (some the same byte).
+        let (a, b, c) = (bytes[0], bytes[n / 2], bytes[n - 1]);
+        u64::from(a) | u64::from(b) << (8 * (n / 2)) | u64::from(c) << (8 * (n - 1))
+    } else {
+        0
+    }
+}
+
+/// A fast hash of a short byte string (tokens are at most 128 bytes) whose first eight
+/// bytes are `head`: multiply-mixed eight bytes at a time, with the length folded in so
+/// that zero padding cannot collide with zero bytes.
+#[inline(always)]
+fn hash(head: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (head ^ (bytes.len() as u64).wrapping_mul(K)).wrapping_mul(K);
+    if bytes.len() > 8 {
+        let mut chunks = bytes[8..].chunks(8);
+        for c in &mut chunks {
+            h = (h.rotate_left(29) ^ self::head(c)).wrapping_mul(K);
+        }
+    }
+    // Final avalanche so the low bits (the slot) depend on every input byte.
+    h ^= h >> 32;
+    h = h.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    h ^ (h >> 29)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both merge strategies must agree wherever both apply.
+    #[test]
+    fn small_and_large_merges_agree() {
+        let vocab = Vocab::from_embedded(include_bytes!("../../../tokens/cl100k_base.bin"));
+        let samples = [
+            "ab".repeat(20),
+            " ".repeat(64),
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
+            "Supercalifragilisticexpialidocious-antidisestablishmentarianism".into(),
+            "0123456789".repeat(6),
+            "日本語のテキストです".into(),
+            "zzqxjvkw".repeat(8),
+        ];
+        for s in &samples {
+            let piece = &s.as_bytes()[..s.len().min(SMALL)];
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let na = vocab.merge_small::<true>(piece, &mut |r| a.push(r));
+            let nb = vocab.merge_large::<true>(piece, &mut |r| b.push(r));
+            assert_eq!((na, &a), (nb, &b), "{s:?}");
+            assert_eq!(na, a.len());
+            let joined: Vec<u8> = a.iter().flat_map(|&r| vocab.token(r).to_vec()).collect();
+            assert_eq!(joined, piece);
+        }
+    }
+}
