@@ -48,11 +48,14 @@
 //! # Cost
 //!
 //! The ranks are embedded compactly (`tokens/*.bin`: token bytes in rank order with their
-//! lengths, 1.6 MB for `o200k_base`, 0.74 MB for `cl100k_base`). The first use of an
-//! encoding builds its lookup tables from them: about 10 ms and 9 MB of heap for
-//! `o200k_base`, 5 ms and 5 MB for `cl100k_base`, nothing for an encoding never used.
-//! After that, counting a text under 32 KiB allocates nothing; a longer one allocates a
-//! 96 KB cache of recent pieces for the duration of the call. Throughput is several times
+//! lengths, 1.6 MB for `o200k_base`, 0.74 MB for `cl100k_base`), and on native targets
+//! so is their hash table (`tokens/*.table`, 8 MB and 4 MB, used in place: the operating
+//! system reads in only the pages lookups touch). The first use of an encoding then only
+//! sums the token lengths: about 1 ms and 1 MB of heap for `o200k_base`, less for
+//! `cl100k_base`, nothing for an encoding never used. (The WebAssembly build embeds the
+//! ranks compressed and builds the table at first use.) After that, counting a text under
+//! 32 KiB allocates nothing; a longer one allocates a 200 KB cache of recent pieces for
+//! the duration of the call. Throughput is several times
 //! tiktoken's (see `benches/tokens.rs`).
 //!
 //! Memory stays near the input: a pre-token piece longer than 64 bytes (a run of one
@@ -266,6 +269,20 @@ impl Encoding {
         total
     }
 
+    /// Builds this encoding's tables afresh, as its first use does, and returns them (for
+    /// `benches/tokens.rs`, which times loading; not part of the API).
+    #[doc(hidden)]
+    pub fn load_fresh_for_bench(self) -> impl Sized {
+        match self {
+            Encoding::O200kBase | Encoding::O200kHarmony => {
+                Vocab::from_embedded(embedded::o200k_base(), embedded::o200k_base_table())
+            }
+            Encoding::Cl100kBase => {
+                Vocab::from_embedded(embedded::cl100k_base(), embedded::cl100k_base_table())
+            }
+        }
+    }
+
     fn pattern(self) -> Pattern {
         match self {
             Encoding::O200kBase | Encoding::O200kHarmony => Pattern::O200k,
@@ -278,34 +295,55 @@ impl Encoding {
         static CL100K: OnceLock<Vocab> = OnceLock::new();
         match self {
             // Harmony shares o200k_base's mergeable ranks (see the module docs).
-            Encoding::O200kBase | Encoding::O200kHarmony => {
-                O200K.get_or_init(|| Vocab::from_embedded(embedded::o200k_base()))
-            }
-            Encoding::Cl100kBase => {
-                CL100K.get_or_init(|| Vocab::from_embedded(embedded::cl100k_base()))
-            }
+            Encoding::O200kBase | Encoding::O200kHarmony => O200K.get_or_init(|| {
+                Vocab::from_embedded(embedded::o200k_base(), embedded::o200k_base_table())
+            }),
+            Encoding::Cl100kBase => CL100K.get_or_init(|| {
+                Vocab::from_embedded(embedded::cl100k_base(), embedded::cl100k_base_table())
+            }),
         }
     }
 }
 
-/// Token counts of recently seen short pieces, for one counting call over a long text.
+/// Token counts of recently seen pieces, for one counting call over a long text.
 ///
-/// Direct-mapped and exact: an entry holds the whole piece (up to 16 bytes, as its first
-/// and last eight bytes, which overlap when shorter, plus its length) and answers only an
-/// exact match. 4,096 entries (96 KB) stay in the processor's cache, where the rank table
-/// does not, and also spare the merging of recurring pieces that are not single tokens.
+/// Direct-mapped and exact: an entry answers only a piece equal to the one it holds.
+/// Short pieces (up to 16 bytes, most of prose and code) are held as their first and last
+/// eight bytes, which overlap when shorter, plus their length: 4,096 entries (96 KB) that
+/// stay in the processor's cache, where the rank table does not. Longer pieces up to
+/// `LONG` bytes (a clause of Chinese or Japanese, a long identifier) are held whole, in
+/// 1,024 entries (104 KB): they cost the most to merge, and text repeats them too.
 struct PieceCache {
     entries: Box<[(u64, u64, u32, u32)]>,
+    long: Box<[LongEntry]>,
+}
+
+/// The longest piece [`PieceCache`] keeps.
+const LONG: usize = 96;
+
+/// A piece of 17 to `LONG` bytes and its token count (`len` 0: empty).
+#[derive(Clone, Copy)]
+struct LongEntry {
+    key: [u8; LONG],
+    len: u32,
+    count: u32,
 }
 
 impl PieceCache {
     /// Texts shorter than this count without a cache (filling one would not pay).
     const MIN_TEXT: usize = 32 * 1024;
     const BITS: u32 = 12;
+    const LONG_BITS: u32 = 10;
 
     fn new() -> PieceCache {
+        let empty = LongEntry {
+            key: [0; LONG],
+            len: 0,
+            count: 0,
+        };
         PieceCache {
             entries: vec![(0, 0, 0, 0); 1 << Self::BITS].into_boxed_slice(),
+            long: vec![empty; 1 << Self::LONG_BITS].into_boxed_slice(),
         }
     }
 
@@ -313,7 +351,7 @@ impl PieceCache {
     fn count(&mut self, vocab: &Vocab, piece: &[u8]) -> usize {
         let len = piece.len();
         if len > 16 {
-            return vocab.encode_piece::<false>(piece, &mut |_| {});
+            return self.count_long(vocab, piece);
         }
         let first = vocab::head(piece);
         let last = if len > 8 {
@@ -328,6 +366,31 @@ impl PieceCache {
         }
         let n = vocab.encode_piece::<false>(piece, &mut |_| {});
         *slot = (first, last, len as u32, n as u32);
+        n
+    }
+
+    /// `count` for a piece longer than 16 bytes.
+    #[inline(never)]
+    fn count_long(&mut self, vocab: &Vocab, piece: &[u8]) -> usize {
+        let len = piece.len();
+        if len > LONG {
+            return vocab.encode_piece::<false>(piece, &mut |_| {});
+        }
+        let mut h = (len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for chunk in piece.chunks(8) {
+            h = (h.rotate_left(29) ^ vocab::head(chunk)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+        let entry = &mut self.long[(h >> (64 - Self::LONG_BITS)) as usize];
+        if entry.len as usize == len && entry.key[..len] == *piece {
+            return entry.count as usize;
+        }
+        let n = vocab.encode_piece::<false>(piece, &mut |_| {});
+        // A count is at most the piece's length (every token covers a byte), so it fits.
+        if let Ok(count) = u32::try_from(n) {
+            entry.key[..len].copy_from_slice(piece);
+            entry.len = len as u32;
+            entry.count = count;
+        }
         n
     }
 }
