@@ -138,3 +138,26 @@ fn adversarial_long_texts_match_tiktoken() {
         }
     }
 }
+
+/// More distinct short pieces than the cache holds (every three-letter word, with and
+/// without a leading space, then all of them again in another order): sets fill, entries
+/// move between ways and are evicted, and every count still equals the reference's.
+#[test]
+fn more_short_pieces_than_the_cache_holds_match_tiktoken() {
+    let words: Vec<String> = (0..26u32 * 26 * 26)
+        .map(|i| {
+            let l = |k: u32| char::from_u32(u32::from('a') + k % 26).expect("a letter");
+            [l(i / 676), l(i / 26), l(i)].into_iter().collect()
+        })
+        .collect();
+    let mut text = words.join(" ");
+    text.push('\n');
+    text.push_str(&words.iter().rev().cloned().collect::<Vec<_>>().join("  "));
+    text.push('\n');
+    text.push_str(&words.join(","));
+    assert!(text.len() > 32 * 1024);
+    for enc in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        let expected = reference(enc).encode_ordinary(&text).len();
+        assert_eq!(enc.count(&text), expected, "{enc}");
+    }
+}
