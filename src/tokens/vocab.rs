@@ -2,11 +2,12 @@
 //!
 //! A rank file (`tokens/*.bin`, written by `tools/gen-tokens`) lists every token's bytes
 //! in rank order: `b"TRK1"`, a `u32` count, one length byte per token, then the bytes. It
-//! is embedded as is; the first use builds a prefix sum of the lengths, an open-addressing
-//! hash table of ranks keyed by the token bytes (which stay in the embedded data; each slot
-//! holds a token's first eight bytes, so most lookups read one cache line), and a direct
-//! table of all two-byte tokens. That is about 9 MB of heap for `o200k_base`, built in
-//! under 10 ms, and nothing for an encoding never used.
+//! is embedded as is, and so, on native targets, is its open-addressing hash table of
+//! ranks keyed by the token bytes (`tokens/*.table`; the bytes stay in the rank file, each
+//! slot holds a token's first eight bytes, so most lookups read one cache line). The first
+//! use builds only a prefix sum of the lengths and a direct table of all two-byte tokens:
+//! about 1 MB of heap for `o200k_base`, in about a millisecond, and nothing for an
+//! encoding never used. The WebAssembly build builds the hash table too (8 MB more).
 //!
 //! Merging is tiktoken's: repeatedly merge the adjacent pair whose concatenation has the
 //! lowest rank, the leftmost on a tie, until no pair is a token. Short pieces use its
