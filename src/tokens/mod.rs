@@ -54,7 +54,7 @@
 //! sums the token lengths: about 1 ms and 1 MB of heap for `o200k_base`, less for
 //! `cl100k_base`, nothing for an encoding never used. (The WebAssembly build embeds the
 //! ranks compressed and builds the table at first use.) After that, counting a text under
-//! 32 KiB allocates nothing; a longer one allocates a 464 KB cache of recent pieces for
+//! 32 KiB allocates nothing; a longer one allocates a cache of recent pieces (up to 464 KB, sized by the text) for
 //! the duration of the call. Throughput is several times
 //! tiktoken's (see `benches/tokens.rs`).
 //!
@@ -216,7 +216,7 @@ impl Encoding {
         // Reading stops near `limit` tokens, a few bytes each: size the decision by what
         // will be read, so a small `fits_within` on a long text allocates nothing.
         let to_read = bytes.len().min(limit.saturating_mul(16));
-        let mut local = (to_read >= PieceCache::MIN_TEXT).then(PieceCache::new);
+        let mut local = (to_read >= PieceCache::MIN_TEXT).then(|| PieceCache::for_text(to_read));
         self.count_with(text, limit, local.as_mut())
     }
 
@@ -320,6 +320,9 @@ impl Encoding {
 struct PieceCache {
     short: Box<[ShortSet]>,
     long: Box<[LongEntry]>,
+    /// `64 - log2(sets)` for each part: a hash's top bits pick the set.
+    short_shift: u32,
+    long_shift: u32,
 }
 
 /// Two short entries: first and last eight bytes, length (0: empty), token count.
@@ -341,21 +344,36 @@ struct LongEntry {
 impl PieceCache {
     /// Texts shorter than this count without a cache (filling one would not pay).
     const MIN_TEXT: usize = 32 * 1024;
-    /// Sets of short entries, as a power of two.
+    /// Sets of short entries, as a power of two, at most.
     const BITS: u32 = 12;
-    /// Sets of long entries (two entries each, side by side), as a power of two.
+    /// Sets of long entries (two entries each, side by side), as a power of two, at most.
     const LONG_BITS: u32 = 10;
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
+    /// A cache of full size, for texts of any length.
     fn new() -> PieceCache {
+        PieceCache::with_bits(Self::BITS, Self::LONG_BITS)
+    }
+
+    /// A cache sized for reading about `bytes` bytes: a set of short entries per 64 bytes
+    /// and a set of long ones per 256, up to full size, so that a call that reads little
+    /// (`fits_within` with a small limit) does not fill a large cache it will not use.
+    fn for_text(bytes: usize) -> PieceCache {
+        let bits = |per: usize, max: u32| (bytes / per).max(2).ilog2().min(max);
+        PieceCache::with_bits(bits(64, Self::BITS), bits(256, Self::LONG_BITS))
+    }
+
+    fn with_bits(bits: u32, long_bits: u32) -> PieceCache {
         let empty = LongEntry {
             key: [0; LONG],
             len: 0,
             count: 0,
         };
         PieceCache {
-            short: vec![ShortSet([(0, 0, 0, 0); 2]); 1 << Self::BITS].into_boxed_slice(),
-            long: vec![empty; 2 << Self::LONG_BITS].into_boxed_slice(),
+            short: vec![ShortSet([(0, 0, 0, 0); 2]); 1 << bits].into_boxed_slice(),
+            long: vec![empty; 2 << long_bits].into_boxed_slice(),
+            short_shift: 64 - bits,
+            long_shift: 64 - long_bits,
         }
     }
 
@@ -372,7 +390,7 @@ impl PieceCache {
             0
         };
         let mixed = (first ^ last.rotate_left(31) ^ len as u64).wrapping_mul(Self::K);
-        let set = &mut self.short[(mixed >> (64 - Self::BITS)) as usize].0;
+        let set = &mut self.short[(mixed >> self.short_shift) as usize].0;
         let key = (first, last, len as u32);
         if (set[0].0, set[0].1, set[0].2) == key {
             return set[0].3 as usize;
@@ -400,7 +418,7 @@ impl PieceCache {
         for chunk in piece.chunks(8) {
             h = (h.rotate_left(29) ^ vocab::head(chunk)).wrapping_mul(Self::K);
         }
-        let at = 2 * (h >> (64 - Self::LONG_BITS)) as usize;
+        let at = 2 * (h >> self.long_shift) as usize;
         for entry in &self.long[at..at + 2] {
             if entry.len as usize == len && entry.key[..len] == *piece {
                 return entry.count as usize;
