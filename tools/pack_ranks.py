@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the compressed rank files the WebAssembly build embeds (tokens/*.lzma).
+"""Writes the compressed rank files the WebAssembly build embeds (tokens/*.lzma), and the
+ready-made hash tables the native build embeds (tokens/*.table).
 
 The native build embeds tokens/*.bin as they are. A WebAssembly module is downloaded, so
 there the ranks travel LZMA-compressed, and o200k_base is stored against cl100k_base: 85%
@@ -7,6 +8,11 @@ of cl100k_base's tokens are also o200k_base tokens, and a 3-byte reference to on
 less than its bytes, even compressed. See tokens/README.md for the formats;
 crates/tokenizer/src/embedded.rs decodes them, and its unit test checks that they decode to the
 .bin files exactly.
+
+The tables are a pure function of the .bin files: the layout and hash of
+`build_table` in src/tokens/vocab.rs, whose unit test checks the committed tables
+against its own output byte for byte (so this file and that function cannot drift apart
+unnoticed).
 
 Usage: python3 tools/pack_ranks.py   (from the repository root; needs only the standard library)
 """
@@ -87,12 +93,65 @@ def derived(tokens, base_tokens):
     return b"TRD2" + struct.pack("<I", len(tokens)) + flags + planes + lengths + raw
 
 
+M64 = (1 << 64) - 1
+K = 0x9E3779B97F4A7C15
+
+
+def head(b):
+    """The first eight bytes, zero-padded, as a little-endian integer (vocab.rs `head`).
+    Shorter strings are read as vocab.rs reads them, with overlapping loads."""
+    n = len(b)
+    if n >= 8:
+        return int.from_bytes(b[:8], "little")
+    if n >= 4:
+        lo = int.from_bytes(b[:4], "little")
+        hi = int.from_bytes(b[n - 4:], "little")
+        return (lo | hi << (8 * (n - 4))) & M64
+    if n > 0:
+        return b[0] | b[n // 2] << (8 * (n // 2)) | b[n - 1] << (8 * (n - 1))
+    return 0
+
+
+def rotl(x, r):
+    return ((x << r) | (x >> (64 - r))) & M64
+
+
+def hash_token(h0, b):
+    """vocab.rs `hash`."""
+    h = ((h0 ^ (len(b) * K & M64)) * K) & M64
+    for i in range(8, len(b), 8):
+        h = ((rotl(h, 29) ^ head(b[i:i + 8])) * K) & M64
+    h ^= h >> 32
+    h = (h * 0xD6E8FEB86659FD93) & M64
+    return h ^ (h >> 29)
+
+
+def table(tokens):
+    """`TRT1`: the open-addressing table of vocab.rs `build_table`, ranks inserted in
+    order with linear probing; 16-byte slots of head u64, rank | len << 24 u32, offset u32."""
+    count = len(tokens)
+    capacity = 1 << max(1, (count * 2 - 1).bit_length())
+    mask = capacity - 1
+    slots = bytearray(16 * capacity)
+    offset = 0
+    for rank, tok in enumerate(tokens):
+        h0 = head(tok)
+        i = hash_token(h0, tok) & mask
+        while slots[16 * i + 8:16 * i + 12] != b"\0\0\0\0":
+            i = (i + 1) & mask
+        slots[16 * i:16 * i + 16] = struct.pack("<QII", h0, rank | len(tok) << 24, offset)
+        offset += len(tok)
+    return b"TRT1" + struct.pack("<III", count, capacity, 0) + bytes(slots)
+
+
 def main():
     cl_data, cl_tokens = read_ranks(TOKENS / "cl100k_base.bin")
     _, o_tokens = read_ranks(TOKENS / "o200k_base.bin")
     out = {
         "cl100k_base.bin.lzma": compress(cl_data),
         "o200k_base.trd.lzma": compress(derived(o_tokens, cl_tokens)),
+        "cl100k_base.table": table(cl_tokens),
+        "o200k_base.table": table(o_tokens),
     }
     for name, data in out.items():
         (TOKENS / name).write_bytes(data)

@@ -1,8 +1,10 @@
-//! Where the rank files come from: embedded as they are on native targets, compressed on
-//! `wasm32`.
+//! Where the rank files come from: embedded as they are on native targets, with their
+//! hash tables ready-made, and compressed on `wasm32`.
 //!
 //! A native binary maps the embedded bytes and uses them in place, so counting never pays
-//! for a copy. A WebAssembly module is downloaded, and its size is what a page waits for:
+//! for a copy, and loading an encoding builds nothing large (`tokens/*.table`, 8 MB for
+//! `o200k_base` and 4 MB for `cl100k_base`: the operating system reads in the pages that
+//! lookups touch). A WebAssembly module is downloaded, and its size is what a page waits for:
 //! there the rank files are embedded LZMA-compressed, `o200k_base` stored against
 //! `cl100k_base` (most of whose tokens it shares): 1.05 MB for both, where the raw files
 //! gzip to 1.42 MB (`tools/pack_ranks.py` writes them; `tokens/README.md` has the formats).
@@ -11,12 +13,30 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
+    /// Embedded bytes at an address aligned to a cache line, so that the hash tables'
+    /// 16-byte slots never straddle two lines.
+    #[repr(C, align(64))]
+    struct Aligned<T: ?Sized>(T);
+
+    static O200K_TABLE: &Aligned<[u8]> =
+        &Aligned(*include_bytes!("../../../tokens/o200k_base.table"));
+    static CL100K_TABLE: &Aligned<[u8]> =
+        &Aligned(*include_bytes!("../../../tokens/cl100k_base.table"));
+
     pub(crate) fn o200k_base() -> &'static [u8] {
         include_bytes!("../../../tokens/o200k_base.bin")
     }
 
     pub(crate) fn cl100k_base() -> &'static [u8] {
         include_bytes!("../../../tokens/cl100k_base.bin")
+    }
+
+    pub(crate) fn o200k_base_table() -> Option<&'static [u8]> {
+        Some(&O200K_TABLE.0)
+    }
+
+    pub(crate) fn cl100k_base_table() -> Option<&'static [u8]> {
+        Some(&CL100K_TABLE.0)
     }
 }
 
@@ -27,6 +47,15 @@ mod imp {
     pub(crate) fn o200k_base() -> &'static [u8] {
         let derived = super::decode(include_bytes!("../../../tokens/o200k_base.trd.lzma"));
         super::rebuild(&derived, cl100k_base())
+    }
+
+    // Not embedded here: 12 MB that would only save the first use some milliseconds.
+    pub(crate) fn o200k_base_table() -> Option<&'static [u8]> {
+        None
+    }
+
+    pub(crate) fn cl100k_base_table() -> Option<&'static [u8]> {
+        None
     }
 
     pub(crate) fn cl100k_base() -> &'static [u8] {
@@ -41,7 +70,7 @@ mod imp {
     }
 }
 
-pub(super) use imp::{cl100k_base, o200k_base};
+pub(super) use imp::{cl100k_base, cl100k_base_table, o200k_base, o200k_base_table};
 
 /// Decodes an embedded `.lzma` stream.
 ///

@@ -48,11 +48,14 @@
 //! # Cost
 //!
 //! The ranks are embedded compactly (`tokens/*.bin`: token bytes in rank order with their
-//! lengths, 1.6 MB for `o200k_base`, 0.74 MB for `cl100k_base`). The first use of an
-//! encoding builds its lookup tables from them: about 10 ms and 9 MB of heap for
-//! `o200k_base`, 5 ms and 5 MB for `cl100k_base`, nothing for an encoding never used.
-//! After that, counting a text under 32 KiB allocates nothing; a longer one allocates a
-//! 96 KB cache of recent pieces for the duration of the call. Throughput is several times
+//! lengths, 1.6 MB for `o200k_base`, 0.74 MB for `cl100k_base`), and on native targets
+//! so is their hash table (`tokens/*.table`, 8 MB and 4 MB, used in place: the operating
+//! system reads in only the pages lookups touch). The first use of an encoding then only
+//! sums the token lengths: about 1 ms and 1 MB of heap for `o200k_base`, less for
+//! `cl100k_base`, nothing for an encoding never used. (The WebAssembly build embeds the
+//! ranks compressed and builds the table at first use.) After that, counting a text under
+//! 32 KiB allocates nothing; a longer one allocates a cache of recent pieces (up to 464 KB, sized by the text) for
+//! the duration of the call. Throughput is several times
 //! tiktoken's (see `benches/tokens.rs`).
 //!
 //! Memory stays near the input: a pre-token piece longer than 64 bytes (a run of one
@@ -217,7 +220,7 @@ impl Encoding {
         // Reading stops near `limit` tokens, a few bytes each: size the decision by what
         // will be read, so a small `fits_within` on a long text allocates nothing.
         let to_read = bytes.len().min(limit.saturating_mul(16));
-        let mut local = (to_read >= PieceCache::MIN_TEXT).then(PieceCache::new);
+        let mut local = (to_read >= PieceCache::MIN_TEXT).then(|| PieceCache::for_text(to_read));
         self.count_with(text, limit, local.as_mut())
     }
 
@@ -270,6 +273,20 @@ impl Encoding {
         total
     }
 
+    /// Builds this encoding's tables afresh, as its first use does, and returns them (for
+    /// `benches/tokens.rs`, which times loading; not part of the API).
+    #[doc(hidden)]
+    pub fn load_fresh_for_bench(self) -> impl Sized {
+        match self {
+            Encoding::O200kBase | Encoding::O200kHarmony => {
+                Vocab::from_embedded(embedded::o200k_base(), embedded::o200k_base_table())
+            }
+            Encoding::Cl100kBase => {
+                Vocab::from_embedded(embedded::cl100k_base(), embedded::cl100k_base_table())
+            }
+        }
+    }
+
     fn pattern(self) -> Pattern {
         match self {
             Encoding::O200kBase | Encoding::O200kHarmony => Pattern::O200k,
@@ -282,34 +299,85 @@ impl Encoding {
         static CL100K: OnceLock<Vocab> = OnceLock::new();
         match self {
             // Harmony shares o200k_base's mergeable ranks (see the module docs).
-            Encoding::O200kBase | Encoding::O200kHarmony => {
-                O200K.get_or_init(|| Vocab::from_embedded(embedded::o200k_base()))
-            }
-            Encoding::Cl100kBase => {
-                CL100K.get_or_init(|| Vocab::from_embedded(embedded::cl100k_base()))
-            }
+            Encoding::O200kBase | Encoding::O200kHarmony => O200K.get_or_init(|| {
+                Vocab::from_embedded(embedded::o200k_base(), embedded::o200k_base_table())
+            }),
+            Encoding::Cl100kBase => CL100K.get_or_init(|| {
+                Vocab::from_embedded(embedded::cl100k_base(), embedded::cl100k_base_table())
+            }),
         }
     }
 }
 
-/// Token counts of recently seen short pieces, for one counting call over a long text.
+/// Token counts of recently seen pieces, for one counting call over a long text.
 ///
-/// Direct-mapped and exact: an entry holds the whole piece (up to 16 bytes, as its first
-/// and last eight bytes, which overlap when shorter, plus its length) and answers only an
-/// exact match. 4,096 entries (96 KB) stay in the processor's cache, where the rank table
-/// does not, and also spare the merging of recurring pieces that are not single tokens.
+/// Two-way set-associative and exact: an entry answers only a piece equal to the one it
+/// holds, and a piece has two places to live, so the few that share a set do not keep
+/// evicting each other (in a direct-mapped cache half full, a third of the pieces would
+/// collide). Short pieces (up to 16 bytes, most of prose and code) are held as their
+/// first and last eight bytes, which overlap when shorter, plus their length: 8,192
+/// entries in 256 KB, one cache line a set, that stay in the processor's cache where the
+/// rank table does not. Longer pieces up to `LONG` bytes (a clause of Chinese or Japanese,
+/// a long identifier) are held whole, 2,048 entries in 208 KB: they cost the most to
+/// merge, and text repeats them too. A newly counted piece takes the first way of its set
+/// and moves the one there to the second.
 struct PieceCache {
-    entries: Box<[(u64, u64, u32, u32)]>,
+    short: Box<[ShortSet]>,
+    long: Box<[LongEntry]>,
+    /// `64 - log2(sets)` for each part: a hash's top bits pick the set.
+    short_shift: u32,
+    long_shift: u32,
+}
+
+/// Two short entries: first and last eight bytes, length (0: empty), token count.
+#[derive(Clone, Copy)]
+#[repr(align(64))]
+struct ShortSet([(u64, u64, u32, u32); 2]);
+
+/// The longest piece [`PieceCache`] keeps.
+const LONG: usize = 96;
+
+/// A piece of 17 to `LONG` bytes and its token count (`len` 0: empty).
+#[derive(Clone, Copy)]
+struct LongEntry {
+    key: [u8; LONG],
+    len: u32,
+    count: u32,
 }
 
 impl PieceCache {
     /// Texts shorter than this count without a cache (filling one would not pay).
     const MIN_TEXT: usize = 32 * 1024;
+    /// Sets of short entries, as a power of two, at most.
     const BITS: u32 = 12;
+    /// Sets of long entries (two entries each, side by side), as a power of two, at most.
+    const LONG_BITS: u32 = 10;
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
+    /// A cache of full size, for texts of any length.
     fn new() -> PieceCache {
+        PieceCache::with_bits(Self::BITS, Self::LONG_BITS)
+    }
+
+    /// A cache sized for reading about `bytes` bytes: a set of short entries per 64 bytes
+    /// and a set of long ones per 256, up to full size, so that a call that reads little
+    /// (`fits_within` with a small limit) does not fill a large cache it will not use.
+    fn for_text(bytes: usize) -> PieceCache {
+        let bits = |per: usize, max: u32| (bytes / per).max(2).ilog2().min(max);
+        PieceCache::with_bits(bits(64, Self::BITS), bits(256, Self::LONG_BITS))
+    }
+
+    fn with_bits(bits: u32, long_bits: u32) -> PieceCache {
+        let empty = LongEntry {
+            key: [0; LONG],
+            len: 0,
+            count: 0,
+        };
         PieceCache {
-            entries: vec![(0, 0, 0, 0); 1 << Self::BITS].into_boxed_slice(),
+            short: vec![ShortSet([(0, 0, 0, 0); 2]); 1 << bits].into_boxed_slice(),
+            long: vec![empty; 2 << long_bits].into_boxed_slice(),
+            short_shift: 64 - bits,
+            long_shift: 64 - long_bits,
         }
     }
 
@@ -317,7 +385,7 @@ impl PieceCache {
     fn count(&mut self, vocab: &Vocab, piece: &[u8]) -> usize {
         let len = piece.len();
         if len > 16 {
-            return vocab.encode_piece::<false>(piece, &mut |_| {});
+            return self.count_long(vocab, piece);
         }
         let first = vocab::head(piece);
         let last = if len > 8 {
@@ -325,13 +393,50 @@ impl PieceCache {
         } else {
             0
         };
-        let mixed = (first ^ last.rotate_left(31) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let slot = &mut self.entries[(mixed >> (64 - Self::BITS)) as usize];
-        if slot.0 == first && slot.1 == last && slot.2 == len as u32 {
-            return slot.3 as usize;
+        let mixed = (first ^ last.rotate_left(31) ^ len as u64).wrapping_mul(Self::K);
+        let set = &mut self.short[(mixed >> self.short_shift) as usize].0;
+        let key = (first, last, len as u32);
+        if (set[0].0, set[0].1, set[0].2) == key {
+            return set[0].3 as usize;
+        }
+        if (set[1].0, set[1].1, set[1].2) == key {
+            let count = set[1].3;
+            set.swap(0, 1);
+            return count as usize;
         }
         let n = vocab.encode_piece::<false>(piece, &mut |_| {});
-        *slot = (first, last, len as u32, n as u32);
+        // At most one token per byte, so at most 16.
+        set[1] = set[0];
+        set[0] = (first, last, len as u32, n as u32);
+        n
+    }
+
+    /// `count` for a piece longer than 16 bytes.
+    #[inline(never)]
+    fn count_long(&mut self, vocab: &Vocab, piece: &[u8]) -> usize {
+        let len = piece.len();
+        if len > LONG {
+            return vocab.encode_piece::<false>(piece, &mut |_| {});
+        }
+        let mut h = (len as u64).wrapping_mul(Self::K);
+        for chunk in piece.chunks(8) {
+            h = (h.rotate_left(29) ^ vocab::head(chunk)).wrapping_mul(Self::K);
+        }
+        let at = 2 * (h >> self.long_shift) as usize;
+        for entry in &self.long[at..at + 2] {
+            if entry.len as usize == len && entry.key[..len] == *piece {
+                return entry.count as usize;
+            }
+        }
+        let n = vocab.encode_piece::<false>(piece, &mut |_| {});
+        // A count is at most the piece's length (every token covers a byte), so it fits.
+        if let Ok(count) = u32::try_from(n) {
+            self.long[at + 1] = self.long[at];
+            let entry = &mut self.long[at];
+            entry.key[..len].copy_from_slice(piece);
+            entry.len = len as u32;
+            entry.count = count;
+        }
         n
     }
 }

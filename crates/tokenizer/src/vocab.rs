@@ -2,11 +2,12 @@
 //!
 //! A rank file (`tokens/*.bin`, written by `tools/gen-tokens`) lists every token's bytes
 //! in rank order: `b"TRK1"`, a `u32` count, one length byte per token, then the bytes. It
-//! is embedded as is; the first use builds a prefix sum of the lengths, an open-addressing
-//! hash table of ranks keyed by the token bytes (which stay in the embedded data; each slot
-//! holds a token's first eight bytes, so most lookups read one cache line), and a direct
-//! table of all two-byte tokens. That is about 9 MB of heap for `o200k_base`, built in
-//! under 10 ms, and nothing for an encoding never used.
+//! is embedded as is, and so, on native targets, is its open-addressing hash table of
+//! ranks keyed by the token bytes (`tokens/*.table`; the bytes stay in the rank file, each
+//! slot holds a token's first eight bytes, so most lookups read one cache line). The first
+//! use builds only a prefix sum of the lengths and a direct table of all two-byte tokens:
+//! about 1 MB of heap for `o200k_base`, in about a millisecond, and nothing for an
+//! encoding never used. The WebAssembly build builds the hash table too (8 MB more).
 //!
 //! Merging is tiktoken's: repeatedly merge the adjacent pair whose concatenation has the
 //! lowest rank, the leftmost on a tie, until no pair is a token. Short pieces use its
@@ -27,24 +28,12 @@ const NONE: Rank = Rank::MAX;
 /// Pieces up to this many bytes merge with the quadratic scan on the stack.
 const SMALL: usize = 64;
 
-/// One slot of the hash table: the token's first eight bytes inline, so a lookup of a
-/// token of up to eight bytes (most lookups while merging) touches one cache line and no
-/// other memory; longer tokens finish the comparison in `bytes` at `offset`.
-#[derive(Clone, Copy)]
-struct Slot {
-    /// The first eight bytes, zero-padded, little-endian.
-    head: u64,
-    /// `rank | len << 24`; 0 marks an empty slot (no token is empty).
-    meta: u32,
-    /// Where the token starts in `bytes`.
-    offset: u32,
-}
-
-const EMPTY_SLOT: Slot = Slot {
-    head: 0,
-    meta: 0,
-    offset: 0,
-};
+/// Bytes per slot of the hash table: the token's first eight bytes inline (zero-padded),
+/// so a lookup of a token of up to eight bytes (most lookups while merging) touches one
+/// cache line and no other memory; then `rank | len << 24` (0 marks an empty slot: no
+/// token is empty); then where the token starts in the token bytes, where longer tokens
+/// finish the comparison. All little-endian.
+const SLOT: usize = 16;
 
 /// A position in a piece as the buckets store it: `u32` (four bytes a pair) for pieces
 /// under 4 GiB, `usize` beyond, so a position never wraps.
@@ -176,30 +165,90 @@ impl Hasher for RankHasher {
     }
 }
 
-/// An open-addressing hash table (linear probing) of ranks keyed by token bytes.
+/// An open-addressing hash table (linear probing) of ranks keyed by token bytes, as
+/// `SLOT`-byte slots after a `TABLE_HEADER`-byte header.
+///
+/// The table is a pure function of the rank file, so native builds embed it ready-made
+/// (`tokens/*.table`, written by `build_table`; a test checks they are current) and use it
+/// in place: loading an encoding then builds nothing large, and the operating system reads
+/// in only the pages that lookups touch. The WebAssembly build, whose download size
+/// counts, builds it at first use instead.
 struct Table {
-    slots: Box<[Slot]>,
+    slots: &'static [u8],
     mask: usize,
 }
 
+/// `b"TRT1"`, the `u32` number of tokens, the `u32` number of slots, four zero bytes: 16
+/// bytes, so that slots stay 16-byte aligned after it.
+const TABLE_MAGIC: &[u8; 4] = b"TRT1";
+const TABLE_HEADER: usize = 16;
+
+/// Builds the hash table of a rank file's tokens (header and slots), inserting them in
+/// rank order. The load factor stays under one half: that keeps probe sequences short
+/// for the misses that dominate merging (most candidate pairs are not tokens).
+pub(super) fn build_table(data: &[u8]) -> Vec<u8> {
+    let (count, lengths, bytes) = split_rank_file(data);
+    let capacity = (count * 2).next_power_of_two().max(2);
+    let mask = capacity - 1;
+    let mut out = vec![0u8; TABLE_HEADER + capacity * SLOT];
+    out[..4].copy_from_slice(TABLE_MAGIC);
+    out[4..8].copy_from_slice(&(count as u32).to_le_bytes());
+    out[8..12].copy_from_slice(&(capacity as u32).to_le_bytes());
+    let slots = &mut out[TABLE_HEADER..];
+    let mut offset = 0usize;
+    for (rank, &len) in lengths.iter().enumerate() {
+        let token = &bytes[offset..offset + usize::from(len)];
+        let head = head(token);
+        let mut i = hash(head, token) as usize & mask;
+        while slots[i * SLOT + 8..i * SLOT + 12] != [0; 4] {
+            i = (i + 1) & mask;
+        }
+        let slot = &mut slots[i * SLOT..(i + 1) * SLOT];
+        slot[..8].copy_from_slice(&head.to_le_bytes());
+        slot[8..12].copy_from_slice(&(rank as u32 | u32::from(len) << 24).to_le_bytes());
+        slot[12..].copy_from_slice(&(offset as u32).to_le_bytes());
+        offset += usize::from(len);
+    }
+    out
+}
+
+/// A rank file's token count, length bytes and token bytes.
+fn split_rank_file(data: &[u8]) -> (usize, &[u8], &[u8]) {
+    assert_eq!(&data[..4], b"TRK1", "not a tariff rank file");
+    let count = u32::from_le_bytes(data[4..8].try_into().expect("4 bytes")) as usize;
+    assert!(count < 1 << 24, "ranks must fit 24 bits");
+    let (lengths, bytes) = data[8..].split_at(count);
+    (count, lengths, bytes)
+}
+
 impl Table {
-    /// A table for `count` tokens, at a load factor under one half: that keeps probe
-    /// sequences short for the misses that dominate merging (most candidate pairs are
-    /// not tokens).
-    fn with_capacity(count: usize) -> Table {
-        let capacity = (count * 2).next_power_of_two().max(2);
+    /// The table in `data` (as `build_table` writes it) for a rank file of `count` tokens.
+    fn new(data: &'static [u8], count: usize) -> Table {
+        assert_eq!(&data[..4], TABLE_MAGIC, "not a tariff rank table");
+        let u32_at =
+            |i: usize| u32::from_le_bytes(data[i..i + 4].try_into().expect("4 bytes")) as usize;
+        assert_eq!(u32_at(4), count, "the rank table of another rank file");
+        let capacity = u32_at(8);
+        assert!(capacity.is_power_of_two() && capacity > count);
+        let slots = &data[TABLE_HEADER..];
+        assert_eq!(slots.len(), capacity * SLOT, "rank table length mismatch");
         Table {
-            slots: vec![EMPTY_SLOT; capacity].into_boxed_slice(),
+            slots,
             mask: capacity - 1,
         }
     }
 
-    fn insert(&mut self, h: u64, slot: Slot) {
-        let mut i = h as usize & self.mask;
-        while self.slots[i].meta != 0 {
-            i = (i + 1) & self.mask;
-        }
-        self.slots[i] = slot;
+    /// Slot `i`: its head, meta and offset.
+    #[inline(always)]
+    fn slot(&self, i: usize) -> (u64, u32, u32) {
+        let s: &[u8; SLOT] = self.slots[i * SLOT..(i + 1) * SLOT]
+            .try_into()
+            .expect("a slot");
+        (
+            u64::from_le_bytes(s[..8].try_into().expect("8 bytes")),
+            u32::from_le_bytes(s[8..12].try_into().expect("4 bytes")),
+            u32::from_le_bytes(s[12..].try_into().expect("4 bytes")),
+        )
     }
 
     /// The rank of `key` (`head` and `h` being its head and hash), checking the bytes past
@@ -209,18 +258,18 @@ impl Table {
         let len = key.len();
         let mut i = h as usize & self.mask;
         loop {
-            let slot = self.slots[i];
-            if slot.meta == 0 {
+            let (slot_head, meta, offset) = self.slot(i);
+            if meta == 0 {
                 return None;
             }
-            if slot.head == head
-                && (slot.meta >> 24) as usize == len
+            if slot_head == head
+                && (meta >> 24) as usize == len
                 && (len <= 8 || {
-                    let start = slot.offset as usize + 8;
+                    let start = offset as usize + 8;
                     bytes.get(start..start + len - 8) == Some(&key[8..])
                 })
             {
-                return Some(slot.meta & 0xFF_FFFF);
+                return Some(meta & 0xFF_FFFF);
             }
             i = (i + 1) & self.mask;
         }
@@ -243,43 +292,34 @@ pub(super) struct Vocab {
 }
 
 impl Vocab {
-    /// Decodes an embedded rank file. Panics on a malformed file: the files are generated,
-    /// embedded at build time and checked by the tests, so this cannot happen at run time.
-    pub(super) fn from_embedded(data: &'static [u8]) -> Vocab {
-        assert_eq!(&data[..4], b"TRK1", "not a tariff rank file");
-        let count = u32::from_le_bytes(data[4..8].try_into().expect("4 bytes")) as usize;
-        assert!(count < 1 << 24, "ranks must fit 24 bits");
-        let lengths = &data[8..8 + count];
-        let bytes = &data[8 + count..];
+    /// Decodes an embedded rank file, with its hash table (`build_table`'s output for it)
+    /// when that is embedded too; without one, builds one that lives as long as the program
+    /// (a vocabulary is built once per encoding, into a `static`). Panics on a malformed
+    /// file: the files are generated, embedded at build time and checked by the tests, so
+    /// this cannot happen at run time.
+    pub(super) fn from_embedded(data: &'static [u8], table: Option<&'static [u8]>) -> Vocab {
+        let (count, lengths, bytes) = split_rank_file(data);
+        let table = table.unwrap_or_else(|| Box::leak(build_table(data).into_boxed_slice()));
         let mut offsets = Vec::with_capacity(count + 1);
+        let mut pairs = vec![NONE; 1 << 16].into_boxed_slice();
         let mut total = 0u32;
         offsets.push(0);
-        for &len in lengths {
+        for (rank, &len) in lengths.iter().enumerate() {
+            if len == 2 {
+                let t = total as usize;
+                pairs[usize::from(bytes[t]) << 8 | usize::from(bytes[t + 1])] = rank as Rank;
+            }
             total += u32::from(len);
             offsets.push(total);
         }
         assert_eq!(total as usize, bytes.len(), "rank file length mismatch");
-        let mut vocab = Vocab {
+        Vocab {
             bytes,
             offsets: offsets.into_boxed_slice(),
-            table: Table::with_capacity(count),
-            pairs: vec![NONE; 1 << 16].into_boxed_slice(),
+            table: Table::new(table, count),
+            pairs,
             max_len: lengths.iter().copied().max().unwrap_or(0).into(),
-        };
-        for rank in 0..count as Rank {
-            let token = vocab.token(rank);
-            let head = head(token);
-            let slot = Slot {
-                head,
-                meta: rank | (token.len() as u32) << 24,
-                offset: vocab.offsets[rank as usize],
-            };
-            vocab.table.insert(hash(head, token), slot);
-            if let &[a, b] = token {
-                vocab.pairs[usize::from(a) << 8 | usize::from(b)] = rank;
-            }
         }
-        vocab
     }
 
     /// Number of tokens.
@@ -289,7 +329,7 @@ impl Vocab {
     }
 
     /// The bytes of token `rank`.
-    #[inline]
+    #[cfg(test)]
     pub(super) fn token(&self, rank: Rank) -> &'static [u8] {
         let r = rank as usize;
         &self.bytes[self.offsets[r] as usize..self.offsets[r + 1] as usize]
@@ -312,7 +352,7 @@ impl Vocab {
     #[inline]
     pub(super) fn touch(&self, bytes: &[u8]) -> u32 {
         let h = hash(head(bytes), bytes) as usize;
-        self.table.slots[h & self.table.mask].meta
+        self.table.slot(h & self.table.mask).1
     }
 
     /// The rank of a two-byte string.
@@ -558,10 +598,64 @@ fn hash(head: u64, bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    /// The tables a native build embeds are exactly what `build_table` makes of the rank
+    /// files (and what the WebAssembly build makes at first use), so both count alike.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn embedded_tables_are_current() {
+        use super::super::embedded;
+        let cases = [
+            (
+                embedded::o200k_base(),
+                embedded::o200k_base_table(),
+                "o200k_base",
+            ),
+            (
+                embedded::cl100k_base(),
+                embedded::cl100k_base_table(),
+                "cl100k_base",
+            ),
+        ];
+        for (ranks, table, name) in cases {
+            let table = table.expect("native builds embed the tables");
+            assert!(
+                table == build_table(ranks).as_slice(),
+                "tokens/{name}.table is stale: run tools/pack_ranks.py"
+            );
+            // Slots are read at 16-byte strides from a 64-byte aligned start.
+            assert_eq!(table.as_ptr() as usize % 64, 0, "{name}: table not aligned");
+        }
+    }
+
+    /// Every token is found at its rank, in a built table and in an embedded one alike,
+    /// and strings that are not tokens are not found.
+    #[test]
+    fn every_token_is_found() {
+        let data = include_bytes!("../../../tokens/cl100k_base.bin");
+        let vocab = Vocab::from_embedded(data, None);
+        for rank in 0..vocab.len() as Rank {
+            assert_eq!(vocab.rank(vocab.token(rank)), Some(rank));
+        }
+        let longest = (0..vocab.len() as Rank)
+            .map(|r| vocab.token(r))
+            .max_by_key(|t| t.len())
+            .expect("tokens");
+        let mut longer = longest.to_vec();
+        longer.push(b'!');
+        for miss in [
+            &b""[..],
+            &b"\xFF\xFF\xFF"[..],
+            &longer[..],
+            &b"zqxjzqxjzqxj"[..],
+        ] {
+            assert_eq!(vocab.rank(miss), None, "{miss:?}");
+        }
+    }
+
     /// Both merge strategies must agree wherever both apply.
     #[test]
     fn small_and_large_merges_agree() {
-        let vocab = Vocab::from_embedded(include_bytes!("../../../tokens/cl100k_base.bin"));
+        let vocab = Vocab::from_embedded(include_bytes!("../../../tokens/cl100k_base.bin"), None);
         let samples = [
             "ab".repeat(20),
             " ".repeat(64),
