@@ -727,6 +727,18 @@ pub fn models(catalog: &Catalog, at: DateTime<Utc>) -> String {
     serde_json::to_string(&list).expect("model summaries serialize")
 }
 
+/// The summaries of the models named (ids, aliases or dated snapshots; a name the catalog
+/// does not know is left out), as JSON: what the page needs for its first quote, without
+/// summarizing all the others first.
+pub fn models_of(catalog: &Catalog, names: &[String], at: DateTime<Utc>) -> String {
+    let list: Vec<ModelInfo> = names
+        .iter()
+        .filter_map(|n| catalog.model(n).ok())
+        .map(|m| info(m, at))
+        .collect();
+    serde_json::to_string(&list).expect("model summaries serialize")
+}
+
 fn info(m: &Model, at: DateTime<Utc>) -> ModelInfo<'_> {
     let mut tiers = BTreeSet::new();
     let mut regions = BTreeSet::new();
@@ -1284,6 +1296,23 @@ mod tests {
         assert!(e.contains("could not be told"), "{e}");
         let e = read_response("auto", "   ", None).unwrap_err();
         assert!(e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn the_models_named_are_summarized_as_in_the_full_list() {
+        let all: Vec<serde_json::Value> = serde_json::from_str(&models(catalog(), now())).unwrap();
+        let names = [
+            "claude-sonnet-4-5-20250929".to_string(),
+            "gpt-4.1".into(),
+            "nope".into(),
+        ];
+        let some: Vec<serde_json::Value> =
+            serde_json::from_str(&models_of(catalog(), &names, now())).unwrap();
+        assert_eq!(some.len(), 2);
+        for m in &some {
+            assert!(all.contains(m), "{m}");
+        }
+        assert_eq!(some[0]["id"], "claude-sonnet-4-5");
     }
 
     #[test]

@@ -184,6 +184,18 @@ impl Calculator {
         Ok(json_parse(&calc::models(self.catalog, at)))
     }
 
+    /// The summaries of the models named (ids, aliases or dated snapshots), as
+    /// [`Calculator::models`] gives them; names the catalog does not know are left out. The
+    /// page's first quote needs only its chosen models.
+    #[wasm_bindgen(js_name = modelsOf, unchecked_return_type = "ModelInfo[]")]
+    pub fn models_of(&self, names: Vec<String>, at: Option<String>) -> Result<JsValue, JsError> {
+        let at = match at {
+            Some(s) => calc::parse_time(&s).map_err(|e| JsError::new(&e))?,
+            None => now(),
+        };
+        Ok(json_parse(&calc::models_of(self.catalog, &names, at)))
+    }
+
     /// Prices a canonical usage record.
     #[wasm_bindgen(unchecked_return_type = "Bill")]
     pub fn quote(

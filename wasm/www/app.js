@@ -133,7 +133,7 @@ function readHash() {
   Object.assign(state, JSON.parse(INITIAL));
   const p = new URLSearchParams(location.hash.slice(1));
   if (!p.has("m")) {
-    state.models = DEFAULTS.models.filter((m) => byName.has(m));
+    state.models = DEFAULTS.models.filter((m) => calc.resolveModel(m));
     state.qty = { ...DEFAULTS.qty };
     return;
   }
@@ -1586,7 +1586,6 @@ function historyChart(h) {
 }
 
 function bindExtras() {
-  fillRankProviders();
   $("rank-provider").addEventListener("change", renderRank);
   $("rank-cap").addEventListener("change", renderRank);
   $("history-model").addEventListener("change", () => extrasUsage && renderHistory(extrasUsage));
@@ -1823,6 +1822,27 @@ function bindControls() {
   });
 }
 
+/** Indexes model summaries by id and alias (the catalog's own order kept in `catalog`). */
+function index(models) {
+  catalog = models;
+  byName = new Map();
+  for (const m of catalog) {
+    byName.set(m.id, m);
+    for (const a of m.aliases) if (!byName.has(a)) byName.set(a, m);
+  }
+}
+
+/** Every model's summary: the picker's list, the ranking's providers. */
+function loadCatalog() {
+  index(calc.models());
+  fillRankProviders();
+  search.disabled = false;
+  search.placeholder = `Search ${catalog.length} models: gpt-4.1, claude, gemini…`;
+  if (!list.hidden) openList();
+  update({ layout: true });
+  document.documentElement.dataset.catalog = "full";
+}
+
 async function main() {
   try {
     showLoading("Loading the price tables…", 0, CORE_BYTES);
@@ -1832,7 +1852,6 @@ async function main() {
     });
     performance.mark("tariff-wasm-ready");
     calc = new Calculator();
-    catalog = calc.models();
     performance.mark("tariff-catalog-ready");
   } catch (e) {
     $("loading").hidden = true;
@@ -1841,20 +1860,17 @@ async function main() {
     p.textContent = `The calculator could not start: ${e.message}`;
     return;
   }
-  for (const m of catalog) {
-    byName.set(m.id, m);
-    for (const a of m.aliases) if (!byName.has(a)) byName.set(a, m);
-  }
+  // The first quote needs only the chosen models' summaries; the other few hundred are
+  // summarized just after it is shown, for the picker and the ranking.
   readHash();
-  state.models = [...new Set(state.models.map((m) => byName.get(m)?.id ?? m))];
+  state.models = [...new Set(state.models.map((m) => calc.resolveModel(m) ?? m))];
+  index(calc.modelsOf(state.models, state.at || undefined));
   bindControls();
-  search.disabled = false;
-  search.placeholder = `Search ${catalog.length} models: gpt-4.1, claude, gemini…`;
-  if (!list.hidden) openList();
   update({ layout: true });
   if (!fullPromise) $("loading").hidden = true;
   performance.mark("tariff-first-quote");
   document.documentElement.dataset.ready = "true";
+  setTimeout(loadCatalog, 0);
   // Bars are drawn at the chart's width: redraw when it changes.
   let width = $("chart").clientWidth;
   new ResizeObserver(() => {
