@@ -525,8 +525,18 @@ pub fn history(
             as_of: s.as_of.to_string(),
         });
     }
-    serde_json::to_string(&serde_json::json!({ "model": m.id(), "periods": periods }))
-        .map_err(|e| e.to_string())
+    /// A model's periods (a struct rather than `json!`: the pricing module then carries no
+    /// JSON value tree).
+    #[derive(Serialize)]
+    struct History<'a> {
+        model: &'a str,
+        periods: Vec<Period>,
+    }
+    serde_json::to_string(&History {
+        model: m.id(),
+        periods,
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// Decimal places of an inverse rate the page computes: more than any bank quotes, few
