@@ -92,6 +92,11 @@ pub fn parse_api(s: &str) -> Result<Api, String> {
     })
 }
 
+fn parse_tier(t: &str) -> Result<ServiceTier, String> {
+    ServiceTier::parse(t)
+        .ok_or_else(|| format!("serviceTier `{t}` is not one of standard, batch, flex, priority"))
+}
+
 fn parse_options(json: Option<&str>) -> Result<QuoteOptions, String> {
     match json {
         None => Ok(QuoteOptions::default()),
@@ -180,9 +185,7 @@ fn price_with(
     }
     usage.at.get_or_insert(now);
     if let Some(t) = &o.service_tier {
-        usage.service_tier = Some(ServiceTier::parse(t).ok_or_else(|| {
-            format!("serviceTier `{t}` is not one of standard, batch, flex, priority")
-        })?);
+        usage.service_tier = Some(parse_tier(t)?);
     }
     if let Some(r) = &o.region {
         usage.region = Some(r.clone());
@@ -466,9 +469,7 @@ pub fn history(
     let usage = Usage::from_json(usage_json).map_err(|e| e.to_string())?;
     let o = parse_options(options_json)?;
     let tier = match &o.service_tier {
-        Some(t) => ServiceTier::parse(t).ok_or_else(|| {
-            format!("serviceTier `{t}` is not one of standard, batch, flex, priority")
-        })?,
+        Some(t) => parse_tier(t)?,
         None => ServiceTier::Standard,
     };
     let mut schedules: Vec<_> = m
@@ -1376,34 +1377,17 @@ mod tests {
     fn a_projection_multiplies_every_line_exactly() {
         // gpt-4.1 at 2025-11-01: 1000 × $2/M = 0.002 and 400 × $8/M = 0.0032 a request;
         // 1,234,567 requests: 2469.134 + 3950.6144 = 6419.7484.
-        let v: serde_json::Value = serde_json::from_str(
-            &project(
-                catalog(),
-                "gpt-4.1",
-                r#"{"input_tokens":1000,"output_tokens":400}"#,
-                None,
-                "1234567",
-                now(),
-            )
-            .unwrap(),
-        )
-        .unwrap();
+        let projected = |options: Option<&str>| -> serde_json::Value {
+            let usage = r#"{"input_tokens":1000,"output_tokens":400}"#;
+            let p = project(catalog(), "gpt-4.1", usage, options, "1234567", now()).unwrap();
+            serde_json::from_str(&p).unwrap()
+        };
+        let v = projected(None);
         assert_eq!(v["total"], "6419.7484");
         assert_eq!(v["lines"][0]["amount"], "2469.134");
         assert_eq!(v["lines"][1]["amount"], "3950.6144");
         // Quota: 0.0052 × 500,000 = 2,600 units a request; × 1,234,567.
-        let v: serde_json::Value = serde_json::from_str(
-            &project(
-                catalog(),
-                "gpt-4.1",
-                r#"{"input_tokens":1000,"output_tokens":400}"#,
-                Some(r#"{"currency":"quota"}"#),
-                "1234567",
-                now(),
-            )
-            .unwrap(),
-        )
-        .unwrap();
+        let v = projected(Some(r#"{"currency":"quota"}"#));
         assert_eq!(v["quota_units"], "3209874200");
     }
 
