@@ -92,6 +92,11 @@ pub fn parse_api(s: &str) -> Result<Api, String> {
     })
 }
 
+fn parse_tier(t: &str) -> Result<ServiceTier, String> {
+    ServiceTier::parse(t)
+        .ok_or_else(|| format!("serviceTier `{t}` is not one of standard, batch, flex, priority"))
+}
+
 fn parse_options(json: Option<&str>) -> Result<QuoteOptions, String> {
     match json {
         None => Ok(QuoteOptions::default()),
@@ -157,19 +162,30 @@ fn meter(api: &str, body: &str, request: Option<&str>) -> Result<Usage, String> 
 fn price(
     catalog: &Catalog,
     model: &str,
-    mut usage: Usage,
+    usage: Usage,
     options_json: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<String, String> {
     let o = parse_options(options_json)?;
+    let (bill, quota) = price_with(catalog, model, usage, &o, now)?;
+    serde_json::to_string(&Quoted { bill: &bill, quota }).map_err(|e| e.to_string())
+}
+
+/// Prices `usage` for `model` under options already read: the bill (converted when asked)
+/// and its quota when asked.
+fn price_with(
+    catalog: &Catalog,
+    model: &str,
+    mut usage: Usage,
+    o: &QuoteOptions,
+    now: DateTime<Utc>,
+) -> Result<(Bill, Option<Quota>), String> {
     if let Some(at) = &o.at {
         usage.at = Some(parse_time(at)?);
     }
     usage.at.get_or_insert(now);
     if let Some(t) = &o.service_tier {
-        usage.service_tier = Some(ServiceTier::parse(t).ok_or_else(|| {
-            format!("serviceTier `{t}` is not one of standard, batch, flex, priority")
-        })?);
+        usage.service_tier = Some(parse_tier(t)?);
     }
     if let Some(r) = &o.region {
         usage.region = Some(r.clone());
@@ -179,18 +195,19 @@ fn price(
 
     let want_quota = o.currency.as_deref() == Some(QUOTA) || o.quota.is_some();
     let policy = quota_policy(o.quota.as_ref())?;
-    let fx = o.fx.unwrap_or_default();
+    let empty = FxTable::default();
+    let fx = o.fx.as_ref().unwrap_or(&empty);
     let to = match o.currency.as_deref() {
         None => None,
         Some(QUOTA) => Some(policy.currency),
         Some(code) => Some(code.parse::<Currency>()?),
     };
     if let Some(to) = to {
-        bill = bill.convert(&fx, to).map_err(|e| e.to_string())?;
+        bill = bill.convert(fx, to).map_err(|e| e.to_string())?;
     }
     let quota = if want_quota {
         let in_quota_currency = bill
-            .convert(&fx, policy.currency)
+            .convert(fx, policy.currency)
             .map_err(|e| e.to_string())?;
         Some(
             in_quota_currency
@@ -200,7 +217,327 @@ fn price(
     } else {
         None
     };
-    serde_json::to_string(&Quoted { bill: &bill, quota }).map_err(|e| e.to_string())
+    Ok((bill, quota))
+}
+
+/// What a model is for, as the ranking filters it: `chat`, `image`, `video`, `audio`, or
+/// `other` (embeddings, moderation, rerank). A chat model that also prices audio tokens is
+/// `chat` and `audio`; one that writes image tokens is `chat` and `image`.
+fn capabilities(m: &Model) -> Vec<&'static str> {
+    use tariff::Kind;
+    let mut caps = vec![match m.kind() {
+        Kind::Chat | Kind::Completion => "chat",
+        Kind::Image => "image",
+        Kind::Video => "video",
+        Kind::Audio | Kind::Music => "audio",
+        Kind::Embedding | Kind::Moderation | Kind::Rerank => "other",
+    }];
+    let prices = |u: Unit| {
+        m.schedules().iter().any(|s| match &s.body {
+            Body::Rates { base, .. } => base.prices(u),
+            _ => false,
+        })
+    };
+    if !caps.contains(&"audio")
+        && (prices(Unit::AudioInputTokens) || prices(Unit::AudioOutputTokens))
+    {
+        caps.push("audio");
+    }
+    if !caps.contains(&"image") && (prices(Unit::ImageOutputTokens) || prices(Unit::Images)) {
+        caps.push("image");
+    }
+    caps
+}
+
+/// One model's row in the ranking.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Row<'a> {
+    id: &'a str,
+    name: Option<&'a str>,
+    provider: &'a str,
+    kind: tariff::Kind,
+    capabilities: Vec<&'static str>,
+    currency: String,
+    /// The usage's total, an exact decimal string.
+    total: String,
+    /// Relay quota units, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quota: Option<Quota>,
+    /// The price of 1M input and 1M output tokens under the same conditions (`None` when
+    /// the model has no such price).
+    input_per_m: Option<String>,
+    output_per_m: Option<String>,
+    /// The total for `requests` requests, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    projected: Option<Projection>,
+}
+
+/// A model that cannot price the usage, and why (the library's own message).
+#[derive(Serialize)]
+struct Unpriced<'a> {
+    id: &'a str,
+    provider: &'a str,
+    capabilities: Vec<&'static str>,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct Ranking<'a> {
+    rows: Vec<Row<'a>>,
+    unpriced: Vec<Unpriced<'a>>,
+}
+
+/// Every model of the catalog priced for one usage record (`usage_json`) under the same
+/// options as [`quote`], in one call: `{rows, unpriced}`. Rows are ordered by currency then
+/// total, cheapest first (exact decimal comparison); each carries the price of 1M input and
+/// output tokens under the same conditions, and the total for `requests` requests when
+/// given. A model the engine cannot price the usage with is listed in `unpriced` with the
+/// library's reason, never dropped.
+pub fn rank(
+    catalog: &Catalog,
+    usage_json: &str,
+    options_json: Option<&str>,
+    requests: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let usage = Usage::from_json(usage_json).map_err(|e| e.to_string())?;
+    let o = parse_options(options_json)?;
+    let requests = requests.map(parse_requests).transpose()?;
+    // The headline prices are asked in the bill's own currency, never as quota.
+    let headline_options = QuoteOptions {
+        at: o.at.clone(),
+        service_tier: o.service_tier.clone(),
+        region: o.region.clone(),
+        options: o.options.clone(),
+        currency: o.currency.clone().filter(|c| c != QUOTA),
+        fx: o.fx.clone(),
+        quota: None,
+    };
+    let per_m = |m: &Model, unit: &str| -> Option<String> {
+        let u = Usage::from_json(&format!(r#"{{"{unit}":1000000}}"#)).ok()?;
+        let at = usage.at;
+        let u = Usage { at, ..u };
+        price_with(catalog, m.id(), u, &headline_options, now)
+            .ok()
+            .map(|(b, _)| b.total.normalize().to_string())
+    };
+    let mut rows = Vec::new();
+    let mut unpriced = Vec::new();
+    for m in catalog.models() {
+        match price_with(catalog, m.id(), usage.clone(), &o, now) {
+            Ok((bill, quota)) => {
+                let projected = match requests {
+                    Some(n) => Some(projection(&bill, quota.as_ref(), n)?),
+                    None => None,
+                };
+                rows.push((
+                    bill.total,
+                    Row {
+                        id: m.id(),
+                        name: m.name(),
+                        provider: m.provider(),
+                        kind: m.kind(),
+                        capabilities: capabilities(m),
+                        currency: bill.currency.to_string(),
+                        total: bill.total.normalize().to_string(),
+                        quota,
+                        input_per_m: per_m(m, "input_tokens"),
+                        output_per_m: per_m(m, "output_tokens"),
+                        projected,
+                    },
+                ));
+            }
+            Err(reason) => unpriced.push(Unpriced {
+                id: m.id(),
+                provider: m.provider(),
+                capabilities: capabilities(m),
+                reason,
+            }),
+        }
+    }
+    rows.sort_by(|(a, ra), (b, rb)| ra.currency.cmp(&rb.currency).then(a.cmp(b)));
+    let ranking = Ranking {
+        rows: rows.into_iter().map(|(_, r)| r).collect(),
+        unpriced,
+    };
+    serde_json::to_string(&ranking).map_err(|e| e.to_string())
+}
+
+/// A number of requests: a non-negative exact decimal (`"30000"`, `"1.5"`).
+fn parse_requests(s: &str) -> Result<Decimal, String> {
+    let n = Decimal::from_str_exact(s.trim())
+        .map_err(|_| format!("requests `{s}` is not a decimal number"))?;
+    if n.is_sign_negative() {
+        return Err(format!("requests `{s}` is negative"));
+    }
+    Ok(n)
+}
+
+/// A bill repeated `requests` times: each line's amount and the total multiplied exactly.
+#[derive(Serialize)]
+struct Projection {
+    requests: String,
+    currency: String,
+    total: String,
+    lines: Vec<ProjectedLine>,
+    /// Quota units: each request is charged its whole units, so the units times requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quota_units: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProjectedLine {
+    item: String,
+    unit: &'static str,
+    amount: String,
+}
+
+fn projection(bill: &Bill, quota: Option<&Quota>, n: Decimal) -> Result<Projection, String> {
+    let times = |d: Decimal| {
+        d.checked_mul(n)
+            .map(|x| x.normalize().to_string())
+            .ok_or_else(|| format!("{d} × {n} requests is too large to compute exactly"))
+    };
+    Ok(Projection {
+        requests: n.normalize().to_string(),
+        currency: bill.currency.to_string(),
+        total: times(bill.total)?,
+        lines: bill
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(ProjectedLine {
+                    item: l.item(),
+                    unit: l.unit.name(),
+                    amount: times(l.amount)?,
+                })
+            })
+            .collect::<Result<_, String>>()?,
+        quota_units: quota.map(|q| times(Decimal::from(q.units))).transpose()?,
+    })
+}
+
+/// A usage record priced for `model` and repeated `requests` times (a decimal string):
+/// `{requests, currency, total, lines: [{item, unit, amount}], quota_units?}`, every amount
+/// the bill's multiplied exactly.
+pub fn project(
+    catalog: &Catalog,
+    model: &str,
+    usage_json: &str,
+    options_json: Option<&str>,
+    requests: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let usage = Usage::from_json(usage_json).map_err(|e| e.to_string())?;
+    let o = parse_options(options_json)?;
+    let n = parse_requests(requests)?;
+    let (bill, quota) = price_with(catalog, model, usage, &o, now)?;
+    serde_json::to_string(&projection(&bill, quota.as_ref(), n)?).map_err(|e| e.to_string())
+}
+
+/// One schedule of a model, as the price history shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Period {
+    from: Option<String>,
+    until: Option<String>,
+    service_tier: &'static str,
+    region: Option<String>,
+    currency: String,
+    input_per_m: Option<String>,
+    output_per_m: Option<String>,
+    /// The usage's total priced in this period, or why it cannot be.
+    total: Option<String>,
+    error: Option<String>,
+    source: String,
+    as_of: String,
+}
+
+/// A model's prices over time, one period per schedule of the service tier asked
+/// (`options.serviceTier`, default standard), oldest first: the price of 1M input and
+/// output tokens and the total of `usage_json` in each, each quoted by the engine at the
+/// period's first instant (or its last, for a period open at the start).
+pub fn history(
+    catalog: &Catalog,
+    model: &str,
+    usage_json: &str,
+    options_json: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let m = catalog.model(model).map_err(|e| e.to_string())?;
+    let usage = Usage::from_json(usage_json).map_err(|e| e.to_string())?;
+    let o = parse_options(options_json)?;
+    let tier = match &o.service_tier {
+        Some(t) => parse_tier(t)?,
+        None => ServiceTier::Standard,
+    };
+    let mut schedules: Vec<_> = m
+        .schedules()
+        .iter()
+        .filter(|s| s.service_tier == tier)
+        .collect();
+    schedules.sort_by_key(|s| s.from);
+    let day = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%d").to_string());
+    let mut periods = Vec::new();
+    for s in schedules {
+        let at = match (s.from, s.until) {
+            (Some(f), _) => f,
+            (None, Some(u)) => u - chrono::Duration::seconds(1),
+            (None, None) => now,
+        };
+        let opts = QuoteOptions {
+            at: None,
+            service_tier: Some(tier.name().to_string()),
+            region: s.region.as_deref().map(String::from).or(o.region.clone()),
+            options: o.options.clone(),
+            currency: o.currency.clone().filter(|c| c != QUOTA),
+            fx: o.fx.clone(),
+            quota: None,
+        };
+        let at_usage = |json: &str| -> Result<Usage, String> {
+            let mut u = Usage::from_json(json).map_err(|e| e.to_string())?;
+            u.at = Some(at);
+            Ok(u)
+        };
+        let per_m = |unit: &str| {
+            at_usage(&format!(r#"{{"{unit}":1000000}}"#))
+                .and_then(|u| price_with(catalog, m.id(), u, &opts, now))
+                .ok()
+                .map(|(b, _)| b.total.normalize().to_string())
+        };
+        let mut u = usage.clone();
+        u.at = Some(at);
+        let (total, error) = match price_with(catalog, m.id(), u, &opts, now) {
+            Ok((b, _)) => (Some(b.total.normalize().to_string()), None),
+            Err(e) => (None, Some(e)),
+        };
+        periods.push(Period {
+            from: day(s.from),
+            until: day(s.until),
+            service_tier: tier.name(),
+            region: s.region.as_deref().map(String::from),
+            currency: s.currency.to_string(),
+            input_per_m: per_m("input_tokens"),
+            output_per_m: per_m("output_tokens"),
+            total,
+            error,
+            source: s.source.to_string(),
+            as_of: s.as_of.to_string(),
+        });
+    }
+    /// A model's periods (a struct rather than `json!`: the pricing module then carries no
+    /// JSON value tree).
+    #[derive(Serialize)]
+    struct History<'a> {
+        model: &'a str,
+        periods: Vec<Period>,
+    }
+    serde_json::to_string(&History {
+        model: m.id(),
+        periods,
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// Decimal places of an inverse rate the page computes: more than any bank quotes, few
@@ -258,6 +595,107 @@ pub fn encoding(model: &str) -> Result<Encoding, String> {
         })
 }
 
+/// The most text the token view splits into tokens (the count covers all of it): beyond
+/// this a page would draw more spans than anyone reads.
+#[cfg(feature = "full")]
+pub const TOKEN_VIEW_BYTES: usize = 64 * 1024;
+
+/// The longest pre-tokenizer piece split into its tokens; a longer one (a run of spaces,
+/// a long word without breaks) is shown as one span of its several tokens, which bounds
+/// the quadratic search below.
+#[cfg(feature = "full")]
+const SPLIT_PIECE_BYTES: usize = 256;
+
+/// One span of the token view: the text of one token (or of several, when their
+/// boundaries fall inside a character) and its ids.
+#[cfg(feature = "full")]
+#[derive(Serialize)]
+struct Span<'a> {
+    text: &'a str,
+    ids: Vec<u32>,
+}
+
+/// The tokens of `text` under the encoding named (or `model`'s), for showing them one by
+/// one: `{encoding, count, tokens: [{text, ids}], truncated}`. `count` is the exact count
+/// of the whole text; the spans cover its first [`TOKEN_VIEW_BYTES`] bytes.
+///
+/// The library's public API gives the pre-tokenizer pieces and the ids of a text but not
+/// each token's bytes, so the boundaries inside a piece are found from the ids: a prefix
+/// of the piece that encodes to exactly the next ids is those tokens' text (an id stands
+/// for one byte string), and the shortest such prefix is taken. When a token ends inside a
+/// character no prefix does until the character is complete, so those tokens share a span.
+#[cfg(feature = "full")]
+pub fn tokenize(model: &str, text: &str) -> Result<String, String> {
+    let enc = encoding(model)?;
+    let count = enc.count(text);
+    let mut cut = text.len().min(TOKEN_VIEW_BYTES);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let shown = &text[..cut];
+    let mut spans = Vec::new();
+    for piece in enc.pieces(shown) {
+        let ids = enc.encode(piece);
+        if ids.len() <= 1 || piece.len() > SPLIT_PIECE_BYTES {
+            spans.push(Span { text: piece, ids });
+            continue;
+        }
+        let mut start = 0;
+        let mut next = 0;
+        while next < ids.len() {
+            let found = piece[start..]
+                .char_indices()
+                .map(|(i, c)| start + i + c.len_utf8())
+                .find_map(|end| {
+                    let got = enc.encode(&piece[start..end]);
+                    (ids[next..].starts_with(&got) && !got.is_empty()).then_some((end, got))
+                });
+            match found {
+                Some((end, got)) => {
+                    next += got.len();
+                    spans.push(Span {
+                        text: &piece[start..end],
+                        ids: got,
+                    });
+                    start = end;
+                }
+                None => {
+                    // Not reached for a correct encoder (the whole rest encodes to the
+                    // rest of the ids); kept as one span rather than a panic.
+                    spans.push(Span {
+                        text: &piece[start..],
+                        ids: ids[next..].to_vec(),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    serde_json::to_string(&serde_json::json!({
+        "encoding": enc.name(),
+        "count": count,
+        "tokens": spans,
+        "truncated": cut < text.len(),
+    }))
+    .map_err(|e| e.to_string())
+}
+
+/// The approximate count of `text` for a model without a public tokenizer:
+/// `{counter: "approx:<family>", count, reference}` from the library's fitted estimators
+/// (`tokens/approx.toml`), or `None` when none covers the model.
+#[cfg(feature = "full")]
+pub fn approx_count(model: &str, text: &str) -> Option<String> {
+    let a = tariff::tokens::Approx::for_model(model)?;
+    Some(
+        serde_json::json!({
+            "counter": format!("approx:{}", a.name()),
+            "count": a.count(text),
+            "reference": a.reference(),
+        })
+        .to_string(),
+    )
+}
+
 /// What the calculator shows of a model: enough to build its inputs.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -297,6 +735,18 @@ struct ImageVariant<'a> {
 /// Every model of the catalog, as JSON, in table order.
 pub fn models(catalog: &Catalog, at: DateTime<Utc>) -> String {
     let list: Vec<ModelInfo> = catalog.models().iter().map(|m| info(m, at)).collect();
+    serde_json::to_string(&list).expect("model summaries serialize")
+}
+
+/// The summaries of the models named (ids, aliases or dated snapshots; a name the catalog
+/// does not know is left out), as JSON: what the page needs for its first quote, without
+/// summarizing all the others first.
+pub fn models_of(catalog: &Catalog, names: &[String], at: DateTime<Utc>) -> String {
+    let list: Vec<ModelInfo> = names
+        .iter()
+        .filter_map(|n| catalog.model(n).ok())
+        .map(|m| info(m, at))
+        .collect();
     serde_json::to_string(&list).expect("model summaries serialize")
 }
 
@@ -857,5 +1307,155 @@ mod tests {
         assert!(e.contains("could not be told"), "{e}");
         let e = read_response("auto", "   ", None).unwrap_err();
         assert!(e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn the_models_named_are_summarized_as_in_the_full_list() {
+        let all: Vec<serde_json::Value> = serde_json::from_str(&models(catalog(), now())).unwrap();
+        let names = [
+            "claude-sonnet-4-5-20250929".to_string(),
+            "gpt-4.1".into(),
+            "nope".into(),
+        ];
+        let some: Vec<serde_json::Value> =
+            serde_json::from_str(&models_of(catalog(), &names, now())).unwrap();
+        assert_eq!(some.len(), 2);
+        for m in &some {
+            assert!(all.contains(m), "{m}");
+        }
+        assert_eq!(some[0]["id"], "claude-sonnet-4-5");
+    }
+
+    #[test]
+    fn every_model_is_ranked_or_listed_with_why() {
+        let v: serde_json::Value = serde_json::from_str(
+            &rank(
+                catalog(),
+                r#"{"input_tokens":1000,"output_tokens":400}"#,
+                Some(r#"{"at":"2025-11-01"}"#),
+                Some("30000"),
+                now(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let rows = v["rows"].as_array().unwrap();
+        let unpriced = v["unpriced"].as_array().unwrap();
+        // Nothing dropped: every model is either priced or listed with a reason.
+        assert_eq!(rows.len() + unpriced.len(), catalog().models().len());
+        assert!(rows.len() > 100, "{}", rows.len());
+        let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap().clone();
+        // gpt-4.1: 1000 × $2/M + 400 × $8/M = 0.002 + 0.0032 = 0.0052; × 30,000 = 156.
+        let g = row("gpt-4.1");
+        assert_eq!(g["total"], "0.0052");
+        assert_eq!(g["inputPerM"], "2");
+        assert_eq!(g["outputPerM"], "8");
+        assert_eq!(g["projected"]["total"], "156");
+        assert_eq!(g["capabilities"][0], "chat");
+        // claude-sonnet-4-5: 1000 × $3/M + 400 × $15/M = 0.009.
+        assert_eq!(row("claude-sonnet-4-5")["total"], "0.009");
+        // Cheapest first within a currency, compared as exact decimals.
+        for w in rows.windows(2) {
+            if w[0]["currency"] == w[1]["currency"] {
+                let a: Decimal = w[0]["total"].as_str().unwrap().parse().unwrap();
+                let b: Decimal = w[1]["total"].as_str().unwrap().parse().unwrap();
+                assert!(a <= b, "{} before {}", w[0]["id"], w[1]["id"]);
+            }
+        }
+        // A video model cannot price tokens: it is listed, with the library's reason.
+        let sora = unpriced.iter().find(|r| r["id"] == "sora-2").unwrap();
+        assert!(
+            sora["reason"].as_str().unwrap().contains("input_tokens"),
+            "{sora}"
+        );
+        assert_eq!(sora["capabilities"][0], "video");
+        let e = rank(catalog(), "{}", None, Some("-1"), now()).unwrap_err();
+        assert!(e.contains("negative"), "{e}");
+    }
+
+    #[test]
+    fn a_projection_multiplies_every_line_exactly() {
+        // gpt-4.1 at 2025-11-01: 1000 × $2/M = 0.002 and 400 × $8/M = 0.0032 a request;
+        // 1,234,567 requests: 2469.134 + 3950.6144 = 6419.7484.
+        let projected = |options: Option<&str>| -> serde_json::Value {
+            let usage = r#"{"input_tokens":1000,"output_tokens":400}"#;
+            let p = project(catalog(), "gpt-4.1", usage, options, "1234567", now()).unwrap();
+            serde_json::from_str(&p).unwrap()
+        };
+        let v = projected(None);
+        assert_eq!(v["total"], "6419.7484");
+        assert_eq!(v["lines"][0]["amount"], "2469.134");
+        assert_eq!(v["lines"][1]["amount"], "3950.6144");
+        // Quota: 0.0052 × 500,000 = 2,600 units a request; × 1,234,567.
+        let v = projected(Some(r#"{"currency":"quota"}"#));
+        assert_eq!(v["quota_units"], "3209874200");
+    }
+
+    #[test]
+    fn history_prices_the_usage_in_each_period() {
+        let v: serde_json::Value = serde_json::from_str(
+            &history(
+                catalog(),
+                "gpt-4.1",
+                r#"{"input_tokens":1000,"output_tokens":400}"#,
+                None,
+                now(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let periods = v["periods"].as_array().unwrap();
+        assert!(!periods.is_empty());
+        let p = periods.last().unwrap();
+        assert_eq!(p["inputPerM"], "2");
+        assert_eq!(p["total"], "0.0052");
+        assert!(p["source"].as_str().unwrap().contains("openai"), "{p}");
+        // Oldest first.
+        for w in periods.windows(2) {
+            assert!(w[0]["from"].as_str() <= w[1]["from"].as_str());
+        }
+    }
+
+    #[test]
+    fn the_token_view_covers_the_text_with_the_encoder_ids() {
+        for enc in ["o200k_base", "o200k_harmony", "cl100k_base"] {
+            // ASCII, CJK, an emoji whose tokens split inside its bytes, a long run.
+            let text = format!(
+                "Hello, world! 价格是数据。 🦀🦀 naïve{}x{}",
+                " ".repeat(100),
+                " ".repeat(300)
+            );
+            let v: serde_json::Value =
+                serde_json::from_str(&tokenize(enc, &text).unwrap()).unwrap();
+            let spans = v["tokens"].as_array().unwrap();
+            let joined: String = spans.iter().map(|t| t["text"].as_str().unwrap()).collect();
+            assert_eq!(joined, text, "{enc}");
+            let ids: Vec<u32> = spans
+                .iter()
+                .flat_map(|t| t["ids"].as_array().unwrap().iter())
+                .map(|i| i.as_u64().unwrap() as u32)
+                .collect();
+            let e = Encoding::from_name(enc).unwrap();
+            assert_eq!(ids, e.encode(&text), "{enc}");
+            assert_eq!(v["count"], e.count(&text));
+            assert_eq!(v["truncated"], false);
+            // A span holds several tokens only where a token ends inside a character (the
+            // crab's four bytes) or the piece is too long to split.
+            for t in spans {
+                let text = t["text"].as_str().unwrap();
+                if t["ids"].as_array().unwrap().len() > 1 {
+                    let split_char = text.chars().any(|c| c.len_utf8() == 4);
+                    assert!(text.len() > SPLIT_PIECE_BYTES || split_char, "{enc}: {t}");
+                }
+            }
+        }
+        let long = "ab ".repeat(TOKEN_VIEW_BYTES);
+        let v: serde_json::Value =
+            serde_json::from_str(&tokenize("gpt-4o", &long).unwrap()).unwrap();
+        assert_eq!(v["truncated"], true);
+        assert_eq!(v["count"], Encoding::O200kBase.count(&long));
+        assert!(approx_count("claude-sonnet-4-5", "hello")
+            .unwrap()
+            .contains("approx:claude"));
     }
 }

@@ -104,6 +104,40 @@ export interface ReadResponse {
   model: string | null; usage: Usage;
 }
 
+/** A bill repeated a number of times (`project`, and each ranking row when asked). */
+export interface Projection {
+  requests: string; currency: string; total: string;
+  lines: { item: string; unit: string; amount: string }[];
+  /** Whole quota units per request × requests, when quota was asked for. */
+  quota_units?: string;
+}
+
+/** Every model priced for one usage (`rank`). */
+export interface Ranking {
+  rows: { id: string; name: string | null; provider: string; kind: string;
+          capabilities: ("chat" | "image" | "video" | "audio" | "other")[]; currency: string;
+          total: string; quota?: { units: number; exact: string };
+          inputPerM: string | null; outputPerM: string | null; projected?: Projection }[];
+  unpriced: { id: string; provider: string; capabilities: string[]; reason: string }[];
+}
+
+/** A model's prices over time (`history`). */
+export interface History {
+  model: string;
+  periods: { from: string | null; until: string | null; serviceTier: string; region: string | null;
+             currency: string; inputPerM: string | null; outputPerM: string | null;
+             total: string | null; error: string | null; source: string; asOf: string }[];
+}
+
+/** A text's tokens one by one (`tokenize`). */
+export interface TokenView {
+  encoding: string; count: number; truncated: boolean;
+  tokens: { text: string; ids: number[] }[];
+}
+
+/** An approximate count for a model without a public tokenizer (`approxCount`). */
+export interface ApproxCount { counter: string; count: number; reference: string }
+
 /** What the calculator knows of a model: enough to build its inputs. */
 export interface ModelInfo {
   id: string; name: string | null; provider: string; kind: string; aliases: string[];
@@ -150,6 +184,18 @@ impl Calculator {
         Ok(json_parse(&calc::models(self.catalog, at)))
     }
 
+    /// The summaries of the models named (ids, aliases or dated snapshots), as
+    /// [`Calculator::models`] gives them; names the catalog does not know are left out. The
+    /// page's first quote needs only its chosen models.
+    #[wasm_bindgen(js_name = modelsOf, unchecked_return_type = "ModelInfo[]")]
+    pub fn models_of(&self, names: Vec<String>, at: Option<String>) -> Result<JsValue, JsError> {
+        let at = match at {
+            Some(s) => calc::parse_time(&s).map_err(|e| JsError::new(&e))?,
+            None => now(),
+        };
+        Ok(json_parse(&calc::models_of(self.catalog, &names, at)))
+    }
+
     /// Prices a canonical usage record.
     #[wasm_bindgen(unchecked_return_type = "Bill")]
     pub fn quote(
@@ -177,6 +223,72 @@ impl Calculator {
         let rate = to_json("rate", &rate)?.ok_or_else(|| JsError::new("rate is missing"))?;
         calc::fx_inverse(&rate, places)
             .map(|j| json_parse(&j))
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// Prices one usage record against every model of the catalog in one call (the
+    /// ranking): `{rows, unpriced}`. Rows, cheapest first within each currency, carry the
+    /// total, the price of 1M input and output tokens under the same conditions, and, when
+    /// `requests` (an exact decimal string) is given, the total for that many requests
+    /// with its lines. Models that cannot price the usage are in `unpriced` with why.
+    #[wasm_bindgen(unchecked_return_type = "Ranking")]
+    pub fn rank(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Usage | string")] usage: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "QuoteOptions | undefined")] options: JsValue,
+        requests: Option<String>,
+    ) -> Result<JsValue, JsError> {
+        let usage = to_json("usage", &usage)?.unwrap_or_else(|| "{}".into());
+        let options = to_json("options", &options)?;
+        calc::rank(
+            self.catalog,
+            &usage,
+            options.as_deref(),
+            requests.as_deref(),
+            now(),
+        )
+        .map(|s| json_parse(&s))
+        .map_err(|e| JsError::new(&e))
+    }
+
+    /// A usage record priced for a model and repeated `requests` times (an exact decimal
+    /// string, e.g. requests per month): every line and the total multiplied exactly.
+    #[wasm_bindgen(unchecked_return_type = "Projection")]
+    pub fn project(
+        &self,
+        #[wasm_bindgen(js_name = modelId)] model_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "Usage | string")] usage: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "QuoteOptions | undefined")] options: JsValue,
+        requests: &str,
+    ) -> Result<JsValue, JsError> {
+        let usage = to_json("usage", &usage)?.unwrap_or_else(|| "{}".into());
+        let options = to_json("options", &options)?;
+        calc::project(
+            self.catalog,
+            model_id,
+            &usage,
+            options.as_deref(),
+            requests,
+            now(),
+        )
+        .map(|s| json_parse(&s))
+        .map_err(|e| JsError::new(&e))
+    }
+
+    /// A model's prices over time: one period per schedule of the service tier asked
+    /// (default standard), oldest first, with the price of 1M input and output tokens and
+    /// the usage's total in each, quoted at the period's start.
+    #[wasm_bindgen(unchecked_return_type = "History")]
+    pub fn history(
+        &self,
+        #[wasm_bindgen(js_name = modelId)] model_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "Usage | string")] usage: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "QuoteOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let usage = to_json("usage", &usage)?.unwrap_or_else(|| "{}".into());
+        let options = to_json("options", &options)?;
+        calc::history(self.catalog, model_id, &usage, options.as_deref(), now())
+            .map(|s| json_parse(&s))
             .map_err(|e| JsError::new(&e))
     }
 
@@ -266,6 +378,33 @@ impl Calculator {
     ) -> Result<u32, JsError> {
         let n = calc::count_tokens(model_id, text).map_err(|e| JsError::new(&e))?;
         u32::try_from(n).map_err(|_| JsError::new("token count does not fit in 32 bits"))
+    }
+
+    /// The tokens of `text` one by one, for an encoding name or a model with a public
+    /// tokenizer: `{encoding, count, tokens: [{text, ids}], truncated}`; `count` covers the
+    /// whole text, the spans its first 64 KiB.
+    #[wasm_bindgen(unchecked_return_type = "TokenView")]
+    pub fn tokenize(
+        &self,
+        #[wasm_bindgen(js_name = modelId)] model_id: &str,
+        text: &str,
+    ) -> Result<JsValue, JsError> {
+        calc::tokenize(model_id, text)
+            .map(|s| json_parse(&s))
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// The library's approximate count of `text` for a model without a public tokenizer
+    /// (`{counter, count, reference}`), or `undefined` when no estimator covers it.
+    #[wasm_bindgen(js_name = approxCount, unchecked_return_type = "ApproxCount | undefined")]
+    pub fn approx_count(
+        &self,
+        #[wasm_bindgen(js_name = modelId)] model_id: &str,
+        text: &str,
+    ) -> JsValue {
+        calc::approx_count(model_id, text)
+            .map(|s| json_parse(&s))
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// The encoding a model's tokens are counted with, or `undefined` when it has no

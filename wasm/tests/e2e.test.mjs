@@ -48,6 +48,19 @@ function expectedTotals(page, ids, at) {
   }, [ids, at]);
 }
 
+const axeSource = fs.readFileSync(path.join(wasmDir, "node_modules/axe-core/axe.min.js"), "utf8");
+
+/** axe-core on the page as it is: nothing above "minor" (WCAG 2 A/AA and best practices). */
+async function axeCheck(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: axeSource });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact !== "minor")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ")}`);
+  });
+  assert.deepEqual(found, [], `axe-core at ${page.url()}`);
+}
+
 const totalOf = (page, i) => page.locator(".bill").nth(i).locator("tfoot .total-value").first().textContent();
 
 test("load, pick a model, enter quantities, paste a response, compare, screenshot", async () => {
@@ -79,9 +92,10 @@ test("load, pick a model, enter quantities, paste a response, compare, screensho
 
   // A bad quantity: a clear message, no price.
   await page.getByLabel("Output tokens", { exact: true }).fill("5e2");
-  await page.getByText("is not a whole number").first().waitFor();
+  await page.getByText("Output tokens: “5e2” is not a number").first().waitFor();
   assert.equal(await page.locator(".bill").count(), 0);
   assert.equal(await page.getByLabel("Output tokens", { exact: true }).getAttribute("aria-invalid"), "true");
+  await axeCheck(page);
   await page.getByLabel("Output tokens", { exact: true }).fill("500");
   assert.equal(await totalOf(page, 0), "$0.018");
 
@@ -108,6 +122,7 @@ test("load, pick a model, enter quantities, paste a response, compare, screensho
   const summary = await page.locator("#summary").textContent();
   assert.ok(ids.every((id) => summary.includes(id)), summary);
 
+  await axeCheck(page);
   await page.screenshot({ path: path.join(artifacts, "calculator.png"), fullPage: true });
 
   // The state is in the URL: a fresh page from it shows the same totals.
@@ -122,6 +137,7 @@ test("load, pick a model, enter quantities, paste a response, compare, screensho
   await again.page.goto(`${base}#m=gpt-4.1&at=2025-06-01&currency=quota&q=input_tokens:6000,cache_read_tokens:4000,output_tokens:500`);
   await again.page.waitForSelector("html[data-ready=true]");
   await again.page.getByText("9,000 units").first().waitFor();
+  await axeCheck(again.page);
 
   assert.deepEqual(problems.concat(again.problems), []);
 });
@@ -135,6 +151,7 @@ test("a shared link naming an unknown model says so, with suggestions", async ()
   assert.match(alert, /unknown model `claude-sonet-4-5`/);
   assert.match(alert, /claude-sonnet-4-5/);
   assert.deepEqual(problems, []);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -184,6 +201,7 @@ test("a response the chosen model cannot price is explained, not priced", async 
   await page.getByRole("button", { name: "Fill usage from response" }).click();
   await page.getByText(/openai-chat body is not valid/).waitFor();
   assert.deepEqual(problems, []);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -236,6 +254,7 @@ test("paste: an Anthropic stream is recognized, its model added; a body without 
   assert.equal(bad.ok, false, bad.text);
   assert.equal(await input(page, "Cached input tokens").inputValue(), "3000");
   assert.deepEqual(problems, []);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -249,6 +268,7 @@ test("paste: OpenAI and Gemini streams add the model they name (model, modelVers
   assert.match(g.text, /^Read as gemini: .*model gemini-2\.5-flash, added/);
   assert.deepEqual(await chips(page), ["claude-sonnet-4-5", "o4-mini", "gemini-2.5-flash"]);
   assert.deepEqual(problems, []);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -262,6 +282,7 @@ test("estimate: a pasted Anthropic request is estimated for its own model, as an
   assert.deepEqual(await chips(page), ["gpt-4.1", "claude-sonnet-4-5"]);
   assert.equal(await input(page, "Output tokens").inputValue(), "300");
   assert.deepEqual(problems, []);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -276,6 +297,7 @@ test("chips: removing a model leaves the list closed, and the next click removes
   assert.deepEqual(await chips(page), ["o4-mini"]);
   assert.equal(await page.locator("#model-list").isHidden(), true);
   assert.deepEqual(problems, []);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -302,6 +324,7 @@ test("picker: exact then prefix matches, newest first in a family, a name and a 
   assert.ok(ids.length >= 5, ids.join(" "));
   for (let i = 1; i < since.length; i++) assert.ok(since[i - 1] >= since[i], `${ids[i - 1]} before ${ids[i]}`);
   assert.deepEqual(problems, []);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -338,6 +361,7 @@ test("problems: a withdrawn model offers its provider's current models; an unpri
   await b.getByRole("button", { name: "Change Cached input tokens" }).click();
   assert.equal(await page.evaluate(() => document.activeElement.id), "q-cache_read_tokens");
   assert.deepEqual(problems, []);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -353,7 +377,7 @@ test("images and video: GPT Image by count × size × quality; mixed image model
   assert.equal(await page.locator(".bill").nth(1).locator("tfoot .total-value").first().textContent(), "$0.08");
   const text = await page.locator("#bills").textContent();
   assert.ok(!/priced variants:\s*($|[.;])/.test(text), text);
-  assert.match(await page.locator(".bill").nth(0).textContent(), /1 image\(s\) at 1024x1024, hd not counted: gpt-image-1 has no such variant/);
+  assert.match(await page.locator(".bill").nth(0).textContent(), /1 image at 1024x1024, hd not counted: gpt-image-1 has no such variant/);
 
   // Sora 2 with no resolution chosen: OpenAI's default 720x1280, 8 s × $0.10 = $0.80.
   await page.goto(`${base}#m=sora-2&at=2025-11-01&q=video_seconds:8`);
@@ -361,6 +385,7 @@ test("images and video: GPT Image by count × size × quality; mixed image model
   await page.locator(".bill tfoot .total-value").getByText("$0.8").waitFor({ timeout: 20_000 });
   assert.match(await page.locator(".bill").textContent(), /At 720x1280, the vendor's default/);
   assert.deepEqual(problems, []);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -374,6 +399,7 @@ test("layout: inputs above the fold on a laptop; on a phone no sideways scroll, 
   assert.ok(unitColours.length >= 2);
   for (const c of chipColours) assert.ok(!unitColours.includes(c), `chip colour ${c} is a unit colour`);
   await laptop.page.screenshot({ path: path.join(artifacts, "calculator-1366x900.png") });
+  await axeCheck(laptop.page);
   await laptop.page.close();
 
   const phone = await open("#m=gpt-4.1,claude-sonnet-4-5&at=2025-11-01&q=input_tokens:10000,output_tokens:1000", { width: 390, height: 844 });
@@ -392,6 +418,7 @@ test("layout: inputs above the fold on a laptop; on a phone no sideways scroll, 
   for (const h of fonts) assert.ok(h >= 11, `chart label ${h.toFixed(1)} px high`);
   await p.screenshot({ path: path.join(artifacts, "calculator-390x844.png") });
   assert.deepEqual(laptop.problems.concat(phone.problems), []);
+  await axeCheck(p);
   await p.close();
 });
 
@@ -425,6 +452,7 @@ test("loading: precompressed modules, a progress state meanwhile, the tokenizer 
   await page.getByRole("button", { name: "Count and use as input tokens" }).click();
   await page.locator("#count-status").getByText(/^4 tokens \(o200k_base/).waitFor({ timeout: 20_000 });
   assert.equal(requests.filter((r) => r.url.endsWith("/pkg/tariff_wasm_bg.wasm")).length, 1);
+  await axeCheck(page);
   await page.close();
 });
 
@@ -440,6 +468,263 @@ test("problems: a video model whose default resolution the tables lack asks for 
     return new Calculator().quote("wan2.7-t2v", { video_seconds: 5, resolution: "720p" }, { at: "2026-11-01" }).total;
   });
   assert.match(await card.locator("tfoot .total-value").first().textContent(), new RegExp(`${total.replace(".", "\\.")}$`));
+  assert.deepEqual(problems, []);
+  await axeCheck(page);
+  await page.close();
+});
+
+/** The first model's bill total, once it shows `want`. */
+async function waitTotal(page, want, i = 0) {
+  await page.locator(".bill").nth(i).locator("tfoot .total-value").getByText(want, { exact: true }).first().waitFor({ timeout: 10_000 });
+}
+
+test("words: the status line reports the action just taken, in the right number", async () => {
+  // regression: it showed the action before ("1 models" when 2 were compared).
+  const { page, problems } = await open("#m=gpt-4.1&at=2025-06-01&q=input_tokens:1000");
+  const search = page.getByRole("combobox", { name: "Add a model" });
+  await search.fill("claude-sonnet-4-5");
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Remove claude-sonnet-4-5" }).waitFor();
+  assert.match(await page.locator("#summary").textContent(), /^claude-sonnet-4-5 added; 2 models compared\. /);
+  await page.getByRole("button", { name: "Remove claude-sonnet-4-5" }).click();
+  assert.match(await page.locator("#summary").textContent(), /^claude-sonnet-4-5 removed; 1 model compared\. /);
+  await axeCheck(page);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("numbers: thousands separators, k and M, a decimal comma; read exactly; anything else named inline", async () => {
+  // regression: "20k", "20 000" and "7,1" were refused; quantities went through floats.
+  const { page, problems } = await open("#m=gpt-4.1&at=2025-06-01");
+  const field = (label) => page.getByLabel(label, { exact: true });
+  // gpt-4.1 on 2025-06-01: $2 / 1M input, $8 / 1M output.
+  // 20,000 × 2 / 1M = 0.04; 1,500 × 8 / 1M = 0.012; total 0.052.
+  for (const [inp, out] of [["20k", "1.5k"], ["20,000", "1,500"], ["20 000", "1 500"], ["0.02M", "1,5k"]]) {
+    await field("Input tokens").fill(inp);
+    await field("Output tokens").fill(out);
+    await waitTotal(page, "$0.052");
+  }
+  // Suffixes shift the digits, never multiply floats: 4.35M is 4,350,000 tokens (4.35 × 1e6
+  // is 4349999.999999999 in floats), × $2 / 1M = $8.7.
+  await field("Output tokens").fill("");
+  await field("Input tokens").fill("4.35M");
+  await waitTotal(page, "$8.7");
+  // The largest count the engine takes, 2^53 − 1, reaches it digit for digit:
+  // 9,007,199,254,740,991 × 2 / 1M = 18,014,398,509.481982.
+  await field("Input tokens").fill("9,007,199,254,740,991");
+  await waitTotal(page, "$18,014,398,509.481982");
+  // Anything else: an inline message naming the field, and no price.
+  await field("Input tokens").fill("12 apples");
+  await page.locator("#q-input_tokens-msg").getByText("Input tokens: “12 apples” is not a number").waitFor();
+  assert.equal(await field("Input tokens").getAttribute("aria-invalid"), "true");
+  assert.equal(await page.locator(".bill").count(), 0);
+  assert.match(await page.locator("#summary").textContent(), /Fix the highlighted field: Input tokens/);
+  await axeCheck(page);
+  await field("Input tokens").fill("1.5");
+  await page.locator("#q-input_tokens-msg").getByText("Input tokens: “1.5” is 1.5, not a whole number").waitFor();
+
+  // An exchange rate with a decimal comma: 1,000 × $2 / 1M = $0.002 × 7.1 = ¥0.0142.
+  await field("Input tokens").fill("1000");
+  await page.locator("#currency").selectOption("CNY");
+  await page.locator("#fx").fill("7,1");
+  await waitTotal(page, "¥0.0142");
+  // A bad rate is a rate, not a "quantity".
+  await page.locator("#fx").fill("seven");
+  await page.locator("#fx-help").getByText("1 USD in CNY: “seven” is not a rate").waitFor();
+  const summary = await page.locator("#summary").textContent();
+  assert.match(summary, /Fix the highlighted field: 1 USD in CNY/);
+  assert.doesNotMatch(summary, /quantity/);
+  await axeCheck(page);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+/** Compares non-negative decimal strings exactly. */
+function cmpDec(a, b) {
+  const [ai, af = ""] = a.split(".");
+  const [bi, bf = ""] = b.split(".");
+  if (ai.length !== bi.length) return ai.length - bi.length;
+  if (ai !== bi) return ai < bi ? -1 : 1;
+  const n = Math.max(af.length, bf.length);
+  return af.padEnd(n, "0").localeCompare(bf.padEnd(n, "0"));
+}
+
+const rankRow = (page, id) => page.locator(`#rank-table tbody tr[data-id="${id}"]`);
+
+test("rank: every model priced for the usage, sortable, filterable, the cheapest marked, the rest listed with why", async () => {
+  const { page, problems } = await open("#m=gpt-4.1&at=2025-06-01&q=input_tokens:1000,output_tokens:400");
+  await rankRow(page, "gpt-4.1").waitFor();
+  // What the engine says model by model, quoted one at a time here.
+  const engine = await page.evaluate(async () => {
+    const { Calculator } = await import("./pkg-core/tariff_wasm_core.js");
+    const c = new Calculator();
+    const out = { priced: {}, unpriced: [] };
+    for (const m of c.models()) {
+      try {
+        const b = c.quote(m.id, { input_tokens: 1000, output_tokens: 400 }, { at: "2025-06-01" });
+        out.priced[m.id] = [b.total, b.currency];
+      } catch (e) {
+        out.unpriced.push(m.id);
+      }
+    }
+    return out;
+  });
+  const shown = await page.locator("#rank-table tbody tr").count();
+  assert.equal(shown, Object.keys(engine.priced).length);
+  const listed = await page.locator("#rank-unpriced li").count();
+  assert.equal(listed, engine.unpriced.length, "every model the engine cannot price is listed");
+  assert.ok(shown + listed >= 300, `${shown} + ${listed}`);
+  // gpt-4.1: 1000 × $2 / 1M + 400 × $8 / 1M = $0.0052; its headline prices $2 and $8.
+  const cells = await rankRow(page, "gpt-4.1").locator("td").allTextContents();
+  assert.deepEqual(cells.slice(2, 5), ["$0.0052", "$2", "$8"]);
+  // The cheapest USD row is marked, and is the engine's minimum.
+  const usd = Object.entries(engine.priced).filter(([, [, c]]) => c === "USD").map(([, [t]]) => t);
+  const min = usd.reduce((a, b) => (cmpDec(a, b) <= 0 ? a : b));
+  const marked = await page.locator("#rank-table tbody tr.cheapest").evaluateAll((rs) => rs.map((r) => r.dataset.id));
+  assert.ok(marked.length >= 1);
+  for (const id of marked) {
+    if (engine.priced[id][1] === "USD") assert.equal(engine.priced[id][0], min, id);
+  }
+  assert.match(await page.locator("#rank-summary").textContent(), /in one call to the engine/);
+  // A video model cannot price tokens: listed, with the library's reason.
+  assert.match(await page.locator("#rank-unpriced").textContent(), /sora-2: model `sora-2` has no price for `input_tokens`/);
+
+  // Sorted by output price, descending on a second click, compared exactly.
+  const out = page.locator("#rank-table thead button", { hasText: "Output / 1M" });
+  await out.click();
+  await out.click();
+  assert.equal(await page.locator("#rank-table thead th", { hasText: "Output / 1M" }).getAttribute("aria-sort"), "descending");
+  const order = await page.locator("#rank-table tbody tr").evaluateAll((rs) => rs.map((r) => r.dataset.id));
+  const c = await page.evaluate(async (ids) => {
+    const { Calculator } = await import("./pkg-core/tariff_wasm_core.js");
+    const calc = new Calculator();
+    return ids.map((id) => {
+      try {
+        const b = calc.quote(id, { output_tokens: 1000000 }, { at: "2025-06-01" });
+        return [b.currency, b.total];
+      } catch { return [null, null]; }
+    });
+  }, order);
+  for (let i = 1; i < c.length; i++) {
+    if (c[i][0] && c[i][0] === c[i - 1][0] && c[i - 1][1] !== null) {
+      assert.ok(cmpDec(c[i - 1][1], c[i][1]) >= 0, `${order[i - 1]} before ${order[i]}`);
+    }
+  }
+
+  // Filters: Anthropic's chat models only.
+  await page.locator("#rank-provider").selectOption("anthropic");
+  await page.locator("#rank-cap").selectOption("chat");
+  const providers = await page.locator("#rank-table tbody tr td:nth-of-type(1)").allTextContents();
+  assert.ok(providers.length >= 3 && providers.every((p) => p === "anthropic"), providers.join());
+  // claude-sonnet-4 on 2025-06-01: 1000 × $3 / 1M + 400 × $15 / 1M = $0.009.
+  assert.equal(await rankRow(page, "claude-sonnet-4").locator("td").nth(2).textContent(), "$0.009");
+  await axeCheck(page);
+  // Video: the few video models priced by tokens are ranked; the others are listed with why.
+  await page.locator("#rank-provider").selectOption("");
+  await page.locator("#rank-cap").selectOption("video");
+  const caps = await page.locator("#rank-table tbody tr td:nth-of-type(2)").allTextContents();
+  assert.ok(caps.every((c) => c.split(", ").includes("video")), caps.join("; "));
+  assert.match(await page.locator("#rank-unpriced summary").textContent(), /\d+ models cannot price this usage/);
+
+  // One click adds a ranked model to the comparison.
+  await page.locator("#rank-cap").selectOption("chat");
+  await rankRow(page, "claude-sonnet-4").getByRole("button", { name: "Compare claude-sonnet-4" }).click();
+  await page.getByRole("button", { name: "Remove claude-sonnet-4" }).waitFor();
+  assert.match(await page.locator("#summary").textContent(), /^claude-sonnet-4 added; 2 models compared\. /);
+  await axeCheck(page);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("rank: a pasted response's usage ranks every model", async () => {
+  const { page, problems } = await open("#m=gpt-4.1&at=2025-11-01");
+  const body = fs.readFileSync(path.join(repoDir, "tests/fixtures/responses/anthropic-stream.sse"), "utf8");
+  await page.getByText("Fill from a pasted response or request body").click();
+  await page.getByLabel("Response body (JSON, or a saved SSE stream)").fill(body);
+  await page.getByRole("button", { name: "Fill usage from response" }).click();
+  await page.getByText(/^Read as anthropic:/).waitFor();
+  const cached = await page.getByLabel("Cached input tokens", { exact: true }).inputValue();
+  assert.equal(cached, "3000");
+  await page.waitForFunction(() => document.querySelector('#rank-table tbody tr[data-id="claude-sonnet-4-5"]'));
+  const u = await page.evaluate(async () => {
+    const { Calculator } = await import("./pkg/tariff_wasm.js");
+    return new Calculator().usageOfResponse("anthropic", document.querySelector("#body").value);
+  });
+  const expected = await page.evaluate(async (u) => {
+    const { Calculator } = await import("./pkg-core/tariff_wasm_core.js");
+    return new Calculator().quote("claude-sonnet-4-5", u, { at: "2025-11-01" }).total;
+  }, u);
+  assert.equal(await rankRow(page, "claude-sonnet-4-5").locator("td").nth(2).textContent(), `$${expected}`);
+  await axeCheck(page);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("projection: requests per day or month give each model's monthly cost, every line multiplied exactly", async () => {
+  const { page, problems } = await open("#m=gpt-4.1&at=2025-06-01&q=input_tokens:1000,output_tokens:400");
+  // 1,234 a day × 30 = 37,020 requests; gpt-4.1: 0.002 × 37,020 = 74.04 input,
+  // 0.0032 × 37,020 = 118.464 output, 192.504 in all.
+  await page.locator("#requests").fill("1,234");
+  const table = page.locator(".bill table.projection");
+  await table.locator("tfoot .total-value").getByText("$192.504", { exact: true }).waitFor();
+  assert.equal(await table.locator("caption").textContent(), "Per month: 37,020 requests to gpt-4.1");
+  assert.deepEqual(await table.locator("tbody td:nth-child(2)").allTextContents(), ["$74.04", "$118.464"]);
+  await page.waitForFunction(() => document.querySelector('#rank-table tbody tr[data-id="gpt-4.1"]')?.textContent.includes("$192.504"));
+  await axeCheck(page);
+  // Per month, typed with a suffix: 20,000 × 0.0052 = 104.
+  await page.locator("#per").selectOption("month");
+  await page.locator("#requests").fill("20k");
+  await table.locator("tfoot .total-value").getByText("$104", { exact: true }).waitFor();
+  await page.locator("#requests").fill("lots");
+  await page.locator("#requests-help").getByText("Requests like this: “lots” is not a number").waitFor();
+  assert.equal(await page.locator("#requests").getAttribute("aria-invalid"), "true");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("tokens: the prompt's tokens one by one for every exact encoding; a model without a tokenizer is an estimate", async () => {
+  const { page, problems } = await open("#m=gpt-4.1,claude-sonnet-4-5&at=2025-06-01");
+  const text = "Prices are data, 价格是数据。 Crabs: 🦀🦀 naïve   spacing";
+  await page.getByText("Count the tokens of a prompt").click();
+  await page.locator("#prompt").fill(text);
+  await page.getByRole("button", { name: "Count and use as input tokens" }).click();
+  await page.locator("#tokens .tok").first().waitFor();
+  for (const enc of ["o200k_base", "cl100k_base", "o200k_harmony"]) {
+    await page.getByRole("radio", { name: new RegExp(`^${enc}:`) }).check();
+    await page.waitForFunction((e) => document.querySelector("#tokens").dataset.encoding === e, enc);
+    const spans = await page.locator("#tokens .tok").evaluateAll((s) => s.map((x) => [x.textContent, x.title]));
+    assert.equal(spans.map(([t]) => t).join(""), text, enc);
+    // The ids shown are the reference tokenizer's (gpt-tokenizer), in order.
+    const ids = spans.flatMap(([, title]) => title.match(/\d+/g).slice(title.startsWith("token ") ? 0 : 1).map(Number));
+    const mod = await import(`gpt-tokenizer/encoding/${enc === "o200k_harmony" ? "o200k_base" : enc}`);
+    assert.deepEqual(ids, mod.encode(text), enc);
+    const label = await page.getByRole("radio", { name: new RegExp(`^${enc}:`) }).locator("..").textContent();
+    assert.equal(label, `${enc}: ${ids.length} tokens`);
+  }
+  const notes = await page.locator("#token-estimates").textContent();
+  assert.match(notes, /gpt-4\.1: \d+ tokens, exact \(o200k_base\)/);
+  assert.match(notes, /claude-sonnet-4-5: about \d+ tokens, an estimate \(approx:claude/);
+  await axeCheck(page);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("history: a model's price over time from its schedules, and what this usage cost on a date", async () => {
+  const { page, problems } = await open("#m=claude-3-5-haiku&at=2025-06-01&q=input_tokens:1000,output_tokens:400");
+  await page.locator("#history-table tbody tr").first().waitFor();
+  // Claude 3.5 Haiku: $1 / $5 from 2024-11-04, $0.80 / $4 from 2024-12-04.
+  const rows = await page.locator("#history-table tbody tr").evaluateAll((rs) => rs.map((r) => [...r.cells].slice(0, 5).map((c) => c.textContent)));
+  assert.deepEqual(rows, [
+    ["2024-11-04", "2024-12-04", "$1", "$5", "$0.003"], // 1000 × 1 / 1M + 400 × 5 / 1M
+    ["2024-12-04", "now", "$0.8", "$4", "$0.0024"], // 1000 × 0.8 / 1M + 400 × 4 / 1M
+  ]);
+  const steps = await page.locator('#history-chart path[data-series="input"]').getAttribute("d");
+  assert.equal(steps.match(/M/g).length, 2, steps);
+  await page.locator("#history-at").fill("2024-11-20");
+  await page.locator("#history-cost").getByText("On 2024-11-20, this usage cost $0.003 on claude-3-5-haiku").waitFor();
+  await page.locator("#history-at").fill("2024-10-01");
+  await page.locator("#history-cost").getByText(/^On 2024-10-01, claude-3-5-haiku could not price this usage/).waitFor();
+  await axeCheck(page);
   assert.deepEqual(problems, []);
   await page.close();
 });

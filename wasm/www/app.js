@@ -121,6 +121,8 @@ const state = {
   images: {}, // "size|quality" -> text
   videoResolution: "", // "": each model's vendor default
   gptImage: { n: "", size: "1024x1024", quality: "medium" }, // GPT Image: images asked for
+  requests: "", // requests like this one, per `per`: the projection
+  per: "day",
 };
 
 // ---------------------------------------------------------------- URL state
@@ -131,13 +133,14 @@ function readHash() {
   Object.assign(state, JSON.parse(INITIAL));
   const p = new URLSearchParams(location.hash.slice(1));
   if (!p.has("m")) {
-    state.models = DEFAULTS.models.filter((m) => byName.has(m));
+    state.models = DEFAULTS.models.filter((m) => calc.resolveModel(m));
     state.qty = { ...DEFAULTS.qty };
     return;
   }
   // Unknown names stay: their card says so, with the catalog's suggestions.
   state.models = p.get("m").split(",").filter(Boolean);
-  for (const k of ["at", "tier", "currency", "fx", "group"]) if (p.has(k)) state[k] = p.get(k);
+  for (const k of ["at", "tier", "currency", "fx", "group", "per"]) if (p.has(k)) state[k] = p.get(k);
+  if (p.has("rq")) state.requests = p.get("rq");
   if (p.has("vr")) state.videoResolution = p.get("vr");
   if (p.has("gi")) {
     const [n, size, quality] = p.get("gi").split(":");
@@ -161,9 +164,14 @@ function writeHash() {
   if (state.currency !== "USD") p.set("currency", state.currency);
   if (state.fx) p.set("fx", state.fx);
   if (state.group !== "1") p.set("group", state.group);
-  const q = Object.entries(state.qty).filter(([, v]) => v !== "" && v !== "0");
+  if (state.requests) p.set("rq", state.requests);
+  if (state.per !== "day") p.set("per", state.per);
+  // Quantities as their exact digits ("20k" is 20000): the list is comma-separated, and
+  // a number typed with commas would split it. Text that is no number stays out.
+  const canon = (v) => parseNumber(v);
+  const q = Object.entries(state.qty).map(([k, v]) => [k, canon(v)]).filter(([, v]) => v && v !== "0");
   if (q.length) p.set("q", q.map(([k, v]) => `${k}:${v}`).join(","));
-  const img = Object.entries(state.images).filter(([, v]) => v !== "" && v !== "0");
+  const img = Object.entries(state.images).map(([k, v]) => [k, canon(v)]).filter(([, v]) => v && v !== "0");
   if (img.length) p.set("img", img.map(([k, v]) => `${k}:${v}`).join(","));
   if (state.videoResolution) p.set("vr", state.videoResolution);
   if (state.gptImage.n && state.gptImage.n !== "0") {
@@ -344,16 +352,18 @@ function addModel(id) {
   if (!state.models.includes(id)) state.models.push(id);
   search.value = "";
   closeList();
+  // Said before the update, which writes it: the status line reports this action, not
+  // the one before.
+  announce(`${id} added; ${plural(state.models.length, "model")} compared.`);
   update({ layout: true });
-  announce(`${id} added; ${state.models.length} ${state.models.length === 1 ? "model" : "models"} compared.`);
 }
 
 function removeModel(id) {
   const at = state.models.indexOf(id);
   state.models = state.models.filter((m) => m !== id);
   closeList();
+  announce(`${id} removed; ${plural(state.models.length, "model")} compared.`);
   update({ layout: true });
-  announce(`${id} removed.`);
   // Focus moves to the next chip's remove button (or the previous one), never to the
   // search field, whose list would open over the chips and catch the next click.
   const buttons = $("chosen").querySelectorAll("button");
@@ -365,6 +375,12 @@ function removeModel(id) {
     search.focus();
     quietFocus = false;
   }
+}
+
+/** "1 model", "2 models", "1,000 images": a count with its noun in the right number. */
+function plural(n, one, many = `${one}s`) {
+  const big = typeof n === "bigint" || typeof n === "number" ? n.toLocaleString("en-US") : exact(String(n));
+  return `${big} ${String(n) === "1" ? one : many}`;
 }
 
 function announce(text) {
@@ -509,15 +525,75 @@ function renderQuantities() {
   if (focused && $(focused)) $(focused).focus();
 }
 
-/** Reads a quantity as typed: "" is zero; bad text is an error naming the field. */
-function parseQuantity(text, label, seconds) {
-  const t = (text ?? "").replace(/[,_\s]/g, "");
-  if (t === "") return 0;
-  const ok = seconds ? /^\d+(\.\d+)?$/.test(t) : /^\d+$/.test(t);
-  if (!ok) {
-    throw new Error(`${label}: “${text}” is not ${seconds ? "a number of seconds" : "a whole number"} (0 or more)`);
+/** Reads a number as people type it, to its exact decimal text (never through a float):
+ * thousands separators ("20,000", "20 000", "20.000.000", "20'000"), a k or M suffix
+ * ("20k", "1.5M"), a decimal comma where it cannot be a thousands separator ("7,1",
+ * "0,125", "1,5k"; "1,234" is one thousand two hundred thirty-four). Returns the digits
+ * ("20000", "7.1"), or null when the text is none of these. */
+function parseNumber(text) {
+  let t = String(text ?? "").trim().replace(/[\u00a0\u202f\u2009'_]/g, " ");
+  if (t === "") return "0";
+  let scale = 0;
+  const suffix = /^(.*?)\s*([kKmM])$/.exec(t);
+  if (suffix) {
+    t = suffix[1].trim();
+    scale = /k/i.test(suffix[2]) ? 3 : 6;
   }
-  return Number(t);
+  // A thousands-grouped whole part: 1 to 3 digits (no leading zero), then groups of 3.
+  const grouped = (s, sep) => {
+    const parts = s.split(sep);
+    return parts.length > 1 && /^[1-9]\d{0,2}$/.test(parts[0]) && parts.slice(1).every((x) => /^\d{3}$/.test(x))
+      ? parts.join("") : null;
+  };
+  let whole = t;
+  let frac = "";
+  const dots = (t.match(/\./g) ?? []).length;
+  const commas = (t.match(/,/g) ?? []).length;
+  let decimal = null;
+  if (dots && commas) decimal = t.lastIndexOf(".") > t.lastIndexOf(",") ? "." : ",";
+  else if (dots === 1) decimal = ".";
+  else if (commas === 1) {
+    // "20,000" groups thousands; "7,1", "0,125" and "1 234,5" can only be a decimal comma.
+    const [l, r] = t.split(",");
+    decimal = /^[1-9]\d{0,2}$/.test(l) && /^\d{3}$/.test(r) ? null : ",";
+  }
+  if (decimal) {
+    const i = t.lastIndexOf(decimal);
+    whole = t.slice(0, i);
+    frac = t.slice(i + 1);
+    if (!/^\d+$/.test(frac)) return null;
+  }
+  if (/[\s,.]/.test(whole)) {
+    // One kind of thousands separator, never the decimal one, in groups of three.
+    const seps = new Set(whole.match(/[\s,.]/g).map((c) => (/\s/.test(c) ? " " : c)));
+    if (seps.size > 1 || seps.has(decimal)) return null;
+    whole = grouped(whole.replace(/\s+/g, " "), [...seps][0]);
+    if (whole === null) return null;
+  }
+  if (!/^\d*$/.test(whole) || (whole === "" && frac === "")) return null;
+  // Shift the point `scale` places right, in the digits themselves.
+  const pad = frac.padEnd(scale, "0");
+  whole = (whole + pad.slice(0, scale)).replace(/^0+(?=\d)/, "") || "0";
+  frac = pad.slice(scale).replace(/0+$/, "");
+  return frac ? `${whole}.${frac}` : whole;
+}
+
+/** Reads a quantity as typed (see `parseNumber`): "" is zero; bad text is an error naming
+ * the field. Whole counts come back as BigInt, seconds as exact decimal text. */
+function parseQuantity(text, label, seconds) {
+  const n = parseNumber(text);
+  const examples = seconds ? "e.g. 7.5, 7,5 or 1.5k" : "e.g. 20000, 20,000, 20 000, 20k or 1.5M";
+  if (n === null) throw new Error(`${label}: “${text}” is not a number (${examples})`);
+  if (seconds) return n;
+  if (n.includes(".")) throw new Error(`${label}: “${text}” is ${exact(n)}, not a whole number`);
+  return BigInt(n);
+}
+
+/** A usage record as JSON text, whole counts (BigInt) written as exact integers: a count
+ * above 2^53 reaches the engine digit for digit. */
+function usageJson(u) {
+  return JSON.stringify(u, (_, v) => (typeof v === "bigint" ? `\u0000${v}` : v))
+    .replace(/"\\u0000(\d+)"/g, "$1");
 }
 
 /** The usage record of the inputs (before each model's own adjustments); marks bad inputs
@@ -536,7 +612,7 @@ function usage() {
     if (!units.has(unit)) continue;
     try {
       const n = parseQuantity(state.qty[unit], label, SECONDS.has(unit));
-      if (n) u[unit] = n;
+      if (n && n !== "0" && n !== 0n) u[unit] = n;
       mark(`q-${unit}`, null);
     } catch (e) {
       errors.push(e.message);
@@ -575,7 +651,7 @@ function usage() {
 const estimates = new Map();
 /** A request estimate from the full module, cached; `{pending}` while it loads. */
 function estimateOnce(api, model, request) {
-  const key = `${api}|${model}|${JSON.stringify(request)}`;
+  const key = `${api}|${model}|${usageJson(request)}`;
   if (estimates.has(key)) return estimates.get(key);
   if (!fullCalc) {
     full().then(() => update(), () => update());
@@ -583,7 +659,7 @@ function estimateOnce(api, model, request) {
   }
   let r;
   try {
-    r = { usage: fullCalc.estimate(api, model, JSON.stringify(request)).usage };
+    r = { usage: fullCalc.estimate(api, model, usageJson(request)).usage };
   } catch (e) {
     r = { error: e.message };
   }
@@ -624,7 +700,7 @@ function usageFor(m, base, gptImages) {
     const priced = (img) => m.imageVariants.some((v) => (v.size ?? undefined) === img.size && (v.quality ?? undefined) === img.quality);
     const mine = base.images.filter(priced);
     for (const img of base.images.filter((x) => !priced(x))) {
-      notes.push(`${img.count} image(s) at ${[img.size, img.quality].filter(Boolean).join(", ")} not counted: ${m.id} has no such variant.`);
+      notes.push(`${plural(img.count, "image")} at ${[img.size, img.quality].filter(Boolean).join(", ")} not counted: ${m.id} has no such variant.`);
     }
     if (mine.length) u.images = mine; else delete u.images;
   }
@@ -640,8 +716,8 @@ function usageFor(m, base, gptImages) {
         },
       };
     }
-    u.image_output_tokens = (u.image_output_tokens ?? 0) + r.usage.image_output_tokens;
-    notes.push(`${gptImages} image(s) at ${state.gptImage.size}, ${state.gptImage.quality}: ${r.usage.image_output_tokens.toLocaleString("en-US")} image output tokens (OpenAI's table).`);
+    u.image_output_tokens = BigInt(u.image_output_tokens ?? 0n) + BigInt(r.usage.image_output_tokens);
+    notes.push(`${plural(gptImages, "image")} at ${state.gptImage.size}, ${state.gptImage.quality}: ${r.usage.image_output_tokens.toLocaleString("en-US")} image output tokens (OpenAI's table).`);
   }
   if (u.video_seconds && !m.units.includes("video_seconds")) {
     // Another model's unit (a comparison of video models priced in different units).
@@ -672,11 +748,21 @@ function usageFor(m, base, gptImages) {
 
 // ---------------------------------------------------------------- quoting
 
+/** The group ratio as typed, read exactly: `{ratio, error}`. */
+function groupRatio() {
+  const r = parseNumber(state.group || "1");
+  return r === null
+    ? { ratio: "1", error: `Group ratio: “${state.group}” is not a number (e.g. 1, 0.8 or 0,8)` }
+    : { ratio: r, error: null };
+}
+
 function fxTable() {
-  const t = state.fx.trim();
-  if (!t) return { fx: [], error: null };
-  if (!/^\d+(\.\d+)?$/.test(t)) {
-    return { fx: [], error: `1 USD in CNY: “${t}” is not a positive number` };
+  const typed = state.fx.trim();
+  if (!typed) return { fx: [], error: null };
+  // An exchange rate, typed as people type numbers ("7,1" is 7.1), read exactly.
+  const t = parseNumber(typed);
+  if (t === null) {
+    return { fx: [], error: `1 USD in CNY: “${typed}” is not a rate (e.g. 7.1 or 7,1)` };
   }
   const date = "1970-01-01";
   const rate = { from: "USD", to: "CNY", rate: t, date, source: "entered on the page" };
@@ -732,19 +818,19 @@ function replaceModel(from, to) {
   const i = state.models.indexOf(from);
   if (i >= 0 && !state.models.includes(to)) state.models[i] = to;
   else state.models = state.models.filter((x) => x !== from);
-  update({ layout: true });
   announce(`${from} replaced by ${to}.`);
+  update({ layout: true });
 }
 
 function quoteOne(id, u, base, quota) {
   const options = { ...base, currency: state.currency, quota };
   try {
-    return { bill: calc.quote(id, u, options) };
+    return { bill: calc.quote(id, usageJson(u), options) };
   } catch (e) {
     // A bill in its own currency is still useful when no rate converts it.
     if (/rate/.test(e.message)) {
       try {
-        const bill = calc.quote(id, u, { ...base });
+        const bill = calc.quote(id, usageJson(u), { ...base });
         return { bill, note: `Shown in ${bill.currency}: enter “1 USD in CNY” to convert.` };
       } catch { /* report the first error */ }
     }
@@ -755,7 +841,7 @@ function quoteOne(id, u, base, quota) {
 function quoteAll(u, gptImages) {
   const { fx } = fxTable();
   const base = { at: state.at || undefined, serviceTier: state.tier, fx };
-  const quota = state.currency === "quota" ? { groupRatio: state.group || "1" } : undefined;
+  const quota = state.currency === "quota" ? { groupRatio: groupRatio().ratio } : undefined;
   return state.models.map((id) => {
     const m = byName.get(id);
     const own = usageFor(m, u, gptImages);
@@ -763,7 +849,17 @@ function quoteAll(u, gptImages) {
     // The card's alert says what is wrong; the fix box only the way to it.
     if (own.problem) return { id, error: own.problem.text, fix: { ...own.problem, text: "" }, notes: own.notes };
     const r = quoteOne(id, own.usage, base, quota);
-    if (!r.error) return { id, ...r, notes: own.notes };
+    if (!r.error) {
+      const month = monthlyRequests();
+      if (month.requests && !r.note) {
+        try {
+          r.projected = calc.project(id, usageJson(own.usage), { ...base, currency: state.currency, quota }, month.requests);
+        } catch (e) {
+          r.projectionError = e.message;
+        }
+      }
+      return { id, ...r, notes: own.notes };
+    }
     const fix = explain(r.error, m);
     // A quantity the model has no price for: the card names it, and the other lines are
     // priced without it (marked partial, never shown as the bill).
@@ -936,6 +1032,8 @@ function billCard(r, i) {
     td.title = `exact ${b.quota.exact}`;
   }
   card.append(table);
+  if (r.projected) card.append(projectionTable(r.id, r.projected));
+  if (r.projectionError) card.append(note(`Per month: ${r.projectionError}`));
   const src = document.createElement("p");
   src.className = "source";
   const a = document.createElement("a");
@@ -1047,7 +1145,7 @@ function summarize(results, inputErrors) {
   s.dataset.note = "";
   const quick = $("quick-totals");
   if (inputErrors.length) {
-    s.textContent = `${note}Fix the highlighted quantity: ${inputErrors[0]}`;
+    s.textContent = `${note}Fix the highlighted field: ${inputErrors[0]}`;
     quick.textContent = "";
     return;
   }
@@ -1079,11 +1177,22 @@ function update({ layout = false } = {}) {
   $("quota-fields").hidden = state.currency !== "quota";
   const { usage: u, errors, gptImages } = usage();
   if (fxError) errors.push(fxError);
+  const month = monthlyRequests();
+  $("requests").setAttribute("aria-invalid", month.error ? "true" : "false");
+  $("requests-help").textContent = month.error ?? (month.requests
+    ? `${exact(month.requests)} requests a month${state.per === "day" ? " (30 days)" : ""}: every line multiplied exactly.`
+    : "A monthly cost for every model, each line multiplied exactly.");
+  if (month.error) errors.push(month.error);
+  const groupError = state.currency === "quota" ? groupRatio().error : null;
+  $("group").setAttribute("aria-invalid", groupError ? "true" : "false");
+  $("group-help").textContent = groupError ?? "new-api: 500,000 units per USD × group ratio, rounded half-up.";
+  if (groupError) errors.push(groupError);
   const bills = $("bills");
   if (errors.length) {
     // A bad input never shows a price: the old bills go, the message stays.
     bills.replaceChildren();
     $("chart").replaceChildren();
+    clearExtras();
     summarize([], errors);
     writeHash();
     return;
@@ -1092,7 +1201,396 @@ function update({ layout = false } = {}) {
   bills.replaceChildren(...results.map(billCard));
   renderChart(results);
   summarize(results, []);
+  scheduleExtras(u);
   writeHash();
+}
+
+
+// ---------------------------------------------------------------- projection
+
+/** `decimal × k` for a decimal string and a whole number, exactly (BigInt digits). */
+function timesWhole(decimal, k) {
+  const [w, f = ""] = decimal.split(".");
+  const digits = (BigInt(w + f) * BigInt(k)).toString().padStart(f.length + 1, "0");
+  const whole = digits.slice(0, digits.length - f.length);
+  const frac = digits.slice(digits.length - f.length).replace(/0+$/, "");
+  return frac ? `${whole}.${frac}` : whole;
+}
+
+/** Requests a month from the projection inputs: `{requests}` (exact decimal text, null
+ * when none asked) or `{error}` naming the field. */
+function monthlyRequests() {
+  const typed = (state.requests ?? "").trim();
+  if (!typed) return { requests: null, error: null };
+  const n = parseNumber(typed);
+  if (n === null) return { requests: null, error: `Requests like this: “${typed}” is not a number (e.g. 20000, 20,000 or 20k)` };
+  if (n === "0") return { requests: null, error: null };
+  return { requests: state.per === "day" ? timesWhole(n, 30) : n, error: null };
+}
+
+/** A bill's monthly projection, line by line. */
+function projectionTable(id, p) {
+  const table = document.createElement("table");
+  table.className = "projection";
+  table.innerHTML = `<caption></caption><thead><tr><th scope="col">Item</th><th scope="col">Per month</th></tr></thead><tbody></tbody><tfoot><tr><td>Total per month</td><td class="total-value"></td></tr></tfoot>`;
+  table.caption.textContent = `Per month: ${plural(p.requests, "request")} to ${id}`;
+  for (const l of p.lines) {
+    const tr = table.tBodies[0].insertRow();
+    tr.insertCell().textContent = (LABEL[l.unit] ?? l.unit) + (l.item.includes("(") ? ` ${l.item.slice(l.item.indexOf("("))}` : "");
+    tr.insertCell().textContent = money(l.amount, p.currency);
+  }
+  const total = table.tFoot.rows[0].cells[1];
+  total.textContent = p.quota_units ? `${exact(p.quota_units)} units` : money(p.total, p.currency);
+  if (p.quota_units) total.title = `${money(p.total, p.currency)} before quota rounding`;
+  return table;
+}
+
+// ---------------------------------------------------------------- every model, history
+
+/** Compares two non-negative exact decimal strings (null last), never through floats. */
+function cmpDecimal(a, b) {
+  if (a == null || b == null) return (a == null) - (b == null);
+  const [ai, af = ""] = a.split(".");
+  const [bi, bf = ""] = b.split(".");
+  if (ai.length !== bi.length) return ai.length - bi.length;
+  if (ai !== bi) return ai < bi ? -1 : 1;
+  const n = Math.max(af.length, bf.length);
+  const x = af.padEnd(n, "0");
+  const y = bf.padEnd(n, "0");
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+const rankView = { sort: "total", dir: 1, data: null };
+const RANK_COLUMNS = [
+  ["model", "Model", (r) => r.id],
+  ["provider", "Provider", (r) => r.provider],
+  ["capability", "Capability", (r) => r.capabilities.join(", ")],
+  ["total", "Total", (r) => r.total, true],
+  ["in", "Input / 1M", (r) => r.inputPerM, true],
+  ["out", "Output / 1M", (r) => r.outputPerM, true],
+  ["month", "Per month", (r) => r.projected?.total ?? null, true],
+];
+
+let extrasTimer = 0;
+let extrasUsage = null;
+/** The ranking and the history are drawn after the bills, off the first quote's path. */
+function scheduleExtras(u) {
+  extrasUsage = u;
+  clearTimeout(extrasTimer);
+  extrasTimer = setTimeout(renderExtras, 0);
+}
+
+function clearExtras() {
+  clearTimeout(extrasTimer);
+  extrasUsage = null;
+  rankView.data = null;
+  $("rank-table").tBodies[0].replaceChildren();
+  $("rank-summary").textContent = "Fix the highlighted field to rank the models.";
+  $("rank-unpriced").hidden = true;
+  $("history-chart").replaceChildren();
+  $("history-table").tBodies[0].replaceChildren();
+  $("history-cost").textContent = "";
+}
+
+/** The shared usage with the chosen video resolution: what every model is ranked on. */
+function rankUsage(u) {
+  const r = { ...u };
+  if (state.videoResolution) r.resolution = state.videoResolution;
+  return r;
+}
+
+function quoteOptions() {
+  const { fx } = fxTable();
+  const quota = state.currency === "quota" ? { groupRatio: groupRatio().ratio } : undefined;
+  // Bills in their own currency unless a rate converts them (or quota is asked): a CNY
+  // model is ranked in CNY, not dropped for want of a rate.
+  const currency = state.currency === "quota" || fx.length ? state.currency : undefined;
+  return { at: state.at || undefined, serviceTier: state.tier, fx, currency, quota };
+}
+
+function renderExtras() {
+  if (!extrasUsage) return;
+  const u = extrasUsage;
+  const t0 = performance.now();
+  try {
+    rankView.data = calc.rank(usageJson(rankUsage(u)), quoteOptions(), monthlyRequests().requests ?? undefined);
+  } catch (e) {
+    rankView.data = null;
+    $("rank-summary").textContent = `The models could not be ranked: ${e.message}`;
+  }
+  rankView.ms = performance.now() - t0;
+  renderRank();
+  renderHistory(u);
+}
+
+function renderRank() {
+  const data = rankView.data;
+  const head = $("rank-table").tHead.rows[0];
+  const body = $("rank-table").tBodies[0];
+  const withMonth = Boolean(data?.rows.some((r) => r.projected));
+  const columns = RANK_COLUMNS.filter(([key]) => key !== "month" || withMonth);
+  head.replaceChildren();
+  for (const [key, label, , num] of columns) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    if (num) th.className = "num";
+    th.setAttribute("aria-sort", rankView.sort === key ? (rankView.dir > 0 ? "ascending" : "descending") : "none");
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.dataset.sort = key;
+    b.addEventListener("click", () => {
+      rankView.dir = rankView.sort === key ? -rankView.dir : 1;
+      rankView.sort = key;
+      renderRank();
+      head.querySelector(`[data-sort="${key}"]`)?.focus();
+    });
+    th.append(b);
+    head.append(th);
+  }
+  const th = document.createElement("th");
+  th.scope = "col";
+  th.innerHTML = '<span class="visually-hidden">Compare</span>';
+  head.append(th);
+  body.replaceChildren();
+  if (!data) return;
+  const provider = $("rank-provider").value;
+  const cap = $("rank-cap").value;
+  const keep = (r) => (!provider || r.provider === provider) && (!cap || r.capabilities.includes(cap));
+  const rows = data.rows.filter(keep);
+  const [, , get, num] = RANK_COLUMNS.find(([key]) => key === rankView.sort);
+  rows.sort((a, b) => {
+    const c = num ? (a.currency.localeCompare(b.currency) || cmpDecimal(get(a), get(b))) : get(a).localeCompare(get(b));
+    return c * rankView.dir || a.id.localeCompare(b.id);
+  });
+  // The cheapest of each currency among the rows shown.
+  const cheapest = new Map();
+  for (const r of rows) {
+    const best = cheapest.get(r.currency);
+    if (best === undefined || cmpDecimal(r.total, best) < 0) cheapest.set(r.currency, r.total);
+  }
+  const frag = document.createDocumentFragment();
+  for (const r of rows) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = r.id;
+    const isCheapest = cmpDecimal(r.total, cheapest.get(r.currency)) === 0;
+    if (isCheapest) tr.className = "cheapest";
+    for (const [key, , value, isNum] of columns) {
+      const td = document.createElement(key === "model" ? "th" : "td");
+      if (key === "model") {
+        td.scope = "row";
+        td.textContent = r.id;
+        if (isCheapest) {
+          const mark = document.createElement("span");
+          mark.className = "cheap-mark";
+          mark.textContent = "cheapest";
+          td.append(mark);
+        }
+      } else if (isNum) {
+        td.className = "num";
+        const v = value(r);
+        td.textContent = v == null ? "—"
+          : key === "month" && r.projected.quota_units ? `${exact(r.projected.quota_units)} units`
+            : key === "total" && r.quota ? `${r.quota.units.toLocaleString("en-US")} units`
+              : money(v, key === "month" ? r.projected.currency : r.currency);
+      } else {
+        td.textContent = value(r);
+      }
+      tr.append(td);
+    }
+    const td = document.createElement("td");
+    if (!state.models.includes(r.id)) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "ghost";
+      b.textContent = "Compare";
+      b.setAttribute("aria-label", `Compare ${r.id}`);
+      b.addEventListener("click", () => addModel(r.id));
+      td.append(b);
+    }
+    tr.append(td);
+    frag.append(tr);
+  }
+  body.append(frag);
+  const hidden = data.rows.length - rows.length;
+  $("rank-summary").textContent = `${plural(rows.length, "model")} priced for this usage${hidden ? ` (${hidden} more hidden by the filters)` : ""}, in one call to the engine (${rankView.ms.toFixed(0)} ms).`;
+  const un = data.unpriced.filter(keep);
+  const box = $("rank-unpriced");
+  box.hidden = !un.length;
+  box.querySelector("summary").textContent = `${plural(un.length, "model")} cannot price this usage, and why`;
+  const ul = box.querySelector("ul");
+  ul.replaceChildren(...un.map((x) => {
+    const li = document.createElement("li");
+    const b = document.createElement("strong");
+    b.textContent = x.id;
+    li.append(b, `: ${x.reason}`);
+    return li;
+  }));
+}
+
+function fillRankProviders() {
+  const sel = $("rank-provider");
+  for (const p of [...new Set(catalog.map((m) => m.provider))].sort()) sel.add(new Option(p, p));
+}
+
+/** The history's options: the currency asked when a rate converts to it, else each
+ * schedule's own. */
+function historyOptions() {
+  const o = quoteOptions();
+  const convert = o.fx.length && o.currency !== "quota";
+  return { serviceTier: o.serviceTier, fx: o.fx, currency: convert ? o.currency : undefined };
+}
+
+function renderHistory(u) {
+  const sel = $("history-model");
+  const known = state.models.filter((id) => byName.has(id));
+  const was = sel.value;
+  sel.replaceChildren(...known.map((id) => new Option(id, id)));
+  sel.value = known.includes(was) ? was : known[0] ?? "";
+  const id = sel.value;
+  const body = $("history-table").tBodies[0];
+  const chart = $("history-chart");
+  body.replaceChildren();
+  chart.replaceChildren();
+  const cost = $("history-cost");
+  if (!id) {
+    cost.textContent = "Add a model to see its prices over time.";
+    return;
+  }
+  let h;
+  try {
+    h = calc.history(id, usageJson(rankUsage(u)), historyOptions());
+  } catch (e) {
+    cost.textContent = e.message;
+    return;
+  }
+  for (const p of h.periods) {
+    const tr = body.insertRow();
+    tr.insertCell().textContent = (p.from ?? "(first price)") + (p.region ? ` (${p.region})` : "");
+    tr.insertCell().textContent = p.until ?? "now";
+    for (const v of [p.inputPerM, p.outputPerM]) {
+      const td = tr.insertCell();
+      td.className = "num";
+      td.textContent = v == null ? "—" : money(v, p.currency);
+    }
+    const td = tr.insertCell();
+    td.className = "num";
+    td.textContent = p.total != null ? money(p.total, p.currency) : "not priced";
+    if (p.error) td.title = p.error;
+    const src = tr.insertCell();
+    const url = p.source.match(/https?:\/\/\S+/)?.[0];
+    if (url) {
+      const a = document.createElement("a");
+      a.href = url;
+      a.rel = "noopener";
+      a.textContent = `read ${p.asOf}`;
+      src.append(a);
+    } else {
+      src.textContent = `${p.source} (read ${p.asOf})`;
+    }
+  }
+  chart.append(historyChart(h));
+  const day = $("history-at").value || state.at;
+  try {
+    const b = calc.quote(id, usageJson(rankUsage(u)), { ...historyOptions(), at: day });
+    cost.textContent = `On ${day}, this usage cost ${money(b.total, b.currency)} on ${id} (prices read ${b.schedule.as_of}).`;
+  } catch (e) {
+    cost.textContent = `On ${day}, ${id} could not price this usage: ${e.message}`;
+  }
+}
+
+/** A step chart of the price of 1M input and output tokens over the model's periods. */
+function historyChart(h) {
+  const NS = "http://www.w3.org/2000/svg";
+  const today = new Date().toISOString().slice(0, 10);
+  // One line per series: the periods of no region, else of the first region listed.
+  const priced = h.periods.filter((p) => p.inputPerM != null || p.outputPerM != null);
+  const region = priced.some((p) => !p.region) ? null : priced[0]?.region ?? null;
+  const periods = priced.filter((p) => (p.region ?? null) === region);
+  const wrap = document.createDocumentFragment();
+  if (!periods.length) {
+    const p = document.createElement("p");
+    p.className = "note";
+    p.textContent = `${h.model} is not priced per token: the table lists its periods.`;
+    wrap.append(p);
+    return wrap;
+  }
+  const t = (d) => Date.parse(`${d}T00:00:00Z`);
+  const first = periods.map((p) => p.from).filter(Boolean).sort()[0];
+  const last = [today, state.at, ...periods.map((p) => p.until).filter(Boolean)].sort().at(-1);
+  const x0 = first ? t(first) : t(last) - 365 * 864e5;
+  const x1 = Math.max(t(last), x0 + 864e5);
+  // Numbers only place the drawing; every value shown is the engine's exact text.
+  const max = Math.max(...periods.flatMap((p) => [Number(p.inputPerM ?? 0), Number(p.outputPerM ?? 0)]), 1e-9);
+  const width = Math.max(Math.round($("history-chart").clientWidth || 760), 280);
+  const height = 180;
+  const left = 70;
+  const right = 10;
+  const top = 10;
+  const bottom = 28;
+  const X = (ms) => left + ((ms - x0) / (x1 - x0)) * (width - left - right);
+  const Y = (v) => top + (1 - v / max) * (height - top - bottom);
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("role", "img");
+  const describe = periods.map((p) => `${p.from ?? "start"} to ${p.until ?? "now"}: input ${p.inputPerM == null ? "not priced" : money(p.inputPerM, p.currency)}, output ${p.outputPerM == null ? "not priced" : money(p.outputPerM, p.currency)} per 1M`).join("; ");
+  svg.setAttribute("aria-label", `Price per 1M tokens of ${h.model}${region ? ` in ${region}` : ""} over time: ${describe}`);
+  const text = (x, y, s, anchor = "start") => {
+    const el = document.createElementNS(NS, "text");
+    el.setAttribute("x", x);
+    el.setAttribute("y", y);
+    el.setAttribute("font-size", "12");
+    el.setAttribute("fill", "#1c2230");
+    el.setAttribute("text-anchor", anchor);
+    el.textContent = s;
+    svg.append(el);
+  };
+  const axis = document.createElementNS(NS, "path");
+  axis.setAttribute("d", `M${left} ${top} V${height - bottom} H${width - right}`);
+  axis.setAttribute("stroke", "#5b6477");
+  axis.setAttribute("fill", "none");
+  svg.append(axis);
+  text(left - 6, top + 10, money(String(max), periods[0].currency), "end");
+  text(left - 6, height - bottom, money("0", periods[0].currency), "end");
+  text(left, height - 8, new Date(x0).toISOString().slice(0, 10));
+  text(width - right, height - 8, new Date(x1).toISOString().slice(0, 10), "end");
+  for (const [key, color, label] of [["inputPerM", UNIT_COLORS.input_tokens, "input"], ["outputPerM", UNIT_COLORS.output_tokens, "output"]]) {
+    let d = "";
+    for (const p of periods) {
+      if (p[key] == null) continue;
+      const a = X(p.from ? t(p.from) : x0);
+      const b = X(p.until ? Math.min(t(p.until), x1) : x1);
+      const y = Y(Number(p[key]));
+      d += `M${a.toFixed(1)} ${y.toFixed(1)} H${b.toFixed(1)} `;
+    }
+    const path = document.createElementNS(NS, "path");
+    path.setAttribute("d", d);
+    path.setAttribute("stroke", color);
+    path.setAttribute("stroke-width", "3");
+    path.setAttribute("fill", "none");
+    path.dataset.series = label;
+    svg.append(path);
+  }
+  wrap.append(svg);
+  const legend = document.createElement("ul");
+  legend.className = "legend";
+  legend.setAttribute("aria-label", "Chart legend");
+  for (const [u, label] of [["input_tokens", "Input per 1M"], ["output_tokens", "Output per 1M"]]) {
+    const li = document.createElement("li");
+    li.innerHTML = `<i style="background:${UNIT_COLORS[u]}"></i>`;
+    li.append(label);
+    legend.append(li);
+  }
+  wrap.append(legend);
+  return wrap;
+}
+
+function bindExtras() {
+  $("rank-provider").addEventListener("change", renderRank);
+  $("rank-cap").addEventListener("change", renderRank);
+  $("history-model").addEventListener("change", () => extrasUsage && renderHistory(extrasUsage));
+  $("history-at").value = state.at;
+  $("history-at").addEventListener("change", () => extrasUsage && renderHistory(extrasUsage));
 }
 
 // ---------------------------------------------------------------- paste and count
@@ -1142,12 +1640,12 @@ async function fillFromBody() {
   }
   for (const img of u.images ?? []) {
     state.images[`${img.size ?? ""}|${img.quality ?? ""}`] = String(img.count);
-    parts.push(`${img.count} image(s)`);
+    parts.push(plural(img.count, "image"));
   }
   if (u.resolution) state.videoResolution = u.resolution;
   const model = adopt(read.model);
   update({ layout: true });
-  const what = read.stream ? `${read.description}, a saved stream of ${read.events} events` : read.description;
+  const what = read.stream ? `${read.description}, a saved stream of ${plural(read.events, "event")}` : read.description;
   const named = !read.model ? ""
     : model ? `; model ${read.model}${model.id !== read.model ? ` (${model.id})` : ""}${model.added ? ", added" : ""}`
       : `; model ${read.model}, not in the price tables`;
@@ -1220,6 +1718,9 @@ async function estimateFromRequest() {
   say(status, true, `Estimated as ${article(est.api)} ${est.api} request for ${model}${whose} (${est.counter}${approx ? ", partly approximated" : ""}): ${parts.join(", ")}. Output is the request's limit: an upper bound.`);
 }
 
+/** The exact encodings the library has: each can be shown token by token. */
+const ENCODINGS = ["o200k_base", "o200k_harmony", "cl100k_base"];
+
 async function countPrompt() {
   const status = $("count-status");
   const text = $("prompt").value;
@@ -1231,10 +1732,58 @@ async function countPrompt() {
     const n = c.countTokens(encoding, text);
     state.qty.input_tokens = String(n);
     update({ layout: true });
-    say(status, true, `${n.toLocaleString("en-US")} tokens (${encoding}${withEncoding ? `, as ${withEncoding.id} counts` : ""}), set as input tokens.`);
+    say(status, true, `${plural(n, "token")} (${encoding}${withEncoding ? `, as ${withEncoding.id} counts` : ""}), set as input tokens.`);
+    showTokens(c, text, encoding);
   } catch (e) {
     say(status, false, e.message);
   }
+}
+
+/** The text's tokens coloured one by one under the encoding chosen, every exact
+ * encoding's count beside it, and for each chosen model whether its count is exact or an
+ * estimate (a model without a public tokenizer). */
+function showTokens(c, text, selected) {
+  const box = $("token-view");
+  box.hidden = false;
+  const choices = $("encodings");
+  choices.replaceChildren();
+  for (const enc of ENCODINGS) {
+    const label = document.createElement("label");
+    const radio = document.createElement("input");
+    radio.type = "radio";
+    radio.name = "encoding";
+    radio.value = enc;
+    radio.checked = enc === selected;
+    radio.addEventListener("change", () => showTokens(c, text, enc));
+    label.append(radio, `${enc}: ${plural(c.countTokens(enc, text), "token")}`);
+    choices.append(label);
+  }
+  const view = c.tokenize(selected, text);
+  const frag = document.createDocumentFragment();
+  view.tokens.forEach((t, i) => {
+    const span = document.createElement("span");
+    span.className = `tok c${i % 5}${t.ids.length > 1 ? " group" : ""}`;
+    span.textContent = t.text;
+    span.title = t.ids.length > 1 ? `${t.ids.length} tokens (ids ${t.ids.join(", ")}): their bytes split a character` : `token ${t.ids[0]}`;
+    frag.append(span);
+  });
+  $("tokens").replaceChildren(frag);
+  $("tokens").dataset.encoding = view.encoding;
+  const notes = [];
+  for (const id of state.models) {
+    const m = byName.get(id);
+    if (!m) continue;
+    if (m.encoding) {
+      notes.push(`${id}: ${plural(c.countTokens(m.encoding, text), "token")}, exact (${m.encoding}).`);
+    } else {
+      const a = c.approxCount(id, text);
+      notes.push(a
+        ? `${id}: about ${plural(a.count, "token")}, an estimate (${a.counter}; its vendor publishes no tokenizer).`
+        : `${id}: no tokenizer and no estimator: its count is not known before the response.`);
+    }
+  }
+  if (view.truncated) notes.push(`The first ${plural(view.tokens.length, "span")} are shown; the counts cover the whole text.`);
+  $("token-estimates").textContent = notes.join(" ");
 }
 
 // ---------------------------------------------------------------- start
@@ -1250,6 +1799,9 @@ function bindControls() {
   bind("currency", "currency", "change");
   bind("fx", "fx");
   bind("group", "group");
+  bind("requests", "requests");
+  bind("per", "per", "change");
+  bindExtras();
   for (const api of calc.apis()) $("api").add(new Option(api, api));
   $("fill").addEventListener("click", fillFromBody);
   $("estimate").addEventListener("click", estimateFromRequest);
@@ -1265,9 +1817,30 @@ function bindControls() {
   });
   window.addEventListener("hashchange", () => {
     readHash();
-    for (const k of ["at", "tier", "currency", "fx", "group"]) $(k).value = state[k];
+    for (const k of ["at", "tier", "currency", "fx", "group", "requests", "per"]) $(k).value = state[k];
     update({ layout: true });
   });
+}
+
+/** Indexes model summaries by id and alias (the catalog's own order kept in `catalog`). */
+function index(models) {
+  catalog = models;
+  byName = new Map();
+  for (const m of catalog) {
+    byName.set(m.id, m);
+    for (const a of m.aliases) if (!byName.has(a)) byName.set(a, m);
+  }
+}
+
+/** Every model's summary: the picker's list, the ranking's providers. */
+function loadCatalog() {
+  index(calc.models());
+  fillRankProviders();
+  search.disabled = false;
+  search.placeholder = `Search ${catalog.length} models: gpt-4.1, claude, gemini…`;
+  if (!list.hidden) openList();
+  update({ layout: true });
+  document.documentElement.dataset.catalog = "full";
 }
 
 async function main() {
@@ -1279,7 +1852,6 @@ async function main() {
     });
     performance.mark("tariff-wasm-ready");
     calc = new Calculator();
-    catalog = calc.models();
     performance.mark("tariff-catalog-ready");
   } catch (e) {
     $("loading").hidden = true;
@@ -1288,20 +1860,17 @@ async function main() {
     p.textContent = `The calculator could not start: ${e.message}`;
     return;
   }
-  for (const m of catalog) {
-    byName.set(m.id, m);
-    for (const a of m.aliases) if (!byName.has(a)) byName.set(a, m);
-  }
+  // The first quote needs only the chosen models' summaries; the other few hundred are
+  // summarized just after it is shown, for the picker and the ranking.
   readHash();
-  state.models = [...new Set(state.models.map((m) => byName.get(m)?.id ?? m))];
+  state.models = [...new Set(state.models.map((m) => calc.resolveModel(m) ?? m))];
+  index(calc.modelsOf(state.models, state.at || undefined));
   bindControls();
-  search.disabled = false;
-  search.placeholder = `Search ${catalog.length} models: gpt-4.1, claude, gemini…`;
-  if (!list.hidden) openList();
   update({ layout: true });
   if (!fullPromise) $("loading").hidden = true;
   performance.mark("tariff-first-quote");
   document.documentElement.dataset.ready = "true";
+  setTimeout(loadCatalog, 0);
   // Bars are drawn at the chart's width: redraw when it changes.
   let width = $("chart").clientWidth;
   new ResizeObserver(() => {
