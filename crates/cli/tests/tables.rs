@@ -338,7 +338,7 @@ fn builtin_tables_load_with_the_same_prices_from_their_files() {
 // the same files read as TOML must give the same catalog, model for model, price for price.
 #[test]
 fn the_embedded_json_tables_load_exactly_as_their_toml_files() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pricing");
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pricing"));
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -363,7 +363,7 @@ fn the_embedded_json_tables_load_exactly_as_their_toml_files() {
 // --no-builtin` reads a table's TOML file alone, so every built-in file checks with lines.
 #[test]
 fn check_no_builtin_reads_each_built_in_file_alone_with_line_numbers() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pricing");
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pricing"));
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
