@@ -166,8 +166,8 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
     }
     let value: Value = serde_json::from_slice(request).map_err(|e| EstimateError::Json {
         api,
-        message: strip_position(&e.to_string()),
-        offset: byte_offset(request, e.line(), e.column()),
+        message: crate::request::strip_position(&e.to_string()),
+        offset: crate::request::byte_offset(request, e.line(), e.column()),
     })?;
     let mut b = Builder::new(api, model);
     match api {
@@ -529,26 +529,6 @@ fn tokens(api: Api, field: &str, n: u64) -> Result<Tokens, EstimateError> {
 /// A count of texts or tokens as a `u64` (lossless wherever `usize` is at most 64 bits).
 pub(crate) fn count64(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
-}
-
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
-
-fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
-    let mut l = 1;
-    for (i, b) in body.iter().enumerate() {
-        if l == line {
-            return (i + column.saturating_sub(1)).min(body.len());
-        }
-        if *b == b'\n' {
-            l += 1;
-        }
-    }
-    body.len()
 }
 
 /// A JSON path segment helper: `parent.key`.

@@ -289,31 +289,11 @@ pub(crate) fn parse<T: DeserializeOwned>(api: Api, body: &[u8]) -> Result<T, Ext
         crate::json_path::check::<T>(body, &inner);
         ExtractError::Json {
             api,
-            offset: byte_offset(body, inner.line(), inner.column()),
-            message: strip(&inner.to_string()),
+            offset: crate::request::byte_offset(body, inner.line(), inner.column()),
+            message: crate::request::strip_position(&inner.to_string()),
             path: crate::json_path::at(body, &inner),
         }
     })
-}
-
-fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
-    let mut l = 1;
-    for (i, b) in body.iter().enumerate() {
-        if l == line {
-            return (i + column.saturating_sub(1)).min(body.len());
-        }
-        if *b == b'\n' {
-            l += 1;
-        }
-    }
-    body.len()
-}
-
-fn strip(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
 }
 
 /// `a - b`, or an inconsistency naming both.
@@ -326,6 +306,28 @@ pub(crate) fn minus(api: Api, a: (&str, u64), b: (&str, u64)) -> Result<u64, Ext
                 b.0, b.1, a.0, a.1
             ),
         })
+}
+
+/// Refuses a reported `total_tokens` that is not the sum of the two counts it totals
+/// (summed in `u128`, so two counts near `u64::MAX` cannot wrap into agreement).
+pub(crate) fn check_total(
+    api: Api,
+    total: Option<u64>,
+    a: (&str, u64),
+    b: (&str, u64),
+) -> Result<(), ExtractError> {
+    let Some(t) = total else { return Ok(()) };
+    let sum = u128::from(a.1) + u128::from(b.1);
+    if u128::from(t) == sum {
+        return Ok(());
+    }
+    Err(ExtractError::Inconsistent {
+        api,
+        detail: format!(
+            "total_tokens ({t}) is not {} ({}) + {} ({}) = {sum}",
+            a.0, a.1, b.0, b.1
+        ),
+    })
 }
 
 /// A count as a bucket, or an inconsistency when it exceeds what JSON consumers hold.
@@ -364,3 +366,24 @@ pub(crate) fn request_noted(api: Api, model: &str, request: &[u8]) -> Option<vid
 pub(crate) use images::{imagen_request, per_image, seedream_request, Asked, ImageRequest};
 pub(crate) use midjourney::{one_task as midjourney_task, request_action as midjourney_action};
 pub(crate) use qwen_image::request_images as qwen_image_request;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_total_is_summed_without_wrapping() {
+        // u64::MAX + 1 wraps to 0 in u64; a total of 0 must not pass for it.
+        let huge = ("input_tokens", u64::MAX);
+        let one = ("output_tokens", 1);
+        assert!(check_total(Api::OpenAiChat, Some(0), huge, one).is_err());
+        assert!(check_total(Api::OpenAiChat, Some(u64::MAX), huge, ("output_tokens", 0)).is_ok());
+        assert!(check_total(Api::OpenAiChat, None, huge, one).is_ok());
+        let e = check_total(Api::Anthropic, Some(12), ("a", 5), ("b", 6)).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("total_tokens (12) is not a (5) + b (6) = 11"),
+            "{e}"
+        );
+    }
+}

@@ -401,3 +401,26 @@ pub enum EstimateError {
     #[error(transparent)]
     Request(#[from] ExtractError),
 }
+
+/// serde_json appends " at line L column C" to its messages; the errors here carry the
+/// position apart (as a byte offset and a JSON path), so it is cut from the message.
+pub(crate) fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// The byte offset of serde_json's 1-based (line, column) in `body`, clamped to its length.
+pub(crate) fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+    let mut l = 1;
+    for (i, b) in body.iter().enumerate() {
+        if l == line {
+            return (i + column.saturating_sub(1)).min(body.len());
+        }
+        if *b == b'\n' {
+            l += 1;
+        }
+    }
+    body.len()
+}
