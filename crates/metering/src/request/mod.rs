@@ -14,7 +14,11 @@ use std::fmt;
 use serde::Serialize;
 
 /// The API families whose responses can be metered.
+///
+/// Non-exhaustive: a family added later is not a breaking change; match with a `_` arm,
+/// or iterate [`Api::ALL`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Api {
     /// OpenAI Chat Completions (`/v1/chat/completions`), and legacy Completions.
     OpenAiChat,

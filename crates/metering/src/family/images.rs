@@ -590,7 +590,7 @@ pub(super) fn stream_event(api: Api, data: &[u8]) -> Result<Option<Usage>, Extra
             check(api, &b)?;
             seedream_usage(&b)
         }
-        _ => super::extract(api, data).map(Some),
+        _ => super::meter(api, data).map(Some),
     }
 }
 
