@@ -9,7 +9,6 @@ mod anthropic;
 mod audio;
 mod dashscope;
 mod embed;
-mod family;
 mod form;
 mod gemini;
 mod images;
@@ -24,6 +23,7 @@ mod qwen_image;
 mod registry;
 mod request;
 mod rerank;
+mod sniff;
 mod sse;
 mod video;
 
@@ -105,7 +105,7 @@ pub(crate) fn mark_thinking(usage: &mut Usage) {
 /// Meters one complete response body (after the family check); see
 /// [`extract`](crate::extract::extract).
 pub(crate) fn meter(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
-    family::check_event(api, body)?;
+    sniff::check_event(api, body)?;
     extract_checked(api, body)
 }
 
@@ -116,7 +116,7 @@ fn extract_checked(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// Meters a body that may be a saved SSE stream or a plain JSON body; see
 /// [`extract_any`](crate::extract::extract_any).
 pub(crate) fn meter_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
-    family::check_event(api, body)?;
+    sniff::check_event(api, body)?;
     any_checked(api, body)
 }
 
@@ -142,7 +142,7 @@ pub(crate) fn meter_with_request(
     body: &[u8],
     request: Option<&[u8]>,
 ) -> Result<Usage, ExtractError> {
-    family::check_event(api, body)?;
+    sniff::check_event(api, body)?;
     let f = registry::of(api);
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     let mut usage = match f.shape {

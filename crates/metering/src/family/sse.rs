@@ -325,7 +325,7 @@ impl StreamMeter {
         if let Some(counter) = &mut self.text {
             count_deltas(self.api, data, counter);
         }
-        super::family::check_event(self.api, data)?;
+        super::sniff::check_event(self.api, data)?;
         match self.api {
             Api::OpenAiChat => {
                 let b: openai::Body = parse(self.api, data)?;
