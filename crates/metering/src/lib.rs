@@ -20,6 +20,7 @@
 mod data;
 pub mod estimate;
 pub mod extract;
+mod family;
 pub mod request;
 
 // The core's modules and items and the tokenizer, under the paths these modules have always used.

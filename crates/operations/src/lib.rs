@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod outcome;
 pub mod reconcile;
 pub mod sources;
+mod suggest;
 #[cfg(feature = "synth")]
 pub mod synth;
 

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::data::ByModel;
 use super::{Basis, Estimate, EstimateError, Part};
-use crate::extract::{self, Api, ImageRequest};
+use crate::family::{self as extract, Api, ImageRequest};
 use crate::tokens::Encoding;
 use crate::usage::{Tokens, Usage};
 

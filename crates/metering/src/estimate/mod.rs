@@ -147,7 +147,7 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
     if let Some(est) = images::estimate(api, model, request) {
         return est;
     }
-    if let Some(noted) = crate::extract::request_noted(api, model, request) {
+    if let Some(noted) = crate::family::request_noted(api, model, request) {
         let (mut usage, parts) = noted?;
         usage.estimated = true;
         return Ok(Estimate {
@@ -166,8 +166,8 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
     }
     let value: Value = serde_json::from_slice(request).map_err(|e| EstimateError::Json {
         api,
-        message: strip_position(&e.to_string()),
-        offset: byte_offset(request, e.line(), e.column()),
+        message: crate::request::strip_position(&e.to_string()),
+        offset: crate::request::byte_offset(request, e.line(), e.column()),
     })?;
     let mut b = Builder::new(api, model);
     match api {
@@ -531,26 +531,6 @@ pub(crate) fn count64(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
-
-fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
-    let mut l = 1;
-    for (i, b) in body.iter().enumerate() {
-        if l == line {
-            return (i + column.saturating_sub(1)).min(body.len());
-        }
-        if *b == b'\n' {
-            l += 1;
-        }
-    }
-    body.len()
-}
-
 /// A JSON path segment helper: `parent.key`.
 pub(crate) fn join(parent: &str, key: &str) -> String {
     if parent.is_empty() {
@@ -571,7 +551,7 @@ pub(crate) fn index(parent: &str, i: usize) -> String {
 pub enum SettleError {
     /// The response is unreadable, of another family, or inconsistent.
     #[error(transparent)]
-    Extract(#[from] crate::extract::ExtractError),
+    Extract(#[from] crate::request::ExtractError),
     /// The request, needed for the estimate, could not be estimated.
     #[error(transparent)]
     Estimate(#[from] EstimateError),
@@ -598,7 +578,7 @@ pub fn meter_or_estimate(
     body: &[u8],
     request: &[u8],
 ) -> Result<Usage, SettleError> {
-    use crate::extract::{extract_with_request, StreamMeter};
+    use crate::family::{meter_with_request as extract_with_request, StreamMeter};
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
         return Ok(extract_with_request(api, body, Some(request))?);
@@ -614,7 +594,7 @@ pub fn meter_or_estimate(
     }
     // The stream had usage: add what the request says (tool settings), without metering
     // the stream a second time.
-    crate::extract::apply_request(api, request, &mut usage)?;
+    crate::family::apply_request(api, request, &mut usage)?;
     // A stream cut before its last report (Anthropic's `message_start` says 1 output
     // token) may report less output than was streamed: the text received is the floor.
     let reported = usage.output_tokens.get() + usage.reasoning_tokens.get();

@@ -95,7 +95,7 @@ fn one_part(api: Api, model: &str, counter: &str, usage: Usage, part: Part) -> E
 /// `embedContent` / `batchEmbedContents`: the text parts, counted as the extractor meters an
 /// answer without a token count.
 pub(super) fn gemini_embeddings(model: &str, request: &[u8]) -> Result<Estimate, EstimateError> {
-    let usage = crate::extract::gemini_embedding_request(request)?;
+    let usage = crate::family::gemini_embedding_request(request)?;
     let part = Part {
         what: "text".into(),
         tokens: usage.input_tokens.get(),
@@ -172,10 +172,10 @@ pub(super) fn rerank(
 ) -> Result<Option<Estimate>, EstimateError> {
     let d = data();
     if d.per_search.get(&b.model).is_some() {
-        let docs = crate::extract::rerank_documents(request)?;
+        let docs = crate::family::rerank_documents(request)?;
         let (searches, basis, note) = match req.get("max_chunks_per_doc") {
             None | Some(Value::Null) => (
-                crate::extract::rerank_searches(docs),
+                crate::family::rerank_searches(docs),
                 Basis::Formula,
                 format!("⌈{docs} documents / 100⌉, at least 1 ({})", d.rerank_source),
             ),
@@ -187,7 +187,7 @@ pub(super) fn rerank(
                     )
                 })?;
                 (
-                    crate::extract::rerank_searches(docs.saturating_mul(chunks)),
+                    crate::family::rerank_searches(docs.saturating_mul(chunks)),
                     Basis::Bound,
                     format!("each of {docs} documents split into at most {chunks} chunks (`max_chunks_per_doc`), 100 chunks per search ({})", d.rerank_source),
                 )
@@ -279,7 +279,7 @@ pub(super) fn transcription(model: &str, request: &[u8]) -> Result<Estimate, Est
             format!("`{model}` is not billed per second of audio; gpt-4o-transcribe models bill audio tokens and OpenAI publishes no audio tokens per second for them"),
         ));
     }
-    let file = crate::extract::form_file(request, "file").ok_or_else(|| EstimateError::Field {
+    let file = crate::family::form_file(request, "file").ok_or_else(|| EstimateError::Field {
         api,
         path: "file".into(),
         problem: "is missing: the request must be multipart/form-data with a `file` part".into(),
@@ -295,7 +295,7 @@ pub(super) fn transcription(model: &str, request: &[u8]) -> Result<Estimate, Est
     // and then 3 billed seconds.
     let seconds = exact
         .to_decimal()
-        .and_then(crate::extract::billed_audio_seconds)
+        .and_then(crate::family::billed_audio_seconds)
         .ok_or_else(|| EstimateError::TooLarge {
             api,
             path: "file".into(),

@@ -14,7 +14,11 @@ use std::fmt;
 use serde::Serialize;
 
 /// The API families whose responses can be metered.
+///
+/// Non-exhaustive: a family added later is not a breaking change; match with a `_` arm,
+/// or iterate [`Api::ALL`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Api {
     /// OpenAI Chat Completions (`/v1/chat/completions`), and legacy Completions.
     OpenAiChat,
@@ -400,4 +404,27 @@ pub enum EstimateError {
     /// A media request that cannot be read or does not fix its bill.
     #[error(transparent)]
     Request(#[from] ExtractError),
+}
+
+/// serde_json appends " at line L column C" to its messages; the errors here carry the
+/// position apart (as a byte offset and a JSON path), so it is cut from the message.
+pub(crate) fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// The byte offset of serde_json's 1-based (line, column) in `body`, clamped to its length.
+pub(crate) fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+    let mut l = 1;
+    for (i, b) in body.iter().enumerate() {
+        if l == line {
+            return (i + column.saturating_sub(1)).min(body.len());
+        }
+        if *b == b'\n' {
+            l += 1;
+        }
+    }
+    body.len()
 }

@@ -146,12 +146,11 @@ impl RatioConfig {
                 });
             }
             let Some(map) = config.option_mut(&key) else {
-                let mut suggestions: Vec<String> = OPTIONS
-                    .iter()
-                    .filter(|k| strsim::jaro_winkler(&k.to_lowercase(), &key.to_lowercase()) > 0.8)
-                    .map(|k| k.to_string())
-                    .collect();
-                suggestions.truncate(3);
+                let suggestions: Vec<String> =
+                    crate::suggest::closest(&key, OPTIONS.iter().copied(), 3)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect();
                 return Err(ImportError::UnknownOption {
                     key,
                     suggestions,

@@ -105,12 +105,9 @@ fn bad(reason: String) -> RowError {
 
 /// The closest known member name, for "did you mean".
 fn suggest(key: &str, known: &[&str]) -> String {
-    known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(key, k), *k))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| format!("; did you mean `{k}`?"))
+    crate::suggest::closest(key, known.iter().copied(), 1)
+        .first()
+        .map(|k| format!("; did you mean `{k}`?"))
         .unwrap_or_default()
 }
 

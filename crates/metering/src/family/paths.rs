@@ -1,6 +1,6 @@
 //! The JSON paths of the extractors' errors, against a path tracker's.
 
-use crate::extract::extract_with_request;
+use crate::family::meter_with_request as extract_with_request;
 use crate::request::Api;
 
 /// Every fixture answer, read as every family, whole and mutated: wherever a parse fails,

@@ -16,7 +16,7 @@ use super::{
     bool_word, checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word,
     seconds, seconds_request, short_side, stage, times, Delivered, Noted, Num, Stage,
 };
-use crate::extract::{count, Api, ExtractError};
+use crate::family::{count, Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::WanVideo;
@@ -80,7 +80,7 @@ struct Request {
 }
 
 /// Meters a DashScope video task (`--api wan-video`).
-pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let t: Task = parse_task(API, body)?;
     let Some(status) = t.output.as_ref().and_then(|o| o.task_status.clone()) else {
         return Err(refuse(API, body, "output.task_status"));
@@ -142,7 +142,7 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
 
 /// What a Wan create request alone will bill: one video of `parameters.duration` (default
 /// 5 s, noted) at its resolution (or the short side of its size), with the audio option.
-pub(super) fn request_only(request: &[u8]) -> Noted {
+pub(in crate::family) fn request_only(request: &[u8]) -> Noted {
     let r: Request = parse_request(API, request)?;
     let p = r.parameters.unwrap_or_default();
     let mut options = Vec::new();

@@ -17,7 +17,7 @@ use super::{
     bool_word, checked_seconds, noted, parse_request, parse_task, refuse, resolution_word, seconds,
     times, whole, Delivered, Grounds, Noted, Num,
 };
-use crate::extract::{count, Api, ExtractError};
+use crate::family::{count, Api, ExtractError};
 use crate::request::Basis;
 use crate::usage::Usage;
 
@@ -86,7 +86,10 @@ struct Request {
 }
 
 /// Meters a Veo operation (`--api veo`).
-pub(super) fn operation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn operation(
+    body: &[u8],
+    request: Option<&[u8]>,
+) -> Result<Usage, ExtractError> {
     let op: Operation = parse_task(API, body)?;
     let named = op
         .name
@@ -146,7 +149,7 @@ pub(super) fn operation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Ex
 
 /// What a Veo request alone will bill: `sampleCount` videos (default 1) of the seconds and
 /// resolution it asks for, or Veo's defaults, each default noted with its source.
-pub(super) fn request_only(request: &[u8]) -> Noted {
+pub(in crate::family) fn request_only(request: &[u8]) -> Noted {
     let req: Request = parse_request(API, request)?;
     let p = req.parameters.unwrap_or_default();
     let mut g = Grounds::new(Basis::Exact);

@@ -17,7 +17,7 @@ use super::{
     bool_word, field_error, noted, parse_request, parse_task, refuse, require_done,
     resolution_word, stage, Grounds, Noted, Num,
 };
-use crate::extract::{minus, tokens, Api, ExtractError};
+use crate::family::{minus, tokens, Api, ExtractError};
 use crate::request::{seedance, Basis};
 use crate::usage::Usage;
 
@@ -101,7 +101,7 @@ fn text_command<'a>(items: &'a [Item], keys: &[&str]) -> Option<&'a str> {
 const RESOLUTION: &[&str] = &["--rs", "--resolution"];
 
 /// Meters an Ark content-generation task (`--api seedance`).
-pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let t: Task = parse_task(API, body)?;
     let marked = t.content.is_some()
         || t.usage.is_some()
@@ -167,7 +167,7 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
 /// the model's documented default; `duration: -1` (the model chooses) holds the longest.
 /// A reference video (billed as input, of a length the request does not give), an
 /// `adaptive` ratio and ratios without a recorded frame size are refused, naming the field.
-pub(super) fn request_only(request: &[u8], model: &str) -> Noted {
+pub(in crate::family) fn request_only(request: &[u8], model: &str) -> Noted {
     let req: Request = parse_request(API, request)?;
     let items = req.content.as_deref().unwrap_or(&[]);
     let model = req.model.as_deref().unwrap_or(model);

@@ -13,7 +13,7 @@ use super::{
     checked_seconds, parse_request, parse_task, refuse, require_done, stage, Delivered, Grounds,
     Noted, Num,
 };
-use crate::extract::{Api, ExtractError};
+use crate::family::{Api, ExtractError};
 use crate::request::Basis;
 use crate::usage::Usage;
 
@@ -51,7 +51,7 @@ struct Request {
 }
 
 /// Meters a Jimeng task (`--api jimeng`).
-pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let r: Response = parse_task(API, body)?;
     let Some(code) = r.code else {
         return Err(refuse(API, body, "code"));
@@ -98,7 +98,7 @@ fn seconds(req: &Request) -> Result<Decimal, ExtractError> {
 
 /// What a Jimeng submit request will bill: the seconds its `frames` (or `duration`) ask for,
 /// or the default 121 frames (5 s), as [`task`] meters the finished task.
-pub(super) fn request_only(request: &[u8]) -> Noted {
+pub(in crate::family) fn request_only(request: &[u8]) -> Noted {
     let req: Request = parse_request(API, request)?;
     let field = if req.frames.is_some() {
         "frames"

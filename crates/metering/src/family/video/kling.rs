@@ -16,7 +16,7 @@ use super::{
     bool_word, checked_seconds, field_error, noted, parse_request, parse_task, refuse,
     require_done, stage, whole, Delivered, Grounds, Noted, Num,
 };
-use crate::extract::{Api, ExtractError};
+use crate::family::{Api, ExtractError};
 use crate::request::Basis;
 use crate::usage::{Seconds, Usage};
 
@@ -71,7 +71,7 @@ struct Request {
 }
 
 /// Meters a Kling task (`--api kling`).
-pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let r: Response = parse_task(API, body)?;
     if let Some(code) = r.code.filter(|c| *c != 0) {
         return Err(ExtractError::TaskFailed {
@@ -152,7 +152,7 @@ fn options(req: &Request) -> Vec<(&'static str, String)> {
 
 /// What a Kling create request will bill: one video of its `duration` (default 5 s) in its
 /// `mode` (default `std`), as [`task`] meters it when the video is delivered at that length.
-pub(super) fn request_only(request: &[u8]) -> Noted {
+pub(in crate::family) fn request_only(request: &[u8]) -> Noted {
     let req: Request = parse_request(API, request)?;
     let mut g = Grounds::new(Basis::Exact);
     g.or_default(

@@ -2,7 +2,7 @@
 //! the stream: only the current line, the current event's data and the usage so far are
 //! kept.
 
-use super::{anthropic, dashscope, gemini, media, openai, parse, Api, ExtractError};
+use super::{anthropic, dashscope, gemini, openai, parse, Api, ExtractError};
 use crate::tokens::StreamingCounter;
 use crate::unit::Unit;
 use crate::usage::{Tokens, Usage};
@@ -325,7 +325,7 @@ impl StreamMeter {
         if let Some(counter) = &mut self.text {
             count_deltas(self.api, data, counter);
         }
-        super::family::check_event(self.api, data)?;
+        super::sniff::check_event(self.api, data)?;
         match self.api {
             Api::OpenAiChat => {
                 let b: openai::Body = parse(self.api, data)?;
@@ -394,21 +394,27 @@ impl StreamMeter {
                     }
                 }
             }
-            api if media::is_media(api) => {
-                // These report usage once, when the answer is complete.
-                let u = media::event(api, data)?;
-                self.report(u, true)?;
-            }
-            api if super::video::is_video(api) => {
+            api => match super::registry::of(api) {
+                // Media families report usage once, when the answer is complete, in
+                // events of their own format (or one event wrapping the whole answer).
+                f if f.shape == super::Shape::Media => {
+                    let u = match f.event {
+                        Some(event) => event(data)?,
+                        None => Some((f.meter)(data, None)?),
+                    };
+                    self.report(u, true)?;
+                }
                 // A task result is one JSON document; a relay that wraps it in an event is read whole.
-                let u = super::video::extract(api, data, None)?;
-                self.report(Some(u), true)?;
-            }
-            // The image families: OpenAI Images, Seedream, Qwen image, Imagen, Midjourney.
-            api => {
-                let u = super::images::stream_event(api, data)?;
-                self.report(u, true)?;
-            }
+                f if f.shape == super::Shape::Video => {
+                    let u = (f.meter)(data, None)?;
+                    self.report(Some(u), true)?;
+                }
+                // The image families: OpenAI Images, Seedream, Qwen image, Imagen, Midjourney.
+                _ => {
+                    let u = super::images::stream_event(api, data)?;
+                    self.report(u, true)?;
+                }
+            },
         }
         Ok(())
     }

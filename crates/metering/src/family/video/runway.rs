@@ -14,7 +14,7 @@ use super::{
     checked_seconds, parse_request, parse_task, refuse, require_done, seconds, seconds_request,
     short_side, stage, times, Delivered, Noted, Num,
 };
-use crate::extract::{count, Api, ExtractError};
+use crate::family::{count, Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::Runway;
@@ -44,7 +44,7 @@ struct Request {
 }
 
 /// Meters a Runway task (`--api runway`).
-pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let t: Task = parse_task(API, body)?;
     let marked = t.created_at.is_some() || t.output.is_some() || t.failure.is_some();
     let Some(status) = t.status.clone().filter(|_| marked) else {
@@ -82,7 +82,7 @@ pub(super) fn task(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
 
 /// What a Runway create request alone will bill: one video of `duration` (default 10 s,
 /// noted) at the short side of its `ratio`.
-pub(super) fn request_only(request: &[u8]) -> Noted {
+pub(in crate::family) fn request_only(request: &[u8]) -> Noted {
     let r: Request = parse_request(API, request)?;
     let resolution = r.ratio.as_deref().and_then(short_side);
     seconds_request(

@@ -30,14 +30,14 @@
 //! # Ok::<(), tariff_metering::extract::ExtractError>(())
 //! ```
 
-mod jimeng;
-mod kling;
-mod luma;
-mod openai;
-mod runway;
-mod seedance;
-mod veo;
-mod wan;
+pub(super) mod jimeng;
+pub(super) mod kling;
+pub(super) mod luma;
+pub(super) mod openai;
+pub(super) mod runway;
+pub(super) mod seedance;
+pub(super) mod veo;
+pub(super) mod wan;
 
 use std::fmt;
 
@@ -49,66 +49,9 @@ use super::{parse, Api, ExtractError};
 use crate::request::{Basis, EstimateError, Part};
 use crate::usage::{Seconds, Usage};
 
-/// Whether the family is a video task family (priced from the task result and its request).
-pub(super) fn is_video(api: Api) -> bool {
-    matches!(
-        api,
-        Api::OpenAiVideo
-            | Api::SoraChat
-            | Api::Veo
-            | Api::WanVideo
-            | Api::Seedance
-            | Api::Kling
-            | Api::Jimeng
-            | Api::Luma
-            | Api::Runway
-    )
-}
-
-/// Meters a video task result, with its create request when given.
-pub(super) fn extract(
-    api: Api,
-    body: &[u8],
-    request: Option<&[u8]>,
-) -> Result<Usage, ExtractError> {
-    match api {
-        Api::OpenAiVideo => openai::job(body, request),
-        Api::SoraChat => openai::chat(body, request),
-        Api::Veo => veo::operation(body, request),
-        Api::WanVideo => wan::task(body, request),
-        Api::Seedance => seedance::task(body, request),
-        Api::Kling => kling::task(body, request),
-        Api::Jimeng => jimeng::task(body, request),
-        Api::Luma => luma::generation(body, request),
-        Api::Runway => runway::task(body, request),
-        other => Err(ExtractError::WrongFamily {
-            expected: other,
-            found: "a video task result".into(),
-        }),
-    }
-}
-
 /// A request estimate of a task family: the usage the answer will bill when the vendor does
 /// what was asked, and the one part saying what it rests on.
 pub(crate) type Noted = Result<(Usage, Vec<Part>), EstimateError>;
-
-/// The estimate of a task family's create request that says which quantities it read,
-/// defaulted or bounded (`None` for families without one). `model` serves when the request
-/// names none.
-pub(crate) fn request_noted(api: Api, model: &str, request: &[u8]) -> Option<Noted> {
-    Some(match api {
-        Api::SoraChat => openai::chat_request(request, model),
-        Api::OpenAiVideo => openai::request_only(request, model),
-        Api::Veo => veo::request_only(request),
-        Api::WanVideo => wan::request_only(request),
-        Api::Luma => luma::request_only(request),
-        Api::Runway => runway::request_only(request),
-        Api::Kling => kling::request_only(request),
-        Api::Jimeng => jimeng::request_only(request),
-        Api::Seedance => seedance::request_only(request, model),
-        _ => return None,
-    })
-}
 
 /// What one estimated quantity rests on: read from the request, or a vendor default, or a
 /// bound the request sets; every assumption is written into the part's note with its source.

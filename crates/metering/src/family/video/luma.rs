@@ -13,7 +13,7 @@ use super::{
     checked_seconds, parse_request, parse_task, refuse, require_done, resolution_word, seconds,
     seconds_request, stage, Delivered, Noted, Num,
 };
-use crate::extract::{Api, ExtractError};
+use crate::family::{Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::Luma;
@@ -41,7 +41,10 @@ struct Generation {
 }
 
 /// Meters a Luma generation (`--api luma`).
-pub(super) fn generation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn generation(
+    body: &[u8],
+    request: Option<&[u8]>,
+) -> Result<Usage, ExtractError> {
     let g: Generation = parse_task(API, body)?;
     let Some(state) = g.state.clone() else {
         return Err(refuse(API, body, "state"));
@@ -78,7 +81,7 @@ pub(super) fn generation(body: &[u8], request: Option<&[u8]>) -> Result<Usage, E
 
 /// What a Luma create request alone will bill: `duration` (default 5 s, noted) at its
 /// resolution.
-pub(super) fn request_only(request: &[u8]) -> Noted {
+pub(in crate::family) fn request_only(request: &[u8]) -> Noted {
     let r: Request = parse_request(API, request)?;
     let resolution = r.resolution.as_deref().map(resolution_word);
     seconds_request(

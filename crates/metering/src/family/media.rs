@@ -6,7 +6,7 @@
 //! others stream server-sent events whose last report is the usage. Each family module
 //! decides which of the three shapes it accepts.
 
-use super::{audio, embed, moderation, music, rerank, Api, ExtractError, StreamMeter};
+use super::{Api, ExtractError, StreamMeter};
 use crate::usage::Usage;
 
 /// What a body is, judged by its first non-blank bytes.
@@ -37,55 +37,6 @@ pub(super) fn shape(body: &[u8]) -> Shape {
             Shape::Sse
         }
         _ => Shape::Other,
-    }
-}
-
-/// Whether `api` is one of the families metered here.
-pub(super) const fn is_media(api: Api) -> bool {
-    matches!(
-        api,
-        Api::OpenAiSpeech
-            | Api::OpenAiTranscription
-            | Api::MiniMaxTts
-            | Api::DoubaoTts
-            | Api::Suno
-            | Api::Udio
-            | Api::GeminiEmbeddings
-            | Api::Rerank
-            | Api::OpenAiModerations
-    )
-}
-
-/// Meters a body of one of these families, with its request when the family needs one.
-pub(super) fn meter(api: Api, body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
-    match api {
-        Api::OpenAiSpeech => audio::speech(body, request),
-        Api::OpenAiTranscription => audio::transcription(body),
-        Api::MiniMaxTts => audio::minimax(body, request),
-        Api::DoubaoTts => audio::doubao(body, request),
-        Api::Suno => music::suno(body),
-        Api::Udio => music::udio(body),
-        Api::GeminiEmbeddings => embed::gemini(body, request),
-        Api::Rerank => rerank::rerank(body, request),
-        Api::OpenAiModerations => moderation::moderation(body),
-        // Not reached: callers dispatch here only for the families above.
-        other => Err(ExtractError::WrongFamily {
-            expected: other,
-            found: "a family this module does not meter".into(),
-        }),
-    }
-}
-
-/// The usage one stream event of these families reports, if any.
-pub(super) fn event(api: Api, data: &[u8]) -> Result<Option<Usage>, ExtractError> {
-    match api {
-        Api::OpenAiSpeech => audio::speech_event(data),
-        Api::OpenAiTranscription => audio::transcription_event(data),
-        Api::MiniMaxTts => audio::minimax_event(data),
-        Api::DoubaoTts => audio::doubao_event(data),
-        Api::Udio => music::udio_event(data),
-        // Not streamed by their vendors; a relay that wraps one in an event is read whole.
-        other => meter(other, data, None).map(Some),
     }
 }
 

@@ -19,7 +19,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::video::{noted, Grounds, Noted};
-use super::{count, form, parse, tokens, Api, ExtractError};
+use super::{check_total, count, form, parse, tokens, Api, ExtractError};
 use crate::request::Basis;
 use crate::usage::{ImageCount, Usage};
 
@@ -284,16 +284,12 @@ fn token_usage(u: &ImageUsage) -> Result<Usage, ExtractError> {
         // Without details, every output token is an image token (GPT Image 1 and 1 mini).
         None => (0, output),
     };
-    if let Some(total) = u.total_tokens {
-        if u128::from(total) != u128::from(input) + u128::from(output) {
-            return Err(ExtractError::Inconsistent {
-                api: API,
-                detail: format!(
-                    "total_tokens ({total}) is not input_tokens ({input}) + output_tokens ({output})"
-                ),
-            });
-        }
-    }
+    check_total(
+        API,
+        u.total_tokens,
+        ("input_tokens", input),
+        ("output_tokens", output),
+    )?;
     Ok(Usage {
         input_tokens: tokens(API, "input_tokens_details.text_tokens", text_in)?,
         image_input_tokens: tokens(API, "input_tokens_details.image_tokens", image_in)?,
@@ -594,7 +590,7 @@ pub(super) fn stream_event(api: Api, data: &[u8]) -> Result<Option<Usage>, Extra
             check(api, &b)?;
             seedream_usage(&b)
         }
-        _ => super::extract(api, data).map(Some),
+        _ => super::meter(api, data).map(Some),
     }
 }
 

@@ -27,7 +27,7 @@
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::{count, minus, parse, tokens, Api, ExtractError};
+use super::{check_total, count, minus, parse, tokens, Api, ExtractError};
 use crate::usage::{Count, ImageCount, ServiceTier, Usage};
 
 #[derive(Deserialize, Default)]
@@ -412,17 +412,12 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         ),
         ("completion_tokens_details.image_tokens", image_out),
     )?;
-    if let Some(t) = u.total_tokens {
-        if u128::from(t) != u128::from(prompt) + u128::from(completion) {
-            return Err(ExtractError::Inconsistent {
-                api,
-                detail: format!(
-                    "total_tokens ({t}) is not prompt_tokens + completion_tokens ({})",
-                    u128::from(prompt) + u128::from(completion)
-                ),
-            });
-        }
-    }
+    check_total(
+        api,
+        u.total_tokens,
+        ("prompt_tokens", prompt),
+        ("completion_tokens", completion),
+    )?;
     let mut usage = Usage {
         input_tokens: tokens(api, "prompt_tokens", text_in)?,
         cache_read_tokens: tokens(api, "cached_tokens", cached)?,
@@ -501,12 +496,12 @@ pub(super) fn embeddings(body: &[u8]) -> Result<Usage, ExtractError> {
             detail: format!("an embeddings response with {output} completion tokens"),
         });
     }
-    if let Some(t) = u.total_tokens.filter(|t| *t != prompt) {
-        return Err(ExtractError::Inconsistent {
-            api,
-            detail: format!("total_tokens ({t}) is not prompt_tokens ({prompt})"),
-        });
-    }
+    check_total(
+        api,
+        u.total_tokens,
+        ("prompt_tokens", prompt),
+        ("completion_tokens", output),
+    )?;
     Ok(Usage {
         input_tokens: tokens(api, "prompt_tokens", prompt)?,
         ..Usage::default()
@@ -575,17 +570,12 @@ pub(super) fn responses_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         ("output_tokens", output),
         ("output_tokens_details.reasoning_tokens", reasoning),
     )?;
-    if let Some(t) = u.total_tokens {
-        if u128::from(t) != u128::from(input) + u128::from(output) {
-            return Err(ExtractError::Inconsistent {
-                api,
-                detail: format!(
-                    "total_tokens ({t}) is not input_tokens + output_tokens ({})",
-                    u128::from(input) + u128::from(output)
-                ),
-            });
-        }
-    }
+    check_total(
+        api,
+        u.total_tokens,
+        ("input_tokens", input),
+        ("output_tokens", output),
+    )?;
     let items = || b.output.iter().flatten();
     let calls = |kind: &str| items().filter(|o| o.kind == kind).count() as u64;
     let mut usage = Usage {

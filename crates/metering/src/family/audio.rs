@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use super::media::{self, error_body, need_request, parse_request, Shape};
 use super::video::{noted, Grounds, Noted};
-use super::{count, minus, parse, tokens, Api, ExtractError, Markers};
+use super::{check_total, count, minus, parse, tokens, Api, ExtractError, Markers};
 use crate::request::Basis;
 use crate::usage::{Seconds, Usage};
 
@@ -63,17 +63,12 @@ fn speech_tokens(u: &SpeechUsage) -> Result<Usage, ExtractError> {
     let api = Api::OpenAiSpeech;
     let input = u.input_tokens.unwrap_or(0);
     let output = u.output_tokens.unwrap_or(0);
-    if let Some(t) = u.total_tokens {
-        if u128::from(t) != u128::from(input) + u128::from(output) {
-            return Err(ExtractError::Inconsistent {
-                api,
-                detail: format!(
-                    "total_tokens ({t}) is not input_tokens + output_tokens ({})",
-                    u128::from(input) + u128::from(output)
-                ),
-            });
-        }
-    }
+    check_total(
+        api,
+        u.total_tokens,
+        ("input_tokens", input),
+        ("output_tokens", output),
+    )?;
     Ok(Usage {
         input_tokens: tokens(api, "input_tokens", input)?,
         audio_output_tokens: tokens(api, "output_tokens", output)?,
@@ -262,17 +257,12 @@ fn transcription_usage(b: &TranscriptionBody) -> Result<Option<Usage>, ExtractEr
             ("input_token_details.audio_tokens", audio),
         )?,
     };
-    if let Some(t) = u.total_tokens {
-        if u128::from(t) != u128::from(input) + u128::from(output) {
-            return Err(ExtractError::Inconsistent {
-                api,
-                detail: format!(
-                    "total_tokens ({t}) is not input_tokens + output_tokens ({})",
-                    u128::from(input) + u128::from(output)
-                ),
-            });
-        }
-    }
+    check_total(
+        api,
+        u.total_tokens,
+        ("input_tokens", input),
+        ("output_tokens", output),
+    )?;
     Ok(Some(Usage {
         input_tokens: tokens(api, "text_tokens", text)?,
         audio_input_tokens: tokens(api, "audio_tokens", audio)?,

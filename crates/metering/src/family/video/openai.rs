@@ -28,7 +28,7 @@ use super::{
     require_done, resolution_word, seconds, short_side, stage, whole, Delivered, Grounds, Noted,
     Num,
 };
-use crate::extract::{Api, ExtractError};
+use crate::family::{Api, ExtractError};
 use crate::request::Basis;
 use crate::usage::Usage;
 
@@ -196,13 +196,13 @@ fn meter(
 /// What an OpenAI video create request alone will bill: the seconds and size it asks for,
 /// or the model's documented defaults (Sora 4 s at 720x1280, Veo 8 s at 720p), noted; the
 /// request's `model`, else `model`, picks the defaults.
-pub(super) fn request_only(request: &[u8], model: &str) -> Noted {
+pub(in crate::family) fn request_only(request: &[u8], model: &str) -> Noted {
     let api = Api::OpenAiVideo;
     request_noted(api, &parse_request(api, request)?, model)
 }
 
 /// Meters an OpenAI video job object (`--api openai-video`).
-pub(super) fn job(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn job(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let api = Api::OpenAiVideo;
     let j: Job = parse_task(api, body)?;
     if !j.object.as_deref().is_some_and(|o| o.starts_with("video")) {
@@ -241,7 +241,7 @@ struct ChatBody {
 /// Meters Sora through the chat format (`--api sora-chat`): the completion (a JSON body or a
 /// saved stream) says only that the video was made, so the seconds and size come from the
 /// request (`seconds`, `size`, or their defaults).
-pub(super) fn chat(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn chat(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
     let api = Api::SoraChat;
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     let mut model = None;
@@ -290,7 +290,7 @@ pub(super) fn chat(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extract
 /// What a Sora chat-format request will bill, read as [`chat`] reads it: the seconds and
 /// size asked for (`seconds`, `size`, or under `metadata`), or the model's documented
 /// defaults; the request's `model`, else `model`, picks the defaults.
-pub(super) fn chat_request(request: &[u8], model: &str) -> Noted {
+pub(in crate::family) fn chat_request(request: &[u8], model: &str) -> Noted {
     let api = Api::SoraChat;
     let req: VideoRequest = parse_request(api, request)?;
     if req.messages.is_none() {

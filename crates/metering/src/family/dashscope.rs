@@ -12,7 +12,7 @@
 use serde::Deserialize;
 
 use super::openai::{all_cache_writes, is_explicit_cache, Details, CACHE_OPTION};
-use super::{minus, parse, tokens, Api, ExtractError};
+use super::{check_total, minus, parse, tokens, Api, ExtractError};
 use crate::usage::Usage;
 
 const API: Api = Api::DashScope;
@@ -186,15 +186,12 @@ pub(super) fn usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
         ("output_tokens minus reasoning_tokens", after_reasoning),
         ("output_tokens_details.audio_tokens", audio_out),
     )?;
-    if let Some(t) = u.total_tokens {
-        let sum = u128::from(input) + u128::from(output);
-        if u128::from(t) != sum {
-            return Err(ExtractError::Inconsistent {
-                api: API,
-                detail: format!("total_tokens ({t}) is not input_tokens + output_tokens ({sum})"),
-            });
-        }
-    }
+    check_total(
+        API,
+        u.total_tokens,
+        ("input_tokens", input),
+        ("output_tokens", output),
+    )?;
     let mut usage = Usage {
         input_tokens: tokens(API, "input_tokens", text_in)?,
         cache_read_tokens: tokens(API, "cached_tokens", cached)?,

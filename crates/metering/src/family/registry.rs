@@ -1,0 +1,168 @@
+//! The registry: what each API family does, in one table. Every dispatch on an [`Api`]
+//! (meter an answer, read a stream event, fix a usage from the request alone) is one
+//! lookup here, so adding a family is one entry plus its vendor file.
+
+use super::video::{self, Noted};
+use super::{
+    anthropic, audio, dashscope, embed, gemini, images, midjourney, moderation, music, openai,
+    qwen_image, rerank, Api, ExtractError,
+};
+use crate::usage::Usage;
+
+/// How a family's answers are shaped, which decides how a body is read and whether the
+/// request is needed to meter it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Token usage in a JSON body or a stream the stream reader merges itself.
+    Text,
+    /// Image families: a JSON result, or one event carrying it.
+    Image,
+    /// Audio, music, embeddings, rerank, moderation: a body read whole (audio bytes, a
+    /// JSON record, or a stream of this family's own events).
+    Media,
+    /// Video tasks: one JSON task result, priced with its create request.
+    Video,
+}
+
+/// Meters an answer, with its request when the caller has it.
+pub(crate) type Meter = fn(&[u8], Option<&[u8]>) -> Result<Usage, ExtractError>;
+/// The usage one stream event reports, if any.
+pub(crate) type Event = fn(&[u8]) -> Result<Option<Usage>, ExtractError>;
+/// The usage a request alone fixes; `model` serves when the request names none.
+pub(crate) type Request = fn(&str, &[u8]) -> Noted;
+
+/// One API family's entry.
+#[derive(Clone, Copy)]
+pub(crate) struct Family {
+    /// How its answers are shaped.
+    pub shape: Shape,
+    /// Meters a complete answer.
+    pub meter: Meter,
+    /// Reads one event of its own stream format (`None`: the text families, whose events
+    /// the stream reader merges with state of its own).
+    pub event: Option<Event>,
+    /// Fixes the usage from the request alone (speech, DALL·E, music, video tasks).
+    pub request: Option<Request>,
+}
+
+const fn text(meter: Meter) -> Family {
+    Family {
+        shape: Shape::Text,
+        meter,
+        event: None,
+        request: None,
+    }
+}
+
+const fn media(meter: Meter, event: Option<Event>, request: Option<Request>) -> Family {
+    Family {
+        shape: Shape::Media,
+        meter,
+        event,
+        request,
+    }
+}
+
+const fn image(meter: Meter, request: Option<Request>) -> Family {
+    Family {
+        shape: Shape::Image,
+        meter,
+        event: None,
+        request,
+    }
+}
+
+const fn video(meter: Meter, request: Request) -> Family {
+    Family {
+        shape: Shape::Video,
+        meter,
+        event: None,
+        request: Some(request),
+    }
+}
+
+/// The entry of `api`.
+pub(crate) fn of(api: Api) -> Family {
+    match api {
+        Api::OpenAiChat => text(|b, _| openai::chat(b)),
+        Api::OpenAiResponses => text(|b, _| openai::responses(b)),
+        Api::OpenAiEmbeddings => text(|b, _| openai::embeddings(b)),
+        Api::Anthropic => text(|b, _| anthropic::message(b)),
+        Api::Gemini => text(|b, _| gemini::generate(b)),
+        Api::DashScope => text(|b, _| dashscope::generation(b)),
+        Api::OpenAiSpeech => media(
+            audio::speech,
+            Some(audio::speech_event),
+            Some(|_, r| audio::speech_request(Api::OpenAiSpeech, r)),
+        ),
+        Api::OpenAiTranscription => media(
+            |b, _| audio::transcription(b),
+            Some(audio::transcription_event),
+            None,
+        ),
+        Api::MiniMaxTts => media(
+            audio::minimax,
+            Some(audio::minimax_event),
+            Some(|_, r| audio::speech_request(Api::MiniMaxTts, r)),
+        ),
+        Api::DoubaoTts => media(
+            audio::doubao,
+            Some(audio::doubao_event),
+            Some(|_, r| audio::speech_request(Api::DoubaoTts, r)),
+        ),
+        Api::Suno => media(
+            |b, _| music::suno(b),
+            None,
+            Some(|m, r| music::suno_request(r, m)),
+        ),
+        Api::Udio => media(
+            |b, _| music::udio(b),
+            Some(music::udio_event),
+            Some(|_, r| music::udio_request(r)),
+        ),
+        Api::GeminiEmbeddings => media(embed::gemini, None, None),
+        Api::Rerank => media(rerank::rerank, None, None),
+        Api::OpenAiModerations => media(|b, _| moderation::moderation(b), None, None),
+        Api::OpenAiImages => image(images::openai, Some(|_, r| images::openai_request(r))),
+        Api::Seedream => image(|b, _| images::seedream(b), None),
+        Api::QwenImage => image(qwen_image::result, None),
+        Api::Imagen => image(|b, _| images::imagen(b), None),
+        Api::Midjourney => image(|b, _| midjourney::task(b), None),
+        Api::OpenAiVideo => video(video::openai::job, |m, r| video::openai::request_only(r, m)),
+        Api::SoraChat => video(video::openai::chat, |m, r| {
+            video::openai::chat_request(r, m)
+        }),
+        Api::Veo => video(video::veo::operation, |_, r| video::veo::request_only(r)),
+        Api::WanVideo => video(video::wan::task, |_, r| video::wan::request_only(r)),
+        Api::Seedance => video(video::seedance::task, |m, r| {
+            video::seedance::request_only(r, m)
+        }),
+        Api::Kling => video(video::kling::task, |_, r| video::kling::request_only(r)),
+        Api::Jimeng => video(video::jimeng::task, |_, r| video::jimeng::request_only(r)),
+        Api::Luma => video(video::luma::generation, |_, r| video::luma::request_only(r)),
+        Api::Runway => video(video::runway::task, |_, r| video::runway::request_only(r)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_has_one_consistent_entry() {
+        for api in Api::ALL {
+            let f = of(api);
+            // A family whose request alone fixes the bill is a media, image or video one.
+            if f.request.is_some() {
+                assert_ne!(f.shape, Shape::Text, "{api:?}");
+            }
+            // Own-format events belong to the media families only.
+            if f.event.is_some() {
+                assert_eq!(f.shape, Shape::Media, "{api:?}");
+            }
+            if f.shape == Shape::Video {
+                assert!(f.request.is_some(), "{api:?}");
+            }
+        }
+    }
+}
