@@ -17,6 +17,7 @@ from tariff._native import (
     estimate,
     meter,
     quote,
+    quote_arrow,
     reconcile,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "estimate",
     "meter",
     "quote",
+    "quote_arrow",
     "reconcile",
 ]

@@ -117,3 +117,10 @@ def reconcile(
     rejects: Optional[Union[str, PathLike[str]]] = None,
 ) -> dict[str, Any]:
     """Re-prices logs at the prices in force when they ran: `tariff reconcile --json` (releases the GIL)."""
+
+def quote_arrow(data: Any, *, catalog: Optional[Catalog] = None) -> Any:
+    """Prices every row of a pyarrow Table or RecordBatch (anything with __arrow_c_stream__ or
+    __arrow_c_array__): columns `model`, `at` (timestamp with a time zone, or RFC 3339 text),
+    integer bucket columns (missing = 0), optional `service_tier` and `region`. Returns the rows
+    with `cost` (decimal128(38, 18)), `currency` and `error` (null when priced) added; a bad
+    row never fails the batch. Releases the GIL."""
