@@ -1,0 +1,456 @@
+//! `quote_arrow`: a table of usage rows priced in one call, through the Arrow C data
+//! interface (the PyCapsule protocol pyarrow, polars and pandas speak): the input's buffers
+//! are read in place, and the output carries the input's columns plus `cost`
+//! (`decimal128(38, 18)`), `currency` and `error`. A row that cannot be priced gets a null
+//! cost and its reason in `error`; it never fails the batch.
+
+use std::ffi::CString;
+use std::sync::Arc;
+
+use arrow_array::builder::{Decimal128Builder, StringBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
+use arrow_array::types::{
+    Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{
+    Array, ArrayRef, RecordBatch, RecordBatchIterator, RecordBatchReader, StructArray,
+};
+use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyTuple};
+use rust_decimal::Decimal;
+use tariff::{Catalog as RsCatalog, Count, ServiceTier, Tokens, Usage};
+
+use crate::{usage_err, TariffError};
+
+/// The buckets a column may carry, each an integer count.
+const BUCKETS: [&str; 17] = [
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "audio_input_tokens",
+    "audio_cache_read_tokens",
+    "audio_output_tokens",
+    "image_input_tokens",
+    "image_output_tokens",
+    "characters",
+    "requests",
+    "web_search_calls",
+    "file_search_calls",
+    "searches",
+    "container_sessions",
+];
+
+/// The scale of the `cost` column: 18 places, more than any table's rate needs.
+const SCALE: u32 = 18;
+
+fn set_bucket(u: &mut Usage, i: usize, n: u64) -> Option<()> {
+    let tokens = |n| Tokens::new(n);
+    match i {
+        0 => u.input_tokens = tokens(n)?,
+        1 => u.cache_read_tokens = tokens(n)?,
+        2 => u.cache_write_tokens = tokens(n)?,
+        3 => u.cache_write_1h_tokens = tokens(n)?,
+        4 => u.output_tokens = tokens(n)?,
+        5 => u.reasoning_tokens = tokens(n)?,
+        6 => u.audio_input_tokens = tokens(n)?,
+        7 => u.audio_cache_read_tokens = tokens(n)?,
+        8 => u.audio_output_tokens = tokens(n)?,
+        9 => u.image_input_tokens = tokens(n)?,
+        10 => u.image_output_tokens = tokens(n)?,
+        11 => u.characters = Count::new(n)?,
+        12 => u.requests = Count::new(n)?,
+        13 => u.web_search_calls = Count::new(n)?,
+        14 => u.file_search_calls = Count::new(n)?,
+        15 => u.searches = Count::new(n)?,
+        16 => u.container_sessions = Count::new(n)?,
+        _ => return None,
+    }
+    Some(())
+}
+
+/// A string column of any of Arrow's string layouts.
+enum Strs<'a> {
+    Small(&'a arrow_array::StringArray),
+    Large(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+}
+
+impl Strs<'_> {
+    fn of<'a>(name: &str, a: &'a ArrayRef) -> PyResult<Strs<'a>> {
+        match a.data_type() {
+            DataType::Utf8 => Ok(Strs::Small(a.as_string::<i32>())),
+            DataType::LargeUtf8 => Ok(Strs::Large(a.as_string::<i64>())),
+            DataType::Utf8View => Ok(Strs::View(a.as_string_view())),
+            t => Err(usage_err(format!(
+                "column `{name}` is {t}, not a string column"
+            ))),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        match self {
+            Strs::Small(a) => a.is_valid(i).then(|| a.value(i)),
+            Strs::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Strs::View(a) => a.is_valid(i).then(|| a.value(i)),
+        }
+    }
+}
+
+/// An integer column of any width, read as i128 so that no value wraps.
+fn int_at(a: &ArrayRef, i: usize) -> Option<i128> {
+    if a.is_null(i) {
+        return None;
+    }
+    Some(match a.data_type() {
+        DataType::Int8 => a.as_primitive::<Int8Type>().value(i).into(),
+        DataType::Int16 => a.as_primitive::<Int16Type>().value(i).into(),
+        DataType::Int32 => a.as_primitive::<Int32Type>().value(i).into(),
+        DataType::Int64 => a.as_primitive::<Int64Type>().value(i).into(),
+        DataType::UInt8 => a.as_primitive::<UInt8Type>().value(i).into(),
+        DataType::UInt16 => a.as_primitive::<UInt16Type>().value(i).into(),
+        DataType::UInt32 => a.as_primitive::<UInt32Type>().value(i).into(),
+        DataType::UInt64 => a.as_primitive::<UInt64Type>().value(i).into(),
+        _ => return None,
+    })
+}
+
+fn is_int(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+    )
+}
+
+/// The `at` column: a timestamp with a time zone, or RFC 3339 text.
+enum At<'a> {
+    Stamp(&'a ArrayRef, TimeUnit),
+    Text(Strs<'a>),
+}
+
+impl At<'_> {
+    fn get(&self, i: usize) -> Result<DateTime<Utc>, String> {
+        match self {
+            At::Stamp(a, unit) => {
+                if a.is_null(i) {
+                    return Err("at is null".into());
+                }
+                use arrow_array::types::{
+                    TimestampMicrosecondType as Us, TimestampMillisecondType as Ms,
+                    TimestampNanosecondType as Ns, TimestampSecondType as S,
+                };
+                let (v, t) = match unit {
+                    TimeUnit::Second => {
+                        let v = a.as_primitive::<S>().value(i);
+                        (v, DateTime::from_timestamp(v, 0))
+                    }
+                    TimeUnit::Millisecond => {
+                        let v = a.as_primitive::<Ms>().value(i);
+                        (v, DateTime::from_timestamp_millis(v))
+                    }
+                    TimeUnit::Microsecond => {
+                        let v = a.as_primitive::<Us>().value(i);
+                        (v, DateTime::from_timestamp_micros(v))
+                    }
+                    TimeUnit::Nanosecond => {
+                        let v = a.as_primitive::<Ns>().value(i);
+                        (v, Some(DateTime::from_timestamp_nanos(v)))
+                    }
+                };
+                t.ok_or_else(|| format!("at {v} ({unit:?}) is out of range"))
+            }
+            At::Text(s) => {
+                let s = s.get(i).ok_or("at is null")?;
+                crate::parse_time(s)
+                    .map_err(|_| format!("at `{s}` is not an RFC 3339 time or a YYYY-MM-DD date"))
+            }
+        }
+    }
+}
+
+/// Prices one batch: the input's columns, then `cost`, `currency`, `error`.
+fn price_batch(catalog: &RsCatalog, batch: &RecordBatch) -> Result<RecordBatch, String> {
+    let schema = batch.schema();
+    let col = |name: &str| schema.index_of(name).ok().map(|i| batch.column(i));
+    for name in ["cost", "currency", "error"] {
+        if col(name).is_some() {
+            return Err(format!(
+                "the input already has a `{name}` column, which the output adds"
+            ));
+        }
+    }
+    let model =
+        Strs::of("model", col("model").ok_or("no `model` column")?).map_err(|e| e.to_string())?;
+    let at_col =
+        col("at").ok_or("no `at` column (a timestamp with a time zone, or RFC 3339 text)")?;
+    let at = match at_col.data_type() {
+        DataType::Timestamp(unit, Some(_)) => At::Stamp(at_col, *unit),
+        DataType::Timestamp(_, None) => {
+            return Err(
+                "column `at` is a timestamp without a time zone, which is ambiguous; give it one (e.g. UTC)"
+                    .into(),
+            )
+        }
+        _ => At::Text(Strs::of("at", at_col).map_err(|e| e.to_string())?),
+    };
+    let tier = col("service_tier")
+        .map(|a| Strs::of("service_tier", a))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let region = col("region")
+        .map(|a| Strs::of("region", a))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let mut buckets = Vec::new();
+    for (i, name) in BUCKETS.iter().enumerate() {
+        if let Some(a) = col(name) {
+            if !is_int(a.data_type()) {
+                return Err(format!(
+                    "column `{name}` is {}, not an integer column",
+                    a.data_type()
+                ));
+            }
+            buckets.push((i, *name, a));
+        }
+    }
+    // A bucket column misspelled would be passed through and priced as zero: refuse it.
+    for f in schema.fields() {
+        let n = f.name();
+        if n.ends_with("_tokens") && !BUCKETS.contains(&n.as_str()) && n != "total_tokens" {
+            return Err(format!(
+                "column `{n}` is not a usage bucket; buckets: {}",
+                BUCKETS.join(", ")
+            ));
+        }
+    }
+    let rows = batch.num_rows();
+    let mut cost = Decimal128Builder::with_capacity(rows);
+    let mut currency = StringBuilder::with_capacity(rows, rows * 3);
+    let mut error = StringBuilder::new();
+    for i in 0..rows {
+        match price_row(
+            catalog,
+            &model,
+            &at,
+            tier.as_ref(),
+            region.as_ref(),
+            &buckets,
+            i,
+        ) {
+            Ok((c, ccy)) => {
+                cost.append_value(c);
+                currency.append_value(ccy);
+                error.append_null();
+            }
+            Err(e) => {
+                cost.append_null();
+                currency.append_null();
+                error.append_value(e);
+            }
+        }
+    }
+    let cost = cost
+        .finish()
+        .with_precision_and_scale(38, SCALE as i8)
+        .map_err(|e| e.to_string())?;
+    let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();
+    fields.push(Arc::new(Field::new(
+        "cost",
+        DataType::Decimal128(38, SCALE as i8),
+        true,
+    )));
+    fields.push(Arc::new(Field::new("currency", DataType::Utf8, true)));
+    fields.push(Arc::new(Field::new("error", DataType::Utf8, true)));
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns.push(Arc::new(cost));
+    columns.push(Arc::new(currency.finish()));
+    columns.push(Arc::new(error.finish()));
+    RecordBatch::try_new(
+        Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
+        columns,
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn price_row(
+    catalog: &RsCatalog,
+    model: &Strs<'_>,
+    at: &At<'_>,
+    tier: Option<&Strs<'_>>,
+    region: Option<&Strs<'_>>,
+    buckets: &[(usize, &str, &ArrayRef)],
+    i: usize,
+) -> Result<(i128, String), String> {
+    let name = model.get(i).ok_or("model is null")?;
+    let mut usage = Usage {
+        at: Some(at.get(i)?),
+        ..Usage::default()
+    };
+    for &(b, bucket, a) in buckets {
+        let Some(v) = int_at(a, i) else { continue };
+        let n = u64::try_from(v).map_err(|_| format!("{bucket} is {v}, not a count"))?;
+        set_bucket(&mut usage, b, n)
+            .ok_or_else(|| format!("{bucket} is {n}, above {}", tariff::MAX_COUNT))?;
+    }
+    if let Some(t) = tier.and_then(|t| t.get(i)) {
+        usage.service_tier = Some(ServiceTier::parse(t).ok_or_else(|| {
+            format!("service_tier `{t}` is not one of standard, batch, flex, priority")
+        })?);
+    }
+    if let Some(r) = region.and_then(|r| r.get(i)) {
+        usage.region = Some(r.to_string());
+    }
+    let bill = catalog.quote(name, &usage).map_err(|e| e.to_string())?;
+    // The fields, not the serde form: this is the per-row hot path.
+    Ok((scaled(bill.total)?, bill.currency.as_str().to_string()))
+}
+
+/// The decimal as an i128 at [`SCALE`] places, exactly (or an error, never a rounding).
+fn scaled(d: Decimal) -> Result<i128, String> {
+    let d = d.normalize();
+    if d.scale() > SCALE {
+        return Err(format!("cost {d} has more than {SCALE} decimal places"));
+    }
+    10i128
+        .checked_pow(SCALE - d.scale())
+        .and_then(|f| d.mantissa().checked_mul(f))
+        .ok_or_else(|| format!("cost {d} does not fit decimal128(38, {SCALE})"))
+}
+
+fn arrow_err(e: ArrowError) -> PyErr {
+    TariffError::new_err(format!("reading the Arrow data: {e}"))
+}
+
+/// Reads the batches of any object speaking the Arrow PyCapsule protocol.
+fn import(data: &Bound<'_, PyAny>) -> PyResult<(Arc<Schema>, Vec<RecordBatch>, bool)> {
+    if data.hasattr("__arrow_c_stream__")? && !data.hasattr("__arrow_c_array__")? {
+        let cap = data.call_method0("__arrow_c_stream__")?;
+        let cap = cap.downcast::<PyCapsule>()?;
+        let ptr = cap.pointer() as *mut FFI_ArrowArrayStream;
+        // SAFETY: the protocol's stream capsule holds an ArrowArrayStream; `from_raw`
+        // moves it out and leaves a released stream behind for the capsule to drop.
+        let reader = unsafe { RecordBatchStreamReader::from_raw(ptr) }.map_err(arrow_err)?;
+        let schema = reader.schema();
+        let batches = reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err)?;
+        return Ok((schema, batches, true));
+    }
+    if data.hasattr("__arrow_c_array__")? {
+        let pair = data.call_method0("__arrow_c_array__")?;
+        let pair = pair.downcast::<PyTuple>()?;
+        let schema_cap = pair.get_item(0)?;
+        let schema_cap = schema_cap.downcast::<PyCapsule>()?;
+        let array_cap = pair.get_item(1)?;
+        let array_cap = array_cap.downcast::<PyCapsule>()?;
+        // SAFETY: the protocol's capsules hold an ArrowSchema and an ArrowArray; the schema
+        // is borrowed, the array moved out (its release callback keeps the producer's
+        // buffers alive for as long as the arrays built on them).
+        let data = unsafe {
+            let schema = &*(schema_cap.pointer() as *const FFI_ArrowSchema);
+            let array = FFI_ArrowArray::from_raw(array_cap.pointer() as *mut FFI_ArrowArray);
+            from_ffi(array, schema)
+        }
+        .map_err(arrow_err)?;
+        if !matches!(data.data_type(), DataType::Struct(_)) {
+            return Err(usage_err(
+                "quote_arrow takes a table or record batch, not a single array",
+            ));
+        }
+        let batch = RecordBatch::from(StructArray::from(data));
+        return Ok((batch.schema(), vec![batch], false));
+    }
+    Err(pyo3::exceptions::PyTypeError::new_err(format!(
+        "quote_arrow takes a pyarrow Table or RecordBatch (any object with __arrow_c_stream__ \
+         or __arrow_c_array__), not {}",
+        data.get_type().name()?
+    )))
+}
+
+/// The priced batches, handed back through the stream capsule protocol.
+#[pyclass(module = "tariff")]
+struct ArrowOut {
+    batches: Option<(Arc<Schema>, Vec<RecordBatch>)>,
+}
+
+#[pymethods]
+impl ArrowOut {
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &mut self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let (schema, batches) = self
+            .batches
+            .take()
+            .ok_or_else(|| TariffError::new_err("the stream was already read"))?;
+        let reader = RecordBatchIterator::new(batches.into_iter().map(Ok), schema);
+        let stream = FFI_ArrowArrayStream::new(Box::new(reader));
+        let name = CString::new("arrow_array_stream").expect("no NUL inside");
+        PyCapsule::new(py, stream, Some(name))
+    }
+}
+
+/// Prices every row of a table; see the package documentation.
+#[pyfunction]
+#[pyo3(signature = (data, *, catalog=None))]
+pub fn quote_arrow<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    catalog: Option<PyRef<'py, crate::Catalog>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (schema, batches, is_table) = import(data)?;
+    let cat: &RsCatalog = match &catalog {
+        Some(c) => c.get(),
+        None => RsCatalog::builtin(),
+    };
+    let out = py.allow_threads(|| -> Result<Vec<RecordBatch>, String> {
+        batches.iter().map(|b| price_batch(cat, b)).collect()
+    });
+    let out = out.map_err(usage_err)?;
+    let out_schema = match out.first() {
+        Some(b) => b.schema(),
+        // No batches: price an empty one for the schema (and its checks).
+        None => price_batch(cat, &RecordBatch::new_empty(schema))
+            .map_err(usage_err)?
+            .schema(),
+    };
+    let pa = py.import("pyarrow")?;
+    let stream = Bound::new(
+        py,
+        ArrowOut {
+            batches: Some((out_schema, out)),
+        },
+    )?;
+    let table = pa
+        .getattr("RecordBatchReader")?
+        .call_method1("from_stream", (stream,))?
+        .call_method0("read_all")?;
+    if is_table {
+        Ok(table)
+    } else {
+        // A record batch in, one record batch out.
+        let batches = table
+            .call_method0("combine_chunks")?
+            .call_method0("to_batches")?;
+        if batches.len()? == 0 {
+            return pa
+                .getattr("RecordBatch")?
+                .call_method1("from_pylist", (Vec::<i32>::new(), table.getattr("schema")?));
+        }
+        batches.get_item(0)
+    }
+}

@@ -1,0 +1,189 @@
+"""quote_arrow: every row equals tariff.quote on the same record, bad rows included; the
+batch never fails for a row; the GIL is released."""
+
+import os
+import random
+import threading
+import time
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+
+import tariff
+
+MODELS = [
+    "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-opus-4-1", "gpt-4o", "gpt-5",
+    "gpt-4o-mini", "deepseek-chat", "gemini-2.5-pro", "qwen-max",
+    "no-such-model",  # bad: unknown
+]
+BUCKETS = ["input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens"]
+TIERS = [None] * 12 + ["standard", "batch", "priority", "cheap"]  # "cheap": bad
+
+
+def random_rows(n, seed):
+    rnd = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        r = {"model": rnd.choice(MODELS)}
+        # 2001 has no prices in force (bad); the rest span the tables' periods.
+        year = rnd.choice([2001] + [2026] * 9)
+        r["at"] = datetime(year, rnd.randint(1, 11), rnd.randint(1, 28), rnd.randint(0, 23), tzinfo=timezone.utc)
+        for b in BUCKETS:
+            r[b] = rnd.choice([0, rnd.randint(0, 5000), rnd.randint(0, 300_000)])
+        if rnd.random() < 0.01:
+            r["output_tokens"] = -rnd.randint(1, 10)  # bad: negative
+        r["service_tier"] = rnd.choice(TIERS)
+        rows.append(r)
+    return rows
+
+
+def to_table(rows):
+    return pa.table({
+        "model": pa.array([r["model"] for r in rows], pa.string()),
+        "at": pa.array([r["at"] for r in rows], pa.timestamp("us", tz="UTC")),
+        **{b: pa.array([r[b] for r in rows], pa.int64()) for b in BUCKETS},
+        "service_tier": pa.array([r["service_tier"] for r in rows], pa.string()),
+    })
+
+
+def per_row(r):
+    usage = {b: r[b] for b in BUCKETS if r[b]}
+    try:
+        bill = tariff.quote(r["model"], usage, at=r["at"], service_tier=r["service_tier"])
+    except tariff.TariffError as e:
+        return None, None, e
+    return bill.total, bill.currency, None
+
+
+def test_quote_arrow_equals_quote_on_100000_random_rows():
+    rows = random_rows(100_000, seed=13)
+    out = tariff.quote_arrow(to_table(rows))
+    assert isinstance(out, pa.Table) and out.num_rows == len(rows)
+    assert out.schema.field("cost").type == pa.decimal128(38, 18)
+    cost, ccy, err = (out.column(c).to_pylist() for c in ("cost", "currency", "error"))
+    bad = 0
+    for i, r in enumerate(rows):
+        want_total, want_ccy, want_err = per_row(r)
+        if want_err is None:
+            assert err[i] is None, (r, err[i])
+            assert cost[i] == want_total and ccy[i] == want_ccy, r
+        else:
+            bad += 1
+            assert cost[i] is None and ccy[i] is None and err[i], r
+            if r["output_tokens"] >= 0:
+                # Price errors and option errors say what quote says.
+                assert err[i] == str(want_err), r
+    assert 1000 < bad < 50_000, bad
+    # The input columns come back unchanged.
+    assert out.select(["model", "at", *BUCKETS, "service_tier"]).equals(to_table(rows))
+
+
+def test_hand_checked_rows_and_string_times():
+    t = pa.table({
+        "model": ["claude-sonnet-4-5", "claude-sonnet-4-5", None, "claude-sonnet-4-5"],
+        "at": ["2025-11-01T00:00:00Z", "2025-11-01", "2025-11-01", "yesterday"],
+        "input_tokens": pa.array([1000, 1000, 1, 1], pa.int32()),
+        "cache_write_tokens": pa.array([2000, None, 0, 0], pa.uint16()),
+        "cache_write_1h_tokens": [500, 0, 0, 0],
+        "cache_read_tokens": [3000, 0, 0, 0],
+        "output_tokens": [400, 0, 0, 0],
+        "request_id": ["a", "b", "c", "d"],
+    })
+    out = tariff.quote_arrow(t).to_pydict()
+    # 1000*3 + 2000*3.75 + 500*6 + 3000*0.30 + 400*15 = 20400 per 1M -> 0.0204 (tests/golden)
+    assert out["cost"][0] == Decimal("0.0204")
+    # A null bucket is zero: 1000*3 per 1M.
+    assert out["cost"][1] == Decimal("0.003")
+    assert out["error"][:2] == [None, None] and out["currency"][:2] == ["USD", "USD"]
+    assert out["error"][2] == "model is null"
+    assert out["error"][3] == "at `yesterday` is not an RFC 3339 time or a YYYY-MM-DD date"
+    assert out["request_id"] == ["a", "b", "c", "d"]
+
+
+def test_a_record_batch_in_is_a_record_batch_out():
+    rows = random_rows(50, seed=1)
+    batch = to_table(rows).to_batches()[0]
+    out = tariff.quote_arrow(batch)
+    assert isinstance(out, pa.RecordBatch)
+    assert out.column("cost").to_pylist() == tariff.quote_arrow(to_table(rows)).column("cost").to_pylist()
+
+
+def test_schema_problems_fail_the_call_with_a_usage_error():
+    ok = {"model": ["gpt-4o"], "at": ["2025-11-01"]}
+    with pytest.raises(tariff.UsageError, match="no `model` column"):
+        tariff.quote_arrow(pa.table({"at": ["2025-11-01"]}))
+    with pytest.raises(tariff.UsageError, match="without a time zone"):
+        tariff.quote_arrow(pa.table({"model": ["gpt-4o"], "at": pa.array([datetime(2025, 1, 1)], pa.timestamp("s"))}))
+    with pytest.raises(tariff.UsageError, match="not an integer column"):
+        tariff.quote_arrow(pa.table({**ok, "input_tokens": pa.array([1.5])}))
+    # A misspelt bucket would price as zero: refused.
+    with pytest.raises(tariff.UsageError, match="`cache_hit_tokens` is not"):
+        tariff.quote_arrow(pa.table({**ok, "cache_hit_tokens": [5]}))
+    with pytest.raises(TypeError):
+        tariff.quote_arrow({"model": ["gpt-4o"]})
+
+
+def test_a_u64_count_past_the_limit_is_a_row_error_not_a_wrap():
+    t = pa.table({
+        "model": ["gpt-4o", "gpt-4o"],
+        "at": ["2025-11-01", "2025-11-01"],
+        "input_tokens": pa.array([2**64 - 1, 10], pa.uint64()),
+    })
+    out = tariff.quote_arrow(t).to_pydict()
+    assert out["cost"][0] is None and "above" in out["error"][0]
+    assert out["cost"][1] == tariff.quote("gpt-4o", {"input_tokens": 10}, at="2025-11-01").total
+
+
+def test_quote_arrow_releases_the_gil():
+    table = to_table(random_rows(20_000, seed=7))
+    tariff.quote_arrow(table)  # warm: the catalog is loaded
+
+    # A Python thread runs while quote_arrow works: with the GIL held for the whole call,
+    # it could not run at all until the call returned.
+    ticks = 0
+    started = threading.Event()
+    done = threading.Event()
+
+    def tick():
+        nonlocal ticks
+        started.set()
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    started.wait()
+    try:
+        tariff.quote_arrow(table)
+        during = ticks
+    finally:
+        done.set()
+        t.join()
+    assert during > 10, during
+
+    # The timing half needs a free core for the second thread.
+    if os.getloadavg()[0] > (os.cpu_count() or 1) - 1:
+        pytest.skip(f"load {os.getloadavg()[0]:.1f}: no free core to time two threads against one")
+
+    def run():
+        tariff.quote_arrow(table)
+
+    # Two threads are faster than one after the other (on two free cores about twice as
+    # fast; a held GIL would make them no faster). Best of three, for a busy machine.
+    ratios = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        run()
+        run()
+        serial = time.perf_counter() - t0
+        ts = [threading.Thread(target=run) for _ in range(2)]
+        t0 = time.perf_counter()
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        ratios.append((time.perf_counter() - t0) / serial)
+    assert min(ratios) < 0.85, ratios
