@@ -25,6 +25,8 @@
 //! `GroupRatio` multiplies a user group's quota; it is not a price, so an import returns
 //! it beside the table and an export passes it through.
 
+pub mod defaults;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
