@@ -1543,6 +1543,285 @@ pub fn quota_i64(q: Decimal) -> i64 {
     })
 }
 
+// ------------------------------------------------------------------ import
+
+/// How a model is billed after the import, and every ratio new-api decided for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ModelDecision {
+    /// `price` (a fixed `ModelPrice` per call), `ratio`, or `refused` (unpriced).
+    pub billed: &'static str,
+    /// Whether a response with audio tokens goes to new-api's audio quota (its
+    /// `audio_ratio` and `audio_completion_ratio` apply).
+    pub audio_path: bool,
+    /// Each ratio kind: value, source, the rule or map that decided it.
+    pub ratios: BTreeMap<String, Resolved>,
+}
+
+/// The result of [`import`].
+#[derive(Clone, Debug)]
+pub struct EffectiveImport {
+    /// The price table.
+    pub table: super::Table,
+    /// The effective `GroupRatio` (saved, else new-api's default map).
+    pub group_ratio: BTreeMap<String, Decimal>,
+    /// What could not be carried over.
+    pub report: super::Report,
+    /// Per model, which rule decided each ratio.
+    pub decisions: BTreeMap<String, ModelDecision>,
+}
+
+/// `import-report.json` of a new-api import: the report, the version and conditions used,
+/// and per model which rule decided each ratio.
+#[derive(Serialize)]
+pub struct ImportReport<'a> {
+    /// What was not carried over (the common report).
+    #[serde(flatten)]
+    pub report: &'a super::Report,
+    /// The new-api version whose defaults and rules were applied.
+    pub new_api_version: &'a str,
+    /// Its commit.
+    pub new_api_commit: &'a str,
+    /// The named conditions that held.
+    pub conditions: Vec<&'a str>,
+    /// Per model, the decisions.
+    pub decisions: &'a BTreeMap<String, ModelDecision>,
+}
+
+impl EffectiveImport {
+    /// The JSON of `import-report.json`.
+    pub fn report_json(&self, version: &Version, options: &Options) -> String {
+        let r = ImportReport {
+            report: &self.report,
+            new_api_version: &version.id,
+            new_api_commit: &version.commit,
+            conditions: options.conditions.iter().map(String::as_str).collect(),
+            decisions: &self.decisions,
+        };
+        serde_json::to_string_pretty(&r).expect("the report serializes")
+    }
+}
+
+/// Converts new-api options to a price table at new-api's *effective* ratios for `version`:
+/// every model of the effective `ModelRatio` and `ModelPrice` maps (the saved option, else
+/// new-api's default map) and every model a saved option names, each ratio kind decided as
+/// new-api decides it (default maps, name normalisation, hard-coded rules, locked rules
+/// over saved values, the 37.5 fallback when a named condition accepts it). A model new-api
+/// would refuse as unpriced is reported, not imported.
+pub fn import(
+    version: &Version,
+    options: &Options,
+    opts: &super::ImportOptions,
+    base: &crate::catalog::Catalog,
+) -> Result<EffectiveImport, EvalError> {
+    use super::{Report, TableModel, TableSchedule};
+    use crate::catalog::Kind as ModelKind;
+    use crate::money::Currency;
+    use crate::unit::Unit;
+    use crate::usage::ServiceTier;
+
+    let mut report = Report {
+        source: opts.source.clone(),
+        ..Report::default()
+    };
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    names.extend(version.table_keys("model_ratio", options));
+    names.extend(version.table_keys("model_price", options));
+    for (opt, map) in &options.maps {
+        if opt != "GroupRatio" {
+            names.extend(map.keys().cloned());
+        }
+    }
+    let million = Decimal::from(1_000_000);
+    let mut decisions = BTreeMap::new();
+    let mut models = Vec::new();
+    let mut tally: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
+    for name in &names {
+        if let Some(fault) = crate::catalog::id_fault(name) {
+            report.skip(
+                &name.escape_debug().to_string(),
+                format!("not a model id: it {fault}"),
+            );
+            continue;
+        }
+        let mut ratios = BTreeMap::new();
+        let mut rates = super::Rates::default();
+        let price = version.eval("model_price", name, options)?;
+        let audio_path = version.audio_path(name, true, options);
+        let billed = if let Some(p) = price.value {
+            rates.scalar.insert(Unit::Requests, p);
+            ratios.insert("model_price".to_string(), price);
+            "price"
+        } else {
+            let mr = version.eval("model_ratio", name, options)?;
+            let Some(m) = mr.value else {
+                report.skip(name, format!("new-api refuses it as unpriced: {}", mr.by));
+                ratios.insert("model_ratio".to_string(), mr);
+                decisions.insert(
+                    name.clone(),
+                    ModelDecision {
+                        billed: "refused",
+                        audio_path,
+                        ratios,
+                    },
+                );
+                continue;
+            };
+            if mr.source == Source::Fallback {
+                report.note(
+                    name,
+                    format!("priced at the fallback model ratio {m}: {}", mr.by),
+                );
+            }
+            ratios.insert("model_ratio".to_string(), mr);
+            for kind in version.kinds() {
+                if !matches!(
+                    kind,
+                    "model_ratio" | "model_price" | "model_price_per_call" | "group_ratio"
+                ) {
+                    ratios.insert(kind.to_string(), version.eval(kind, name, options)?);
+                }
+            }
+            let val = |k: &str| ratios.get(k).and_then(|r: &Resolved| r.value);
+            let what = format!("prices of `{name}`");
+            let input = mul(m, million, &what)?
+                .checked_div(opts.quota_per_unit)
+                .ok_or_else(|| overflow(what.clone()))?;
+            let mut put = |unit: Unit, r: Option<Decimal>| -> Result<(), EvalError> {
+                if let Some(r) = r {
+                    rates.scalar.insert(unit, mul(input, r, &what)?.normalize());
+                }
+                Ok(())
+            };
+            put(Unit::InputTokens, Some(Decimal::ONE))?;
+            put(Unit::OutputTokens, val("completion_ratio"))?;
+            put(Unit::CacheReadTokens, val("cache_ratio"))?;
+            if version.cache_creation_billed {
+                put(
+                    Unit::CacheWriteTokens,
+                    val("cache_creation_ratio_5m").or(val("cache_creation_ratio")),
+                )?;
+                put(Unit::CacheWrite1hTokens, val("cache_creation_ratio_1h"))?;
+            } else {
+                put(Unit::CacheWriteTokens, Some(Decimal::ZERO))?;
+                put(Unit::CacheWrite1hTokens, Some(Decimal::ZERO))?;
+            }
+            if version.image_tokens_billed {
+                put(Unit::ImageInputTokens, val("image_ratio"))?;
+            }
+            if audio_path {
+                let (ar, acr) = (val("audio_ratio"), val("audio_completion_ratio"));
+                put(Unit::AudioInputTokens, ar)?;
+                if let (Some(a), Some(c)) = (ar, acr) {
+                    put(Unit::AudioOutputTokens, Some(mul(a, c, &what)?))?;
+                }
+            }
+            "ratio"
+        };
+        for (k, r) in &ratios {
+            *tally.entry((k.clone(), r.source.name())).or_default() += 1;
+        }
+        decisions.insert(
+            name.clone(),
+            ModelDecision {
+                billed,
+                audio_path,
+                ratios,
+            },
+        );
+        let patterns = if name.contains('*') {
+            report.note(name, "a wildcard key: imported as a pattern (`*` = any run of characters); new-api maps names onto it with its normalisers");
+            vec![name.clone()]
+        } else {
+            Vec::new()
+        };
+        models.push(TableModel {
+            id: name.clone(),
+            kind: ModelKind::Chat,
+            aliases: Vec::new(),
+            patterns,
+            replaces: false,
+            schedules: vec![TableSchedule {
+                service_tier: ServiceTier::Standard,
+                from: opts.from,
+                source: format!("{} (new-api ratio options)", opts.source),
+                as_of: opts.as_of,
+                rates,
+                tiers: Vec::new(),
+                windows: Vec::new(),
+                options: Vec::new(),
+            }],
+        });
+    }
+    // One line per kind: how many values came from where.
+    let mut by_kind: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for ((k, s), n) in &tally {
+        by_kind.entry(k).or_default().push(format!("{n} {s}"));
+    }
+    for (k, parts) in by_kind {
+        report.note(
+            k,
+            format!("{} (per model in `decisions`)", parts.join(", ")),
+        );
+    }
+    if !version.cache_creation_billed {
+        report.note(
+            "cache_creation_ratio",
+            format!(
+                "new-api {} does not bill cache writes: imported at 0",
+                version.id
+            ),
+        );
+    }
+    let models = super::resolve_collisions(models, base, opts.collisions, &mut report);
+    report.models = models.len();
+    let mut header = vec![
+        format!(
+            "Imported by `tariff import --from new-api` from {}, read {}, at new-api {} ({}).",
+            opts.source, opts.as_of, version.id, version.commit
+        ),
+        format!(
+            "A ratio r is r x 1,000,000 / {} USD per 1M tokens; ModelPrice is USD per call.",
+            opts.quota_per_unit
+        ),
+        "Ratios are new-api's effective ones: saved options, its default maps and name rules (import-report.json says which decided each).".into(),
+    ];
+    header.push(if report.skipped.is_empty() {
+        "GAPS: none".into()
+    } else {
+        "GAPS: not imported (see the import report):".into()
+    });
+    for s in &report.skipped {
+        header.push(format!("  {}: {}", s.model, s.message));
+    }
+    let fallbacks = [
+        (Unit::ReasoningTokens, Unit::OutputTokens),
+        (Unit::AudioInputTokens, Unit::InputTokens),
+        (Unit::AudioCacheReadTokens, Unit::CacheReadTokens),
+        (Unit::AudioOutputTokens, Unit::OutputTokens),
+        (Unit::ImageInputTokens, Unit::InputTokens),
+        (Unit::ImageOutputTokens, Unit::OutputTokens),
+    ]
+    .into_iter()
+    .collect();
+    let group_ratio = version
+        .table("group_ratio", options, true)
+        .map(|(m, _, _)| m.clone())
+        .unwrap_or_default();
+    Ok(EffectiveImport {
+        table: super::Table {
+            provider: opts.provider.clone(),
+            name: Some("new-api ratio options".into()),
+            currency: Currency::USD,
+            fallbacks,
+            header,
+            models,
+        },
+        group_ratio,
+        report,
+        decisions,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
