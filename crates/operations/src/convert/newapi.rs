@@ -17,9 +17,10 @@
 //! `p` USD per call whatever its tokens, and its ratios are not consulted. Defaults when an
 //! option does not name the model: `CacheRatio` 1, `CreateCacheRatio` 1.25, `ImageRatio` 1,
 //! and for `CompletionRatio` a ratio new-api chooses by model name in code (1 for names it
-//! does not list) — an import uses 1 and says so. new-api also ignores the option for some
-//! names whose completion ratio it fixes in code (`gpt-5`, Claude); an import takes the
-//! option as written. Reasoning, audio and image-output tokens are prompt or completion
+//! does not list) — [`import`] uses 1 and says so, and takes every option as written.
+//! [`defaults::import`] (what `tariff import --from new-api` runs) applies new-api's own
+//! defaults and name rules per version instead, including the rules that override a saved
+//! value (`gpt-5`, Claude) and the 37.5 fallback. Reasoning, audio and image-output tokens are prompt or completion
 //! tokens to new-api's text billing: imported tables price them through fallbacks.
 //!
 //! `GroupRatio` multiplies a user group's quota; it is not a price, so an import returns

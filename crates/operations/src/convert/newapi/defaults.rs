@@ -597,7 +597,13 @@ impl Version {
         if r.schema != 1 {
             return Err(schema(format!("schema {} (this reader knows 1)", r.schema)));
         }
-        let _ = (&r.version.committed, &r.version.files);
+        // Read for the schema check only: the 1-hour multiplier is in the derive of
+        // `cache_creation_ratio_1h`, and the per-file commits are documentation.
+        let _ = (
+            &r.version.committed,
+            &r.version.files,
+            &r.constants.cache_creation_1h_multiplier,
+        );
         let dfile = &r.version.defaults;
         let dtext =
             defaults_text.ok_or_else(|| schema(format!("defaults file `{dfile}` is missing")))?;
@@ -734,10 +740,6 @@ impl Version {
             image_tokens_billed: q.image_tokens_billed,
             clamp_negative_base: q.clamp_negative_base,
             audio_dispatch,
-        })
-        .map(|v| {
-            let _ = r.constants.cache_creation_1h_multiplier;
-            v
         })
     }
 }
