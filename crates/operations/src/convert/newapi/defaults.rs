@@ -1844,8 +1844,10 @@ mod tests {
     fn shortest_is_the_go_float64_text() {
         assert_eq!(shortest(0.1).unwrap().to_string(), "0.1");
         assert_eq!(shortest(1.25 * 1.6).unwrap().to_string(), "2");
+        // Go's constant 3.5 / 0.15 is the exact rational 70/3 rounded once (dividing the
+        // two float64s instead rounds twice and gives 23.333333333333336).
         assert_eq!(
-            shortest(3.5 / 0.15).unwrap().to_string(),
+            shortest(70.0 / 3.0).unwrap().to_string(),
             "23.333333333333332"
         );
         assert_eq!(shortest(f64::INFINITY), None);
