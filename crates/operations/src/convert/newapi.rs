@@ -261,6 +261,38 @@ fn object(text: &str, what: &str) -> Result<BTreeMap<String, Box<RawValue>>, Imp
     crate::strict::from_str(text).map_err(|e| json_error(what, &e))
 }
 
+/// One imported model priced by `rates`; a wildcard name becomes a pattern too.
+pub(crate) fn table_model(
+    name: &str,
+    rates: Rates,
+    opts: &ImportOptions,
+    report: &mut Report,
+) -> TableModel {
+    let patterns = if name.contains('*') {
+        report.note(name, "a wildcard name: imported as a pattern (`*` = any run of characters); new-api maps names onto such keys with rules of its own");
+        vec![name.to_string()]
+    } else {
+        Vec::new()
+    };
+    TableModel {
+        id: name.to_string(),
+        kind: Kind::Chat,
+        aliases: Vec::new(),
+        patterns,
+        replaces: false,
+        schedules: vec![TableSchedule {
+            service_tier: ServiceTier::Standard,
+            from: opts.from,
+            source: format!("{} (new-api ratio options)", opts.source),
+            as_of: opts.as_of,
+            rates,
+            tiers: Vec::new(),
+            windows: Vec::new(),
+            options: Vec::new(),
+        }],
+    }
+}
+
 /// How an import is written.
 #[derive(Clone, Debug)]
 pub struct ImportOptions {
@@ -424,29 +456,7 @@ pub fn import(config: &RatioConfig, opts: &ImportOptions, base: &Catalog) -> Imp
                 continue;
             }
         }
-        let patterns = if name.contains('*') {
-            report.note(name, "a wildcard name: imported as a pattern (`*` = any run of characters); new-api maps names onto such keys with rules of its own");
-            vec![name.clone()]
-        } else {
-            Vec::new()
-        };
-        models.push(TableModel {
-            id: name.clone(),
-            kind: Kind::Chat,
-            aliases: Vec::new(),
-            patterns,
-            replaces: false,
-            schedules: vec![TableSchedule {
-                service_tier: ServiceTier::Standard,
-                from: opts.from,
-                source: format!("{} (new-api ratio options)", opts.source),
-                as_of: opts.as_of,
-                rates,
-                tiers: Vec::new(),
-                windows: Vec::new(),
-                options: Vec::new(),
-            }],
-        });
+        models.push(table_model(name, rates, opts, &mut report));
     }
     for (option, n) in &defaults {
         let what = match *option {

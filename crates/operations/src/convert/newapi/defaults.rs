@@ -1615,11 +1615,9 @@ pub fn import(
     opts: &super::ImportOptions,
     base: &crate::catalog::Catalog,
 ) -> Result<EffectiveImport, EvalError> {
-    use super::{Report, TableModel, TableSchedule};
-    use crate::catalog::Kind as ModelKind;
+    use super::Report;
     use crate::money::Currency;
     use crate::unit::Unit;
-    use crate::usage::ServiceTier;
 
     let mut report = Report {
         source: opts.source.clone(),
@@ -1730,29 +1728,7 @@ pub fn import(
                 ratios,
             },
         );
-        let patterns = if name.contains('*') {
-            report.note(name, "a wildcard key: imported as a pattern (`*` = any run of characters); new-api maps names onto it with its normalisers");
-            vec![name.clone()]
-        } else {
-            Vec::new()
-        };
-        models.push(TableModel {
-            id: name.clone(),
-            kind: ModelKind::Chat,
-            aliases: Vec::new(),
-            patterns,
-            replaces: false,
-            schedules: vec![TableSchedule {
-                service_tier: ServiceTier::Standard,
-                from: opts.from,
-                source: format!("{} (new-api ratio options)", opts.source),
-                as_of: opts.as_of,
-                rates,
-                tiers: Vec::new(),
-                windows: Vec::new(),
-                options: Vec::new(),
-            }],
-        });
+        models.push(super::table_model(name, rates, opts, &mut report));
     }
     // One line per kind: how many values came from where.
     let mut by_kind: BTreeMap<&str, Vec<String>> = BTreeMap::new();
