@@ -6,13 +6,15 @@ use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
-use tariff::convert::{litellm, newapi, Collision, Report};
+use tariff::convert::newapi::defaults;
+use tariff::convert::{litellm, newapi, Collision};
 use tariff::Catalog;
 
 /// The formats `tariff import` reads.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum From {
-    /// new-api's ratio options: {"ModelRatio": {...}, "CompletionRatio": {...}, ...}.
+    /// new-api's ratio options: {"ModelRatio": {...}, "CompletionRatio": {...}, ...},
+    /// at new-api's effective ratios (its defaults and name rules for --new-api-version).
     NewApi,
     /// LiteLLM's model price map (model_prices_and_context_window.json).
     Litellm,
@@ -43,6 +45,19 @@ pub struct ImportArgs {
     /// (new-api) Provider id of the table written.
     #[arg(long, default_value = "new-api")]
     provider: String,
+    /// (new-api) The new-api version whose default ratios and name rules apply
+    /// (default: the newest in data/new-api).
+    #[arg(long, value_name = "V")]
+    new_api_version: Option<String>,
+    /// (new-api) The operation setting SelfUseModeEnabled is on: a model with no price
+    /// and no ratio is priced at new-api's fallback ratio 37.5 (also read from an
+    /// /api/option/ response).
+    #[arg(long)]
+    self_use_mode: bool,
+    /// (new-api) Users accept unset-ratio models (accept_unset_model_ratio_model): the
+    /// 37.5 fallback applies instead of a refusal.
+    #[arg(long)]
+    accept_unset_ratio_model: bool,
 }
 
 /// Imports the file into `args.out`, checks that the tables load on top of the base
@@ -78,25 +93,47 @@ pub fn run(base: &Catalog, extra: &[PathBuf], a: ImportArgs) -> Result<()> {
     } else {
         Collision::Replace
     };
-    let (tables, report, groups) = match a.from {
+    let (tables, report, report_json, groups) = match a.from {
         From::NewApi => {
-            let (config, settings) = newapi::RatioConfig::from_any_json(&text)
+            let versions = defaults::Versions::embedded()?;
+            let version = match &a.new_api_version {
+                Some(v) => versions.get(v)?,
+                None => versions.newest(),
+            };
+            let mut options = defaults::Options::from_json(&text, version)
                 .with_context(|| format!("reading {}", a.file.display()))?;
+            if a.self_use_mode {
+                options = options.with_condition("self_use_mode_enabled")?;
+            }
+            if a.accept_unset_ratio_model {
+                options = options.with_condition("user_accept_unset_ratio_model")?;
+            }
+            eprintln!(
+                "new-api {} ({}): its default ratios and name rules apply",
+                version.id, version.commit
+            );
             let opts = newapi::ImportOptions {
                 provider: a.provider.clone(),
                 quota_per_unit: a.quota_per_unit,
                 collisions,
                 ..newapi::ImportOptions::new(source, as_of)
             };
-            let mut out = newapi::import(&config, &opts, base);
-            for k in settings {
-                *out.report.ignored.entry(k).or_default() += 1;
+            let mut out = defaults::import(version, &options, &opts, base)
+                .with_context(|| format!("importing {}", a.file.display()))?;
+            for k in &options.ignored {
+                *out.report.ignored.entry(k.clone()).or_default() += 1;
             }
             let stem = a.provider.replace(
                 |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_',
                 "-",
             );
-            (vec![(stem, out.table)], out.report, Some(out.group_ratio))
+            let json = out.report_json(version, &options);
+            (
+                vec![(stem, out.table)],
+                out.report,
+                json,
+                Some(out.group_ratio),
+            )
         }
         From::Litellm => {
             let opts = litellm::ImportOptions {
@@ -106,7 +143,8 @@ pub fn run(base: &Catalog, extra: &[PathBuf], a: ImportArgs) -> Result<()> {
             };
             let out = litellm::import(&text, &opts, base)
                 .with_context(|| format!("reading {}", a.file.display()))?;
-            (out.tables, out.report, None)
+            let json = serde_json::to_string_pretty(&out.report)?;
+            (out.tables, out.report, json, None)
         }
     };
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
@@ -128,7 +166,7 @@ pub fn run(base: &Catalog, extra: &[PathBuf], a: ImportArgs) -> Result<()> {
             path.display()
         );
     }
-    write_report(&a.out, &report)?;
+    write(&a.out.join("import-report.json"), &report_json)?;
     eprint!("{}", report.summary());
     // The tables must load where they will be used: on top of the base tables.
     let mut b = Catalog::builder().builtin();
@@ -150,11 +188,4 @@ pub fn run(base: &Catalog, extra: &[PathBuf], a: ImportArgs) -> Result<()> {
 
 fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
-}
-
-fn write_report(dir: &Path, report: &Report) -> Result<()> {
-    write(
-        &dir.join("import-report.json"),
-        &serde_json::to_string_pretty(report)?,
-    )
 }

@@ -202,3 +202,113 @@ fn litellm_import_of_the_sample() {
     ok(&tariff(&["check", o]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Imports `options` at a new-api version and quotes 1M output tokens of each model.
+fn output_price(
+    tag: &str,
+    options: &str,
+    extra: &[&str],
+    models: &[&str],
+) -> (Vec<String>, serde_json::Value) {
+    let dir = scratch(&format!("effective-{tag}"));
+    let file = dir.join("options.json");
+    std::fs::write(&file, options).unwrap();
+    let out_dir = dir.join("tables");
+    let (f, o) = (file.to_str().unwrap(), out_dir.to_str().unwrap());
+    let mut args = vec![
+        "import",
+        "--from",
+        "new-api",
+        f,
+        "--out",
+        o,
+        "--as-of",
+        "2026-12-06",
+    ];
+    args.extend(extra);
+    ok(&tariff(&args));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("import-report.json")).unwrap())
+            .unwrap();
+    let totals = models
+        .iter()
+        .map(|m| {
+            let quote = ok(&tariff(&[
+                "--prices",
+                o,
+                "quote",
+                "--model",
+                m,
+                "--json",
+                "--usage",
+                r#"{"output_tokens":1000000}"#,
+            ]));
+            let v: serde_json::Value = serde_json::from_str(&quote).unwrap();
+            v["total"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    (totals, report)
+}
+
+/// Regression: without a `CompletionRatio` entry the importer priced output at the input
+/// price. new-api: `gpt-4o` → 4 (a name rule), `gpt-5` → 8 locked (even over a saved 1).
+/// ModelRatio 1.25 = USD 2.5 per 1M input, so 1M output: 2.5 × 4 = 10 (was 2.5);
+/// ModelRatio 0.625 = USD 1.25 per 1M input, 1.25 × 8 = 10 (was 1.25 × 1 = 1.25).
+#[test]
+fn new_api_import_applies_its_name_rules() {
+    let options =
+        r#"{"ModelRatio": {"gpt-4o": 1.25, "gpt-5": 0.625}, "CompletionRatio": {"gpt-5": 1}}"#;
+    let (totals, report) = output_price("rules", options, &[], &["gpt-4o", "gpt-5"]);
+    assert_eq!(totals, ["10", "10"]);
+    assert_eq!(report["new_api_version"], "upstream-00f6587d");
+    let gpt5 = &report["decisions"]["gpt-5"]["ratios"]["completion_ratio"];
+    assert_eq!(gpt5["source"], "rule_locked");
+    assert_eq!(gpt5["value"], "8");
+    assert!(
+        gpt5["by"].as_str().unwrap().contains("model_ratio.go"),
+        "{gpt5}"
+    );
+    assert_eq!(
+        report["decisions"]["gpt-4o"]["ratios"]["completion_ratio"]["source"],
+        "rule"
+    );
+}
+
+/// The same saved value under two versions: `gpt-4o` → 4 was locked at v0.6.3.1.1 and is
+/// unlocked later, so a saved 3 wins only in the later version (2.5 × 3 = 7.5 vs 2.5 × 4).
+/// An unpriced model is refused, or priced at 37.5 (USD 75 per 1M input, output ratio 1
+/// → 75) when self-use mode is on.
+#[test]
+fn new_api_import_by_version_and_fallback() {
+    let options =
+        r#"{"ModelRatio": {"gpt-4o": 1.25}, "CompletionRatio": {"gpt-4o": 3, "mystery-model": 1}}"#;
+    let (t, _) = output_price("newest", options, &[], &["gpt-4o"]);
+    assert_eq!(t, ["7.5"]);
+    let (t, r) = output_price(
+        "old",
+        options,
+        &["--new-api-version", "v0.6.3.1.1"],
+        &["gpt-4o"],
+    );
+    assert_eq!(t, ["10"]);
+    assert_eq!(r["new_api_version"], "v0.6.3.1.1");
+    assert_eq!(r["decisions"]["mystery-model"]["billed"], "refused");
+    let (t, r) = output_price("selfuse", options, &["--self-use-mode"], &["mystery-model"]);
+    assert_eq!(t, ["75"]);
+    assert_eq!(
+        r["decisions"]["mystery-model"]["ratios"]["model_ratio"]["source"],
+        "fallback"
+    );
+    let out = tariff(&[
+        "import",
+        "--from",
+        "new-api",
+        "x.json",
+        "--out",
+        "/nonexistent/x",
+        "--new-api-version",
+        "v9",
+    ]);
+    assert!(!out.status.success());
+}

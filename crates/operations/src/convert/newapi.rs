@@ -17,13 +17,16 @@
 //! `p` USD per call whatever its tokens, and its ratios are not consulted. Defaults when an
 //! option does not name the model: `CacheRatio` 1, `CreateCacheRatio` 1.25, `ImageRatio` 1,
 //! and for `CompletionRatio` a ratio new-api chooses by model name in code (1 for names it
-//! does not list) — an import uses 1 and says so. new-api also ignores the option for some
-//! names whose completion ratio it fixes in code (`gpt-5`, Claude); an import takes the
-//! option as written. Reasoning, audio and image-output tokens are prompt or completion
+//! does not list) — [`import`] uses 1 and says so, and takes every option as written.
+//! [`defaults::import`] (what `tariff import --from new-api` runs) applies new-api's own
+//! defaults and name rules per version instead, including the rules that override a saved
+//! value (`gpt-5`, Claude) and the 37.5 fallback. Reasoning, audio and image-output tokens are prompt or completion
 //! tokens to new-api's text billing: imported tables price them through fallbacks.
 //!
 //! `GroupRatio` multiplies a user group's quota; it is not a price, so an import returns
 //! it beside the table and an export passes it through.
+
+pub mod defaults;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -257,6 +260,38 @@ fn object(text: &str, what: &str) -> Result<BTreeMap<String, Box<RawValue>>, Imp
     crate::strict::from_str(text).map_err(|e| json_error(what, &e))
 }
 
+/// One imported model priced by `rates`; a wildcard name becomes a pattern too.
+pub(crate) fn table_model(
+    name: &str,
+    rates: Rates,
+    opts: &ImportOptions,
+    report: &mut Report,
+) -> TableModel {
+    let patterns = if name.contains('*') {
+        report.note(name, "a wildcard name: imported as a pattern (`*` = any run of characters); new-api maps names onto such keys with rules of its own");
+        vec![name.to_string()]
+    } else {
+        Vec::new()
+    };
+    TableModel {
+        id: name.to_string(),
+        kind: Kind::Chat,
+        aliases: Vec::new(),
+        patterns,
+        replaces: false,
+        schedules: vec![TableSchedule {
+            service_tier: ServiceTier::Standard,
+            from: opts.from,
+            source: format!("{} (new-api ratio options)", opts.source),
+            as_of: opts.as_of,
+            rates,
+            tiers: Vec::new(),
+            windows: Vec::new(),
+            options: Vec::new(),
+        }],
+    }
+}
+
 /// How an import is written.
 #[derive(Clone, Debug)]
 pub struct ImportOptions {
@@ -420,29 +455,7 @@ pub fn import(config: &RatioConfig, opts: &ImportOptions, base: &Catalog) -> Imp
                 continue;
             }
         }
-        let patterns = if name.contains('*') {
-            report.note(name, "a wildcard name: imported as a pattern (`*` = any run of characters); new-api maps names onto such keys with rules of its own");
-            vec![name.clone()]
-        } else {
-            Vec::new()
-        };
-        models.push(TableModel {
-            id: name.clone(),
-            kind: Kind::Chat,
-            aliases: Vec::new(),
-            patterns,
-            replaces: false,
-            schedules: vec![TableSchedule {
-                service_tier: ServiceTier::Standard,
-                from: opts.from,
-                source: format!("{} (new-api ratio options)", opts.source),
-                as_of: opts.as_of,
-                rates,
-                tiers: Vec::new(),
-                windows: Vec::new(),
-                options: Vec::new(),
-            }],
-        });
+        models.push(table_model(name, rates, opts, &mut report));
     }
     for (option, n) in &defaults {
         let what = match *option {
