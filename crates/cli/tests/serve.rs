@@ -604,3 +604,97 @@ mod fuzz {
             .unwrap();
     }
 }
+
+/// `kill -9` during a load of holds and settles: after a restart on the same file, every
+/// acknowledged operation is there and every account balances. The load is bounded (at
+/// most 400 operations, 20 s); the kill comes once 40 have been acknowledged.
+#[test]
+fn kill_9_loses_no_acknowledged_operation() {
+    let dir = temp_dir("crash");
+    let db = dir.join("ledger.db");
+    let s = start(&db, &[]);
+    let (st, _) = s.post(
+        "/v1/accounts/crash/credit",
+        ADMIN,
+        &json!({"amount": 1_000_000_000, "key": "crash-1"}),
+    );
+    assert_eq!(st, 200);
+    let base = s.base.clone();
+    let (tx, rx) = std::sync::mpsc::channel::<(String, &'static str, Value)>();
+    let load = std::thread::spawn(move || {
+        let agent = agent();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        for i in 0..200 {
+            if std::time::Instant::now() > deadline {
+                break;
+            }
+            let id = format!("c-{i}");
+            let hold = json!({"request_id": id, "account": "crash", "api": "openai-chat", "model": "gpt-4o", "request": CHAT_REQUEST});
+            let post = |path: String, body: &Value| {
+                agent
+                    .post(&format!("{base}{path}"))
+                    .header("Authorization", format!("Bearer {RELAY}"))
+                    .send(body.to_string().as_bytes())
+                    .ok()
+                    .filter(|r| r.status() == 200)
+                    .and_then(|r| {
+                        serde_json::from_str::<Value>(&r.into_body().read_to_string().ok()?).ok()
+                    })
+            };
+            let Some(h) = post("/v1/holds".into(), &hold) else {
+                break;
+            };
+            if tx.send((id.clone(), "held", h)).is_err() {
+                break;
+            }
+            let settle = json!({"usage": {"input_tokens": 100 + i, "output_tokens": 7}});
+            let Some(v) = post(format!("/v1/holds/{id}/settle"), &settle) else {
+                break;
+            };
+            if tx.send((id, "settled", v)).is_err() {
+                break;
+            }
+        }
+    });
+    let mut acked = Vec::new();
+    let mut s = s;
+    while let Ok(op) = rx.recv_timeout(Duration::from_secs(20)) {
+        acked.push(op);
+        if acked.len() == 40 {
+            // SIGKILL: no shutdown, no flush beyond what each commit already did.
+            s.child.kill().unwrap();
+            s.child.wait().unwrap();
+        }
+    }
+    load.join().unwrap();
+    assert!(
+        acked.len() >= 40,
+        "only {} operations acknowledged",
+        acked.len()
+    );
+    drop(s);
+    let s = start(&db, &[]);
+    // Every acknowledged hold and settle answers the same on repeat (the stored first
+    // answer), so each is in the ledger.
+    let mut charged = 0;
+    for (id, what, answer) in &acked {
+        match *what {
+            "held" => {
+                let hold = json!({"request_id": id, "account": "crash", "api": "openai-chat", "model": "gpt-4o", "request": CHAT_REQUEST});
+                assert_eq!(&s.post("/v1/holds", RELAY, &hold).1, answer, "{id}");
+            }
+            _ => {
+                let i: i64 = id[2..].parse().unwrap();
+                let settle = json!({"usage": {"input_tokens": 100 + i, "output_tokens": 7}});
+                let (st, v) = s.post(&format!("/v1/holds/{id}/settle"), RELAY, &settle);
+                assert_eq!((st, &v), (200, answer), "{id}");
+                charged += v["charged"].as_i64().unwrap();
+            }
+        }
+    }
+    let a = account(&s, "crash");
+    // Settled charges include at least the acknowledged ones (an operation that committed
+    // but whose answer was lost to the kill is also there).
+    assert!(a["charged"].as_i64().unwrap() >= charged, "{a}");
+    assert_eq!(a["funded"].as_i64(), Some(1_000_000_000));
+}
