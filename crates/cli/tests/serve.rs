@@ -698,3 +698,143 @@ fn kill_9_loses_no_acknowledged_operation() {
     assert!(a["charged"].as_i64().unwrap() >= charged, "{a}");
     assert_eq!(a["funded"].as_i64(), Some(1_000_000_000));
 }
+
+/// A server on the PostgreSQL database `TARIFF_TEST_POSTGRES_URL` names (`.ci/run` starts
+/// a throwaway cluster and sets it); `None` when it is not set.
+fn start_postgres(extra: &[&str]) -> Option<Server> {
+    let url = std::env::var("TARIFF_TEST_POSTGRES_URL").ok()?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tariff"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &url])
+        .args(extra)
+        .env("TARIFF_TOKENS", format!("relay:{RELAY},admin:{ADMIN}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("server did not start on {url}: {line:?}"))
+        .to_string();
+    Some(Server { child, base })
+}
+
+/// Names unique to this run, so runs share a database without meeting.
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+/// Two servers on one PostgreSQL database, many clients: concurrent holds that together
+/// exceed the balance succeed exactly as far as it covers; then random settles, refunds
+/// and fails from both servers leave the account equal to the sum of the acknowledged
+/// answers (an independent model), balanced.
+#[test]
+fn postgres_two_servers_never_spend_a_balance_twice() {
+    let (Some(a), Some(b)) = (start_postgres(&[]), start_postgres(&[])) else {
+        eprintln!(
+            "TARIFF_TEST_POSTGRES_URL is not set: the PostgreSQL test needs .ci/run's cluster"
+        );
+        return;
+    };
+    let acct = unique("pg");
+    // One hold's price, from the estimate.
+    let (st, est) = a.post(
+        "/v1/estimate",
+        RELAY,
+        &json!({"api": "openai-chat", "model": "gpt-4o", "request": CHAT_REQUEST}),
+    );
+    assert_eq!(st, 200, "{est}");
+    let per = est["quota"]["units"].as_i64().unwrap();
+    // Funds for exactly 37 holds and a bit (not enough for a 38th).
+    let funded = per * 37 + per / 2;
+    let (st, _) = b.post(
+        &format!("/v1/accounts/{acct}/credit"),
+        ADMIN,
+        &json!({"amount": funded, "key": unique("k")}),
+    );
+    assert_eq!(st, 200);
+    // 8 clients × 10 holds = 80 tries across both servers, at most 30 s.
+    let servers = [a.base.clone(), b.base.clone()];
+    let granted = std::sync::Mutex::new(Vec::new());
+    let refused = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let (servers, granted, refused, acct) = (&servers, &granted, &refused, &acct);
+            scope.spawn(move || {
+                let agent = agent();
+                for i in 0..10 {
+                    let id = format!("{acct}-{t}-{i}");
+                    let body = json!({"request_id": id, "account": acct, "api": "openai-chat", "model": "gpt-4o", "request": CHAT_REQUEST});
+                    let r = agent
+                        .post(&format!("{}/v1/holds", servers[(t + i) % 2]))
+                        .header("Authorization", format!("Bearer {RELAY}"))
+                        .send(body.to_string().as_bytes())
+                        .unwrap();
+                    match r.status().as_u16() {
+                        200 => granted.lock().unwrap().push(id),
+                        402 => {
+                            refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        s => panic!("hold {id}: {s} {}", r.into_body().read_to_string().unwrap()),
+                    }
+                }
+            });
+        }
+    });
+    let granted = granted.into_inner().unwrap();
+    assert_eq!(granted.len(), 37, "holds granted");
+    assert_eq!(refused.into_inner(), 80 - 37);
+    let view = account(&a, &acct);
+    assert_eq!(view["held"].as_i64(), Some(per * 37), "{view}");
+    // Finish every hold from both servers concurrently: settle, refund or fail by index.
+    let charged = std::sync::atomic::AtomicI64::new(0);
+    std::thread::scope(|scope| {
+        for (n, chunk) in granted.chunks(10).enumerate() {
+            let (servers, charged) = (&servers, &charged);
+            scope.spawn(move || {
+                let agent = agent();
+                for (i, id) in chunk.iter().enumerate() {
+                    let base = &servers[(n + i) % 2];
+                    let (path, body) = match i % 3 {
+                        0 => (
+                            "settle",
+                            json!({"usage": {"input_tokens": 50 + i, "output_tokens": 10}}),
+                        ),
+                        1 => ("refund", json!({})),
+                        _ => (
+                            "fail",
+                            json!({"status": 503, "body": "upstream unavailable"}),
+                        ),
+                    };
+                    let r = agent
+                        .post(&format!("{base}/v1/holds/{id}/{path}"))
+                        .header("Authorization", format!("Bearer {RELAY}"))
+                        .send(body.to_string().as_bytes())
+                        .unwrap();
+                    assert_eq!(r.status().as_u16(), 200, "{path} {id}");
+                    let v: Value =
+                        serde_json::from_str(&r.into_body().read_to_string().unwrap()).unwrap();
+                    if let Some(c) = v["charged"].as_i64() {
+                        charged.fetch_add(c, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let charged = charged.into_inner();
+    assert!(charged > 0);
+    let view = account(&b, &acct);
+    assert_eq!(
+        view,
+        json!({"account": acct, "balance": funded - charged, "held": 0, "charged": charged, "funded": funded})
+    );
+}
