@@ -838,3 +838,58 @@ fn postgres_two_servers_never_spend_a_balance_twice() {
         json!({"account": acct, "balance": funded - charged, "held": 0, "charged": charged, "funded": funded})
     );
 }
+
+/// The README's code block that follows `marker`.
+fn readme_block(marker: &str) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let after = &readme[readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("README lacks {marker}"))..];
+    let start = after.find("```").unwrap();
+    let body = &after[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("```").unwrap()].to_string()
+}
+
+/// The README's Python and Node clients, run against the server: a credit as admin, then
+/// a quote and the account as relay, each checked by the script.
+#[test]
+fn readme_clients_run_against_the_server() {
+    let dir = temp_dir("clients");
+    let s = start(&dir.join("l.db"), &[]);
+    let python = format!(
+        "{}\nb = {:?}\nv = call(b, {ADMIN:?}, '/v1/accounts/py/credit', {{'amount': 1000, 'key': 'py-1'}})\n\
+         assert v['funded'] == 1000, v\n\
+         q = call(b, {RELAY:?}, '/v1/quote', {{'model': 'gpt-4o', 'usage': {{'input_tokens': 1000000}}, 'at': '2025-11-01'}})\n\
+         assert q['total'] == '2.5', q\n\
+         assert call(b, {RELAY:?}, '/v1/accounts/py')['balance'] == 1000\nprint('ok')\n",
+        readme_block("Python (standard library):"),
+        s.base
+    );
+    let node = format!(
+        "{}\n(async () => {{\n const b = {:?};\n\
+         const v = await call(b, {ADMIN:?}, '/v1/accounts/js/credit', {{amount: 1000, key: 'js-1'}});\n\
+         if (v.funded !== 1000) throw new Error(JSON.stringify(v));\n\
+         const q = await call(b, {RELAY:?}, '/v1/quote', {{model: 'gpt-4o', usage: {{input_tokens: 1000000}}, at: '2025-11-01'}});\n\
+         if (q.total !== '2.5') throw new Error(JSON.stringify(q));\n\
+         let refused = false;\n\
+         try {{ await call(b, {RELAY:?}, '/v1/accounts/js/credit', {{amount: 1, key: 'js-2'}}); }} catch (e) {{ refused = /403 forbidden/.test(e.message); }}\n\
+         if (!refused) throw new Error('a relay token credited');\n\
+         console.log('ok');\n}})().catch(e => {{ console.error(e); process.exit(1); }});\n",
+        readme_block("TypeScript / Node (built-in `fetch`):"),
+        s.base
+    );
+    for (prog, flag, code) in [("python3", "-c", python), ("node", "-e", node)] {
+        let out = match Command::new(prog).args([flag, &code]).output() {
+            Ok(o) => o,
+            Err(e) => panic!("{prog} is needed to run the README's client: {e}"),
+        };
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+            "{prog}: {}{}\n{code}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
