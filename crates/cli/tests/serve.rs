@@ -893,3 +893,86 @@ fn readme_clients_run_against_the_server() {
         );
     }
 }
+
+fn acme_table(input_rate: &str) -> String {
+    format!(
+        "provider = \"acme\"\ncurrency = \"USD\"\n[[model]]\nid = \"acme-serve\"\n[[model.price]]\n\
+         from = 2025-01-01\nsource = \"test\"\nas_of = 2025-01-01\nrates = {{ input_tokens = {input_rate} }}\n"
+    )
+}
+
+/// Prices change without a restart: `POST /admin/reload` and SIGHUP swap in new tables, a
+/// table with a problem is refused and the old tables stay in force.
+#[test]
+fn reload_swaps_tables_and_refuses_a_bad_one() {
+    let dir = temp_dir("reload");
+    let tables = dir.join("tables");
+    std::fs::create_dir_all(&tables).unwrap();
+    std::fs::write(tables.join("acme.toml"), acme_table("2")).unwrap();
+    let s = start(&dir.join("l.db"), &["--prices", tables.to_str().unwrap()]);
+    let quote =
+        json!({"model": "acme-serve", "usage": {"input_tokens": 1000000}, "at": "2025-06-01"});
+    let total = |s: &Server| s.post("/v1/quote", RELAY, &quote).1["total"].clone();
+    assert_eq!(total(&s), json!("2"));
+    let (st, v1) = s.get("/v1/prices/version", RELAY);
+    assert_eq!(st, 200);
+    // A relay token may not reload.
+    assert_eq!(s.post("/admin/reload", RELAY, &json!({})).0, 403);
+    // A negative price: refused, with the problem; the old tables stay.
+    std::fs::write(tables.join("acme.toml"), acme_table("-3")).unwrap();
+    let (st, v) = s.post("/admin/reload", ADMIN, &json!({}));
+    assert_eq!((st, kind(&v)), (422, "invalid_tables"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("negative"),
+        "{v}"
+    );
+    assert_eq!(s.get("/v1/prices/version", RELAY).1, v1);
+    assert_eq!(total(&s), json!("2"));
+    // A good change through the route.
+    std::fs::write(tables.join("acme.toml"), acme_table("3")).unwrap();
+    let (st, v2) = s.post("/admin/reload", ADMIN, &json!({}));
+    assert_eq!(st, 200, "{v2}");
+    assert_ne!(v2["hash"], v1["hash"]);
+    assert_eq!(s.get("/v1/prices/version", RELAY).1, v2);
+    assert_eq!(total(&s), json!("3"));
+    // And through SIGHUP (polled for at most 10 s).
+    std::fs::write(tables.join("acme.toml"), acme_table("4")).unwrap();
+    let hup = Command::new("kill")
+        .args(["-HUP", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while total(&s) != json!("4") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "SIGHUP did not reload"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// SIGTERM: the server stops and exits 0.
+#[test]
+fn sigterm_exits_zero() {
+    let dir = temp_dir("term");
+    let mut s = start(&dir.join("l.db"), &[]);
+    assert_eq!(s.get("/healthz", RELAY).0, 200);
+    let term = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+}

@@ -27,6 +27,8 @@ pub enum Kind {
     TooLarge,
     /// 422: an unknown model, or one without a price for this usage.
     Unpriced,
+    /// 422: a reload found a problem in a price table (the tables in force stay).
+    InvalidTables,
     /// 503: the ledger database could not be reached or refused the transaction.
     Unavailable,
 }
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Conflict => "conflict",
             Kind::TooLarge => "payload_too_large",
             Kind::Unpriced => "unpriced_model",
+            Kind::InvalidTables => "invalid_tables",
             Kind::Unavailable => "unavailable",
         }
     }
@@ -60,6 +63,7 @@ impl Kind {
             Kind::Conflict => StatusCode::CONFLICT,
             Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::Unpriced => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::InvalidTables => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

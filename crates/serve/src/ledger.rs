@@ -308,7 +308,13 @@ pub async fn hold(
     if let Some(done) = repeat(&mut tx, &h.request_id, "hold_key", "hold_result", &key).await? {
         return Ok(raw_json(done));
     }
-    let (estimate, bill) = estimate_value(&s.catalog, api, &h.model, h.request.as_bytes(), None)?;
+    let (estimate, bill) = estimate_value(
+        &s.tables().catalog,
+        api,
+        &h.model,
+        h.request.as_bytes(),
+        None,
+    )?;
     let row = sqlx::query(&format!(
         "SELECT balance FROM accounts WHERE account = $1{}",
         db.lock()
@@ -546,7 +552,7 @@ fn bill_of(
         (None, Some(u)) => usage_of(u, "usage")?,
         _ => return Err(ApiError::bad("give exactly one of `response` and `usage`")),
     };
-    let bill: Bill = s.catalog.quote(&h.model, &usage)?;
+    let bill: Bill = s.tables().catalog.quote(&h.model, &usage)?;
     let quota = bill
         .quota(&policy_of(h.group_ratio))
         .map_err(|e| ApiError::bad(e.to_string()))?;

@@ -177,9 +177,39 @@ impl Default for Config {
     }
 }
 
+/// The price tables in force: the catalog, a hash of what was loaded, and when.
+pub struct Tables {
+    /// The catalog (built-in tables and `--prices`).
+    pub catalog: Catalog,
+    /// A hash of the loaded tables (it changes when any price, model or date does).
+    pub hash: String,
+    /// When they were loaded.
+    pub loaded_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Loads the built-in tables and `prices` on top, validated as `--prices` loads them.
+pub fn load_tables(prices: &[PathBuf]) -> Result<Tables, String> {
+    use std::hash::{Hash, Hasher};
+    let mut b = Catalog::builder().builtin();
+    for p in prices {
+        b = b.path(p);
+    }
+    let catalog = b.build().map_err(|e| format!("price tables: {e}"))?;
+    // SipHash with fixed keys over the loaded catalog's full debug rendering: the same
+    // tables give the same hash in every process of this build.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{catalog:?}").hash(&mut h);
+    Ok(Tables {
+        catalog,
+        hash: format!("{:016x}", h.finish()),
+        loaded_at: chrono::Utc::now(),
+    })
+}
+
 /// The state every handler shares.
 pub struct AppState {
-    catalog: Catalog,
+    tables: std::sync::RwLock<Arc<Tables>>,
+    prices: Vec<PathBuf>,
     tokens: Tokens,
     no_auth: bool,
     ledger: ledger::Db,
@@ -190,21 +220,79 @@ pub struct AppState {
 /// (creating it and applying migrations), ready for [`router`].
 pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
     config.validate()?;
-    let mut b = Catalog::builder().builtin();
-    for p in &config.prices {
-        b = b.path(p);
-    }
-    let catalog = b.build().map_err(|e| format!("price tables: {e}"))?;
+    let tables = load_tables(&config.prices)?;
     let ledger = ledger::Db::open(&config.db)
         .await
         .map_err(|e| format!("ledger database {}: {e}", config.db))?;
     Ok(Arc::new(AppState {
-        catalog,
+        tables: std::sync::RwLock::new(Arc::new(tables)),
+        prices: config.prices.clone(),
         tokens: config.tokens.clone(),
         no_auth: config.no_auth,
         ledger,
         hold_policy: config.hold_policy,
     }))
+}
+
+impl AppState {
+    /// The tables in force; a call keeps the ones it started with across a reload.
+    pub fn tables(&self) -> Arc<Tables> {
+        self.tables
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Re-reads the built-in and `--prices` tables and swaps them in; a table with a
+    /// problem is refused and the old tables stay.
+    pub fn reload(&self) -> Result<Arc<Tables>, String> {
+        let fresh = Arc::new(load_tables(&self.prices)?);
+        *self.tables.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+}
+
+fn version_of(t: &Tables) -> serde_json::Value {
+    serde_json::json!({
+        "hash": t.hash,
+        "loaded_at": t.loaded_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "models": t.catalog.models().len(),
+    })
+}
+
+async fn prices_version(State(s): State<Arc<AppState>>) -> axum::Json<serde_json::Value> {
+    axum::Json(version_of(&s.tables()))
+}
+
+async fn admin_reload(
+    State(s): State<Arc<AppState>>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    match s.reload() {
+        Ok(t) => Ok(axum::Json(version_of(&t))),
+        Err(e) => {
+            eprintln!("reload refused, the tables in force stay: {e}");
+            Err(ApiError::new(Kind::InvalidTables, e))
+        }
+    }
+}
+
+/// Reloads the tables on every SIGHUP, logging the outcome.
+fn reload_on_sighup(state: Arc<AppState>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match state.reload() {
+                Ok(t) => eprintln!("SIGHUP: tables reloaded, hash {}", t.hash),
+                Err(e) => eprintln!("SIGHUP: reload refused, the tables in force stay: {e}"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = state;
 }
 
 /// The router: every route, auth, the body limit, and JSON answers for unknown routes
@@ -223,6 +311,8 @@ pub fn router(state: Arc<AppState>, body_limit: usize) -> Router {
         .route("/v1/holds/{request_id}/settle", post(ledger::settle))
         .route("/v1/holds/{request_id}/refund", post(ledger::refund))
         .route("/v1/holds/{request_id}/fail", post(ledger::fail))
+        .route("/v1/prices/version", get(prices_version))
+        .route("/admin/reload", post(admin_reload))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
     Router::new()
         .route("/healthz", get(healthz))
@@ -249,6 +339,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("listening on {}: {e}", config.listen))?;
+    reload_on_sighup(state.clone());
     println!("listening on http://{addr}");
     axum::serve(listener, router(state, config.body_limit))
         .with_graceful_shutdown(shutdown())

@@ -25,7 +25,8 @@ pub(crate) fn raw_json(text: String) -> Response {
 
 /// `GET /v1/models`: OpenAI's list shape.
 pub async fn models(State(s): State<Arc<AppState>>) -> Json<Value> {
-    let data: Vec<Value> = s
+    let tables = s.tables();
+    let data: Vec<Value> = tables
         .catalog
         .models()
         .iter()
@@ -37,7 +38,7 @@ pub async fn models(State(s): State<Arc<AppState>>) -> Json<Value> {
 /// `GET /api/pricing`: as `tariff export --to new-api-pricing` prints it (prices in
 /// force now).
 pub async fn api_pricing(State(s): State<Arc<AppState>>) -> Response {
-    let out = newapi::export(&s.catalog, &newapi::ExportOptions::new(Utc::now()));
+    let out = newapi::export(&s.tables().catalog, &newapi::ExportOptions::new(Utc::now()));
     raw_json(out.pricing_json())
 }
 
@@ -181,7 +182,7 @@ pub async fn quote(
     State(s): State<Arc<AppState>>,
     Body(q): Body<QuoteReq>,
 ) -> Result<Json<Value>, ApiError> {
-    quote_value(&s.catalog, q).map(Json)
+    quote_value(&s.tables().catalog, q).map(Json)
 }
 
 /// `POST /v1/meter`'s body.
@@ -249,7 +250,8 @@ pub async fn estimate(
 ) -> Result<Json<Value>, ApiError> {
     let api = api_of(&e.api, "api")?;
     let at = e.at.as_deref().map(|t| parse_time(t, "at")).transpose()?;
-    estimate_value(&s.catalog, api, &e.model, e.request.as_bytes(), at).map(|(v, _)| Json(v))
+    estimate_value(&s.tables().catalog, api, &e.model, e.request.as_bytes(), at)
+        .map(|(v, _)| Json(v))
 }
 
 /// `POST /v1/classify`'s body.
