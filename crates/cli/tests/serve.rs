@@ -976,3 +976,44 @@ fn sigterm_exits_zero() {
     };
     assert!(status.success(), "{status}");
 }
+
+/// `/metrics`: requests by route pattern and status, the latency histogram, open holds and
+/// quota charged.
+#[test]
+fn metrics_count_routes_holds_and_charges() {
+    let dir = temp_dir("metrics");
+    let s = start(&dir.join("l.db"), &[]);
+    s.post(
+        "/v1/accounts/m/credit",
+        ADMIN,
+        &json!({"amount": 10_000_000, "key": "m1"}),
+    );
+    for id in ["m-1", "m-2"] {
+        let hold = json!({"request_id": id, "account": "m", "api": "openai-chat", "model": "gpt-4o", "request": CHAT_REQUEST});
+        assert_eq!(s.post("/v1/holds", RELAY, &hold).0, 200);
+    }
+    let (_, st) = s.post(
+        "/v1/holds/m-1/settle",
+        RELAY,
+        &json!({"usage": {"input_tokens": 1000}}),
+    );
+    s.post("/v1/quote", RELAY, &json!({"model": "nope", "usage": {}}));
+    let resp = agent()
+        .get(&format!("{}/metrics", s.base))
+        .header("Authorization", format!("Bearer {RELAY}"))
+        .call()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let text = resp.into_body().read_to_string().unwrap();
+    for want in [
+        "tariff_requests_total{route=\"/v1/holds\",status=\"200\"} 2".to_string(),
+        "tariff_requests_total{route=\"/v1/holds/{request_id}/settle\",status=\"200\"} 1"
+            .to_string(),
+        "tariff_requests_total{route=\"/v1/quote\",status=\"422\"} 1".to_string(),
+        "tariff_request_seconds_count 5".to_string(),
+        "tariff_open_holds 1".to_string(),
+        format!("tariff_quota_charged_total {}", st["charged"]),
+    ] {
+        assert!(text.lines().any(|l| l == want), "no `{want}` in\n{text}");
+    }
+}

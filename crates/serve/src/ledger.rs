@@ -89,6 +89,18 @@ impl Db {
         Ok(Db { pool, postgres })
     }
 
+    /// The number of open holds and the quota units charged, over every account.
+    pub async fn totals(&self) -> Result<(i64, i64), ApiError> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'held' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(CASE WHEN state = 'settled' THEN charged ELSE 0 END), 0) AS BIGINT) \
+             FROM holds",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
     /// ` FOR UPDATE` on PostgreSQL, nothing on SQLite.
     fn lock(&self) -> &'static str {
         if self.postgres {

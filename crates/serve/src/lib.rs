@@ -12,6 +12,7 @@
 
 pub mod error;
 mod ledger;
+mod metrics;
 mod pricing;
 
 use std::net::SocketAddr;
@@ -210,6 +211,7 @@ pub fn load_tables(prices: &[PathBuf]) -> Result<Tables, String> {
 pub struct AppState {
     tables: std::sync::RwLock<Arc<Tables>>,
     prices: Vec<PathBuf>,
+    metrics: metrics::Metrics,
     tokens: Tokens,
     no_auth: bool,
     ledger: ledger::Db,
@@ -227,6 +229,7 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
     Ok(Arc::new(AppState {
         tables: std::sync::RwLock::new(Arc::new(tables)),
         prices: config.prices.clone(),
+        metrics: metrics::Metrics::default(),
         tokens: config.tokens.clone(),
         no_auth: config.no_auth,
         ledger,
@@ -313,6 +316,7 @@ pub fn router(state: Arc<AppState>, body_limit: usize) -> Router {
         .route("/v1/holds/{request_id}/fail", post(ledger::fail))
         .route("/v1/prices/version", get(prices_version))
         .route("/admin/reload", post(admin_reload))
+        .route("/metrics", get(metrics::metrics))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
     Router::new()
         .route("/healthz", get(healthz))
@@ -324,6 +328,10 @@ pub fn router(state: Arc<AppState>, body_limit: usize) -> Router {
                 "this route does not take that method",
             )
         })
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
