@@ -14,6 +14,7 @@ mod input;
 mod models;
 mod quote;
 mod reconcile;
+mod serve;
 mod sources;
 mod synth;
 
@@ -128,6 +129,9 @@ enum Command {
     Import(Box<import::ImportArgs>),
     /// Write the price tables as new-api ratio options or its /api/pricing shape.
     Export(Box<export::ExportArgs>),
+    /// Run the billing service: quotes, metering and a durable hold/settle ledger over
+    /// HTTP (bearer tokens from TARIFF_TOKENS as scope:token pairs).
+    Serve(Box<serve::ServeArgs>),
 }
 
 fn main() -> ExitCode {
@@ -202,6 +206,7 @@ fn run(cli: Cli) -> Result<()> {
             let catalog = input::catalog(&cli.prices)?;
             export::run(&catalog, *args)
         }
+        Command::Serve(args) => serve::run(&cli.prices, *args),
         Command::Estimate(args) => {
             let catalog = input::catalog(&cli.prices)?;
             estimate::run(&catalog, *args)
