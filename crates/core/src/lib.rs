@@ -28,6 +28,8 @@
 #[doc(hidden)]
 pub mod bill;
 pub mod catalog;
+#[path = "../embed/data.rs"]
+mod data;
 #[doc(hidden)]
 pub mod error;
 #[doc(hidden)]

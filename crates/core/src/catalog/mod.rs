@@ -3,6 +3,7 @@
 //! The built-in tables (`pricing/*.toml`) are embedded at build time; a relay adds its own
 //! files on top with [`CatalogBuilder`].
 
+mod facts;
 mod load;
 #[doc(hidden)]
 pub use load::{id_fault, unprintable};
@@ -13,6 +14,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
+pub use facts::{ENCODINGS, MAX_OUTPUT_TOKENS};
 pub use model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
 
 use crate::error::{CatalogError, PriceError, Problem, ProblemKind};
@@ -284,6 +286,15 @@ impl CatalogBuilder {
             }
             problems.extend(rep.problems);
         }
+        // Metering facts a table leaves unset come from the data files, by id.
+        for m in &mut catalog.models {
+            if m.encoding.is_none() {
+                m.encoding = facts::encoding_for(&m.id);
+            }
+            if m.max_output_tokens.is_none() {
+                m.max_output_tokens = facts::max_output_tokens_for(&m.id);
+            }
+        }
         // The most literal pattern wins when several match, so order them that way once.
         catalog
             .patterns
@@ -339,8 +350,16 @@ impl Catalog {
     ///
     /// Exact ids and aliases are a hash lookup; patterns are tried only when that misses.
     pub fn model(&self, name: &str) -> Result<&Model, PriceError> {
+        self.resolve(name).ok_or_else(|| PriceError::UnknownModel {
+            model: name.to_string(),
+            suggestions: self.suggest(name),
+        })
+    }
+
+    /// Resolves an id, alias or pattern to its model, or `None` when nothing matches.
+    pub fn resolve(&self, name: &str) -> Option<&Model> {
         if let Some(&i) = self.names.get(name) {
-            return Ok(&self.models[i]);
+            return Some(&self.models[i]);
         }
         // The longest matching `prefix*` pattern, and the most literal other pattern: the
         // more literal of the two wins.
@@ -358,13 +377,7 @@ impl Catalog {
             (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
             (a, b) => a.or(b),
         };
-        if let Some((_, i)) = best {
-            return Ok(&self.models[i]);
-        }
-        Err(PriceError::UnknownModel {
-            model: name.to_string(),
-            suggestions: self.suggest(name),
-        })
+        best.map(|(_, i)| &self.models[i])
     }
 
     /// Up to five known ids closest to `name`.
