@@ -46,7 +46,7 @@ pub mod usage;
 pub use bill::{Applied, Bill, Line};
 pub use catalog::{Catalog, CatalogBuilder, Kind, Model};
 pub use error::{
-    CatalogError, ConvertError, FxError, PriceError, Problem, ProblemKind, UsageError,
+    CatalogError, ConvertError, FxError, KnownNames, PriceError, Problem, ProblemKind, UsageError,
 };
 pub use money::{Currency, FxRate, FxTable, Quota, QuotaPolicy, Rounding};
 pub use unit::Unit;

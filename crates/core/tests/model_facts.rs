@@ -142,3 +142,42 @@ rates = { input_tokens = 1.0, output_tokens = 2.0 }
     // The encoding it does not set is still joined by id.
     assert_eq!(m.encoding(), Some("o200k_base"));
 }
+
+#[test]
+fn names_resolve_without_regard_to_ascii_case() {
+    let c = load(&table(
+        "aliases = [\"Acme-Chat-Latest\"]\npatterns = [\"acme-chat-*\"]",
+    ))
+    .unwrap();
+    for name in [
+        "acme-chat",
+        "ACME-CHAT",
+        "acme-chat-latest",
+        "ACME-CHAT-LATEST",
+        "Acme-Chat-2099",
+    ] {
+        assert_eq!(c.resolve(name).map(|m| m.id()), Some("acme-chat"), "{name}");
+    }
+    assert!(c.resolve("acme-chatter").is_none());
+    // Non-ASCII letters compare exactly.
+    assert!(c.resolve("acme-chät").is_none());
+}
+
+#[test]
+fn names_differing_only_in_case_are_one_name() {
+    // An alias in other capitals of its own model's id is the same name: accepted.
+    let c = load(&table("aliases = [\"ACME-chat\"]")).unwrap();
+    assert_eq!(c.resolve("Acme-Chat").unwrap().id(), "acme-chat");
+    // The same name, in other capitals, for another model is a duplicate.
+    let other = r#"
+[[model]]
+id = "ACME-CHAT"
+[[model.price]]
+source = "https://acme.example/pricing"
+as_of = 2025-11-01
+rates = { input_tokens = 1.0, output_tokens = 2.0 }
+"#;
+    let e = load(&format!("{}{other}", table(""))).unwrap_err();
+    assert_eq!(e.problems.len(), 1, "{e}");
+    assert!(e.problems[0].message.contains("already defined"), "{e}");
+}
