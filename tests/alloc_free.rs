@@ -38,3 +38,24 @@ fn an_unknown_name_computes_suggestions_only_when_rendered() {
         "{e}"
     );
 }
+
+#[test]
+fn quoting_a_resolved_model_allocates_nothing_up_to_eight_lines() {
+    let c = Catalog::builtin();
+    let m = c.resolve("claude-sonnet-4-5").unwrap();
+    // Six lines: every text bucket Anthropic reports (the benchmark's typical record).
+    let usage = tariff::Usage::from_json(
+        r#"{"input_tokens": 1200, "cache_read_tokens": 24000, "cache_write_tokens": 3000,
+            "cache_write_1h_tokens": 1000, "output_tokens": 650, "reasoning_tokens": 900,
+            "at": "2025-11-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let at = usage.at.unwrap();
+    let warm = tariff::price::quote(m, &usage, at).unwrap();
+    assert_eq!(warm.lines.len(), 6);
+    let (n, bill) = allocations(|| tariff::price::quote(m, &usage, at).unwrap());
+    assert_eq!(n, 0, "quote allocated {n} times");
+    // The bill is whole: its total is the sum of its lines.
+    assert_eq!(bill.total, bill.lines.iter().map(|l| l.amount).sum());
+    drop(bill);
+}

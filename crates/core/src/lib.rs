@@ -43,7 +43,7 @@ pub mod unit;
 #[doc(hidden)]
 pub mod usage;
 
-pub use bill::{Applied, Bill, Line};
+pub use bill::{Applied, Bill, Line, Lines, INLINE_LINES};
 pub use catalog::{Catalog, CatalogBuilder, Kind, Model};
 pub use error::{
     CatalogError, ConvertError, FxError, KnownNames, PriceError, Problem, ProblemKind, UsageError,
