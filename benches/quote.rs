@@ -14,6 +14,9 @@
 //! - `padded/*`: the same quote against the built-in catalog plus 10,000 synthetic models
 //!   (each with an alias and a pattern), next to the unpadded catalog.
 //!
+//! - `resolve/*`: `Catalog::resolve` alone, a known id, a known alias and an unknown name,
+//!   on catalogs of 200, 2,000 and 20,000 synthetic models.
+//!
 //! Set `TARIFF_BENCH_PRICES=DIR` to quote against the tables of `DIR` instead of the
 //! built-in ones (the load benchmark always loads the built-in tables).
 
@@ -227,5 +230,35 @@ fn padded(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, quote, load, padded);
+/// The name lookup alone, on catalogs of synthetic models only (200, 2,000 and 20,000):
+/// a known id, a known alias, and an unknown name (near a real one, as a typo is), which
+/// must cost about what a known name does and not grow with the catalog.
+fn lookup(c: &mut Criterion) {
+    let mut g = c.benchmark_group("resolve");
+    g.throughput(Throughput::Elements(1));
+    for n in [200, 2_000, 20_000] {
+        let catalog = CatalogBuilder::new()
+            .text("synthetic.toml", synthetic(n))
+            .build()
+            .expect("the synthetic tables load");
+        let names = [
+            ("known_id", "synthetic-padding-model-00100"),
+            ("known_alias", "synthetic-padding-model-00100-latest"),
+            ("unknown", "synthetic-paddng-model-00100-latest"),
+        ];
+        for (label, name) in names {
+            assert_eq!(
+                catalog.resolve(name).is_some(),
+                label != "unknown",
+                "{label}: {name}"
+            );
+            g.bench_function(format!("{label}/{n}"), |b| {
+                b.iter(|| catalog.resolve(black_box(name)).is_some())
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, quote, load, padded, lookup);
 criterion_main!(benches);

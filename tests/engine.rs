@@ -139,7 +139,8 @@ fn aliases_and_patterns_resolve_to_the_model() {
         assert_eq!(c.model(name).unwrap().id(), "m", "{name}");
     }
     match c.model("n").unwrap_err() {
-        PriceError::UnknownModel { suggestions, .. } => {
+        PriceError::UnknownModel { known, .. } => {
+            let suggestions = known.closest("n");
             assert!(suggestions.is_empty() || suggestions == ["m"])
         }
         e => panic!("{e}"),

@@ -114,9 +114,9 @@ fn acme() -> Catalog {
 fn unknown_model_suggests_the_closest_ids() {
     let err = acme().quote("acme-larg", &Usage::default()).unwrap_err();
     match &err {
-        PriceError::UnknownModel { model, suggestions } => {
+        PriceError::UnknownModel { model, known } => {
             assert_eq!(model, "acme-larg");
-            assert_eq!(suggestions, &["acme-large"]);
+            assert_eq!(known.closest(model), ["acme-large"]);
         }
         e => panic!("{e}"),
     }

@@ -2,30 +2,10 @@
 //! no more heap than metering 1,000. Measured with a counting allocator (this file is its
 //! own test binary, with one test, so no other thread allocates meanwhile).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
 use tariff::extract::{Api, StreamMeter};
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
-        PEAK.fetch_max(live, Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        System.dealloc(ptr, layout)
-    }
-}
-
-#[global_allocator]
-static A: Counting = Counting;
+#[path = "support/counting.rs"]
+mod counting;
 
 /// A stream of `deltas` content events, the usage chunk and `[DONE]`, as SSE bytes.
 fn chat_stream(deltas: usize) -> Vec<u8> {
@@ -41,14 +21,14 @@ fn chat_stream(deltas: usize) -> Vec<u8> {
 
 /// Heap bytes in use at the peak of metering `stream`, above what was in use before.
 fn peak_while_metering(stream: &[u8], chunk: usize) -> (usize, u64) {
-    let base = LIVE.load(Relaxed);
-    PEAK.store(base, Relaxed);
-    let mut meter = StreamMeter::new(Api::OpenAiChat);
-    for piece in stream.chunks(chunk) {
-        meter.feed(piece).expect("feeds");
-    }
-    let usage = meter.finish().expect("has usage");
-    (PEAK.load(Relaxed) - base, usage.output_tokens.get())
+    counting::peak(|| {
+        let mut meter = StreamMeter::new(Api::OpenAiChat);
+        for piece in stream.chunks(chunk) {
+            meter.feed(piece).expect("feeds");
+        }
+        let usage = meter.finish().expect("has usage");
+        usage.output_tokens.get()
+    })
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod json;
 use json::to_json;
 
 fn main() {
+    json::data(&["tokens/models.toml", "estimate/models.toml"]);
     let root = json::root();
     let out = std::env::var("OUT_DIR").unwrap();
     let dir = root.join("pricing");

@@ -82,6 +82,12 @@ fn is_empty(units: &Arc<[Unit]>) -> bool {
     units.is_empty()
 }
 
+/// How many lines a bill holds inline (a text request has at most seven token buckets).
+pub const INLINE_LINES: usize = 8;
+
+/// A bill's lines: a vector that holds up to [`INLINE_LINES`] lines without allocating.
+pub type Lines = smallvec::SmallVec<[Line; INLINE_LINES]>;
+
 /// The price of one request: exact, itemized, with its provenance.
 ///
 /// `total` always equals the sum of the lines' amounts.
@@ -95,8 +101,9 @@ pub struct Bill {
     pub currency: Currency,
     /// The sum of the lines.
     pub total: Decimal,
-    /// One line per unit (and variant) used.
-    pub lines: Vec<Line>,
+    /// One line per unit (and variant) used; up to [`INLINE_LINES`] are held without a
+    /// heap allocation.
+    pub lines: Lines,
     /// The time the prices were taken at.
     pub at: DateTime<Utc>,
     /// The service tier priced.

@@ -2,6 +2,7 @@
 //! a price: a bad input is never quoted.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -45,12 +46,14 @@ fn at_path(path: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PriceError {
     /// No model has this id, alias or pattern.
-    #[error("unknown model `{model}`{}", suggest(suggestions))]
+    #[error("unknown model `{model}`{}", suggest(&known.closest(model)))]
     UnknownModel {
         /// The id asked for.
         model: String,
-        /// The closest known ids, best first.
-        suggestions: Vec<String>,
+        /// The catalog's names, from which the closest are suggested when the error is
+        /// rendered ([`KnownNames::closest`]), not when it is made: an unknown name costs
+        /// a caller that does not render it no more than a known one.
+        known: KnownNames,
     },
     /// The model has no price in force at the time of the request.
     #[error("model `{model}` has no {tier} price in force at {at}; priced periods: {}", periods.join(", "))]
@@ -162,6 +165,71 @@ fn suggest(s: &[String]) -> String {
         )
     }
 }
+
+/// The names a catalog resolves (ids and aliases, each with its model's id), shared with
+/// the [`PriceError::UnknownModel`] errors it returns so that suggestions are computed only
+/// when one is rendered.
+#[derive(Clone, Default)]
+pub struct KnownNames(pub(crate) Arc<[(Box<str>, Arc<str>)]>);
+
+/// The longest prefix of an unknown name compared when suggesting (the comparison costs
+/// the product of the lengths, and a client chooses the name).
+const SUGGEST_PREFIX_CHARS: usize = 64;
+
+impl KnownNames {
+    /// Up to five model ids whose names are closest to `name` (Jaro-Winkler on ASCII
+    /// lower case, above 0.75, a shared prefix counting extra), best first.
+    ///
+    /// Its cost is the catalog's number of names times at most 64 characters of `name`:
+    /// meant for an error message, not a request's hot path.
+    pub fn closest(&self, name: &str) -> Vec<String> {
+        let end = name
+            .char_indices()
+            .nth(SUGGEST_PREFIX_CHARS)
+            .map_or(name.len(), |(i, _)| i);
+        let lower = name[..end].to_ascii_lowercase();
+        let mut scored: Vec<(f64, &str, &str)> = self
+            .0
+            .iter()
+            .map(|(k, id)| {
+                let k_lower = k.to_ascii_lowercase();
+                let mut s = strsim::jaro_winkler(&lower, &k_lower);
+                if k_lower.starts_with(&lower) || lower.starts_with(k_lower.as_str()) {
+                    s += 0.1;
+                }
+                (s, &**k, &**id)
+            })
+            .filter(|(s, _, _)| *s > 0.75)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut out: Vec<String> = Vec::new();
+        for (_, _, id) in scored {
+            // Suggest canonical ids: an alias stands for its model.
+            if !out.iter().any(|o| o == id) {
+                out.push(id.to_string());
+            }
+            if out.len() == 5 {
+                break;
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Debug for KnownNames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KnownNames({} names)", self.0.len())
+    }
+}
+
+/// Two errors' name lists are equal when they are the same catalog's.
+impl PartialEq for KnownNames {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for KnownNames {}
 
 /// A converting a bill to another currency or to quota units failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

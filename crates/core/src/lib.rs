@@ -28,6 +28,8 @@
 #[doc(hidden)]
 pub mod bill;
 pub mod catalog;
+#[path = "../embed/data.rs"]
+mod data;
 #[doc(hidden)]
 pub mod error;
 #[doc(hidden)]
@@ -41,10 +43,10 @@ pub mod unit;
 #[doc(hidden)]
 pub mod usage;
 
-pub use bill::{Applied, Bill, Line};
+pub use bill::{Applied, Bill, Line, Lines, INLINE_LINES};
 pub use catalog::{Catalog, CatalogBuilder, Kind, Model};
 pub use error::{
-    CatalogError, ConvertError, FxError, PriceError, Problem, ProblemKind, UsageError,
+    CatalogError, ConvertError, FxError, KnownNames, PriceError, Problem, ProblemKind, UsageError,
 };
 pub use money::{Currency, FxRate, FxTable, Quota, QuotaPolicy, Rounding};
 pub use unit::Unit;

@@ -57,7 +57,7 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
         });
     }
 
-    let mut lines = Vec::with_capacity(8);
+    let mut lines = crate::bill::Lines::new();
     for unit in Unit::ALL {
         match unit {
             Unit::Images => {
@@ -114,10 +114,13 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
 
     let mut total = Decimal::ZERO;
     for l in &lines {
-        total = total.checked_add(l.amount).ok_or(PriceError::Overflow {
-            model: model.id().to_string(),
-            unit: l.unit,
-        })?;
+        // Lazily: an eager error would allocate the model's id for every line.
+        total = total
+            .checked_add(l.amount)
+            .ok_or_else(|| PriceError::Overflow {
+                model: model.id().to_string(),
+                unit: l.unit,
+            })?;
     }
     Ok(Bill {
         total: total.normalize(),
@@ -134,9 +137,7 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
             source: schedule.source.clone(),
             as_of: schedule.as_of,
             scale: layers.scale.map(|(f, _)| f),
-            unscaled: layers
-                .scale
-                .map_or_else(|| Arc::from([]), |(_, u)| u.clone()),
+            unscaled: layers.scale.map_or_else(no_units, |(_, u)| u.clone()),
         },
         tier: layers.tier.map(|t| t.name.clone()),
         window: layers.window.map(|w| w.name.clone()),
@@ -144,6 +145,12 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
         estimated: usage.estimated,
         fx: None,
     })
+}
+
+/// An empty unit list, shared: `Arc::from([])` would allocate a reference count per bill.
+fn no_units() -> Arc<[Unit]> {
+    static EMPTY: std::sync::OnceLock<Arc<[Unit]>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Arc::from([])).clone()
 }
 
 /// Picks the schedule for a tier, resolved region and time, or says precisely why there is none.

@@ -330,6 +330,36 @@ fn model(
     });
     close_periods(rep, &id, &mut schedules);
     check_scales(rep, &id, &schedules);
+    let encoding = m.encoding.as_ref().and_then(|e| {
+        let found = super::facts::encoding(e.get_ref());
+        if found.is_none() {
+            rep.at(
+                &e.span(),
+                format!(
+                    "unknown encoding `{}` (known: {})",
+                    e.get_ref(),
+                    super::facts::ENCODINGS.join(", ")
+                ),
+            );
+        }
+        found
+    });
+    let max_output_tokens = m.max_output_tokens.as_ref().and_then(|n| {
+        let v = *n.get_ref();
+        match u64::try_from(v) {
+            Ok(v) if (1..=super::facts::MAX_OUTPUT_TOKENS).contains(&v) => Some(v),
+            _ => {
+                rep.at(
+                    &n.span(),
+                    format!(
+                        "max_output_tokens {v} is out of range (1 to {})",
+                        super::facts::MAX_OUTPUT_TOKENS
+                    ),
+                );
+                None
+            }
+        }
+    });
     Model {
         id: id.as_str().into(),
         name: m.name,
@@ -342,6 +372,8 @@ fn model(
         regional,
         schedules: schedules.into_iter().map(|(s, _)| s).collect(),
         replaces: m.replaces,
+        encoding,
+        max_output_tokens,
     }
 }
 

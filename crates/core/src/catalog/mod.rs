@@ -3,6 +3,7 @@
 //! The built-in tables (`pricing/*.toml`) are embedded at build time; a relay adds its own
 //! files on top with [`CatalogBuilder`].
 
+mod facts;
 mod load;
 #[doc(hidden)]
 pub use load::{id_fault, unprintable};
@@ -10,12 +11,15 @@ mod model;
 mod raw;
 
 use std::collections::HashMap;
+
+use hashbrown::HashTable;
 use std::path::Path;
 use std::sync::OnceLock;
 
+pub use facts::{ENCODINGS, MAX_OUTPUT_TOKENS};
 pub use model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
 
-use crate::error::{CatalogError, PriceError, Problem, ProblemKind};
+use crate::error::{CatalogError, KnownNames, PriceError, Problem, ProblemKind};
 
 /// The built-in price tables: `(file name, the table's JSON form)`, converted from
 /// `pricing/*.toml` at build time (see `build.rs`; JSON loads several times faster). Their
@@ -36,14 +40,51 @@ pub const BUILTIN_TABLES: &[(&str, &str)] =
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     models: Vec<Model>,
-    names: HashMap<String, usize>,
-    /// Patterns of the form `prefix*`, by prefix: a lookup costs the name's length, not
-    /// the number of patterns.
-    prefixes: HashMap<String, usize>,
-    /// Shortest and longest prefix in `prefixes`, to bound the probes.
-    prefix_lens: (usize, usize),
-    /// Every other pattern, most literal first.
+    /// Ids and aliases, ASCII lower case, by [`fold_hash`]: a lookup hashes the name
+    /// once and allocates nothing.
+    names: HashTable<(Box<str>, usize)>,
+    /// Patterns of the form `prefix*`, by the prefix in ASCII lower case: a lookup costs
+    /// the name's length, not the number of patterns.
+    prefixes: HashTable<(Box<str>, usize)>,
+    /// `prefix_len[n]`: some prefix in `prefixes` is `n` bytes long.
+    prefix_len: Vec<bool>,
+    /// Every other pattern (ASCII lower case), most literal first.
     patterns: Vec<(String, usize)>,
+    /// Every id and alias with its model's id, for an unknown name's suggestions.
+    known: KnownNames,
+}
+
+/// FNV-1a over the ASCII lower case of `bytes`, continuing from `state` (so that the hash
+/// of every prefix of a name comes out of one pass over it).
+fn fold_step(state: u64, b: u8) -> u64 {
+    (state ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3)
+}
+
+const FOLD_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Mixes an FNV state so that its high bits (which the table's probes use) depend on
+/// every byte (murmur3's finalizer).
+fn fold_finish(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// The hash of a name under the catalog's case rule (ASCII case ignored).
+fn fold_hash(s: &str) -> u64 {
+    fold_finish(s.bytes().fold(FOLD_SEED, fold_step))
+}
+
+fn table_of(entries: HashMap<String, usize>) -> HashTable<(Box<str>, usize)> {
+    let mut t = HashTable::with_capacity(entries.len());
+    for (k, i) in entries {
+        t.insert_unique(fold_hash(&k), (k.into_boxed_str(), i), |(k, _)| {
+            fold_hash(k)
+        });
+    }
+    t
 }
 
 /// Builds a [`Catalog`] from several tables, checking names across all of them.
@@ -217,16 +258,19 @@ impl CatalogBuilder {
     pub fn build(self) -> Result<Catalog, CatalogError> {
         let mut problems = self.problems;
         let mut catalog = Catalog::default();
+        // Names (ASCII lower case: the catalog's case rule) -> model index.
+        let mut names: HashMap<String, usize> = HashMap::new();
         // Where each name was first defined, for the duplicate report.
         let mut defined: HashMap<String, (String, usize)> = HashMap::new();
         let mut patterns_seen: HashMap<String, (String, usize, usize)> = HashMap::new();
+        let mut patterns: Vec<(String, usize)> = Vec::new();
         for (file, text, format) in &self.sources {
             let mut rep = load::Reporter::new(file, text, *format);
             for (model, line) in load::parse_file(&mut rep) {
                 let idx = if model.replaces {
                     // A relay's own table re-prices a model an earlier table defines: the
                     // replacement takes over the id and every name that led to it.
-                    match catalog.names.get(model.id()) {
+                    match names.get(&model.id().to_ascii_lowercase()) {
                         Some(&i) => i,
                         None => {
                             problems.push(Problem {
@@ -244,25 +288,30 @@ impl CatalogBuilder {
                 } else {
                     catalog.models.len()
                 };
-                let names =
-                    std::iter::once(model.id.to_string()).chain(model.aliases.iter().cloned());
-                for name in names {
-                    match defined.get(&name) {
-                        Some(_) if model.replaces && catalog.names.get(&name) == Some(&idx) => {}
+                let all = std::iter::once(model.id()).chain(model.aliases.iter().map(|a| &**a));
+                for name in all {
+                    let key = name.to_ascii_lowercase();
+                    match defined.get(&key) {
+                        // The same name again for the same model (a replacement's, or an
+                        // alias in the vendor's own capitals): one name, nothing to report.
+                        Some(_) if names.get(&key) == Some(&idx) && (model.replaces || name != model.id()) => {}
                         Some((f, l)) => problems.push(Problem {
                             file: file.clone(),
                             line: Some(line),
-                            message: format!("model name `{name}` is already defined at {f}:{l}"),
+                            message: format!(
+                                "model name `{name}` is already defined at {f}:{l} (names are compared without regard to ASCII case)"
+                            ),
                             kind: ProblemKind::Invalid,
                         }),
                         None => {
-                            defined.insert(name.clone(), (file.clone(), line));
-                            catalog.names.insert(name, idx);
+                            defined.insert(key.clone(), (file.clone(), line));
+                            names.insert(key, idx);
                         }
                     }
                 }
                 for p in &model.patterns {
-                    match patterns_seen.get(p) {
+                    let key = p.to_ascii_lowercase();
+                    match patterns_seen.get(&key) {
                         Some((_, _, owner)) if *owner == idx => {}
                         Some((f, l, _)) => problems.push(Problem {
                             file: file.clone(),
@@ -271,8 +320,8 @@ impl CatalogBuilder {
                             kind: ProblemKind::Invalid,
                         }),
                         None => {
-                            patterns_seen.insert(p.clone(), (file.clone(), line, idx));
-                            catalog.patterns.push((p.clone(), idx));
+                            patterns_seen.insert(key.clone(), (file.clone(), line, idx));
+                            patterns.push((key, idx));
                         }
                     }
                 }
@@ -284,24 +333,39 @@ impl CatalogBuilder {
             }
             problems.extend(rep.problems);
         }
+        // Metering facts a table leaves unset come from the data files, by id.
+        for m in &mut catalog.models {
+            if m.encoding.is_none() {
+                m.encoding = facts::encoding_for(&m.id);
+            }
+            if m.max_output_tokens.is_none() {
+                m.max_output_tokens = facts::max_output_tokens_for(&m.id);
+            }
+        }
         // The most literal pattern wins when several match, so order them that way once.
-        catalog
-            .patterns
-            .sort_by_key(|(p, _)| std::cmp::Reverse(p.len() - p.matches('*').count()));
-        let (prefixes, others): (Vec<_>, Vec<_>) = std::mem::take(&mut catalog.patterns)
+        patterns.sort_by_key(|(p, _)| std::cmp::Reverse(p.len() - p.matches('*').count()));
+        let (prefixes, others): (Vec<_>, Vec<_>) = patterns
             .into_iter()
             .partition(|(p, _)| p.find('*') == Some(p.len() - 1));
         catalog.patterns = others;
-        for (p, i) in prefixes {
-            let prefix = p[..p.len() - 1].to_string();
-            let (lo, hi) = catalog.prefix_lens;
-            catalog.prefix_lens = if catalog.prefixes.is_empty() {
-                (prefix.len(), prefix.len())
-            } else {
-                (lo.min(prefix.len()), hi.max(prefix.len()))
-            };
-            catalog.prefixes.insert(prefix, i);
+        let mut by_prefix = HashMap::new();
+        for (mut p, i) in prefixes {
+            p.pop();
+            let n = p.len();
+            if catalog.prefix_len.len() <= n {
+                catalog.prefix_len.resize(n + 1, false);
+            }
+            catalog.prefix_len[n] = true;
+            by_prefix.insert(p, i);
         }
+        catalog.prefixes = table_of(by_prefix);
+        let mut known: Vec<(Box<str>, std::sync::Arc<str>)> = Vec::new();
+        for m in &catalog.models {
+            known.push((m.id().into(), m.id.clone()));
+            known.extend(m.aliases.iter().map(|a| (a.as_str().into(), m.id.clone())));
+        }
+        catalog.known = KnownNames(known.into());
+        catalog.names = table_of(names);
         if problems.is_empty() {
             Ok(catalog)
         } else {
@@ -335,67 +399,124 @@ impl Catalog {
         &self.models
     }
 
-    /// Resolves an id, alias or pattern to its model.
-    ///
-    /// Exact ids and aliases are a hash lookup; patterns are tried only when that misses.
+    /// Resolves an id, alias or pattern to its model; an unknown name is a
+    /// [`PriceError::UnknownModel`], whose suggestions are computed when it is rendered.
     pub fn model(&self, name: &str) -> Result<&Model, PriceError> {
-        if let Some(&i) = self.names.get(name) {
-            return Ok(&self.models[i]);
+        self.resolve(name).ok_or_else(|| PriceError::UnknownModel {
+            model: name.to_string(),
+            known: self.known.clone(),
+        })
+    }
+
+    /// Resolves a name a request carries to its model: an id, an alias, or a pattern.
+    ///
+    /// **The case rule.** Names are compared without regard to ASCII case, everywhere a
+    /// model is named: ids, aliases and patterns here (`GPT-4o` is `gpt-4o`), and the join
+    /// of the data files' per-model facts ([`Model::encoding`], [`Model::max_output_tokens`])
+    /// when the catalog loads. Two names a table defines that differ only in ASCII case are
+    /// the same name (a duplicate, reported at load). Non-ASCII characters compare exactly.
+    ///
+    /// **Order.** An id or alias wins; otherwise the longest matching `prefix*` pattern and
+    /// the most literal other pattern compete, the more literal winning.
+    ///
+    /// **Cost.** No heap allocation. An id or alias is one hash of the name and one table
+    /// probe, whatever the catalog's size; a miss adds a probe per distinct length of the
+    /// `prefix*` patterns (hashed in the same pass over the name) and a match against each
+    /// other pattern (few: most tables write patterns as `prefix*`). Nothing else is computed
+    /// for an unknown name: suggestions are made only when an error is rendered
+    /// ([`Catalog::model`]).
+    ///
+    /// ```
+    /// use tariff_core::Catalog;
+    /// let c = Catalog::builtin();
+    /// assert_eq!(c.resolve("claude-sonnet-4-5-20250929").unwrap().id(), "claude-sonnet-4-5");
+    /// assert_eq!(c.resolve("Claude-Sonnet-4-5").unwrap().id(), "claude-sonnet-4-5");
+    /// assert!(c.resolve("no-such-model").is_none());
+    /// ```
+    pub fn resolve(&self, name: &str) -> Option<&Model> {
+        let bytes = name.as_bytes();
+        // One pass: the hash of each prefix whose length some `prefix*` pattern has, then
+        // of the whole name.
+        let mut state = FOLD_SEED;
+        let mut by_prefix = None;
+        for (n, &b) in bytes.iter().enumerate() {
+            if n < self.prefix_len.len() && self.prefix_len[n] {
+                let probe = &bytes[..n];
+                if let Some((_, i)) = self.prefixes.find(fold_finish(state), |(k, _)| {
+                    k.as_bytes().eq_ignore_ascii_case(probe)
+                }) {
+                    by_prefix = Some((n, *i));
+                }
+            }
+            state = fold_step(state, b);
         }
-        // The longest matching `prefix*` pattern, and the most literal other pattern: the
-        // more literal of the two wins.
-        let (lo, hi) = self.prefix_lens;
-        let by_prefix = (lo..=hi.min(name.len()))
-            .rev()
-            .filter(|&n| name.is_char_boundary(n))
-            .find_map(|n| self.prefixes.get(&name[..n]).map(|&i| (n, i)));
+        let whole = fold_finish(state);
+        if let Some((_, i)) = self
+            .names
+            .find(whole, |(k, _)| k.as_bytes().eq_ignore_ascii_case(bytes))
+        {
+            return Some(&self.models[*i]);
+        }
+        let n = bytes.len();
+        if n < self.prefix_len.len() && self.prefix_len[n] {
+            if let Some((_, i)) = self
+                .prefixes
+                .find(whole, |(k, _)| k.as_bytes().eq_ignore_ascii_case(bytes))
+            {
+                by_prefix = Some((n, *i));
+            }
+        }
+        // The most literal other pattern; the more literal of the two wins.
         let other = self
             .patterns
             .iter()
-            .find(|(p, _)| glob(p, name))
+            .find(|(p, _)| glob_fold(p, name))
             .map(|(p, i)| (p.len() - p.matches('*').count(), *i));
         let best = match (by_prefix, other) {
             (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
             (a, b) => a.or(b),
         };
-        if let Some((_, i)) = best {
-            return Ok(&self.models[i]);
-        }
-        Err(PriceError::UnknownModel {
-            model: name.to_string(),
-            suggestions: self.suggest(name),
-        })
+        best.map(|(_, i)| &self.models[i])
     }
 
-    /// Up to five known ids closest to `name`.
+    /// Up to five known ids closest to `name` (see [`KnownNames::closest`]).
     pub fn suggest(&self, name: &str) -> Vec<String> {
-        let lower = name.to_ascii_lowercase();
-        let mut scored: Vec<(f64, &str)> = self
-            .names
-            .keys()
-            .map(|k| {
-                let mut s = strsim::jaro_winkler(&lower, &k.to_ascii_lowercase());
-                if k.starts_with(&lower) || lower.starts_with(k.as_str()) {
-                    s += 0.1;
-                }
-                (s, k.as_str())
-            })
-            .filter(|(s, _)| *s > 0.75)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        let mut out: Vec<String> = Vec::new();
-        for (_, k) in scored {
-            // Suggest canonical ids: an alias stands for its model.
-            let id = self.models[self.names[k]].id.to_string();
-            if !out.contains(&id) {
-                out.push(id);
-            }
-            if out.len() == 5 {
-                break;
-            }
-        }
-        out
+        self.known.closest(name)
     }
+}
+
+/// [`glob`] under the catalog's case rule: `pattern` is in ASCII lower case, `s` is
+/// compared without regard to ASCII case. Allocates nothing; costs at most the product of
+/// the two lengths.
+fn glob_fold(pattern: &str, s: &str) -> bool {
+    fn starts(s: &[u8], p: &[u8]) -> bool {
+        s.len() >= p.len() && s[..p.len()].eq_ignore_ascii_case(p)
+    }
+    let s = s.as_bytes();
+    let mut parts = pattern.split('*').map(str::as_bytes);
+    let first = parts.next().unwrap_or(b"");
+    if !starts(s, first) {
+        return false;
+    }
+    let mut rest = &s[first.len()..];
+    let mut parts = parts.peekable();
+    let mut last: &[u8] = b"";
+    let mut any = false;
+    while let Some(m) = parts.next() {
+        any = true;
+        if parts.peek().is_none() {
+            last = m;
+            break;
+        }
+        match (0..=rest.len().saturating_sub(m.len())).find(|&i| starts(&rest[i..], m)) {
+            Some(i) if rest.len() >= m.len() => rest = &rest[i + m.len()..],
+            _ => return false,
+        }
+    }
+    if !any {
+        return rest.is_empty();
+    }
+    rest.len() >= last.len() && rest[rest.len() - last.len()..].eq_ignore_ascii_case(last)
 }
 
 /// Matches `*`-globs: `*` stands for any run of characters (possibly empty).
@@ -421,7 +542,28 @@ pub fn glob(pattern: &str, s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::{glob, glob_fold};
+
+    #[test]
+    fn folded_globs_agree_with_globs_on_lower_case_and_ignore_case() {
+        let cases = [
+            ("gpt-4o-*", "gpt-4o-2024-08-06"),
+            ("gpt-4o-*", "gpt-4o"),
+            ("a*b*c", "a--b--c"),
+            ("a*c", "ac"),
+            ("a*bc", "abc-"),
+            ("ab*ba", "aba"),
+            ("*", ""),
+            ("a*b", "ab"),
+            ("*x*", "yxy"),
+            ("*x*", "yy"),
+            ("ä*", "äb"),
+        ];
+        for (p, s) in cases {
+            assert_eq!(glob_fold(p, s), glob(p, s), "{p} {s}");
+            assert_eq!(glob_fold(p, &s.to_ascii_uppercase()), glob(p, s), "{p} {s}");
+        }
+    }
 
     #[test]
     fn globs() {

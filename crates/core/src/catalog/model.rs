@@ -278,6 +278,10 @@ pub struct Model {
     pub(crate) regional: bool,
     pub(crate) schedules: Vec<Schedule>,
     pub(crate) replaces: bool,
+    /// Set by the model's table, or joined from `tokens/models.toml` by id.
+    pub(crate) encoding: Option<&'static str>,
+    /// Set by the model's table, or joined from `estimate/models.toml` by id.
+    pub(crate) max_output_tokens: Option<u64>,
 }
 
 impl Model {
@@ -290,6 +294,38 @@ impl Model {
     /// Whether the model's schedules are priced per region.
     pub fn regional(&self) -> bool {
         self.regional
+    }
+
+    /// The tokenizer encoding the model counts text with (tiktoken's name, e.g.
+    /// `"o200k_base"`; one of [`ENCODINGS`](super::ENCODINGS)), or `None` for a model with no
+    /// public tokenizer (Claude, Gemini, ...), whose counts can only be estimated.
+    ///
+    /// A table sets it with `encoding = "..."` on a `[[model]]`; otherwise it is joined
+    /// from `tokens/models.toml` by the model's id when the catalog loads.
+    ///
+    /// ```
+    /// use tariff_core::Catalog;
+    /// let c = Catalog::builtin();
+    /// assert_eq!(c.resolve("gpt-4o").unwrap().encoding(), Some("o200k_base"));
+    /// assert_eq!(c.resolve("claude-sonnet-4-5").unwrap().encoding(), None);
+    /// ```
+    pub fn encoding(&self) -> Option<&str> {
+        self.encoding
+    }
+
+    /// The most output tokens one request can produce (what a request that sets no
+    /// `max_tokens` may run to), or `None` when unknown.
+    ///
+    /// A table sets it with `max_output_tokens = N` on a `[[model]]`; otherwise it is
+    /// joined from the `[[output]]` entries of `estimate/models.toml` by the model's id.
+    ///
+    /// ```
+    /// use tariff_core::Catalog;
+    /// let m = Catalog::builtin().resolve("claude-sonnet-4-5").unwrap();
+    /// assert_eq!(m.max_output_tokens(), Some(64000));
+    /// ```
+    pub fn max_output_tokens(&self) -> Option<u64> {
+        self.max_output_tokens
     }
 
     /// The canonical id.

@@ -75,6 +75,10 @@ pub struct RawModel {
     pub default_region: Option<Spanned<String>>,
     #[serde(default)]
     pub replaces: bool,
+    #[serde(default)]
+    pub encoding: Option<Spanned<String>>,
+    #[serde(default)]
+    pub max_output_tokens: Option<Spanned<i64>>,
     #[serde(default, rename = "price")]
     pub prices: Vec<Spanned<RawSchedule>>,
 }
