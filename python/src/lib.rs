@@ -63,12 +63,13 @@ fn py_decimal<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
 /// The Python exception for a library error, with the CLI's message.
 fn price_err(e: tariff::PriceError) -> PyErr {
     match &e {
-        tariff::PriceError::UnknownModel { suggestions, .. } => {
+        tariff::PriceError::UnknownModel { model, known } => {
+            let suggestions = known.closest(model);
             let err = UnknownModel::new_err(e.to_string());
             Python::with_gil(|py| {
                 // Setting an attribute on a fresh exception object cannot fail short of
                 // memory exhaustion; the message already names the suggestions.
-                let _ = err.value(py).setattr("suggestions", suggestions.clone());
+                let _ = err.value(py).setattr("suggestions", suggestions);
             });
             err
         }
