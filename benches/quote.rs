@@ -237,7 +237,9 @@ fn lookup(c: &mut Criterion) {
     let mut g = c.benchmark_group("resolve");
     g.throughput(Throughput::Elements(1));
     for n in [200, 2_000, 20_000] {
+        // 20,000 synthetic models are a larger table than the default 4 MiB limit allows.
         let catalog = CatalogBuilder::new()
+            .max_table_bytes(64 << 20)
             .text("synthetic.toml", synthetic(n))
             .build()
             .expect("the synthetic tables load");
