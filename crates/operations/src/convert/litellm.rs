@@ -286,7 +286,7 @@ pub fn import(text: &str, opts: &ImportOptions, base: &Catalog) -> Result<Import
     let mut provider_of: BTreeMap<String, String> = BTreeMap::new();
     let mut aliases: Vec<(String, String)> = Vec::new();
     let mut unknown_modes: BTreeMap<String, usize> = BTreeMap::new();
-    let mut seen_case: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut seen_case = super::CaseTwins::default();
     for (key, raw) in &top {
         if key == "sample_spec" {
             report.skip(key, "LiteLLM's description of its own schema, not a model");
@@ -308,14 +308,10 @@ pub fn import(text: &str, opts: &ImportOptions, base: &Catalog) -> Result<Import
             report.skip(&key.escape_debug().to_string(), fault);
             continue;
         }
-        if let Some(first) = seen_case.get(&key.to_ascii_lowercase()) {
-            report.skip(
-                &key.escape_debug().to_string(),
-                format!("differs from `{}` only in ASCII case, and model keys are compared without regard to it", first.escape_debug()),
-            );
+        if let Some(why) = seen_case.check(key) {
+            report.skip(&key.escape_debug().to_string(), why);
             continue;
         }
-        seen_case.insert(key.to_ascii_lowercase(), key.to_string());
         let mode = fields
             .get("mode")
             .and_then(|r| string(r))

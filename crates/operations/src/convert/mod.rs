@@ -317,6 +317,27 @@ pub enum ImportError {
     },
 }
 
+/// The names an importer has written so far, by the catalog's case rule (ASCII case
+/// ignored): a later name that differs from one of them only in case would make the table
+/// fail to load, so the importer skips it with [`CaseTwins::check`]'s reason.
+#[derive(Default)]
+pub(crate) struct CaseTwins(std::collections::HashMap<String, String>);
+
+impl CaseTwins {
+    /// Records `name`, or says why it is skipped when an earlier name is its case twin.
+    pub(crate) fn check(&mut self, name: &str) -> Option<String> {
+        let key = name.to_ascii_lowercase();
+        if let Some(first) = self.0.get(&key) {
+            return Some(format!(
+                "differs from `{}` only in ASCII case, and model names are compared without regard to it",
+                first.escape_debug()
+            ));
+        }
+        self.0.insert(key, name.to_string());
+        None
+    }
+}
+
 fn suggest(s: &[String]) -> String {
     if s.is_empty() {
         String::new()

@@ -379,7 +379,7 @@ pub fn import(config: &RatioConfig, opts: &ImportOptions, base: &Catalog) -> Imp
     let million = Decimal::from(1_000_000);
     let mut defaults: BTreeMap<&str, usize> = BTreeMap::new();
     let mut models = Vec::new();
-    let mut seen_case: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut seen_case = super::CaseTwins::default();
     for name in names {
         if let Some(fault) = crate::catalog::id_fault(name) {
             report.skip(
@@ -388,14 +388,10 @@ pub fn import(config: &RatioConfig, opts: &ImportOptions, base: &Catalog) -> Imp
             );
             continue;
         }
-        if let Some(first) = seen_case.get(&name.to_ascii_lowercase()) {
-            report.skip(
-                &name.escape_debug().to_string(),
-                format!("differs from `{}` only in ASCII case, and model names are compared without regard to it", first.escape_debug()),
-            );
+        if let Some(why) = seen_case.check(name) {
+            report.skip(&name.escape_debug().to_string(), why);
             continue;
         }
-        seen_case.insert(name.to_ascii_lowercase(), name.to_string());
         let mut rates = Rates::default();
         if let Some(price) = config.model_price.get(name) {
             rates.scalar.insert(Unit::Requests, *price);

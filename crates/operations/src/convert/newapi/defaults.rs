@@ -1635,7 +1635,7 @@ pub fn import(
     let mut decisions = BTreeMap::new();
     let mut models = Vec::new();
     let mut tally: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
-    let mut seen_case: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut seen_case = crate::convert::CaseTwins::default();
     for name in &names {
         if let Some(fault) = crate::catalog::id_fault(name) {
             report.skip(
@@ -1644,14 +1644,10 @@ pub fn import(
             );
             continue;
         }
-        if let Some(first) = seen_case.get(&name.to_ascii_lowercase()) {
-            report.skip(
-                &name.escape_debug().to_string(),
-                format!("differs from `{}` only in ASCII case, and model names are compared without regard to it", first.escape_debug()),
-            );
+        if let Some(why) = seen_case.check(name) {
+            report.skip(&name.escape_debug().to_string(), why);
             continue;
         }
-        seen_case.insert(name.to_ascii_lowercase(), name.to_string());
         let mut ratios = BTreeMap::new();
         let mut rates = super::Rates::default();
         let price = version.eval("model_price", name, options)?;
