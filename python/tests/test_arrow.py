@@ -75,7 +75,9 @@ def test_quote_arrow_equals_quote_on_100000_random_rows():
             if r["output_tokens"] >= 0:
                 # Price errors and option errors say what quote says.
                 assert err[i] == str(want_err), r
-    assert 1000 < bad < 50_000, bad
+    # Both kinds of row are checked in number. (How many rows are bad follows from the
+    # tables, e.g. a model retired mid-2026 or a tier a model lacks, not from this test.)
+    assert 1000 < bad < len(rows) - 1000, bad
     # The input columns come back unchanged.
     assert out.select(["model", "at", *BUCKETS, "service_tier"]).equals(to_table(rows))
 
