@@ -600,12 +600,6 @@ pub fn encoding(model: &str) -> Result<Encoding, String> {
 #[cfg(feature = "full")]
 pub const TOKEN_VIEW_BYTES: usize = 64 * 1024;
 
-/// The longest pre-tokenizer piece split into its tokens; a longer one (a run of spaces,
-/// a long word without breaks) is shown as one span of its several tokens, which bounds
-/// the quadratic search below.
-#[cfg(feature = "full")]
-const SPLIT_PIECE_BYTES: usize = 256;
-
 /// One span of the token view: the text of one token (or of several, when their
 /// boundaries fall inside a character) and its ids.
 #[cfg(feature = "full")]
@@ -619,11 +613,10 @@ struct Span<'a> {
 /// one: `{encoding, count, tokens: [{text, ids}], truncated}`. `count` is the exact count
 /// of the whole text; the spans cover its first [`TOKEN_VIEW_BYTES`] bytes.
 ///
-/// The library's public API gives the pre-tokenizer pieces and the ids of a text but not
-/// each token's bytes, so the boundaries inside a piece are found from the ids: a prefix
-/// of the piece that encodes to exactly the next ids is those tokens' text (an id stands
-/// for one byte string), and the shortest such prefix is taken. When a token ends inside a
-/// character no prefix does until the character is complete, so those tokens share a span.
+/// Each token's byte range comes from the encoder (`Encoding::encode_with_offsets`). A
+/// token that ends inside a character (part of an emoji's UTF-8 bytes) is not text on its
+/// own, so it shares a span with the tokens up to the character's end: every span is
+/// whole characters, and holds several ids only where a character is split.
 #[cfg(feature = "full")]
 pub fn tokenize(model: &str, text: &str) -> Result<String, String> {
     let enc = encoding(model)?;
@@ -634,41 +627,18 @@ pub fn tokenize(model: &str, text: &str) -> Result<String, String> {
     }
     let shown = &text[..cut];
     let mut spans = Vec::new();
-    for piece in enc.pieces(shown) {
-        let ids = enc.encode(piece);
-        if ids.len() <= 1 || piece.len() > SPLIT_PIECE_BYTES {
-            spans.push(Span { text: piece, ids });
-            continue;
-        }
-        let mut start = 0;
-        let mut next = 0;
-        while next < ids.len() {
-            let found = piece[start..]
-                .char_indices()
-                .map(|(i, c)| start + i + c.len_utf8())
-                .find_map(|end| {
-                    let got = enc.encode(&piece[start..end]);
-                    (ids[next..].starts_with(&got) && !got.is_empty()).then_some((end, got))
-                });
-            match found {
-                Some((end, got)) => {
-                    next += got.len();
-                    spans.push(Span {
-                        text: &piece[start..end],
-                        ids: got,
-                    });
-                    start = end;
-                }
-                None => {
-                    // Not reached for a correct encoder (the whole rest encodes to the
-                    // rest of the ids); kept as one span rather than a panic.
-                    spans.push(Span {
-                        text: &piece[start..],
-                        ids: ids[next..].to_vec(),
-                    });
-                    break;
-                }
-            }
+    let mut ids = Vec::new();
+    let mut start = 0;
+    for token in enc.encode_with_offsets(shown) {
+        ids.push(token.id);
+        // The ranges tile `shown`, so the last one ends at its end, a boundary.
+        if shown.is_char_boundary(token.end) {
+            let text = shown.get(start..token.end).unwrap_or_default();
+            spans.push(Span {
+                text,
+                ids: std::mem::take(&mut ids),
+            });
+            start = token.end;
         }
     }
     serde_json::to_string(&serde_json::json!({
@@ -1440,14 +1410,18 @@ mod tests {
             assert_eq!(v["count"], e.count(&text));
             assert_eq!(v["truncated"], false);
             // A span holds several tokens only where a token ends inside a character (the
-            // crab's four bytes) or the piece is too long to split.
+            // crab's four bytes); the long runs of spaces are split token by token.
+            let mut crabs = 0;
             for t in spans {
                 let text = t["text"].as_str().unwrap();
-                if t["ids"].as_array().unwrap().len() > 1 {
-                    let split_char = text.chars().any(|c| c.len_utf8() == 4);
-                    assert!(text.len() > SPLIT_PIECE_BYTES || split_char, "{enc}: {t}");
+                let n = t["ids"].as_array().unwrap().len();
+                assert!(n >= 1, "{enc}: {t}");
+                if n > 1 {
+                    assert_eq!(text.trim(), "🦀", "{enc}: {t}");
+                    crabs += 1;
                 }
             }
+            assert_eq!(crabs, 2, "{enc}: both crabs are split inside their bytes");
         }
         let long = "ab ".repeat(TOKEN_VIEW_BYTES);
         let v: serde_json::Value =

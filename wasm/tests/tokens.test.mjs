@@ -46,3 +46,23 @@ test("models pick their encoding; models without a public tokenizer are an error
     message: /no exact tokenizer is known for model `claude-sonnet-4-5`/,
   });
 });
+
+test("the token view: one span per token from the encoder's offsets, a split character's tokens together", async () => {
+  // A run of 300 spaces is one pre-tokenizer piece of several tokens: each is its own
+  // span (regression: pieces over 256 bytes were shown as one span of many ids).
+  const text = `Crabs: 🦀🦀 价格是数据。 naïve${" ".repeat(300)}end`;
+  for (const [enc, ref] of [["o200k_base", "o200k_base"], ["cl100k_base", "cl100k_base"]]) {
+    const { decode, encode } = await import(`gpt-tokenizer/encoding/${ref}`);
+    const view = calc.tokenize(enc, text);
+    assert.equal(view.tokens.map((t) => t.text).join(""), text, enc);
+    assert.deepEqual(view.tokens.flatMap((t) => t.ids), encode(text), enc);
+    for (const t of view.tokens) {
+      // A span of one id is that token's text; several ids only where their bytes split
+      // a character (the crabs), and then they decode to the span's text together.
+      if (t.ids.length > 1) assert.equal(t.text.trim(), "🦀", `${enc}: ${JSON.stringify(t)}`);
+      assert.equal(decode(t.ids), t.text, `${enc}: ${JSON.stringify(t)}`);
+    }
+    const spaces = view.tokens.filter((t) => /^ +$/.test(t.text));
+    assert.ok(spaces.length >= 2, `${enc}: the run of spaces is split into its tokens`);
+  }
+});

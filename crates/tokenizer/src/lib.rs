@@ -190,6 +190,57 @@ impl Encoding {
         out
     }
 
+    /// The bytes token `id` stands for (tiktoken's `decode_single_token_bytes`), or `None`
+    /// for an id the encoding does not have. A token is a byte string, not always text: it
+    /// may hold only part of a character's UTF-8 bytes.
+    ///
+    /// ```
+    /// use tariff_tokenizer::Encoding;
+    /// assert_eq!(Encoding::Cl100kBase.token_bytes(1917), Some(&b" world"[..]));
+    /// assert_eq!(Encoding::Cl100kBase.token_bytes(u32::MAX), None);
+    /// ```
+    pub fn token_bytes(self, id: u32) -> Option<&'static [u8]> {
+        self.vocab().token_bytes(id)
+    }
+
+    /// The tokens of `text` (as [`Encoding::encode`]) with the byte range of `text` each
+    /// stands for. The ranges tile the text in order: the first starts at 0, each starts
+    /// where the one before ends, the last ends at `text.len()`, and the bytes of each are
+    /// its token's ([`Encoding::token_bytes`]).
+    ///
+    /// A range ends inside a character when a token holds only some of its UTF-8 bytes (an
+    /// emoji split over two tokens), so slice `text.as_bytes()` with it, or take the tokens
+    /// up to the next [`str::is_char_boundary`] together for a piece of text.
+    ///
+    /// ```
+    /// use tariff_tokenizer::{Encoding, Token};
+    /// let tokens = Encoding::Cl100kBase.encode_with_offsets("hello world");
+    /// assert_eq!(tokens, [
+    ///     Token { id: 15339, start: 0, end: 5 },
+    ///     Token { id: 1917, start: 5, end: 11 },
+    /// ]);
+    /// ```
+    pub fn encode_with_offsets(self, text: &str) -> Vec<Token> {
+        let vocab = self.vocab();
+        let mut out = Vec::with_capacity(text.len() / 3);
+        let mut start = 0;
+        for piece in self.pieces(text) {
+            vocab.encode_piece::<true>(piece.as_bytes(), &mut |id| {
+                // Every rank a merge emits is a token of the vocabulary, and the tokens
+                // of a piece concatenate to it; an impossible miss spans nothing rather
+                // than panicking.
+                let len = vocab.token_bytes(id).map_or(0, <[u8]>::len);
+                out.push(Token {
+                    id,
+                    start,
+                    end: start + len,
+                });
+                start += len;
+            });
+        }
+        out
+    }
+
     /// The pieces the encoding's pre-tokenizer splits `text` into (the matches of
     /// tiktoken's regex, in order, covering the whole text); each is encoded on its own.
     ///
@@ -307,6 +358,18 @@ impl Encoding {
             }),
         }
     }
+}
+
+/// One token of a text ([`Encoding::encode_with_offsets`]): its id and the byte range of
+/// the text it stands for, `start..end` (which may end inside a character).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Token {
+    /// The token's id (its rank).
+    pub id: u32,
+    /// Where its bytes start in the text.
+    pub start: usize,
+    /// Where they end (exclusive).
+    pub end: usize,
 }
 
 /// Token counts of recently seen pieces, for one counting call over a long text.
@@ -450,6 +513,109 @@ impl fmt::Display for Encoding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Checks what `encode_with_offsets` promises for `text`: the ids are `encode`'s, the
+    /// ranges tile the text in order, and each range's bytes are its token's.
+    fn check_offsets(enc: Encoding, text: &str) -> Result<(), TestCaseError> {
+        let tokens = enc.encode_with_offsets(text);
+        let ids: Vec<u32> = tokens.iter().map(|t| t.id).collect();
+        prop_assert_eq!(ids, enc.encode(text));
+        let mut at = 0;
+        for t in &tokens {
+            prop_assert_eq!(t.start, at, "{:?} in {:?}", t, text);
+            prop_assert!(t.end > t.start, "{:?} is empty", t);
+            prop_assert_eq!(
+                Some(&text.as_bytes()[t.start..t.end]),
+                enc.token_bytes(t.id),
+                "{:?}",
+                t
+            );
+            at = t.end;
+        }
+        prop_assert_eq!(at, text.len());
+        // Decoding the ids gives the text back, byte for byte.
+        let decoded: Vec<u8> = tokens
+            .iter()
+            .flat_map(|t| enc.token_bytes(t.id).unwrap_or_default().iter().copied())
+            .collect();
+        prop_assert_eq!(decoded, text.as_bytes());
+        Ok(())
+    }
+
+    /// Text the pre-tokenizers treat in every way: words, numbers, punctuation runs,
+    /// whitespace runs, contractions, CJK, accents, emoji whose UTF-8 bytes the
+    /// vocabularies split across tokens, and random characters.
+    fn mixed_text() -> impl Strategy<Value = String> {
+        let part = prop_oneof![
+            Just("Hello".to_string()),
+            Just(" world".to_string()),
+            Just("We'll".to_string()),
+            Just(" 12345".to_string()),
+            Just("...!?".to_string()),
+            Just("\n\n  \t".to_string()),
+            Just("价格是数据。".to_string()),
+            Just("naïve café".to_string()),
+            Just("🦀".to_string()),
+            Just("👩‍👩‍👧".to_string()),
+            Just("     ".to_string()),
+            any::<char>().prop_map(String::from),
+            "[a-z ]{1,12}",
+        ];
+        prop::collection::vec(part, 0..24).prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn offsets_tile_the_text_and_decode_to_their_tokens(text in mixed_text()) {
+            for enc in Encoding::ALL {
+                check_offsets(enc, &text)?;
+            }
+        }
+
+        #[test]
+        fn offsets_of_random_strings(text in any::<String>()) {
+            for enc in [Encoding::O200kBase, Encoding::Cl100kBase] {
+                check_offsets(enc, &text)?;
+            }
+        }
+    }
+
+    #[test]
+    fn a_token_may_end_inside_a_character() {
+        // The crab (F0 9F A6 80) is not one token in either vocabulary: its tokens split
+        // its four bytes, and the offsets say so instead of rounding to characters.
+        for enc in [Encoding::O200kBase, Encoding::Cl100kBase] {
+            let text = "a🦀";
+            let tokens = enc.encode_with_offsets(text);
+            assert!(
+                tokens.iter().any(|t| !text.is_char_boundary(t.end)),
+                "{enc}: {tokens:?}"
+            );
+            check_offsets(enc, text).unwrap();
+        }
+        // A long run (the large-piece merge) tiles as well.
+        check_offsets(Encoding::O200kBase, &" ".repeat(10_000)).unwrap();
+        check_offsets(Encoding::Cl100kBase, &"=".repeat(3_000)).unwrap();
+        assert!(Encoding::O200kBase.encode_with_offsets("").is_empty());
+    }
+
+    #[test]
+    fn token_bytes_of_every_id_and_past_the_end() {
+        for enc in Encoding::ALL {
+            let vocab = enc.vocab();
+            let n = u32::try_from(vocab.len()).unwrap();
+            for id in (0..n).step_by(97).chain([n - 1]) {
+                let bytes = enc.token_bytes(id).unwrap();
+                assert!(!bytes.is_empty());
+                assert_eq!(vocab.rank(bytes), Some(id));
+            }
+            assert_eq!(enc.token_bytes(n), None);
+            assert_eq!(enc.token_bytes(u32::MAX), None);
+        }
+    }
 
     #[test]
     fn vocab_sizes_and_round_trip() {

@@ -331,8 +331,16 @@ impl Vocab {
     /// The bytes of token `rank`.
     #[cfg(test)]
     pub(super) fn token(&self, rank: Rank) -> &'static [u8] {
-        let r = rank as usize;
-        &self.bytes[self.offsets[r] as usize..self.offsets[r + 1] as usize]
+        self.token_bytes(rank).expect("a rank of this vocabulary")
+    }
+
+    /// The bytes of token `rank`, or `None` past the last rank.
+    #[inline]
+    pub(super) fn token_bytes(&self, rank: Rank) -> Option<&'static [u8]> {
+        let r = usize::try_from(rank).ok()?;
+        let start = *self.offsets.get(r)? as usize;
+        let end = *self.offsets.get(r.checked_add(1)?)? as usize;
+        self.bytes.get(start..end)
     }
 
     /// The rank of `bytes`, if they are a token.
