@@ -72,8 +72,8 @@ cp -r www/. site/
 cp -r pkg site/pkg
 cp -r pkg-core site/pkg-core
 rm -f site/pkg/package.json site/pkg/README.md site/pkg/*.d.ts site/pkg-core/*.d.ts
-# The page shows its download's progress: the decoded size of the first module.
-sed -i "s/__CORE_BYTES__/$(wc -c <pkg-core/tariff_wasm_core_bg.wasm)/; s/__FULL_BYTES__/$(wc -c <pkg/tariff_wasm_bg.wasm)/" site/app.js
+# The page shows the full module's download progress: its decoded size.
+sed -i "s/__FULL_BYTES__/$(wc -c <pkg/tariff_wasm_bg.wasm)/" site/app.js
 
 # Brotli and gzip copies beside every file, for a host that serves them precompressed.
 echo "== precompressed copies (brotli, gzip)"

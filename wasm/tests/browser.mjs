@@ -16,13 +16,21 @@ const TYPES = {
   ".wasm": "application/wasm", ".json": "application/json",
 };
 
-let server;
 let context;
 let profile;
 
+const servers = [];
+
 function serve() {
+  return serveDir(site);
+}
+
+/** Serves another folder as the site is served (for benchmarks comparing two builds in
+ * one browser); closed by `stopBrowser`. Resolves to its URL. */
+export function serveDir(dir) {
+  const site = path.resolve(dir);
   return new Promise((resolve) => {
-    server = http.createServer((req, res) => {
+    const server = http.createServer((req, res) => {
       const url = new URL(req.url, "http://x");
       const file = path.join(site, decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname));
       if (!file.startsWith(site) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
@@ -45,6 +53,7 @@ function serve() {
       res.writeHead(200, headers);
       fs.createReadStream(send).pipe(res);
     });
+    servers.push(server);
     server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}/`));
   });
 }
@@ -81,6 +90,6 @@ export async function startBrowser() {
 
 export async function stopBrowser() {
   await context?.close();
-  server?.close();
+  for (const s of servers.splice(0)) s.close();
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
 }

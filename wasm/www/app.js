@@ -4,7 +4,8 @@
 // page needs to quote; the full module (response readers, request estimates, the exact
 // tokenizers and their ranks, ~1.4 MB brotli) is fetched only when a body is pasted, text
 // is counted, or an image or video model needs its defaults.
-import init, { Calculator } from "./pkg-core/tariff_wasm_core.js";
+// The pricing module is started by index.html's first script (`self.tariffCore`), before
+// this one runs.
 
 const $ = (id) => document.getElementById(id);
 
@@ -49,8 +50,7 @@ let calc;
 let catalog = [];
 let byName = new Map();
 
-/** Decoded sizes of the modules (build.sh writes them in), for the progress bar. */
-const CORE_BYTES = Number("__CORE_BYTES__");
+/** The full module's decoded size (build.sh writes it in), for its progress bar. */
 const FULL_BYTES = Number("__FULL_BYTES__");
 
 /** Fetches a module, reporting the bytes received (decoded) to `progress`. */
@@ -1069,7 +1069,7 @@ function renderChart(results) {
   const rowH = 34;
   // Drawn at the size it is shown (one SVG unit per CSS pixel), so that its 13 px labels
   // stay 13 px on a phone instead of shrinking with a fixed-width drawing.
-  const width = Math.max(Math.round(chart.clientWidth || 760), 240);
+  const width = Math.max(Math.round(chartWidth || 760), 240);
   const labelW = Math.min(190, Math.round(width * 0.36));
   const barW = width - labelW - Math.min(150, Math.round(width * 0.3));
   const maxChars = Math.max(8, Math.floor(labelW / 7.6));
@@ -1161,10 +1161,21 @@ function summarize(results, inputErrors) {
 }
 
 let lastLayout = "";
+/** The chart's width, read before each redraw changes the page (so that reading it does
+ * not force a layout of the half-drawn page). */
+let chartWidth = 0;
+
+/** Runs `fn` once the page has been painted (after the next frame), so work that is not
+ * on screen yet (the ranking, the picker's list) does not hold the first paint back. */
+function afterPaint(fn) {
+  if (document.hidden) setTimeout(fn, 0);
+  else requestAnimationFrame(() => setTimeout(fn, 0));
+}
 
 /** Re-quotes everything from `state` and redraws the results (and the inputs when the
  * chosen models change). */
 function update({ layout = false } = {}) {
+  chartWidth = $("chart").clientWidth;
   const key = state.models.join(",");
   if (layout || key !== lastLayout) {
     renderChips();
@@ -1271,17 +1282,21 @@ const RANK_COLUMNS = [
   ["month", "Per month", (r) => r.projected?.total ?? null, true],
 ];
 
-let extrasTimer = 0;
+let extrasPending = false;
 let extrasUsage = null;
-/** The ranking and the history are drawn after the bills, off the first quote's path. */
+/** The ranking and the history are drawn after the bills are painted, off the quote's
+ * path (once for several updates in a row, with the last usage). */
 function scheduleExtras(u) {
   extrasUsage = u;
-  clearTimeout(extrasTimer);
-  extrasTimer = setTimeout(renderExtras, 0);
+  if (extrasPending) return;
+  extrasPending = true;
+  afterPaint(() => {
+    extrasPending = false;
+    renderExtras();
+  });
 }
 
 function clearExtras() {
-  clearTimeout(extrasTimer);
   extrasUsage = null;
   rankView.data = null;
   $("rank-table").tBodies[0].replaceChildren();
@@ -1845,14 +1860,10 @@ function loadCatalog() {
 
 async function main() {
   try {
-    showLoading("Loading the price tables…", 0, CORE_BYTES);
-    await init({
-      module_or_path: fetchWithProgress("pkg-core/tariff_wasm_core_bg.wasm", CORE_BYTES, (seen, total) =>
-        showLoading(`Loading the price tables… ${mb(seen)}${Number.isFinite(total) ? ` of ${mb(total)}` : ""} MB`, seen, total)),
-    });
-    performance.mark("tariff-wasm-ready");
-    calc = new Calculator();
-    performance.mark("tariff-catalog-ready");
+    // The module streams straight into the compiler (index.html), so its progress is not
+    // counted: the bar runs without a value, and says how much is coming.
+    showLoading("Loading the price tables…");
+    calc = await self.tariffCore;
   } catch (e) {
     $("loading").hidden = true;
     const p = $("load-error");
@@ -1866,18 +1877,19 @@ async function main() {
   state.models = [...new Set(state.models.map((m) => calc.resolveModel(m) ?? m))];
   index(calc.modelsOf(state.models, state.at || undefined));
   bindControls();
+  // Before the update, which schedules the ranking: the picker's list comes first.
+  afterPaint(() => {
+    performance.mark("tariff-first-quote-painted");
+    loadCatalog();
+  });
   update({ layout: true });
   if (!fullPromise) $("loading").hidden = true;
   performance.mark("tariff-first-quote");
   document.documentElement.dataset.ready = "true";
-  setTimeout(loadCatalog, 0);
-  // Bars are drawn at the chart's width: redraw when it changes.
-  let width = $("chart").clientWidth;
+  // Bars are drawn at the chart's width: redraw when it changes. (Read in the observer,
+  // after layout: reading it here would force a second layout before the first paint.)
   new ResizeObserver(() => {
-    if ($("chart").clientWidth !== width) {
-      width = $("chart").clientWidth;
-      update();
-    }
+    if ($("chart").clientWidth !== chartWidth) update();
   }).observe($("chart"));
 }
 
