@@ -456,6 +456,23 @@ test("loading: precompressed modules, a progress state meanwhile, the tokenizer 
   await page.close();
 });
 
+test("loading: the pricing module is compiled and its tables read without waiting for the page's script", async () => {
+  // regression: the module was fetched into a script stream and started by app.js, which
+  // runs only after parsing, the styles and (in practice) the first paint.
+  const page = await browser.newPage();
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route("**/app.js", async (route) => { await held; await route.continue(); });
+  // Not waiting for the load event, which waits for the held script.
+  await page.goto(`${base}#m=gpt-4.1&at=2025-11-01`, { waitUntil: "commit" });
+  await page.waitForFunction(() => performance.getEntriesByName("tariff-catalog-ready").length === 1, null, { timeout: 20_000 });
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.ready), undefined, "app.js is still held");
+  release();
+  await page.waitForSelector("html[data-ready=true]", { timeout: 20_000 });
+  await page.waitForFunction(() => performance.getEntriesByName("tariff-first-quote-painted").length === 1, null, { timeout: 20_000 });
+  await page.close();
+});
+
 test("problems: a video model whose default resolution the tables lack asks for one, one click from the picker", async () => {
   const { page, problems } = await open("#m=wan2.7-t2v&at=2026-11-01&q=video_seconds:5");
   const card = page.locator(".bill").nth(0);
