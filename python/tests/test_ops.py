@@ -135,3 +135,18 @@ def test_reconcile_matches_the_cli(cli, tmp_path):
         tariff.reconcile([log], by=("planet",))
     with pytest.raises(tariff.TariffError, match="opening"):
         tariff.reconcile([tmp_path / "missing.jsonl"])
+
+
+def test_reconcile_releases_the_gil(cli, tmp_path):
+    from test_arrow import longest_stall
+
+    log = tmp_path / "log.csv"
+    code, _, err = cli(
+        "synth", "--rows", "40000", "--format", "new-api-csv", "--seed", "3", "--out", str(log),
+    )
+    assert code == 0, err
+    tariff.reconcile([log], threads=1)  # warm
+    # Another Python thread keeps running while the log is read and priced (see
+    # test_arrow.longest_stall and its control there).
+    runs = [longest_stall(lambda: tariff.reconcile([log], threads=1)) for _ in range(3)]
+    assert min(stall / total for stall, total in runs) < 0.5, runs
