@@ -216,16 +216,35 @@ fn time_arg(v: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
     )))
 }
 
+/// The count buckets by name, each with its index in [`arrow::BUCKETS`], built once.
+fn bucket_index(py: Python<'_>) -> PyResult<&Bound<'_, PyDict>> {
+    static INDEX: GILOnceCell<Py<PyDict>> = GILOnceCell::new();
+    INDEX
+        .get_or_try_init(py, || -> PyResult<Py<PyDict>> {
+            let d = PyDict::new(py);
+            for (i, b) in arrow::BUCKETS.iter().enumerate() {
+                d.set_item(b, i)?;
+            }
+            Ok(d.unbind())
+        })
+        .map(|d| d.bind(py))
+}
+
 /// The common record read directly: a dict whose every key is a count bucket and every
 /// value an int in range. `None` for anything else (another key, a Decimal, a negative or
 /// too large count, a bool), which the JSON route reads with its full checks and messages.
 /// Both routes give the same `Usage` (python/tests/test_quote.py checks it); this one
 /// skips writing and parsing JSON text on the per-call path.
 fn counts_only(d: &Bound<'_, PyDict>) -> Option<Usage> {
+    let index = bucket_index(d.py()).ok()?;
     let mut usage = Usage::default();
     for (k, v) in d.iter() {
-        let k = k.downcast::<PyString>().ok()?.to_cow().ok()?;
-        let i = arrow::BUCKETS.iter().position(|b| *b == k)?;
+        // Looked up in a dict of the bucket names: the key's cached hash, no UTF-8 copy.
+        // A str subclass (its own __eq__ or __hash__) takes the JSON route.
+        if !k.is_exact_instance_of::<PyString>() {
+            return None;
+        }
+        let i: usize = index.get_item(&k).ok()??.extract().ok()?;
         // A bool is an int to Python, not a count to the JSON route.
         if !v.is_exact_instance_of::<PyInt>() {
             return None;
