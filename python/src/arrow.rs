@@ -4,6 +4,7 @@
 //! (`decimal128(38, 18)`), `currency` and `error`. A row that cannot be priced gets a null
 //! cost and its reason in `error`; it never fails the batch.
 
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::sync::Arc;
 
@@ -22,12 +23,12 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyTuple};
 use rust_decimal::Decimal;
-use tariff::{Catalog as RsCatalog, Count, ServiceTier, Tokens, Usage};
+use tariff::{Catalog as RsCatalog, Count, Currency, ServiceTier, Tokens, Usage};
 
 use crate::{usage_err, TariffError};
 
 /// The buckets a column may carry, each an integer count.
-const BUCKETS: [&str; 17] = [
+pub(crate) const BUCKETS: [&str; 17] = [
     "input_tokens",
     "cache_read_tokens",
     "cache_write_tokens",
@@ -50,7 +51,7 @@ const BUCKETS: [&str; 17] = [
 /// The scale of the `cost` column: 18 places, more than any table's rate needs.
 const SCALE: u32 = 18;
 
-fn set_bucket(u: &mut Usage, i: usize, n: u64) -> Option<()> {
+pub(crate) fn set_bucket(u: &mut Usage, i: usize, n: u64) -> Option<()> {
     let tokens = |n| Tokens::new(n);
     match i {
         0 => u.input_tokens = tokens(n)?,
@@ -182,7 +183,16 @@ impl At<'_> {
 }
 
 /// Prices one batch: the input's columns, then `cost`, `currency`, `error`.
-fn price_batch(catalog: &RsCatalog, batch: &RecordBatch) -> Result<RecordBatch, String> {
+///
+/// `unknown` keeps the message of each unknown model name already seen: the message holds
+/// the closest known ids, which take a comparison with every name in the catalog to find
+/// (about 1,000 times the cost of a quote), and a log may repeat one unknown name on many
+/// rows.
+fn price_batch(
+    catalog: &RsCatalog,
+    batch: &RecordBatch,
+    unknown: &mut HashMap<String, String>,
+) -> Result<RecordBatch, String> {
     let schema = batch.schema();
     let col = |name: &str| schema.index_of(name).ok().map(|i| batch.column(i));
     for name in ["cost", "currency", "error"] {
@@ -249,10 +259,11 @@ fn price_batch(catalog: &RsCatalog, batch: &RecordBatch) -> Result<RecordBatch, 
             region.as_ref(),
             &buckets,
             i,
+            unknown,
         ) {
             Ok((c, ccy)) => {
                 cost.append_value(c);
-                currency.append_value(ccy);
+                currency.append_value(ccy.as_str());
                 error.append_null();
             }
             Err(e) => {
@@ -285,6 +296,7 @@ fn price_batch(catalog: &RsCatalog, batch: &RecordBatch) -> Result<RecordBatch, 
     .map_err(|e| e.to_string())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn price_row(
     catalog: &RsCatalog,
     model: &Strs<'_>,
@@ -293,7 +305,8 @@ fn price_row(
     region: Option<&Strs<'_>>,
     buckets: &[(usize, &str, &ArrayRef)],
     i: usize,
-) -> Result<(i128, String), String> {
+    unknown: &mut HashMap<String, String>,
+) -> Result<(i128, Currency), String> {
     let name = model.get(i).ok_or("model is null")?;
     let mut usage = Usage {
         at: Some(at.get(i)?),
@@ -313,9 +326,19 @@ fn price_row(
     if let Some(r) = region.and_then(|r| r.get(i)) {
         usage.region = Some(r.to_string());
     }
-    let bill = catalog.quote(name, &usage).map_err(|e| e.to_string())?;
+    let bill = catalog.quote(name, &usage).map_err(|e| match e {
+        tariff::PriceError::UnknownModel { .. } => match unknown.get(name) {
+            Some(m) => m.clone(),
+            None => {
+                let m = e.to_string();
+                unknown.insert(name.to_string(), m.clone());
+                m
+            }
+        },
+        e => e.to_string(),
+    })?;
     // The fields, not the serde form: this is the per-row hot path.
-    Ok((scaled(bill.total)?, bill.currency.as_str().to_string()))
+    Ok((scaled(bill.total)?, bill.currency))
 }
 
 /// The decimal as an i128 at [`SCALE`] places, exactly (or an error, never a rounding).
@@ -417,14 +440,18 @@ pub fn quote_arrow<'py>(
         Some(c) => c.get(),
         None => RsCatalog::builtin(),
     };
+    let mut unknown = HashMap::new();
     let out = py.allow_threads(|| -> Result<Vec<RecordBatch>, String> {
-        batches.iter().map(|b| price_batch(cat, b)).collect()
+        batches
+            .iter()
+            .map(|b| price_batch(cat, b, &mut unknown))
+            .collect()
     });
     let out = out.map_err(usage_err)?;
     let out_schema = match out.first() {
         Some(b) => b.schema(),
         // No batches: price an empty one for the schema (and its checks).
-        None => price_batch(cat, &RecordBatch::new_empty(schema))
+        None => price_batch(cat, &RecordBatch::new_empty(schema), &mut unknown)
             .map_err(usage_err)?
             .schema(),
     };

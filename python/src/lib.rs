@@ -216,6 +216,44 @@ fn time_arg(v: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
     )))
 }
 
+/// The count buckets by name, each with its index in [`arrow::BUCKETS`], built once.
+fn bucket_index(py: Python<'_>) -> PyResult<&Bound<'_, PyDict>> {
+    static INDEX: GILOnceCell<Py<PyDict>> = GILOnceCell::new();
+    INDEX
+        .get_or_try_init(py, || -> PyResult<Py<PyDict>> {
+            let d = PyDict::new(py);
+            for (i, b) in arrow::BUCKETS.iter().enumerate() {
+                d.set_item(b, i)?;
+            }
+            Ok(d.unbind())
+        })
+        .map(|d| d.bind(py))
+}
+
+/// The common record read directly: a dict whose every key is a count bucket and every
+/// value an int in range. `None` for anything else (another key, a Decimal, a negative or
+/// too large count, a bool), which the JSON route reads with its full checks and messages.
+/// Both routes give the same `Usage` (python/tests/test_quote.py checks it); this one
+/// skips writing and parsing JSON text on the per-call path.
+fn counts_only(d: &Bound<'_, PyDict>) -> Option<Usage> {
+    let index = bucket_index(d.py()).ok()?;
+    let mut usage = Usage::default();
+    for (k, v) in d.iter() {
+        // Looked up in a dict of the bucket names: the key's cached hash, no UTF-8 copy.
+        // A str subclass (its own __eq__ or __hash__) takes the JSON route.
+        if !k.is_exact_instance_of::<PyString>() {
+            return None;
+        }
+        let i: usize = index.get_item(&k).ok()??.extract().ok()?;
+        // A bool is an int to Python, not a count to the JSON route.
+        if !v.is_exact_instance_of::<PyInt>() {
+            return None;
+        }
+        arrow::set_bucket(&mut usage, i, v.extract::<u64>().ok()?)?;
+    }
+    Some(usage)
+}
+
 /// Reads the usage dict (or JSON text) and applies the keyword overrides as `tariff quote`'s
 /// flags do: they replace the record's values, options are merged key by key.
 fn read_usage(
@@ -227,10 +265,15 @@ fn read_usage(
 ) -> PyResult<Usage> {
     let mut usage = if let Ok(s) = usage.downcast::<PyString>() {
         Usage::from_json(&s.to_cow()?)
-    } else if usage.is_instance_of::<PyDict>() {
-        let mut text = String::with_capacity(256);
-        write_json(usage, &mut String::new(), &mut text)?;
-        Usage::from_json(&text)
+    } else if let Ok(d) = usage.downcast::<PyDict>() {
+        match counts_only(d) {
+            Some(u) => Ok(u),
+            None => {
+                let mut text = String::with_capacity(256);
+                write_json(usage, &mut String::new(), &mut text)?;
+                Usage::from_json(&text)
+            }
+        }
     } else {
         return Err(PyTypeError::new_err(format!(
             "usage must be a dict of buckets or its JSON text, not {}",
@@ -417,22 +460,24 @@ impl Bill {
     /// The sum of the lines, exact.
     #[getter]
     fn total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        dec_field(py, self.json(), "total")
+        // From the bill, not its serde form (the per-call path): the same text, as serde
+        // writes a Decimal with its Display.
+        py_decimal(py, &self.bill.total.to_string())
     }
     /// The ISO 4217 code of every amount.
     #[getter]
     fn currency(&self) -> &str {
-        self.json()["currency"].as_str().unwrap_or_default()
+        self.bill.currency.as_str()
     }
     /// The canonical id of the model priced.
     #[getter]
     fn model(&self) -> &str {
-        self.json()["model"].as_str().unwrap_or_default()
+        &self.bill.model
     }
     /// The model's provider.
     #[getter]
     fn provider(&self) -> &str {
-        self.json()["provider"].as_str().unwrap_or_default()
+        &self.bill.provider
     }
     /// The time the prices were taken at (RFC 3339).
     #[getter]

@@ -240,3 +240,51 @@ def test_bills_are_shared_between_threads():
     for t in ts:
         t.join()
     assert out == [Decimal("0.0408")] * 800
+
+
+def test_a_usage_dict_of_counts_reads_as_its_json_text():
+    # A dict of int counts is read directly (the per-call path), anything else through
+    # JSON text with the full checks: both must give the same bill or the same error.
+    import random
+
+    rnd = random.Random(17)
+    buckets = [
+        "input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens",
+        "output_tokens", "reasoning_tokens", "audio_input_tokens", "image_input_tokens",
+        "characters", "requests", "web_search_calls",
+    ]
+    odd = [0, -1, 2**53, 10**30, True, False, Decimal(7), "12", None]
+    models = ["claude-sonnet-4-5", "gpt-4o", "gpt-5", "gemini-2.5-pro", "deepseek-chat"]
+    seen_errors = seen_bills = 0
+    for _ in range(600):
+        usage = {b: rnd.randint(0, 400_000) for b in rnd.sample(buckets, rnd.randint(0, 5))}
+        if rnd.random() < 0.3:
+            usage[rnd.choice(buckets)] = rnd.choice(odd)
+        if rnd.random() < 0.05:
+            usage["total_tokens"] = sum(v for v in usage.values() if type(v) is int)
+        model = rnd.choice(models)
+        text = json.dumps({k: (int(v) if isinstance(v, Decimal) else v) for k, v in usage.items()}, separators=(",", ":"))
+
+        def run(u):
+            try:
+                return tariff.quote(model, u, at="2025-11-01").to_dict()
+            except tariff.TariffError as e:
+                return (type(e), str(e))
+
+        direct, via_text = run(usage), run(text)
+        assert direct == via_text, usage
+        if isinstance(direct, tuple):
+            seen_errors += 1
+        else:
+            seen_bills += 1
+            assert tariff.quote(model, usage, at="2025-11-01").total == Decimal(direct["total"])
+    # Both outcomes in number (units a model has no price for are errors too).
+    assert seen_errors > 20 and seen_bills > 100, (seen_errors, seen_bills)
+
+
+def test_total_currency_model_provider_are_the_dicts():
+    bill = tariff.quote("claude-sonnet-4-5", {"input_tokens": 1000, "output_tokens": 400}, at="2025-11-01")
+    d = bill.to_dict()
+    # 1000*3 + 400*15 = 9000 per 1M = 0.009
+    assert str(bill.total) == d["total"] == "0.009"
+    assert (bill.currency, bill.model, bill.provider) == (d["currency"], d["model"], d["provider"])
