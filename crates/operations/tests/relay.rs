@@ -278,3 +278,56 @@ fn bad_other_members_are_typed_errors_naming_the_field() {
         assert!(e.reason.contains(want), "{}: {}", want, e.reason);
     }
 }
+
+#[test]
+fn the_html_report_is_well_formed_self_contained_and_escapes_log_text() {
+    let markup = GPT4O_OTHER.replace("\"model_ratio\":1.25", "\"model_ratio\":2");
+    let log = [
+        row("gpt-4o", 1000, 500, 3625, GPT4O_OTHER),
+        row("gpt-4o", 1000, 500, 5000, &markup),
+    ]
+    .join("\n");
+    let opts = Options {
+        margin: true,
+        ..Options::default()
+    };
+    let mut r = Reconciler::new(Catalog::builtin(), opts).unwrap();
+    r.read("logs<1>", log.as_bytes(), &mut |_| {}, &mut |_| {})
+        .unwrap();
+    let mut rep = r.finish();
+    // Log text is untrusted: a model name, a reason and a request id carrying markup.
+    let evil = "<script>alert('x')</script>&\"";
+    let mut m = rep.margin_by_model["gpt-4o"].clone();
+    m.upstream.add(d("1"));
+    rep.margin_by_model.insert(evil.to_string(), m);
+    rep.relay_issues[0].model = evil.to_string();
+    rep.relay_issues[0].reason = evil.to_string();
+    rep.relay_issues[0].request_id = Some(evil.to_string());
+    let html = rep.html("reconcile <of> logs");
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(&html, opts).expect("well-formed XHTML");
+    assert!(!html.contains("<script"), "markup from a log escaped");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
+    // The text survives escaping: the parser reads the model name back.
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    assert!(texts.contains(&evil));
+    // Self-contained: nothing fetched from elsewhere.
+    for n in doc.descendants().filter(|n| n.is_element()) {
+        for a in n.attributes() {
+            assert!(
+                !(a.name() == "src" || a.name() == "href"),
+                "{} has {}",
+                n.tag_name().name(),
+                a.name()
+            );
+        }
+    }
+    // Totals, the per-model chart (negative margin drawn and flagged), the issue row.
+    assert!(html.contains("Margin by model"));
+    assert!(doc.descendants().any(|n| n.tag_name().name() == "svg"));
+    assert!(html.contains("class=\"n neg\""));
+    assert!(texts.contains(&"unexplained"));
+}

@@ -105,6 +105,7 @@
 
 mod csv;
 mod diff;
+mod html;
 mod json;
 mod read;
 pub mod relay;
@@ -133,6 +134,7 @@ pub use report::{
 use crate::catalog::Catalog;
 use crate::money::Currency;
 use crate::usage::Usage;
+pub use html::escape as html_escape;
 pub use relay::{Logged, RelayCheck, RelayClass, RelayRules};
 
 /// The kind of log.
