@@ -52,11 +52,20 @@
 //! | `other.image` + `other.image_output` | image input tokens inside the prompt | `image_input_tokens` |
 //! | `other.audio_input_seperate_price` + `audio_input_token_count` | separately priced audio input | `audio_input_tokens` |
 //! | `other.web_search_call_count` | web-search tool calls | `web_search_calls` |
-//! | `other.model_price` > 0 | a per-call model: charged `model_price` × group ratio per request | `requests` = 1 |
+//! | `other.model_price` > 0 and no `model_ratio` | a per-call model (Midjourney, tasks): charged `model_price` × group ratio per request | `requests` = 1 |
 //! | `other.group_ratio` | the group multiplier | the quota conversion |
 //!
-//! The logged `model_ratio`, `completion_ratio` and `cache_ratio` are the relay's own
-//! configuration; the expected charge comes from the price tables, not from them. The
+//! The expected charge comes from the price tables. The ratios the row logged
+//! (`model_ratio`, `completion_ratio`, `cache_ratio`, `cache_creation_ratio*`,
+//! `group_ratio`, `user_group_ratio`, `model_price`, image and audio ratios,
+//! `tool_surcharges`, `audio_input_price`, `billing_mode`) are checked apart ([`relay`]):
+//! the quota they give by new-api's formula (the one `convert::newapi::defaults` evaluates)
+//! against the quota charged, and, given [`Options::relay`] with a configuration, against
+//! the ratios that configuration gives ([`RelayClass`]: `follows`, `ratio_mismatch`,
+//! `unexplained`, `unchecked`). A row the list-price hypotheses do not explain but whose
+//! quota follows its logged ratios is class `operator_price` (or `ratio_mismatch`), not
+//! `unexplained`. Every row charged in quota or US dollars for a model priced in US dollars
+//! also carries its margin ([`Cost`]: charged `quota / 500,000` against the list price). The
 //! expected quota is the bill in USD × 500,000 × group ratio, rounded half away from zero
 //! (new-api's `QuotaFromDecimal`), at least 1 for a non-zero bill.
 //!
@@ -87,7 +96,9 @@
 //!    tokens subtracted from the input a second time;
 //! 5. `reasoning_miscounted` — the charge equals the row with its reasoning tokens not
 //!    billed, or billed twice (once more as output);
-//! 6. otherwise `unexplained`.
+//! 6. `operator_price` / `ratio_mismatch` — a new-api row whose quota follows the ratios
+//!    it logged (which, for `ratio_mismatch`, disagree with the configuration given);
+//! 7. otherwise `unexplained`.
 //!
 //! Each differing row keeps the hypothesis that matched ([`Priced::hint`]), shown with the
 //! largest differences.
