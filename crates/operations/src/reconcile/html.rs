@@ -53,7 +53,11 @@ fn margin_bars(o: &mut String, rows: &[(&str, &Margin)]) {
     for (i, (label, m)) in rows.iter().enumerate() {
         let y = 5 + 22 * i;
         let v = approx(&m.margin());
-        let w = if max > 0.0 { v.abs() / max * 270.0 } else { 0.0 };
+        let w = if max > 0.0 {
+            v.abs() / max * 270.0
+        } else {
+            0.0
+        };
         let (x, color) = if v < 0.0 {
             (axis - w, "#c0392b")
         } else {
@@ -152,9 +156,9 @@ impl Report {
             escape(title),
             escape(title)
         );
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<p>rows read {} · priced {} · rejected {}</p>\n",
+            "<p>rows read {} · priced {} · rejected {}</p>",
             self.rows_read, self.priced, self.rejected
         );
         o.push_str("<h2>Totals</h2>\n<table><tr><th>unit</th><th>rows</th><th>charged</th><th>expected</th><th>difference</th></tr>\n");
@@ -184,7 +188,11 @@ impl Report {
             }
         }
         o.push_str("</table>\n");
-        let relay: Vec<_> = self.totals.values().filter(|t| t.relay.iter().any(|n| *n > 0)).collect();
+        let relay: Vec<_> = self
+            .totals
+            .values()
+            .filter(|t| t.relay.iter().any(|n| *n > 0))
+            .collect();
         if !relay.is_empty() {
             o.push_str("<h2>The relay's own rules (new-api rows, by their logged ratios)</h2>\n<table><tr>");
             for c in RelayClass::ALL {
@@ -236,7 +244,9 @@ impl Report {
                     margin
                 );
             }
-            o.push_str("</table>\n<h2>Charged (blue) and upstream cost (orange) by day, USD</h2>\n");
+            o.push_str(
+                "</table>\n<h2>Charged (blue) and upstream cost (orange) by day, USD</h2>\n",
+            );
             let days: Vec<(&str, &Margin)> = self
                 .margin_by_day
                 .iter()
