@@ -226,46 +226,38 @@ pub fn open(url: &str, since: i64, until: i64) -> Result<LogRows> {
                 }
                 match kind {
                     Kind::Sqlite => {
-                        let opts = match sqlx::sqlite::SqliteConnectOptions::from_str(&url) {
-                            Ok(o) => o.read_only(true).create_if_missing(false),
-                            Err(e) => {
-                                let _ = ready_tx.send(Err(e.to_string()));
-                                return;
-                            }
+                        let c = async {
+                            sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
+                                .read_only(true)
+                                .create_if_missing(false)
+                                .connect()
+                                .await
                         };
-                        let mut c = connected!(opts.connect().await);
+                        let mut c = connected!(c.await);
                         stream_rows!(c, kind, since, until, tx);
                     }
                     Kind::Postgres => {
-                        let opts = match sqlx::postgres::PgConnectOptions::from_str(&url) {
-                            Ok(o) => o.options([("default_transaction_read_only", "on")]),
-                            Err(e) => {
-                                let _ = ready_tx.send(Err(e.to_string()));
-                                return;
-                            }
+                        let c = async {
+                            sqlx::postgres::PgConnectOptions::from_str(&url)?
+                                .options([("default_transaction_read_only", "on")])
+                                .connect()
+                                .await
                         };
-                        let mut c = connected!(opts.connect().await);
+                        let mut c = connected!(c.await);
                         stream_rows!(c, kind, since, until, tx);
                     }
                     Kind::Mysql => {
                         let url = url.replacen("mariadb://", "mysql://", 1);
-                        let opts = match sqlx::mysql::MySqlConnectOptions::from_str(&url) {
-                            Ok(o) => o,
-                            Err(e) => {
-                                let _ = ready_tx.send(Err(e.to_string()));
-                                return;
-                            }
+                        let c = async {
+                            let mut c = sqlx::mysql::MySqlConnectOptions::from_str(&url)?
+                                .connect()
+                                .await?;
+                            sqlx::query("SET SESSION TRANSACTION READ ONLY")
+                                .execute(&mut c)
+                                .await?;
+                            Ok::<_, sqlx::Error>(c)
                         };
-                        let mut c = connected!(
-                            async {
-                                let mut c = opts.connect().await?;
-                                sqlx::query("SET SESSION TRANSACTION READ ONLY")
-                                    .execute(&mut c)
-                                    .await?;
-                                Ok::<_, sqlx::Error>(c)
-                            }
-                            .await
-                        );
+                        let mut c = connected!(c.await);
                         stream_rows!(c, kind, since, until, tx);
                     }
                 }

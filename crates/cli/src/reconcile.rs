@@ -243,6 +243,20 @@ fn margin_text(report: &tariff::reconcile::Report) -> String {
     };
     rows(&mut o, "model", &report.margin_by_model);
     rows(&mut o, "day", &report.margin_by_day);
+    // And by the --by dimensions (model, group, user, ...).
+    let by: Vec<&str> = report.by.iter().map(|d| d.name()).collect();
+    let groups: std::collections::BTreeMap<String, tariff::reconcile::Margin> = report
+        .groups
+        .iter()
+        .filter(|(_, t)| t.margin.rows > 0)
+        .map(|(k, t)| {
+            (
+                format!("{} [{}]", k.values.join(" / "), k.unit),
+                t.margin.clone(),
+            )
+        })
+        .collect();
+    rows(&mut o, &by.join(" / "), &groups);
     let below: Vec<&str> = report
         .margin_by_model
         .iter()

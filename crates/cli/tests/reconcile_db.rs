@@ -135,6 +135,29 @@ fn check_db(url: &str) {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A fresh database on the server `url` names, filled with [`rows`]: its URL.
+fn fresh<C: Connection>(url: &str, ddl: &str, insert: &str) -> String
+where
+    for<'c> &'c mut C: Executor<'c, Database = C::Database>,
+    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
+    for<'q> i64: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+    for<'q> &'q str: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+{
+    let db = format!("newapi_{}", std::process::id());
+    rt().block_on(async {
+        let mut admin = C::connect(url).await.unwrap();
+        sqlx::raw_sql(&format!("CREATE DATABASE {db}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let base = url.rsplit_once('/').unwrap().0;
+        let db_url = format!("{base}/{db}");
+        let mut c = C::connect(&db_url).await.unwrap();
+        fill(&mut c, ddl, insert).await;
+        db_url
+    })
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -191,24 +214,11 @@ fn postgres_database_reads_like_its_export() {
         eprintln!("TARIFF_TEST_POSTGRES_URL not set: skipped (.ci/run sets it)");
         return;
     };
-    let db = format!("newapi_{}", std::process::id());
-    let db_url = rt().block_on(async {
-        let mut admin = sqlx::postgres::PgConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {db}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let base = url.rsplit_once('/').unwrap().0;
-        let db_url = format!("{base}/{db}");
-        let mut c = sqlx::postgres::PgConnection::connect(&db_url).await.unwrap();
-        fill(
-            &mut c,
-            r#"CREATE TABLE logs (id bigserial PRIMARY KEY, user_id bigint, created_at bigint, type bigint, content text, username text DEFAULT '', token_name text DEFAULT '', model_name text DEFAULT '', quota bigint DEFAULT 0, prompt_tokens bigint DEFAULT 0, completion_tokens bigint DEFAULT 0, use_time bigint DEFAULT 0, is_stream boolean, channel_id bigint, token_id bigint DEFAULT 0, "group" text, ip text DEFAULT '', other text)"#,
-            r#"INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, "group", prompt_tokens, completion_tokens, channel_id, is_stream) VALUES ($1, $2, $3, $4, $5, $6, 'ann', 1, 'default', 1000, 500, 3, false)"#,
-        )
-        .await;
-        db_url
-    });
+    let db_url = fresh::<sqlx::postgres::PgConnection>(
+        &url,
+        r#"CREATE TABLE logs (id bigserial PRIMARY KEY, user_id bigint, created_at bigint, type bigint, content text, username text DEFAULT '', token_name text DEFAULT '', model_name text DEFAULT '', quota bigint DEFAULT 0, prompt_tokens bigint DEFAULT 0, completion_tokens bigint DEFAULT 0, use_time bigint DEFAULT 0, is_stream boolean, channel_id bigint, token_id bigint DEFAULT 0, "group" text, ip text DEFAULT '', other text)"#,
+        r#"INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, "group", prompt_tokens, completion_tokens, channel_id, is_stream) VALUES ($1, $2, $3, $4, $5, $6, 'ann', 1, 'default', 1000, 500, 3, false)"#,
+    );
     check_db(&db_url);
 }
 
@@ -218,23 +228,10 @@ fn mysql_database_reads_like_its_export() {
         eprintln!("TARIFF_TEST_MYSQL_URL not set: skipped (.ci/run sets it)");
         return;
     };
-    let db = format!("newapi_{}", std::process::id());
-    let db_url = rt().block_on(async {
-        let mut admin = sqlx::mysql::MySqlConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {db}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let base = url.rsplit_once('/').unwrap().0;
-        let db_url = format!("{base}/{db}");
-        let mut c = sqlx::mysql::MySqlConnection::connect(&db_url).await.unwrap();
-        fill(
-            &mut c,
-            "CREATE TABLE `logs` (`id` bigint AUTO_INCREMENT PRIMARY KEY,`user_id` bigint,`created_at` bigint,`type` bigint,`content` longtext,`username` varchar(191) DEFAULT '',`token_name` varchar(191) DEFAULT '',`model_name` varchar(191) DEFAULT '',`quota` bigint DEFAULT 0,`prompt_tokens` bigint DEFAULT 0,`completion_tokens` bigint DEFAULT 0,`use_time` bigint DEFAULT 0,`is_stream` boolean,`channel_id` bigint,`token_id` bigint DEFAULT 0,`group` varchar(191),`ip` varchar(191) DEFAULT '',`other` longtext) DEFAULT CHARSET=utf8mb4",
-            "INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, `group`, prompt_tokens, completion_tokens, channel_id, is_stream) VALUES (?, ?, ?, ?, ?, ?, 'ann', 1, 'default', 1000, 500, 3, false)",
-        )
-        .await;
-        db_url
-    });
+    let db_url = fresh::<sqlx::mysql::MySqlConnection>(
+        &url,
+        "CREATE TABLE `logs` (`id` bigint AUTO_INCREMENT PRIMARY KEY,`user_id` bigint,`created_at` bigint,`type` bigint,`content` longtext,`username` varchar(191) DEFAULT '',`token_name` varchar(191) DEFAULT '',`model_name` varchar(191) DEFAULT '',`quota` bigint DEFAULT 0,`prompt_tokens` bigint DEFAULT 0,`completion_tokens` bigint DEFAULT 0,`use_time` bigint DEFAULT 0,`is_stream` boolean,`channel_id` bigint,`token_id` bigint DEFAULT 0,`group` varchar(191),`ip` varchar(191) DEFAULT '',`other` longtext) DEFAULT CHARSET=utf8mb4",
+        "INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, `group`, prompt_tokens, completion_tokens, channel_id, is_stream) VALUES (?, ?, ?, ?, ?, ?, 'ann', 1, 'default', 1000, 500, 3, false)",
+    );
     check_db(&db_url);
 }
