@@ -97,8 +97,10 @@ fn essence(mut v: serde_json::Value) -> serde_json::Value {
     v
 }
 
-fn check_db(url: &str) {
-    let dir = tmp("cmp");
+/// `tag` names the test's own directory: the tests run in parallel, and one removing a
+/// shared directory while another reads its export made that one fail (regression).
+fn check_db(url: &str, tag: &str) {
+    let dir = tmp(tag);
     let file = dir.join("logs.jsonl");
     std::fs::write(&file, jsonl()).unwrap();
     let args = ["reconcile", "--json", "--margin", "--by", "model,group"];
@@ -184,7 +186,7 @@ fn sqlite_database_reads_like_its_export() {
         )
         .await;
     });
-    check_db(&url);
+    check_db(&url, "cmp-sqlite");
     // The HTML page from the database.
     let html = dir.join("report.html");
     let out = tariff()
@@ -219,7 +221,7 @@ fn postgres_database_reads_like_its_export() {
         r#"CREATE TABLE logs (id bigserial PRIMARY KEY, user_id bigint, created_at bigint, type bigint, content text, username text DEFAULT '', token_name text DEFAULT '', model_name text DEFAULT '', quota bigint DEFAULT 0, prompt_tokens bigint DEFAULT 0, completion_tokens bigint DEFAULT 0, use_time bigint DEFAULT 0, is_stream boolean, channel_id bigint, token_id bigint DEFAULT 0, "group" text, ip text DEFAULT '', other text)"#,
         r#"INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, "group", prompt_tokens, completion_tokens, channel_id, is_stream) VALUES ($1, $2, $3, $4, $5, $6, 'ann', 1, 'default', 1000, 500, 3, false)"#,
     );
-    check_db(&db_url);
+    check_db(&db_url, "cmp-postgres");
 }
 
 #[test]
@@ -233,5 +235,5 @@ fn mysql_database_reads_like_its_export() {
         "CREATE TABLE `logs` (`id` bigint AUTO_INCREMENT PRIMARY KEY,`user_id` bigint,`created_at` bigint,`type` bigint,`content` longtext,`username` varchar(191) DEFAULT '',`token_name` varchar(191) DEFAULT '',`model_name` varchar(191) DEFAULT '',`quota` bigint DEFAULT 0,`prompt_tokens` bigint DEFAULT 0,`completion_tokens` bigint DEFAULT 0,`use_time` bigint DEFAULT 0,`is_stream` boolean,`channel_id` bigint,`token_id` bigint DEFAULT 0,`group` varchar(191),`ip` varchar(191) DEFAULT '',`other` longtext) DEFAULT CHARSET=utf8mb4",
         "INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, `group`, prompt_tokens, completion_tokens, channel_id, is_stream) VALUES (?, ?, ?, ?, ?, ?, 'ann', 1, 'default', 1000, 500, 3, false)",
     );
-    check_db(&db_url);
+    check_db(&db_url, "cmp-mysql");
 }
