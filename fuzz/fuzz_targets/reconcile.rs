@@ -21,9 +21,12 @@ fn run(format: Option<LogFormat>, chunk_bytes: usize, log: &[u8]) -> Option<Repo
             .num_threads(1)
             .build_global();
     });
+    // The margin sums and the HTML page run on every report: new-api rows' `other`
+    // (logged ratios, surcharges, audio) is read and checked against the relay's rules.
     let opts = Options {
         format,
         chunk_bytes,
+        margin: true,
         ..Options::default()
     };
     let mut r = Reconciler::new(Catalog::builtin(), opts).expect("no thread pool asked for");
@@ -31,6 +34,8 @@ fn run(format: Option<LogFormat>, chunk_bytes: usize, log: &[u8]) -> Option<Repo
     let read = r.read("fuzz.log", log, &mut |_| rejects += 1, &mut |_| {});
     let report = r.finish();
     read.ok()?;
+    let html = report.html("fuzz");
+    assert!(!html.contains("<script"), "log text is escaped in the page");
     assert_eq!(
         rejects, report.rejected,
         "every rejected row goes to the sink"

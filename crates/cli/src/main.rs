@@ -12,6 +12,7 @@ mod export;
 mod import;
 mod input;
 mod models;
+mod newapi_db;
 mod quote;
 mod reconcile;
 mod serve;

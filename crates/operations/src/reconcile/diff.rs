@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
-use super::{Charge, ChargeUnit, Class, Denom, LogRow, Priced, RejectKind, RowError};
+use super::{Charge, ChargeUnit, Class, Denom, LogRow, Priced, RejectKind, RelayClass, RowError};
 use crate::catalog::{Catalog, Model};
 use crate::error::PriceError;
 use crate::money::QuotaPolicy;
@@ -22,6 +22,8 @@ pub(crate) struct ModelCache<'c, 's> {
     catalog: &'c Catalog,
     shared: Option<&'s SharedModels<'c>>,
     map: HashMap<Box<str>, Resolved<'c>>,
+    /// The rules new-api rows are checked by (`None`: the default rules).
+    pub(crate) relay: Option<&'s super::RelayRules>,
 }
 
 type Resolved<'c> = Result<&'c Model, Arc<str>>;
@@ -35,6 +37,7 @@ impl<'c, 's> ModelCache<'c, 's> {
             catalog,
             shared,
             map: HashMap::new(),
+            relay: None,
         }
     }
 
@@ -167,6 +170,32 @@ pub(crate) fn price_row(
             reason: format!("`{}`: the quota of {} overflows", bill.model, bill.total),
         })?,
     };
+    let usd = QuotaPolicy::new_api();
+    let cost = match (&row.charge, bill.currency == usd.currency) {
+        (Some(c), true) => match c.unit {
+            ChargeUnit::Money(_) => Some(c.amount),
+            ChargeUnit::Quota { .. } => c.amount.checked_div(usd.per_unit),
+        }
+        .map(|charged| super::Cost {
+            charged,
+            upstream: bill.total,
+        }),
+        _ => None,
+    };
+    let rules: &super::RelayRules = match cache.relay {
+        Some(r) => r,
+        None => super::relay::default_rules(),
+    };
+    let relay = match (&row.relay, &row.charge) {
+        (Some(logged), Some(c)) => Some(super::relay::check(
+            rules,
+            &row.model,
+            row.group.as_deref(),
+            logged,
+            c.amount,
+        )),
+        _ => None,
+    };
     let mut priced = Priced {
         model: bill.model.clone(),
         provider: bill.provider.clone(),
@@ -175,6 +204,8 @@ pub(crate) fn price_row(
         charged: row.charge.as_ref().map(|c| c.amount),
         class: Class::NotCharged,
         hint: None,
+        relay,
+        cost,
     };
     let Some(charged) = priced.charged else {
         return Ok(priced);
@@ -208,6 +239,24 @@ pub(crate) fn price_row(
     );
     priced.class = class;
     priced.hint = hint;
+    // Not the list price by any known mistake: the relay's own rules may explain it.
+    if class == Class::Unexplained {
+        if let Some(check) = &priced.relay {
+            match check.class {
+                RelayClass::Follows => {
+                    priced.class = Class::OperatorPrice;
+                    priced.hint = Some("the quota the relay's logged ratios give".to_string());
+                }
+                RelayClass::RatioMismatch => {
+                    priced.class = Class::RatioMismatch;
+                    priced.hint = check.reason.clone();
+                }
+                RelayClass::Unexplained | RelayClass::Unchecked => {
+                    priced.hint = check.reason.clone();
+                }
+            }
+        }
+    }
     Ok(priced)
 }
 

@@ -52,11 +52,20 @@
 //! | `other.image` + `other.image_output` | image input tokens inside the prompt | `image_input_tokens` |
 //! | `other.audio_input_seperate_price` + `audio_input_token_count` | separately priced audio input | `audio_input_tokens` |
 //! | `other.web_search_call_count` | web-search tool calls | `web_search_calls` |
-//! | `other.model_price` > 0 | a per-call model: charged `model_price` × group ratio per request | `requests` = 1 |
+//! | `other.model_price` > 0 and no `model_ratio` | a per-call model (Midjourney, tasks): charged `model_price` × group ratio per request | `requests` = 1 |
 //! | `other.group_ratio` | the group multiplier | the quota conversion |
 //!
-//! The logged `model_ratio`, `completion_ratio` and `cache_ratio` are the relay's own
-//! configuration; the expected charge comes from the price tables, not from them. The
+//! The expected charge comes from the price tables. The ratios the row logged
+//! (`model_ratio`, `completion_ratio`, `cache_ratio`, `cache_creation_ratio*`,
+//! `group_ratio`, `user_group_ratio`, `model_price`, image and audio ratios,
+//! `tool_surcharges`, `audio_input_price`, `billing_mode`) are checked apart ([`relay`]):
+//! the quota they give by new-api's formula (the one `convert::newapi::defaults` evaluates)
+//! against the quota charged, and, given [`Options::relay`] with a configuration, against
+//! the ratios that configuration gives ([`RelayClass`]: `follows`, `ratio_mismatch`,
+//! `unexplained`, `unchecked`). A row the list-price hypotheses do not explain but whose
+//! quota follows its logged ratios is class `operator_price` (or `ratio_mismatch`), not
+//! `unexplained`. Every row charged in quota or US dollars for a model priced in US dollars
+//! also carries its margin ([`Cost`]: charged `quota / 500,000` against the list price). The
 //! expected quota is the bill in USD × 500,000 × group ratio, rounded half away from zero
 //! (new-api's `QuotaFromDecimal`), at least 1 for a non-zero bill.
 //!
@@ -87,7 +96,9 @@
 //!    tokens subtracted from the input a second time;
 //! 5. `reasoning_miscounted` — the charge equals the row with its reasoning tokens not
 //!    billed, or billed twice (once more as output);
-//! 6. otherwise `unexplained`.
+//! 6. `operator_price` / `ratio_mismatch` — a new-api row whose quota follows the ratios
+//!    it logged (which, for `ratio_mismatch`, disagree with the configuration given);
+//! 7. otherwise `unexplained`.
 //!
 //! Each differing row keeps the hypothesis that matched ([`Priced::hint`]), shown with the
 //! largest differences.
@@ -105,8 +116,10 @@
 
 mod csv;
 mod diff;
+mod html;
 mod json;
 mod read;
+pub mod relay;
 mod report;
 
 use std::borrow::Cow;
@@ -124,11 +137,16 @@ use serde::{Serialize, Serializer};
 pub(crate) use csv::quote as csv_quote;
 #[cfg(feature = "synth")]
 pub(crate) use diff::cache_hypotheses;
-pub use report::{ExactSum, FileSummary, GroupKey, Report, TopDiff, Totals, FIRST_REJECTS, TOP};
+pub use report::{
+    ExactSum, FileSummary, GroupKey, Margin, RelayIssue, Report, TopDiff, Totals, FIRST_REJECTS,
+    RELAY_ISSUES, TOP,
+};
 
 use crate::catalog::Catalog;
 use crate::money::Currency;
 use crate::usage::Usage;
+pub use html::escape as html_escape;
+pub use relay::{Logged, RelayCheck, RelayClass, RelayRules};
 
 /// The kind of log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -226,6 +244,12 @@ pub enum Class {
     ReasoningMiscounted,
     /// Charged for a row with no billable usage.
     MissingUsage,
+    /// Not the list price, but exactly what the relay's own logged ratios give: the
+    /// operator's configured price (new-api rows).
+    OperatorPrice,
+    /// What the relay's logged ratios give, but those ratios disagree with the operator's
+    /// configuration (new-api rows checked against `RelayRules::options`).
+    RatioMismatch,
     /// No hypothesis explains the difference.
     Unexplained,
     /// The row carries no charge to compare with.
@@ -234,13 +258,15 @@ pub enum Class {
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 8] = [
+    pub const ALL: [Class; 10] = [
         Class::Match,
         Class::Rounding,
         Class::PriceChanged,
         Class::CacheMiscounted,
         Class::ReasoningMiscounted,
         Class::MissingUsage,
+        Class::OperatorPrice,
+        Class::RatioMismatch,
         Class::Unexplained,
         Class::NotCharged,
     ];
@@ -254,6 +280,8 @@ impl Class {
             Class::CacheMiscounted => "cache_miscounted",
             Class::ReasoningMiscounted => "reasoning_miscounted",
             Class::MissingUsage => "missing_usage",
+            Class::OperatorPrice => "operator_price",
+            Class::RatioMismatch => "ratio_mismatch",
             Class::Unexplained => "unexplained",
             Class::NotCharged => "not_charged",
         }
@@ -327,6 +355,9 @@ pub struct LogRow<'a> {
     pub charge: Option<Charge>,
     /// What the request consumed (its `at` is the row's time).
     pub usage: Usage,
+    /// What a new-api row logged the relay applied (its ratios), to check the charge
+    /// against the relay's own rules.
+    pub relay: Option<Box<Logged>>,
 }
 
 /// A priced row.
@@ -346,6 +377,21 @@ pub struct Priced {
     pub class: Class,
     /// The hypothesis that matched, for a differing row.
     pub hint: Option<String>,
+    /// A new-api row checked against the relay's own rules (its logged ratios).
+    pub relay: Option<RelayCheck>,
+    /// What the row was charged and what it cost upstream at the list price, both in US
+    /// dollars (a charge in quota units is `quota / 500,000`); `None` when the model is
+    /// not priced in dollars (no exchange rate is applied) or the row has no charge.
+    pub cost: Option<Cost>,
+}
+
+/// A row's charge and upstream cost in US dollars: its margin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cost {
+    /// What the operator charged.
+    pub charged: Decimal,
+    /// What the request cost at the vendor's list price in force when it ran.
+    pub upstream: Decimal,
 }
 
 /// Why a row was rejected.
@@ -472,6 +518,11 @@ pub struct Options {
     /// Approximate size of a chunk of records priced as one unit of work (clamped to
     /// 1 ..= [`MAX_RECORD`]).
     pub chunk_bytes: usize,
+    /// The rules new-api rows are checked by (their logged ratios recomputed, and compared
+    /// with a configuration); `None`: the newest version's formula, no configuration.
+    pub relay: Option<Arc<RelayRules>>,
+    /// Also sum the margin by model and by day ([`Report::margin_by_model`]).
+    pub margin: bool,
 }
 
 impl Default for Options {
@@ -481,6 +532,8 @@ impl Default for Options {
             by: vec![Dim::Model],
             threads: None,
             chunk_bytes: 1 << 20,
+            relay: None,
+            margin: false,
         }
     }
 }
@@ -508,6 +561,17 @@ pub fn parse_json_line(format: LogFormat, line: &str) -> Result<LogRow<'_>, RowE
 /// Prices one row against a catalog and classifies its difference.
 pub fn price_row(catalog: &Catalog, row: &LogRow<'_>) -> Result<Priced, RowError> {
     diff::price_row(&mut diff::ModelCache::new(catalog, None), row)
+}
+
+/// Prices one row as [`price_row`] does, checking a new-api row by `rules`.
+pub fn price_row_with(
+    catalog: &Catalog,
+    rules: &RelayRules,
+    row: &LogRow<'_>,
+) -> Result<Priced, RowError> {
+    let mut cache = diff::ModelCache::new(catalog, None);
+    cache.relay = Some(rules);
+    diff::price_row(&mut cache, row)
 }
 
 /// Reconciles one or more logs into a [`Report`].
@@ -655,6 +719,8 @@ struct FileCtx<'c> {
     by: Vec<Dim>,
     catalog: &'c Catalog,
     models: diff::SharedModels<'c>,
+    relay: Option<Arc<RelayRules>>,
+    margin: bool,
 }
 
 fn record_text(b: &[u8]) -> String {
@@ -732,7 +798,9 @@ impl FileCtx<'_> {
 
     fn process(&self, chunk: &Chunk) -> report::ChunkResult {
         let mut out = report::ChunkResult::default();
+        out.margin = self.margin;
         let mut cache = diff::ModelCache::new(self.catalog, Some(&self.models));
+        cache.relay = self.relay.as_deref();
         match chunk.kind {
             ChunkKind::Unterminated => {
                 let e = RowError {
@@ -903,6 +971,8 @@ impl<'c> Reconciler<'c> {
             by: self.opts.by.clone(),
             catalog: self.catalog,
             models: Default::default(),
+            relay: self.opts.relay.clone(),
+            margin: self.opts.margin,
         };
         let mut summary = FileSummary {
             name: name.to_string(),

@@ -10,7 +10,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::json::{for_each_member, is_number, ScanError, Val};
+use super::relay::Logged;
 use super::{Charge, ChargeUnit, LogRow, RejectKind, RowError};
+use crate::convert::newapi::defaults::{NewApiUsage, QuotaPath, Semantics};
 use crate::money::Currency;
 use crate::usage::{Count, ServiceTier, Tokens, Usage};
 
@@ -429,6 +431,7 @@ impl<'a> CanonicalBuilder<'a> {
             group: None,
             charge,
             usage,
+            relay: None,
         })
     }
 }
@@ -546,6 +549,38 @@ struct Other {
     audio_input_token_count: Option<i64>,
     claude: Option<bool>,
     usage_semantic: Option<String>,
+    // What the relay applied, for the check against its own rules (`relay`).
+    cache_ratio: Option<serde_json::Number>,
+    cache_creation_ratio: Option<serde_json::Number>,
+    cache_creation_ratio_5m: Option<serde_json::Number>,
+    cache_creation_ratio_1h: Option<serde_json::Number>,
+    user_group_ratio: Option<serde_json::Number>,
+    image_ratio: Option<serde_json::Number>,
+    audio_ratio: Option<serde_json::Number>,
+    audio_completion_ratio: Option<serde_json::Number>,
+    audio_input_price: Option<serde_json::Number>,
+    audio: Option<bool>,
+    ws: Option<bool>,
+    text_input: Option<i64>,
+    text_output: Option<i64>,
+    audio_input: Option<i64>,
+    audio_output: Option<i64>,
+    billing_mode: Option<String>,
+    tool_surcharges: Option<Vec<ToolSurcharge>>,
+    admin_info: Option<AdminInfo>,
+}
+
+/// One tool-call surcharge line of `other.tool_surcharges`.
+#[derive(Debug, Deserialize)]
+struct ToolSurcharge {
+    count: i64,
+    price: serde_json::Number,
+}
+
+/// The member of `other.admin_info` that bears on the price.
+#[derive(Debug, Default, Deserialize)]
+struct AdminInfo {
+    billing_model: Option<String>,
 }
 
 /// What a new-api record says, before it becomes a row.
@@ -709,9 +744,7 @@ impl<'a> NewApiBuilder<'a> {
             return Err(bad(format!("other.group_ratio: {group_ratio} is negative")));
         }
         let model_price = ratio("model_price", &other.model_price)?;
-        // Checked for form only: the price comes from the tables, not from the relay's ratios.
-        ratio("model_ratio", &other.model_ratio)?;
-        ratio("completion_ratio", &other.completion_ratio)?;
+        let logged = logged(&other, prompt, completion, group_ratio, model_price)?;
 
         let tokens = |key: &str, n: Option<i64>| -> Result<u64, RowError> {
             count_of(&format!("other.{key}"), n.unwrap_or(0))
@@ -737,8 +770,10 @@ impl<'a> NewApiBuilder<'a> {
         let set = |n: u64, what: &str| -> Result<Tokens, RowError> {
             Tokens::new(n).ok_or_else(|| bad(format!("{what}: {n} is too large")))
         };
-        if model_price.is_some_and(|p| p > Decimal::ZERO) {
-            // A per-call model: new-api charges model_price × group ratio whatever the tokens.
+        if logged.path == Some(QuotaPath::PerCall) {
+            // A per-call model (a Midjourney or task row: a price and no model ratio):
+            // new-api charges model_price × group ratio whatever the tokens. A price-billed
+            // chat model still consumed tokens upstream, which is what the list prices.
             usage.requests = Count::new(1).expect("one");
         } else {
             // Cache writes without a lifetime split are new-api's default (5-minute) writes.
@@ -781,8 +816,106 @@ impl<'a> NewApiBuilder<'a> {
                 unit: ChargeUnit::Quota { group_ratio },
             }),
             usage,
+            relay: Some(Box::new(logged)),
         })
     }
+}
+
+/// What `other` says the relay applied: the ratios (the price-path `model_price` only
+/// when it is positive: new-api logs -1 for a ratio-billed model), the quota path and the
+/// usage its formula sees. Counts are checked non-negative, ratios are exact decimals.
+fn logged(
+    other: &Other,
+    prompt: u64,
+    completion: u64,
+    group_ratio: Decimal,
+    model_price: Option<Decimal>,
+) -> Result<Logged, RowError> {
+    let mut l = Logged::default();
+    l.ratios.insert("group_ratio", group_ratio);
+    let pairs: [(&'static str, &Option<serde_json::Number>); 9] = [
+        ("model_ratio", &other.model_ratio),
+        ("completion_ratio", &other.completion_ratio),
+        ("cache_ratio", &other.cache_ratio),
+        ("cache_creation_ratio", &other.cache_creation_ratio),
+        ("cache_creation_ratio_5m", &other.cache_creation_ratio_5m),
+        ("cache_creation_ratio_1h", &other.cache_creation_ratio_1h),
+        ("image_ratio", &other.image_ratio),
+        ("audio_ratio", &other.audio_ratio),
+        ("audio_completion_ratio", &other.audio_completion_ratio),
+    ];
+    for (k, v) in pairs {
+        if let Some(d) = ratio(k, v)? {
+            l.ratios.insert(k, d);
+        }
+    }
+    let ugr = ratio("user_group_ratio", &other.user_group_ratio)?;
+    l.special_group = ugr.is_some_and(|r| r > Decimal::ZERO);
+    let has_ratio = l.ratios.contains_key("model_ratio");
+    let priced = model_price.filter(|p| *p > Decimal::ZERO);
+    if let Some(p) = priced {
+        l.ratios.insert("model_price", p);
+    }
+    l.path = match (priced, has_ratio) {
+        (Some(_), false) => Some(QuotaPath::PerCall),
+        _ if other.audio == Some(true) || other.ws == Some(true) => Some(QuotaPath::Audio),
+        (Some(_), true) | (None, true) => Some(QuotaPath::Text),
+        (None, false) => None,
+    };
+    let n = |key: &str, v: Option<i64>| count_of(&format!("other.{key}"), v.unwrap_or(0));
+    let claude = match other.usage_semantic.as_deref() {
+        Some(s) => s == "anthropic",
+        None => other.claude == Some(true),
+    };
+    l.usage = NewApiUsage {
+        prompt,
+        completion,
+        cached: n("cache_tokens", other.cache_tokens)?,
+        cache_write: n("cache_creation_tokens", other.cache_creation_tokens)?,
+        cache_write_5m: n("cache_creation_tokens_5m", other.cache_creation_tokens_5m)?,
+        cache_write_1h: n("cache_creation_tokens_1h", other.cache_creation_tokens_1h)?,
+        image: match other.image {
+            Some(true) => n("image_output", other.image_output)?,
+            _ => 0,
+        },
+        text_in: n("text_input", other.text_input)?,
+        text_out: n("text_output", other.text_output)?,
+        audio_in: n("audio_input", other.audio_input)?,
+        audio_out: n("audio_output", other.audio_output)?,
+        semantics: if claude {
+            Semantics::Anthropic
+        } else {
+            Semantics::Openai
+        },
+    };
+    if other.audio_input_seperate_price == Some(true) {
+        if let Some(p) = ratio("audio_input_price", &other.audio_input_price)? {
+            let t = n("audio_input_token_count", other.audio_input_token_count)?;
+            // Priced apart, so out of the text base (calculateTextQuotaSummary).
+            l.usage.prompt = prompt.checked_sub(t).ok_or_else(|| {
+                bad(format!(
+                    "other.audio_input_token_count {t} is more than prompt_tokens {prompt}"
+                ))
+            })?;
+            l.audio_input = Some((p, t));
+        }
+    }
+    for (i, s) in other.tool_surcharges.iter().flatten().enumerate() {
+        let count = count_of(&format!("other.tool_surcharges[{i}].count"), s.count)?;
+        let price = ratio(
+            &format!("tool_surcharges[{i}].price"),
+            &Some(s.price.clone()),
+        )?
+        .expect("a number");
+        l.surcharges.push((price, count));
+    }
+    l.tiered = other.billing_mode.as_deref() == Some("tiered_expr");
+    l.billing_model = other
+        .admin_info
+        .as_ref()
+        .and_then(|a| a.billing_model.clone())
+        .filter(|m| !m.is_empty());
+    Ok(l)
 }
 
 /// Reads a new-api log row as JSON (the `logs` table row, `other` as a string or object).

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
-use super::{Class, Denom, Dim, LogRow, Priced, RejectKind, Rejection};
+use super::{Class, Cost, Denom, Dim, LogRow, Priced, RejectKind, Rejection, RelayClass};
 
 /// An exact sum of decimals: the integer parts in one `i128`, the fractional parts in
 /// another at scale 28 (the finest a `Decimal` has), carried over as they fill.
@@ -125,6 +125,17 @@ impl ExactSum {
         Decimal::try_from_i128_with_scale(m, s).ok()
     }
 
+    /// Changes the sign (exact: both parts are far from `i128::MIN`).
+    pub fn negate(&mut self) {
+        self.int = -self.int;
+        self.frac = -self.frac;
+    }
+
+    /// Whether the sum is below zero.
+    pub fn is_negative(&self) -> bool {
+        !self.overflow && (self.int < 0 || self.frac < 0)
+    }
+
     /// Whether the sum is zero.
     pub fn is_zero(&self) -> bool {
         !self.overflow && self.int == 0 && self.frac == 0
@@ -174,6 +185,56 @@ pub struct Totals {
     pub difference: ExactSum,
     /// Per class: rows and the sum of their differences.
     pub classes: [(u64, ExactSum); Class::ALL.len()],
+    /// new-api rows checked against the relay's own rules, per [`RelayClass`].
+    pub relay: [u64; RelayClass::ALL.len()],
+    /// What rows were charged and what they cost upstream, in US dollars.
+    pub margin: Margin,
+}
+
+/// Charged against upstream cost, in US dollars, over the rows that have both.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Margin {
+    /// Rows summed.
+    pub rows: u64,
+    /// What they were charged.
+    pub charged: ExactSum,
+    /// What they cost at the vendor's list price.
+    pub upstream: ExactSum,
+}
+
+impl Margin {
+    pub(crate) fn add(&mut self, c: &Cost) {
+        self.rows += 1;
+        self.charged.add(c.charged);
+        self.upstream.add(c.upstream);
+    }
+
+    pub(crate) fn merge(&mut self, o: &Margin) {
+        self.rows += o.rows;
+        self.charged.merge(&o.charged);
+        self.upstream.merge(&o.upstream);
+    }
+
+    /// `charged - upstream`, exactly.
+    pub fn margin(&self) -> ExactSum {
+        let mut m = self.charged;
+        let mut neg = self.upstream;
+        neg.negate();
+        m.merge(&neg);
+        m
+    }
+}
+
+impl Serialize for Margin {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Margin", 5)?;
+        st.serialize_field("currency", "USD")?;
+        st.serialize_field("rows", &self.rows)?;
+        st.serialize_field("charged", &self.charged)?;
+        st.serialize_field("upstream", &self.upstream)?;
+        st.serialize_field("margin", &self.margin())?;
+        st.end()
+    }
 }
 
 impl Totals {
@@ -192,6 +253,12 @@ impl Totals {
             }
             None => self.uncharged_expected.add(p.expected),
         }
+        if let Some(r) = &p.relay {
+            self.relay[r.class as usize] += 1;
+        }
+        if let Some(c) = &p.cost {
+            self.margin.add(c);
+        }
     }
 
     pub(crate) fn merge(&mut self, o: &Totals) {
@@ -205,6 +272,10 @@ impl Totals {
             a.0 += b.0;
             a.1.merge(&b.1);
         }
+        for (a, b) in self.relay.iter_mut().zip(&o.relay) {
+            *a += b;
+        }
+        self.margin.merge(&o.margin);
     }
 
     /// Rows whose charge differs from the expected amount (rounding included).
@@ -235,7 +306,7 @@ impl Serialize for Totals {
                 m.end()
             }
         }
-        let mut st = s.serialize_struct("Totals", 7)?;
+        let mut st = s.serialize_struct("Totals", 9)?;
         st.serialize_field("rows", &self.rows)?;
         st.serialize_field("compared", &self.compared)?;
         st.serialize_field("charged", &self.charged)?;
@@ -243,6 +314,16 @@ impl Serialize for Totals {
         st.serialize_field("difference", &self.difference)?;
         st.serialize_field("uncharged_expected", &self.uncharged_expected)?;
         st.serialize_field("classes", &Classes(&self.classes))?;
+        if self.relay.iter().any(|n| *n > 0) {
+            let relay: BTreeMap<&str, u64> = RelayClass::ALL
+                .iter()
+                .map(|c| (c.name(), self.relay[*c as usize]))
+                .collect();
+            st.serialize_field("relay", &relay)?;
+        }
+        if self.margin.rows > 0 {
+            st.serialize_field("margin", &self.margin)?;
+        }
         st.end()
     }
 }
@@ -285,6 +366,32 @@ impl TopDiff {
             .then(self.line.cmp(&o.line))
     }
 }
+
+/// A new-api row that did not follow the relay's own rules (or could not be checked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RelayIssue {
+    /// The file.
+    pub file: Arc<str>,
+    /// The line (1-based) the record starts on.
+    pub line: u64,
+    /// The request id (new-api's log id), when the row has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The model as logged.
+    pub model: String,
+    /// The quota charged.
+    pub charged: Decimal,
+    /// The quota the logged ratios give, when computable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<Decimal>,
+    /// The class.
+    pub class: RelayClass,
+    /// Why.
+    pub reason: String,
+}
+
+/// How many rows that did not follow the relay's rules a report keeps (in file order).
+pub const RELAY_ISSUES: usize = 100;
 
 /// Per-file counts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -335,6 +442,13 @@ pub struct Report {
     pub top: Vec<TopDiff>,
     /// The first rejected records (all of them go to the rejects sink).
     pub first_rejects: Vec<Rejection>,
+    /// The first [`RELAY_ISSUES`] new-api rows classed `ratio_mismatch` or `unexplained`
+    /// by the relay's own rules, in file order.
+    pub relay_issues: Vec<RelayIssue>,
+    /// With [`super::Options::margin`]: the margin per model (canonical id).
+    pub margin_by_model: BTreeMap<String, Margin>,
+    /// With [`super::Options::margin`]: the margin per UTC day (`YYYY-MM-DD`).
+    pub margin_by_day: BTreeMap<String, Margin>,
 }
 
 /// How many of the largest differences a report keeps.
@@ -353,6 +467,10 @@ pub(crate) struct ChunkResult {
     totals: HashMap<Denom, Totals>,
     top: Vec<TopDiff>,
     key: String,
+    relay_issues: Vec<RelayIssue>,
+    pub(crate) margin: bool,
+    by_model: HashMap<Arc<str>, Margin>,
+    by_day: HashMap<String, Margin>,
 }
 
 /// `YYYY-MM-DD` (or `YYYY-MM`) without the general formatter, which costs more than the
@@ -426,6 +544,28 @@ impl ChunkResult {
             }
         }
         self.totals.entry(p.denom).or_default().add(&p);
+        if let (Some(r), Some(charged)) = (&p.relay, p.charged) {
+            if matches!(r.class, RelayClass::RatioMismatch | RelayClass::Unexplained)
+                && self.relay_issues.len() < RELAY_ISSUES
+            {
+                self.relay_issues.push(RelayIssue {
+                    file: file.clone(),
+                    line,
+                    request_id: row.request_id.as_deref().map(str::to_string),
+                    model: row.model.to_string(),
+                    charged,
+                    quota: r.quota,
+                    class: r.class,
+                    reason: r.reason.clone().unwrap_or_default(),
+                });
+            }
+        }
+        if let (true, Some(c)) = (self.margin, &p.cost) {
+            self.by_model.entry(p.model.clone()).or_default().add(c);
+            let mut day = String::with_capacity(10);
+            push_date(&mut day, row.at, true);
+            self.by_day.entry(day).or_default().add(c);
+        }
         if p.class.differs() {
             if let Some(charged) = p.charged {
                 self.top.push(TopDiff {
@@ -490,6 +630,18 @@ impl Report {
         }
         for (d, t) in std::mem::take(&mut c.totals) {
             self.totals.entry(d).or_default().merge(&t);
+        }
+        let room = RELAY_ISSUES.saturating_sub(self.relay_issues.len());
+        self.relay_issues
+            .extend(c.relay_issues.drain(..).take(room));
+        for (m, t) in c.by_model.drain() {
+            self.margin_by_model
+                .entry(m.to_string())
+                .or_default()
+                .merge(&t);
+        }
+        for (d, t) in c.by_day.drain() {
+            self.margin_by_day.entry(d).or_default().merge(&t);
         }
         c.trim_top();
         self.top.append(&mut c.top);
@@ -680,7 +832,7 @@ impl Serialize for Report {
             .iter()
             .map(|(k, n)| (k.name(), *n))
             .collect();
-        let mut st = s.serialize_struct("Report", 10)?;
+        let mut st = s.serialize_struct("Report", 13)?;
         st.serialize_field("rows_read", &self.rows_read)?;
         st.serialize_field("priced", &self.priced)?;
         st.serialize_field("rejected", &self.rejected)?;
@@ -691,6 +843,11 @@ impl Serialize for Report {
         st.serialize_field("by", &self.by.iter().map(|d| d.name()).collect::<Vec<_>>())?;
         st.serialize_field("groups", &Groups(self))?;
         st.serialize_field("top", &self.top)?;
+        st.serialize_field("relay_issues", &self.relay_issues)?;
+        if !self.margin_by_model.is_empty() {
+            st.serialize_field("margin_by_model", &self.margin_by_model)?;
+            st.serialize_field("margin_by_day", &self.margin_by_day)?;
+        }
         st.end()
     }
 }

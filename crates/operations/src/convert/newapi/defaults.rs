@@ -1371,33 +1371,24 @@ impl Version {
         usage: &NewApiUsage,
         options: &Options,
     ) -> Result<Charge, EvalError> {
-        let need = |r: &BTreeMap<String, Resolved>, k: &str| -> Result<Decimal, EvalError> {
-            r.get(k)
-                .and_then(|x| x.value)
-                .ok_or_else(|| EvalError::Missing {
-                    kind: k.into(),
-                    model: model.into(),
-                })
-        };
         let mut ratios = BTreeMap::new();
         let gr = self.eval("group_ratio", group, options)?;
-        let g = gr.value.unwrap_or(Decimal::ONE);
         ratios.insert("group_ratio".to_string(), gr);
-        let qpu = self.quota_per_unit;
         if call == Call::PerCall {
             let p = self.eval("model_price_per_call", model, options)?;
-            let quota = match p.value {
-                // Go: int(price * groupRatio * QuotaPerUnit), in float64, truncated.
-                Some(price) => {
-                    let f = (to_f64(price) * to_f64(g) * to_f64(qpu)).trunc();
-                    Some(
-                        shortest(f)
-                            .ok_or_else(|| overflow(format!("per-call quota of `{model}`")))?,
-                    )
-                }
-                None => None,
-            };
+            let priced = p.value.is_some();
             ratios.insert("model_price".into(), p);
+            let quota = if priced {
+                self.quota_of_ratios(
+                    model,
+                    QuotaPath::PerCall,
+                    &lookup(&ratios),
+                    usage,
+                    Decimal::ZERO,
+                )?
+            } else {
+                None
+            };
             return Ok(Charge {
                 path: QuotaPath::PerCall,
                 ratios,
@@ -1405,34 +1396,34 @@ impl Version {
                 refused: false,
             });
         }
-        let u = usage;
-        let d = Decimal::from;
-        let total = u
-            .prompt
-            .checked_add(u.completion)
-            .ok_or_else(|| overflow("prompt + completion"))?;
         let price = self.eval("model_price", model, options)?;
-        if let Some(p) = price.value {
-            let q = mul(mul(p, qpu, "price quota")?, g, "price quota")?;
+        if price.value.is_some() {
             ratios.insert("model_price".into(), price);
+            let quota = self.quota_of_ratios(
+                model,
+                QuotaPath::Text,
+                &lookup(&ratios),
+                usage,
+                Decimal::ZERO,
+            )?;
             return Ok(Charge {
                 path: QuotaPath::Text,
                 ratios,
-                quota: Some(if total == 0 { Decimal::ZERO } else { round(q) }),
+                quota,
                 refused: false,
             });
         }
         let mr = self.eval("model_ratio", model, options)?;
-        let Some(m) = mr.value else {
-            ratios.insert("model_ratio".into(), mr);
+        let refused = mr.value.is_none();
+        ratios.insert("model_ratio".into(), mr);
+        if refused {
             return Ok(Charge {
                 path: QuotaPath::Text,
                 ratios,
                 quota: None,
                 refused: true,
             });
-        };
-        ratios.insert("model_ratio".into(), mr);
+        }
         for kind in [
             "completion_ratio",
             "cache_ratio",
@@ -1447,93 +1438,149 @@ impl Version {
                 ratios.insert(kind.into(), self.eval(kind, model, options)?);
             }
         }
-        let ratio = mul(m, g, "model_ratio x group_ratio")?;
-        let has_audio = u.audio_in > 0 || u.audio_out > 0;
+        let has_audio = usage.audio_in > 0 || usage.audio_out > 0;
+        let path = if self.audio_path(model, has_audio, options) {
+            QuotaPath::Audio
+        } else {
+            QuotaPath::Text
+        };
+        let quota = self.quota_of_ratios(model, path, &lookup(&ratios), usage, Decimal::ZERO)?;
+        Ok(Charge {
+            path,
+            ratios,
+            quota,
+            refused: false,
+        })
+    }
+
+    /// The quota new-api's formula gives for a request on `path`, from the ratios it
+    /// applied: `ratio(kind)` answers `group_ratio`, `model_price` (a price-billed model:
+    /// the text path then bills the price, whatever the tokens), `model_ratio`,
+    /// `completion_ratio`, `cache_ratio`, `cache_creation_ratio[_5m|_1h]`, `image_ratio`,
+    /// `audio_ratio`, `audio_completion_ratio`. `extra` is quota added before rounding
+    /// (tool-call surcharges, separately priced audio input; zero in the data's vectors).
+    ///
+    /// [`Version::quota`] resolves the ratios from the data and calls this; reconciliation
+    /// calls it with the ratios a consume log recorded, so both use one formula. `None`
+    /// for a per-call path without a price.
+    pub fn quota_of_ratios(
+        &self,
+        model: &str,
+        path: QuotaPath,
+        ratio: &dyn Fn(&str) -> Option<Decimal>,
+        usage: &NewApiUsage,
+        extra: Decimal,
+    ) -> Result<Option<Decimal>, EvalError> {
+        let need = |k: &str| -> Result<Decimal, EvalError> {
+            ratio(k).ok_or_else(|| EvalError::Missing {
+                kind: k.into(),
+                model: model.into(),
+            })
+        };
+        let g = ratio("group_ratio").unwrap_or(Decimal::ONE);
+        let qpu = self.quota_per_unit;
+        if path == QuotaPath::PerCall {
+            let Some(price) = ratio("model_price") else {
+                return Ok(None);
+            };
+            // Go: int(price * groupRatio * QuotaPerUnit), in float64, truncated.
+            let f = (to_f64(price) * to_f64(g) * to_f64(qpu)).trunc();
+            return shortest(f)
+                .map(Some)
+                .ok_or_else(|| overflow(format!("per-call quota of `{model}`")));
+        }
+        let u = usage;
+        let d = Decimal::from;
+        let total = u
+            .prompt
+            .checked_add(u.completion)
+            .ok_or_else(|| overflow("prompt + completion"))?;
+        // new-api's "no billable usage": no tokens and no surcharge.
+        let nothing = total == 0 && extra.is_zero();
+        if path == QuotaPath::Text {
+            if let Some(p) = ratio("model_price") {
+                let q = add(
+                    mul(mul(p, qpu, "price quota")?, g, "price quota")?,
+                    extra,
+                    "price quota",
+                )?;
+                return Ok(Some(if nothing { Decimal::ZERO } else { round(q) }));
+            }
+        }
+        let m = need("model_ratio")?;
+        let ratio_mg = mul(m, g, "model_ratio x group_ratio")?;
         let floor_one = |x: Decimal| {
-            if !ratio.is_zero() && x <= Decimal::ZERO {
+            if !ratio_mg.is_zero() && x <= Decimal::ZERO {
                 Decimal::ONE
             } else {
                 x
             }
         };
-        if self.audio_path(model, has_audio, options) {
-            let cr = need(&ratios, "completion_ratio")?;
-            let ar = need(&ratios, "audio_ratio")?;
-            let acr = need(&ratios, "audio_completion_ratio")?;
+        if path == QuotaPath::Audio {
+            let cr = need("completion_ratio")?;
+            let ar = need("audio_ratio")?;
+            let acr = need("audio_completion_ratio")?;
             let w = "audio quota";
             let mut x = d(u.text_in);
             x = add(x, mul(d(u.text_out), cr, w)?, w)?;
             x = add(x, mul(d(u.audio_in), ar, w)?, w)?;
             x = add(x, mul(mul(d(u.audio_out), ar, w)?, acr, w)?, w)?;
-            let x = floor_one(mul(x, ratio, w)?);
-            return Ok(Charge {
-                path: QuotaPath::Audio,
-                ratios,
-                quota: Some(round(x)),
-                refused: false,
-            });
+            let x = floor_one(add(mul(x, ratio_mg, w)?, extra, w)?);
+            return Ok(Some(round(x)));
         }
         let w = "text quota";
         let inside = self.cached_inside_always || u.semantics == Semantics::Openai;
         let mut base = d(u.prompt);
-        let mut extra = Decimal::ZERO;
+        let mut more = Decimal::ZERO;
         if u.cached > 0 {
             if inside {
                 base -= d(u.cached);
             }
-            extra = add(
-                extra,
-                mul(d(u.cached), need(&ratios, "cache_ratio")?, w)?,
-                w,
-            )?;
+            more = add(more, mul(d(u.cached), need("cache_ratio")?, w)?, w)?;
         }
         let (write, w5, w1) = (u.cache_write, u.cache_write_5m, u.cache_write_1h);
         if self.cache_creation_billed && (write > 0 || w5 > 0 || w1 > 0) {
-            let ccr = need(&ratios, "cache_creation_ratio")?;
+            let ccr = need("cache_creation_ratio")?;
             if inside {
                 base -= d(write);
-                extra = add(extra, mul(d(write), ccr, w)?, w)?;
+                more = add(more, mul(d(write), ccr, w)?, w)?;
             } else {
                 let rest = write.saturating_sub(w5).saturating_sub(w1);
-                extra = add(extra, mul(d(rest), ccr, w)?, w)?;
+                more = add(more, mul(d(rest), ccr, w)?, w)?;
                 if w5 > 0 {
-                    extra = add(
-                        extra,
-                        mul(d(w5), need(&ratios, "cache_creation_ratio_5m")?, w)?,
-                        w,
-                    )?;
+                    more = add(more, mul(d(w5), need("cache_creation_ratio_5m")?, w)?, w)?;
                 }
                 if w1 > 0 {
-                    extra = add(
-                        extra,
-                        mul(d(w1), need(&ratios, "cache_creation_ratio_1h")?, w)?,
-                        w,
-                    )?;
+                    more = add(more, mul(d(w1), need("cache_creation_ratio_1h")?, w)?, w)?;
                 }
             }
         }
         if self.image_tokens_billed && u.image > 0 {
             base -= d(u.image);
-            extra = add(extra, mul(d(u.image), need(&ratios, "image_ratio")?, w)?, w)?;
+            more = add(more, mul(d(u.image), need("image_ratio")?, w)?, w)?;
         }
         if self.clamp_negative_base && base < Decimal::ZERO {
             base = Decimal::ZERO;
         }
-        let out = mul(d(u.completion), need(&ratios, "completion_ratio")?, w)?;
-        let x = floor_one(mul(add(add(base, extra, w)?, out, w)?, ratio, w)?);
-        let mut quota = round(x);
-        if total == 0 {
+        let out = mul(d(u.completion), need("completion_ratio")?, w)?;
+        let x = add(
+            mul(add(add(base, more, w)?, out, w)?, ratio_mg, w)?,
+            extra,
+            w,
+        )?;
+        let mut quota = round(floor_one(x));
+        if nothing {
             quota = Decimal::ZERO;
-        } else if !ratio.is_zero() && quota.is_zero() {
+        } else if !ratio_mg.is_zero() && quota.is_zero() {
             quota = Decimal::ONE;
         }
-        Ok(Charge {
-            path: QuotaPath::Text,
-            ratios,
-            quota: Some(quota),
-            refused: false,
-        })
+        Ok(Some(quota))
     }
+}
+
+/// The values of resolved ratios, by kind.
+fn lookup(r: &BTreeMap<String, Resolved>) -> impl Fn(&str) -> Option<Decimal> + '_ {
+    move |k| r.get(k).and_then(|x| x.value)
 }
 
 /// The quota as an integer, saturating as new-api's `QuotaFromDecimalChecked` does.

@@ -1,0 +1,318 @@
+//! new-api's `logs` table read straight from its database (`sqlite://`, `postgres://`,
+//! `mysql://`), read-only and streaming: the consume rows (type 2) in id order become the
+//! JSON lines of a log export and go to the reconciler through a bounded pipe, so the
+//! report and its row accounting are those of the file readers, and memory stays flat
+//! whatever the table's size.
+//!
+//! Column names and types are new-api's `model/log.go` (`Log`, GORM: `int` → integer /
+//! bigint, `string` → text; `group` is a reserved word, quoted per database).
+
+use std::io::{self, Read};
+use std::str::FromStr;
+use std::sync::mpsc::{sync_channel, Receiver};
+
+use anyhow::{bail, Context, Result};
+use futures_util::TryStreamExt;
+use sqlx::{ConnectOptions, Row};
+
+/// Bytes of JSON lines sent through the pipe at a time.
+const BATCH: usize = 64 << 10;
+/// Batches in flight (so at most about `BATCH * (DEPTH + 2)` bytes are buffered).
+const DEPTH: usize = 4;
+
+/// The database kind a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `sqlite://PATH` (new-api's default `one-api.db`).
+    Sqlite,
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `mysql://` or `mariadb://`.
+    Mysql,
+}
+
+/// The kind of database a URL names.
+pub fn kind(url: &str) -> Result<Kind> {
+    let scheme = url.split_once(':').map_or("", |(s, _)| s);
+    Ok(match scheme {
+        "sqlite" => Kind::Sqlite,
+        "postgres" | "postgresql" => Kind::Postgres,
+        "mysql" | "mariadb" => Kind::Mysql,
+        _ => bail!(
+            "--db {}: expected sqlite://PATH, postgres://… or mysql://…",
+            redact(url)
+        ),
+    })
+}
+
+/// The URL without its password, to name the source in reports and rejects.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let auth = &url[s + 3..at];
+            let user = auth.split(':').next().unwrap_or("");
+            format!("{}://{user}@{}", &url[..s], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn query(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Sqlite => {
+            r#"SELECT id, created_at, type, model_name, username, user_id, "group", quota, prompt_tokens, completion_tokens, channel_id, other FROM logs WHERE type = 2 AND created_at >= ?1 AND created_at < ?2 ORDER BY id"#
+        }
+        Kind::Postgres => {
+            r#"SELECT id::bigint, created_at::bigint, type::bigint, model_name::text, username::text, user_id::bigint, "group"::text, quota::bigint, prompt_tokens::bigint, completion_tokens::bigint, channel_id::bigint, other::text FROM logs WHERE type = 2 AND created_at >= $1 AND created_at < $2 ORDER BY id"#
+        }
+        Kind::Mysql => {
+            "SELECT CAST(id AS SIGNED), CAST(created_at AS SIGNED), CAST(type AS SIGNED), model_name, username, CAST(user_id AS SIGNED), `group`, CAST(quota AS SIGNED), CAST(prompt_tokens AS SIGNED), CAST(completion_tokens AS SIGNED), CAST(channel_id AS SIGNED), other FROM logs WHERE type = 2 AND created_at >= ? AND created_at < ? ORDER BY id"
+        }
+    }
+}
+
+/// One row as the JSON line of a log export.
+fn line<R: Row>(r: &R, out: &mut Vec<u8>) -> Result<(), sqlx::Error>
+where
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let int = |i: usize| -> Result<serde_json::Value, sqlx::Error> {
+        Ok(r.try_get::<Option<i64>, _>(i)?
+            .map_or(serde_json::Value::Null, Into::into))
+    };
+    let text = |i: usize| -> Result<serde_json::Value, sqlx::Error> {
+        Ok(r.try_get::<Option<String>, _>(i)?
+            .map_or(serde_json::Value::Null, Into::into))
+    };
+    let mut m = serde_json::Map::new();
+    for (i, (k, is_int)) in [
+        ("id", true),
+        ("created_at", true),
+        ("type", true),
+        ("model_name", false),
+        ("username", false),
+        ("user_id", true),
+        ("group", false),
+        ("quota", true),
+        ("prompt_tokens", true),
+        ("completion_tokens", true),
+        ("channel_id", true),
+        ("other", false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let v = if is_int { int(i)? } else { text(i)? };
+        if !v.is_null() {
+            m.insert(k.to_string(), v);
+        }
+    }
+    serde_json::to_writer(&mut *out, &m).expect("a map of numbers and strings serializes");
+    out.push(b'\n');
+    Ok(())
+}
+
+/// The consume rows of the `logs` table as a stream of JSON lines.
+pub struct LogRows {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    buf: Vec<u8>,
+    pos: usize,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Read for LogRows {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.buf.len() {
+            match self.rx.recv() {
+                Ok(Ok(b)) => {
+                    self.buf = b;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    if let Some(w) = self.worker.take() {
+                        let _ = w.join();
+                    }
+                    return Ok(0);
+                }
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn io_err(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+macro_rules! stream_rows {
+    ($conn:expr, $kind:expr, $since:expr, $until:expr, $tx:expr) => {{
+        let mut rows = sqlx::query(query($kind))
+            .bind($since)
+            .bind($until)
+            .fetch(&mut $conn);
+        let mut batch = Vec::with_capacity(BATCH + 4096);
+        loop {
+            match rows.try_next().await {
+                Ok(Some(r)) => {
+                    if let Err(e) = line(&r, &mut batch) {
+                        let _ = $tx.send(Err(io_err(format!("reading a logs row: {e}"))));
+                        return;
+                    }
+                    if batch.len() >= BATCH
+                        && $tx
+                            .send(Ok(std::mem::replace(
+                                &mut batch,
+                                Vec::with_capacity(BATCH + 4096),
+                            )))
+                            .is_err()
+                    {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = $tx.send(Err(io_err(format!("reading table logs: {e}"))));
+                    return;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = $tx.send(Ok(batch));
+        }
+    }};
+}
+
+/// Opens the database read-only and streams the consume rows created in
+/// `since <= created_at < until` (Unix seconds), in id order.
+pub fn open(url: &str, since: i64, until: i64) -> Result<LogRows> {
+    let kind = kind(url)?;
+    let shown = redact(url);
+    let url = url.to_string();
+    let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(DEPTH);
+    let (ready_tx, ready_rx) = sync_channel::<Result<(), String>>(1);
+    let worker = std::thread::Builder::new()
+        .name("tariff-db".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                macro_rules! connected {
+                    ($r:expr) => {
+                        match $r {
+                            Ok(c) => {
+                                let _ = ready_tx.send(Ok(()));
+                                c
+                            }
+                            Err(e) => {
+                                let _ = ready_tx.send(Err(e.to_string()));
+                                return;
+                            }
+                        }
+                    };
+                }
+                match kind {
+                    Kind::Sqlite => {
+                        let c = async {
+                            sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
+                                .read_only(true)
+                                .create_if_missing(false)
+                                .connect()
+                                .await
+                        };
+                        let mut c = connected!(c.await);
+                        stream_rows!(c, kind, since, until, tx);
+                    }
+                    Kind::Postgres => {
+                        let c = async {
+                            sqlx::postgres::PgConnectOptions::from_str(&url)?
+                                .options([("default_transaction_read_only", "on")])
+                                .connect()
+                                .await
+                        };
+                        let mut c = connected!(c.await);
+                        stream_rows!(c, kind, since, until, tx);
+                    }
+                    Kind::Mysql => {
+                        let url = url.replacen("mariadb://", "mysql://", 1);
+                        let c = async {
+                            let mut c = sqlx::mysql::MySqlConnectOptions::from_str(&url)?
+                                .connect()
+                                .await?;
+                            sqlx::query("SET SESSION TRANSACTION READ ONLY")
+                                .execute(&mut c)
+                                .await?;
+                            Ok::<_, sqlx::Error>(c)
+                        };
+                        let mut c = connected!(c.await);
+                        stream_rows!(c, kind, since, until, tx);
+                    }
+                }
+            });
+        })
+        .context("starting the database reader")?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => bail!("--db {shown}: {e}"),
+        Err(_) => bail!("--db: the database reader stopped before connecting"),
+    }
+    Ok(LogRows {
+        rx,
+        buf: Vec::new(),
+        pos: 0,
+        worker: Some(worker),
+    })
+}
+
+/// A `--since` / `--until` bound: Unix seconds, an RFC 3339 time, or a date (UTC midnight).
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp());
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc()
+            .timestamp());
+    }
+    Err(format!(
+        "`{s}`: expected Unix seconds, an RFC 3339 time or YYYY-MM-DD"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            redact("postgres://ann:s3cret@db:5432/newapi"),
+            "postgres://ann@db:5432/newapi"
+        );
+        assert_eq!(
+            redact("sqlite:///data/one-api.db"),
+            "sqlite:///data/one-api.db"
+        );
+        assert_eq!(parse_time("2025-10-09"), Ok(1759968000));
+        assert_eq!(parse_time("1760000000"), Ok(1760000000));
+        assert!(parse_time("yesterday").is_err());
+    }
+}
