@@ -33,7 +33,7 @@ use crate::{AppState, Body};
 
 /// The ledger database.
 pub struct Db {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     /// PostgreSQL (row locks with `FOR UPDATE`) rather than SQLite (one writer).
     postgres: bool,
 }
@@ -127,18 +127,24 @@ impl<'s> sqlx::migrate::MigrationSource<'s> for Embedded {
         >,
     > {
         Box::pin(async {
-            Ok(vec![sqlx::migrate::Migration::new(
-                1,
-                "ledger".into(),
-                sqlx::migrate::MigrationType::Simple,
-                include_str!("../migrations/0001_ledger.sql").into(),
-                false,
-            )])
+            let m = |version, name: &'static str, sql: &'static str| {
+                sqlx::migrate::Migration::new(
+                    version,
+                    name.into(),
+                    sqlx::migrate::MigrationType::Simple,
+                    sql.into(),
+                    false,
+                )
+            };
+            Ok(vec![
+                m(1, "ledger", include_str!("../migrations/0001_ledger.sql")),
+                m(2, "usage", include_str!("../migrations/0002_usage.sql")),
+            ])
         })
     }
 }
 
-fn path_of(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+pub(crate) fn path_of(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     p.map(|Path(s)| s)
         .map_err(|e| ApiError::bad(format!("path: {}", e.body_text())))
 }
@@ -148,7 +154,10 @@ fn units_i64(u: u64, what: &str) -> Result<i64, ApiError> {
 }
 
 /// `{"account","balance","held","charged","funded"}` for an account, read in `conn`.
-async fn view(conn: &mut sqlx::AnyConnection, account: &str) -> Result<Option<Value>, ApiError> {
+pub(crate) async fn view(
+    conn: &mut sqlx::AnyConnection,
+    account: &str,
+) -> Result<Option<Value>, ApiError> {
     let row = sqlx::query("SELECT balance, funded FROM accounts WHERE account = $1")
         .bind(account)
         .fetch_optional(&mut *conn)
@@ -468,8 +477,13 @@ async fn load_hold(
 
 /// How a hold ends.
 enum End {
-    /// Charge these units (the bill was estimated or not).
-    Charge { units: u64, estimated: bool },
+    /// Charge these units (the bill was estimated or not) for this usage record (its
+    /// JSON; `None` when a failure charges the hold as held).
+    Charge {
+        units: u64,
+        estimated: bool,
+        usage: Option<String>,
+    },
     /// Release the hold.
     Refund,
 }
@@ -496,8 +510,14 @@ async fn finish(
             format!("request `{request_id}` is already {}", h.state),
         ));
     }
+    let mut usage_json = None;
     let (state, charged, delta, mut result) = match end {
-        End::Charge { units, estimated } => {
+        End::Charge {
+            units,
+            estimated,
+            usage,
+        } => {
+            usage_json = usage;
             let charged = units_i64(units, "the charge")?;
             let delta = charged
                 .checked_sub(h.held)
@@ -532,13 +552,15 @@ async fn finish(
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "UPDATE holds SET state = $1, charged = $2, end_key = $3, end_result = $4 \
-         WHERE request_id = $5",
+        "UPDATE holds SET state = $1, charged = $2, end_key = $3, end_result = $4, \
+         usage_json = $5, ended_at = $6 WHERE request_id = $7",
     )
     .bind(state)
     .bind(charged)
     .bind(key)
     .bind(&result)
+    .bind(usage_json)
+    .bind(chrono::Utc::now().timestamp())
     .bind(request_id)
     .execute(&mut *tx)
     .await?;
@@ -554,7 +576,7 @@ fn bill_of(
     h: &HoldRow,
     response: Option<&str>,
     usage: Option<&Value>,
-) -> Result<(u64, bool), ApiError> {
+) -> Result<(u64, bool, String), ApiError> {
     let api = api_of(&h.api, "api")?;
     let usage = match (response, usage) {
         (Some(r), None) => {
@@ -572,7 +594,7 @@ fn bill_of(
         .ok()
         .and_then(|v| v.get("estimated").and_then(Value::as_bool))
         .unwrap_or(false);
-    Ok((quota.units, estimated))
+    Ok((quota.units, estimated, usage.to_json()))
 }
 
 /// `POST /v1/holds/{request_id}/settle`'s body.
@@ -599,12 +621,16 @@ pub async fn settle(
     }
     let h = load_hold(&mut conn, &request_id, "").await?;
     drop(conn);
-    let (units, estimated) = bill_of(&s, &h, b.response.as_deref(), b.usage.as_ref())?;
+    let (units, estimated, usage) = bill_of(&s, &h, b.response.as_deref(), b.usage.as_ref())?;
     finish(
         &s,
         &request_id,
         &key,
-        End::Charge { units, estimated },
+        End::Charge {
+            units,
+            estimated,
+            usage: Some(usage),
+        },
         None,
     )
     .await
@@ -655,12 +681,17 @@ pub async fn fail(
             drop(conn);
             match &f.response {
                 Some(r) => {
-                    let (units, estimated) = bill_of(&s, &h, Some(r), None)?;
-                    End::Charge { units, estimated }
+                    let (units, estimated, usage) = bill_of(&s, &h, Some(r), None)?;
+                    End::Charge {
+                        units,
+                        estimated,
+                        usage: Some(usage),
+                    }
                 }
                 None => End::Charge {
                     units: u64::try_from(h.held).unwrap_or(0),
                     estimated: true,
+                    usage: None,
                 },
             }
         }
