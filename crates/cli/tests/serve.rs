@@ -1614,3 +1614,42 @@ fn postgres_kill_9_loses_no_acknowledged_operation() {
     let s = start_postgres(&[]).unwrap();
     check_acked(&s, &acct, &acked, 1_000_000_000);
 }
+
+/// `clients/go`, a relay's side in Go (standard library only), against the server: credit,
+/// hold, settle, account and a refused credit, each checked by the program. Its `call`
+/// function is the README's Go snippet, character for character. Skipped with a note when
+/// no `go` is installed (`.ci/run` installs Debian's `golang-go`).
+#[test]
+fn go_client_runs_against_the_server() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../clients/go");
+    let program = std::fs::read_to_string(format!("{root}/main.go")).unwrap();
+    let snippet = readme_block("Go (`net/http`");
+    assert!(
+        program.contains(snippet.trim()),
+        "clients/go/main.go and the README's Go snippet differ"
+    );
+    if Command::new("go").arg("version").output().is_err() {
+        eprintln!("no `go` on PATH: the Go client is run by .ci/run, which installs golang-go");
+        return;
+    }
+    let dir = temp_dir("go");
+    let s = start(&dir.join("l.db"), &[]);
+    let out = Command::new("go")
+        .args(["run", "."])
+        .current_dir(root)
+        .env("TARIFF_URL", &s.base)
+        .env("TARIFF_RELAY", RELAY)
+        .env("TARIFF_ADMIN", ADMIN)
+        // Its build cache in the test's directory (HOME may be unset or read-only).
+        .env("GOCACHE", dir.join("gocache"))
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "go run: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
