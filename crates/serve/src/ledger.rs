@@ -1,7 +1,8 @@
 //! The durable ledger: credits, holds, settlements and refunds in SQLite or PostgreSQL.
 //!
-//! Every call is one transaction and answers only after it has committed (SQLite runs in
-//! WAL mode with `synchronous=FULL`, so a commit is on disk). The invariant of the
+//! Every call is one transaction (on SQLite, a savepoint in a batch transaction that
+//! commits with one fsync for every call in it: group commit) and answers only after it
+//! has committed (SQLite runs in WAL mode with `synchronous=FULL`, so a commit is on disk). The invariant of the
 //! in-memory ledger holds per account: `funded = balance + Σ outstanding holds + Σ
 //! settled charges`, the holds and charges recomputed from the hold rows. Whether a hold
 //! is granted, and how much it holds, is decided by `tariff::ledger::Ledger::hold` itself
