@@ -4,8 +4,11 @@
 //!
 //! ```text
 //! cargo run --release -p tariff-serve --example load -- ADDR TOKEN quote|pair CONNECTIONS REQUESTS
+//! cargo run --release -p tariff-serve --example load -- TARIFF_BINARY - cli WORKERS REQUESTS
 //! ```
 //! `quote` posts one `/v1/quote`; `pair` is a hold then a settle (admin credit first).
+//! `cli` is what a relay without the service does today: one `tariff quote --json`
+//! process per request (the same usage record on stdin), WORKERS at a time.
 
 use std::time::{Duration, Instant};
 
@@ -63,6 +66,10 @@ async fn main() {
     let conns: usize = args[4].parse().expect("CONNECTIONS");
     let per: usize = args[5].parse().expect("REQUESTS");
     let deadline = Instant::now() + Duration::from_secs(60);
+    if mode == "cli" {
+        cli(&addr, conns, per, deadline);
+        return;
+    }
     if mode == "pair" {
         let mut c = BufReader::new(TcpStream::connect(&addr).await.expect("connect"));
         let body = format!(
@@ -88,8 +95,10 @@ async fn main() {
                 }
                 let t = Instant::now();
                 if mode == "quote" {
-                    let body = r#"{"model":"gpt-4o","usage":{"input_tokens":1200,"output_tokens":300},"at":"2025-11-01"}"#;
-                    let st = send(&mut conn, &token, "/v1/quote", body).await.unwrap();
+                    let body = format!(
+                        r#"{{"model":"gpt-4o","usage":{USAGE},"at":"2025-11-01"}}"#
+                    );
+                    let st = send(&mut conn, &token, "/v1/quote", &body).await.unwrap();
                     assert_eq!(st, 200);
                 } else {
                     let id = format!("load-{}-{c}-{i}", std::process::id());
@@ -110,7 +119,66 @@ async fn main() {
     for t in tasks {
         all.extend(t.await.unwrap());
     }
-    let secs = start.elapsed().as_secs_f64();
+    report(&mode, all, start.elapsed().as_secs_f64());
+}
+
+/// The quote request of both modes, as the CLI takes it.
+const USAGE: &str = r#"{"input_tokens":1200,"output_tokens":300}"#;
+
+/// One `tariff quote` process per request, `workers` threads each running `per` of them
+/// one after another.
+fn cli(binary: &str, workers: usize, per: usize, deadline: Instant) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let start = Instant::now();
+    let threads: Vec<_> = (0..workers)
+        .map(|_| {
+            let binary = binary.to_string();
+            std::thread::spawn(move || {
+                let mut lat = Vec::with_capacity(per);
+                for _ in 0..per {
+                    if Instant::now() > deadline {
+                        break;
+                    }
+                    let t = Instant::now();
+                    let mut child = Command::new(&binary)
+                        .args([
+                            "quote",
+                            "--model",
+                            "gpt-4o",
+                            "--at",
+                            "2025-11-01",
+                            "--json",
+                            "-",
+                        ])
+                        .stdin(Stdio::piped())
+                        .stdout(Stdio::piped())
+                        .stderr(Stdio::null())
+                        .spawn()
+                        .expect("spawn tariff");
+                    child
+                        .stdin
+                        .take()
+                        .expect("stdin")
+                        .write_all(USAGE.as_bytes())
+                        .expect("write usage");
+                    let out = child.wait_with_output().expect("tariff quote");
+                    assert!(out.status.success() && out.stdout.starts_with(b"{"));
+                    lat.push(t.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in threads {
+        all.extend(t.join().expect("a worker"));
+    }
+    report("cli", all, start.elapsed().as_secs_f64());
+}
+
+/// Prints the count, the rate and the p50 and p99 latency.
+fn report(mode: &str, mut all: Vec<Duration>, secs: f64) {
     all.sort();
     let pct = |p: usize| all.get(all.len() * p / 100).copied().unwrap_or_default();
     println!(

@@ -1,7 +1,8 @@
 //! The durable ledger: credits, holds, settlements and refunds in SQLite or PostgreSQL.
 //!
-//! Every call is one transaction and answers only after it has committed (SQLite runs in
-//! WAL mode with `synchronous=FULL`, so a commit is on disk). The invariant of the
+//! Every call is one transaction (on SQLite, a savepoint in a batch transaction that
+//! commits with one fsync for every call in it: group commit) and answers only after it
+//! has committed (SQLite runs in WAL mode with `synchronous=FULL`, so a commit is on disk). The invariant of the
 //! in-memory ledger holds per account: `funded = balance + Σ outstanding holds + Σ
 //! settled charges`, the holds and charges recomputed from the hold rows. Whether a hold
 //! is granted, and how much it holds, is decided by `tariff::ledger::Ledger::hold` itself
@@ -33,9 +34,157 @@ use crate::{AppState, Body};
 
 /// The ledger database.
 pub struct Db {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     /// PostgreSQL (row locks with `FOR UPDATE`) rather than SQLite (one writer).
     postgres: bool,
+    /// SQLite: the one writing connection, whose transactions are batched (group commit).
+    writer: Option<Writer>,
+}
+
+/// SQLite's writer. Every ledger call runs in a savepoint of the open batch transaction,
+/// in arrival order; the first call to finish commits the batch — every call that joined
+/// it while the previous commit was being synced — with one fsync, and each call answers
+/// only after the batch holding it committed. With `synchronous=FULL` that is the same
+/// guarantee as one transaction per call (an acknowledged call is on disk), at a fraction
+/// of the syncs: a 2 ms fsync bounds unbatched calls to about 500/s.
+pub(crate) struct Writer {
+    batch: tokio::sync::Mutex<Batch>,
+}
+
+/// The writer's connection and the state of its batch transaction.
+pub(crate) struct Batch {
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    /// A batch transaction is open.
+    open: bool,
+    /// A call was abandoned inside its savepoint (its future dropped): the open batch may
+    /// hold half of it, so it is rolled back whole and its calls answer 503.
+    poisoned: bool,
+    /// The number of the open (or last) batch.
+    epoch: u64,
+    /// Recent batches that did not commit.
+    failed: std::collections::VecDeque<u64>,
+}
+
+/// How many failed batch numbers are remembered: a waiting call learns its batch's fate
+/// within a few batches (it waits in the writer's FIFO queue).
+const FAILED_KEPT: usize = 1024;
+
+impl Batch {
+    /// Rolls the open batch back and records it as failed.
+    async fn abort(&mut self) {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *self.conn).await;
+        self.open = false;
+        self.poisoned = false;
+        if self.failed.len() == FAILED_KEPT {
+            self.failed.pop_front();
+        }
+        self.failed.push_back(self.epoch);
+    }
+}
+
+impl Writer {
+    /// Makes batch `epoch` durable (committing it if still open) and says whether it
+    /// committed.
+    async fn commit_through(&self, epoch: u64) -> Result<(), ApiError> {
+        let mut b = self.batch.lock().await;
+        if b.open && b.epoch == epoch {
+            if b.poisoned {
+                b.abort().await;
+            } else {
+                let done = sqlx::query("COMMIT").execute(&mut *b.conn).await;
+                b.open = false;
+                if let Err(e) = done {
+                    eprintln!("ledger: a batch did not commit: {e}");
+                    b.abort().await;
+                }
+            }
+        }
+        if b.failed.contains(&epoch) {
+            return Err(ApiError::new(
+                Kind::Unavailable,
+                "the ledger database did not commit this call; it did not happen, repeat it",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One ledger call's transaction: a PostgreSQL transaction, or a savepoint in SQLite's
+/// batch. Every path ends in [`WriteTx::finish`]; one dropped before (its call abandoned)
+/// poisons the batch.
+pub(crate) enum WriteTx<'a> {
+    Pg(sqlx::Transaction<'static, sqlx::Any>),
+    Lite {
+        writer: &'a Writer,
+        batch: Held<'a>,
+        epoch: u64,
+    },
+}
+
+/// The writer's batch while a call runs in it; dropped unfinished, it poisons the batch.
+pub(crate) struct Held<'a>(Option<tokio::sync::MutexGuard<'a, Batch>>);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.0.as_mut() {
+            b.poisoned = true;
+        }
+    }
+}
+
+impl WriteTx<'_> {
+    /// The connection to run the call's statements on.
+    fn conn(&mut self) -> Result<&mut sqlx::AnyConnection, ApiError> {
+        match self {
+            WriteTx::Pg(tx) => Ok(&mut *tx),
+            WriteTx::Lite { batch, .. } => batch
+                .0
+                .as_mut()
+                .map(|b| &mut *b.conn)
+                .ok_or_else(|| ApiError::new(Kind::Unavailable, "the call's batch was closed")),
+        }
+    }
+
+    /// Commits the call when `r` is a success and undoes it when not; answers `r` once
+    /// what it says is durable (SQLite: after its batch committed).
+    async fn finish<T>(self, r: Result<T, ApiError>) -> Result<T, ApiError> {
+        match self {
+            WriteTx::Pg(tx) => {
+                if r.is_ok() {
+                    tx.commit().await?;
+                }
+                r
+            }
+            WriteTx::Lite {
+                writer,
+                mut batch,
+                epoch,
+            } => {
+                let Some(mut b) = batch.0.take() else {
+                    return Err(ApiError::new(
+                        Kind::Unavailable,
+                        "the call's batch was closed",
+                    ));
+                };
+                let steps: &[&str] = if r.is_ok() {
+                    &["RELEASE SAVEPOINT call"]
+                } else {
+                    &["ROLLBACK TO SAVEPOINT call", "RELEASE SAVEPOINT call"]
+                };
+                for step in steps {
+                    if let Err(e) = sqlx::query(step).execute(&mut *b.conn).await {
+                        b.poisoned = true;
+                        return Err(e.into());
+                    }
+                }
+                drop(b);
+                // An error answer waits too: what it says (a 402, a 409) was read from the
+                // batch, and is true only once the batch is.
+                writer.commit_through(epoch).await?;
+                r
+            }
+        }
+    }
 }
 
 impl Db {
@@ -56,10 +205,11 @@ impl Db {
             } else {
                 format!("{url}?mode=rwc")
             };
-            // One connection: SQLite has a single writer, and one connection serializes
-            // the read-check-write of a hold without a lock the driver cannot express.
+            // One connection writes (the batch writer, held for the server's life, which
+            // serializes the read-check-write of a hold: SQLite has a single writer);
+            // the others read committed state beside it (WAL).
             AnyPoolOptions::new()
-                .max_connections(1)
+                .max_connections(4)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         sqlx::query("PRAGMA journal_mode=WAL")
@@ -86,7 +236,51 @@ impl Db {
             .run(&pool)
             .await
             .map_err(|e| format!("migrations: {e}"))?;
-        Ok(Db { pool, postgres })
+        let writer = if postgres {
+            None
+        } else {
+            let conn = pool.acquire().await.map_err(|e| e.to_string())?;
+            Some(Writer {
+                batch: tokio::sync::Mutex::new(Batch {
+                    conn,
+                    open: false,
+                    poisoned: false,
+                    epoch: 0,
+                    failed: std::collections::VecDeque::new(),
+                }),
+            })
+        };
+        Ok(Db {
+            pool,
+            postgres,
+            writer,
+        })
+    }
+
+    /// Begins a ledger call's transaction (SQLite: joins the open batch, or opens one).
+    pub(crate) async fn write(&self) -> Result<WriteTx<'_>, ApiError> {
+        let Some(writer) = &self.writer else {
+            return Ok(WriteTx::Pg(self.pool.begin().await?));
+        };
+        let mut b = writer.batch.lock().await;
+        if b.poisoned {
+            b.abort().await;
+        }
+        if !b.open {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *b.conn).await?;
+            b.open = true;
+            b.epoch += 1;
+        }
+        let epoch = b.epoch;
+        if let Err(e) = sqlx::query("SAVEPOINT call").execute(&mut *b.conn).await {
+            // Nothing of this call is in the batch; the batch stays as it was.
+            return Err(e.into());
+        }
+        Ok(WriteTx::Lite {
+            writer,
+            batch: Held(Some(b)),
+            epoch,
+        })
     }
 
     /// The number of open holds and the quota units charged, over every account.
@@ -127,18 +321,24 @@ impl<'s> sqlx::migrate::MigrationSource<'s> for Embedded {
         >,
     > {
         Box::pin(async {
-            Ok(vec![sqlx::migrate::Migration::new(
-                1,
-                "ledger".into(),
-                sqlx::migrate::MigrationType::Simple,
-                include_str!("../migrations/0001_ledger.sql").into(),
-                false,
-            )])
+            let m = |version, name: &'static str, sql: &'static str| {
+                sqlx::migrate::Migration::new(
+                    version,
+                    name.into(),
+                    sqlx::migrate::MigrationType::Simple,
+                    sql.into(),
+                    false,
+                )
+            };
+            Ok(vec![
+                m(1, "ledger", include_str!("../migrations/0001_ledger.sql")),
+                m(2, "usage", include_str!("../migrations/0002_usage.sql")),
+            ])
         })
     }
 }
 
-fn path_of(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+pub(crate) fn path_of(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     p.map(|Path(s)| s)
         .map_err(|e| ApiError::bad(format!("path: {}", e.body_text())))
 }
@@ -148,7 +348,10 @@ fn units_i64(u: u64, what: &str) -> Result<i64, ApiError> {
 }
 
 /// `{"account","balance","held","charged","funded"}` for an account, read in `conn`.
-async fn view(conn: &mut sqlx::AnyConnection, account: &str) -> Result<Option<Value>, ApiError> {
+pub(crate) async fn view(
+    conn: &mut sqlx::AnyConnection,
+    account: &str,
+) -> Result<Option<Value>, ApiError> {
     let row = sqlx::query("SELECT balance, funded FROM accounts WHERE account = $1")
         .bind(account)
         .fetch_optional(&mut *conn)
@@ -206,30 +409,42 @@ pub async fn credit(
     }
     let amount = units_i64(c.amount, "field `amount`")?;
     let db = &s.ledger;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write().await?;
+    let r = credit_in(tx.conn()?, db.lock(), &account, amount, &c.key).await;
+    tx.finish(r).await.map(raw_json)
+}
+
+/// A credit's statements, in the call's transaction: the account's view as JSON text.
+async fn credit_in(
+    tx: &mut sqlx::AnyConnection,
+    lock: &str,
+    account: &str,
+    amount: i64,
+    key: &str,
+) -> Result<String, ApiError> {
     let prior = sqlx::query("SELECT account, amount, result FROM credits WHERE credit_key = $1")
-        .bind(&c.key)
+        .bind(key)
         .fetch_optional(&mut *tx)
         .await?;
     if let Some(row) = prior {
         let (a, n, result): (String, i64, String) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         if a == account && n == amount {
-            return Ok(raw_json(result));
+            return Ok(result);
         }
         return Err(ApiError::new(
             Kind::Conflict,
             format!(
                 "credit key `{}` was used for {n} units to `{a}`; a different credit needs a new key",
-                c.key
+                key
             ),
         ));
     }
     let row = sqlx::query(&format!(
         "SELECT funded FROM accounts WHERE account = $1{}",
-        db.lock()
+        lock
     ))
-    .bind(&account)
+    .bind(account)
     .fetch_optional(&mut *tx)
     .await?;
     let funded: i64 = match row {
@@ -247,19 +462,19 @@ pub async fn credit(
          ON CONFLICT (account) DO UPDATE SET balance = accounts.balance + excluded.balance, \
          funded = accounts.funded + excluded.funded",
     )
-    .bind(&account)
+    .bind(account)
     .bind(amount)
     .execute(&mut *tx)
     .await?;
-    let result = view(&mut tx, &account)
+    let result = view(&mut *tx, account)
         .await?
         .ok_or_else(|| ApiError::new(Kind::Unavailable, "the credited account vanished"))?
         .to_string();
     let inserted = sqlx::query(
         "INSERT INTO credits (credit_key, account, amount, result) VALUES ($1, $2, $3, $4)",
     )
-    .bind(&c.key)
-    .bind(&account)
+    .bind(key)
+    .bind(account)
     .bind(amount)
     .bind(&result)
     .execute(&mut *tx)
@@ -267,8 +482,7 @@ pub async fn credit(
     if let Err(e) = inserted {
         return Err(retry_conflict(e));
     }
-    tx.commit().await?;
-    Ok(raw_json(result))
+    Ok(result)
 }
 
 /// A unique-key race (another server inserted the same key first) is a conflict the
@@ -315,21 +529,50 @@ pub async fn hold(
         return Err(ApiError::bad("field `group_ratio`: must not be negative"));
     }
     let key = serde_json::to_string(&h).map_err(|e| ApiError::bad(e.to_string()))?;
-    let db = &s.ledger;
-    let mut tx = db.pool.begin().await?;
-    if let Some(done) = repeat(&mut tx, &h.request_id, "hold_key", "hold_result", &key).await? {
-        return Ok(raw_json(done));
-    }
-    let (estimate, bill) = estimate_value(
+    // Priced before the ledger is locked (the writer waits for no pricing); a repeat
+    // answers its stored result even if the estimate would now fail.
+    let estimated = estimate_value(
         &s.tables().catalog,
         api,
         &h.model,
         h.request.as_bytes(),
         None,
-    )?;
+    );
+    let db = &s.ledger;
+    let mut tx = db.write().await?;
+    let r = hold_in(
+        tx.conn()?,
+        db.lock(),
+        &h,
+        api,
+        group_ratio,
+        &key,
+        estimated,
+        s.hold_policy,
+    )
+    .await;
+    tx.finish(r).await.map(raw_json)
+}
+
+/// A hold's statements, in the call's transaction: the answer as JSON text.
+#[allow(clippy::too_many_arguments)]
+async fn hold_in(
+    tx: &mut sqlx::AnyConnection,
+    lock: &str,
+    h: &HoldReq,
+    api: tariff::extract::Api,
+    group_ratio: Decimal,
+    key: &str,
+    estimated: Result<(Value, Bill), ApiError>,
+    policy: tariff::ledger::HoldPolicy,
+) -> Result<String, ApiError> {
+    if let Some(done) = repeat(&mut *tx, &h.request_id, "hold_key", "hold_result", key).await? {
+        return Ok(done);
+    }
+    let (estimate, bill) = estimated?;
     let row = sqlx::query(&format!(
         "SELECT balance FROM accounts WHERE account = $1{}",
-        db.lock()
+        lock
     ))
     .bind(&h.account)
     .fetch_optional(&mut *tx)
@@ -355,7 +598,7 @@ pub async fn hold(
             decide.credit(&acct, QuotaUnits(b));
         }
     }
-    let held = match decide.hold(&acct, &rid, &bill, s.hold_policy) {
+    let held = match decide.hold(&acct, &rid, &bill, policy) {
         Ok(hold) => hold.held.0,
         Err(e @ LedgerError::InsufficientBalance { .. }) => {
             return Err(ApiError::new(Kind::InsufficientBalance, e.to_string()))
@@ -385,7 +628,7 @@ pub async fn hold(
     .bind(&h.model)
     .bind(&h.request)
     .bind(group_ratio.to_string())
-    .bind(&key)
+    .bind(key)
     .bind(&result)
     .bind(held_i)
     .bind(chrono::Utc::now().timestamp())
@@ -394,8 +637,7 @@ pub async fn hold(
     if let Err(e) = inserted {
         return Err(retry_conflict(e));
     }
-    tx.commit().await?;
-    Ok(raw_json(result))
+    Ok(result)
 }
 
 /// The stored answer when `request_id` already has a `key_col` equal to `key`; a 409 when
@@ -468,8 +710,13 @@ async fn load_hold(
 
 /// How a hold ends.
 enum End {
-    /// Charge these units (the bill was estimated or not).
-    Charge { units: u64, estimated: bool },
+    /// Charge these units (the bill was estimated or not) for this usage record (its
+    /// JSON; `None` when a failure charges the hold as held).
+    Charge {
+        units: u64,
+        estimated: bool,
+        usage: Option<String>,
+    },
     /// Release the hold.
     Refund,
 }
@@ -485,19 +732,38 @@ async fn finish(
     extra: Option<(&str, Value)>,
 ) -> Result<Response, ApiError> {
     let db = &s.ledger;
-    let mut tx = db.pool.begin().await?;
-    if let Some(done) = repeat(&mut tx, request_id, "end_key", "end_result", key).await? {
-        return Ok(raw_json(done));
+    let mut tx = db.write().await?;
+    let r = finish_in(tx.conn()?, db.lock(), request_id, key, end, extra).await;
+    tx.finish(r).await.map(raw_json)
+}
+
+/// The statements that end a hold, in the call's transaction: the answer as JSON text.
+async fn finish_in(
+    tx: &mut sqlx::AnyConnection,
+    lock: &str,
+    request_id: &str,
+    key: &str,
+    end: End,
+    extra: Option<(&str, Value)>,
+) -> Result<String, ApiError> {
+    if let Some(done) = repeat(&mut *tx, request_id, "end_key", "end_result", key).await? {
+        return Ok(done);
     }
-    let h = load_hold(&mut tx, request_id, db.lock()).await?;
+    let h = load_hold(&mut *tx, request_id, lock).await?;
     if h.state != "held" {
         return Err(ApiError::new(
             Kind::Conflict,
             format!("request `{request_id}` is already {}", h.state),
         ));
     }
+    let mut usage_json = None;
     let (state, charged, delta, mut result) = match end {
-        End::Charge { units, estimated } => {
+        End::Charge {
+            units,
+            estimated,
+            usage,
+        } => {
+            usage_json = usage;
             let charged = units_i64(units, "the charge")?;
             let delta = charged
                 .checked_sub(h.held)
@@ -532,18 +798,19 @@ async fn finish(
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "UPDATE holds SET state = $1, charged = $2, end_key = $3, end_result = $4 \
-         WHERE request_id = $5",
+        "UPDATE holds SET state = $1, charged = $2, end_key = $3, end_result = $4, \
+         usage_json = $5, ended_at = $6 WHERE request_id = $7",
     )
     .bind(state)
     .bind(charged)
     .bind(key)
     .bind(&result)
+    .bind(usage_json)
+    .bind(chrono::Utc::now().timestamp())
     .bind(request_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok(raw_json(result))
+    Ok(result)
 }
 
 /// The bill of what a held request used: metered from the response with the hold's api,
@@ -554,7 +821,7 @@ fn bill_of(
     h: &HoldRow,
     response: Option<&str>,
     usage: Option<&Value>,
-) -> Result<(u64, bool), ApiError> {
+) -> Result<(u64, bool, String), ApiError> {
     let api = api_of(&h.api, "api")?;
     let usage = match (response, usage) {
         (Some(r), None) => {
@@ -572,7 +839,7 @@ fn bill_of(
         .ok()
         .and_then(|v| v.get("estimated").and_then(Value::as_bool))
         .unwrap_or(false);
-    Ok((quota.units, estimated))
+    Ok((quota.units, estimated, usage.to_json()))
 }
 
 /// `POST /v1/holds/{request_id}/settle`'s body.
@@ -599,12 +866,16 @@ pub async fn settle(
     }
     let h = load_hold(&mut conn, &request_id, "").await?;
     drop(conn);
-    let (units, estimated) = bill_of(&s, &h, b.response.as_deref(), b.usage.as_ref())?;
+    let (units, estimated, usage) = bill_of(&s, &h, b.response.as_deref(), b.usage.as_ref())?;
     finish(
         &s,
         &request_id,
         &key,
-        End::Charge { units, estimated },
+        End::Charge {
+            units,
+            estimated,
+            usage: Some(usage),
+        },
         None,
     )
     .await
@@ -655,12 +926,17 @@ pub async fn fail(
             drop(conn);
             match &f.response {
                 Some(r) => {
-                    let (units, estimated) = bill_of(&s, &h, Some(r), None)?;
-                    End::Charge { units, estimated }
+                    let (units, estimated, usage) = bill_of(&s, &h, Some(r), None)?;
+                    End::Charge {
+                        units,
+                        estimated,
+                        usage: Some(usage),
+                    }
                 }
                 None => End::Charge {
                     units: u64::try_from(h.held).unwrap_or(0),
                     estimated: true,
+                    usage: None,
                 },
             }
         }

@@ -14,6 +14,7 @@ pub mod error;
 mod ledger;
 mod metrics;
 mod pricing;
+mod views;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,18 +49,61 @@ pub enum Scope {
     Admin,
 }
 
+/// Who is calling, as the bearer token says (a request extension the handlers read).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// A relay or admin token.
+    Service(Scope),
+    /// An account token: it may read only its own account's views.
+    Account(String),
+}
+
+impl Caller {
+    /// The account a view is about: an account token's own (naming another is a 403), or
+    /// the `account` query parameter a relay or admin token must give.
+    pub(crate) fn account_of(&self, asked: Option<String>) -> Result<String, ApiError> {
+        match (self, asked) {
+            (Caller::Account(own), None) => Ok(own.clone()),
+            (Caller::Account(own), Some(a)) if &a == own => Ok(a),
+            (Caller::Account(_), Some(_)) => Err(ApiError::new(
+                Kind::Forbidden,
+                "an account token reads only its own account",
+            )),
+            (Caller::Service(_), Some(a)) if !a.is_empty() => Ok(a),
+            (Caller::Service(_), _) => Err(ApiError::bad(
+                "query `account`: required with a relay or admin token",
+            )),
+        }
+    }
+
+    /// Whether the caller may read `account`'s views.
+    pub(crate) fn may_read(&self, account: &str) -> Result<(), ApiError> {
+        self.account_of(Some(account.to_string())).map(|_| ())
+    }
+}
+
+/// What one token grants.
+#[derive(Clone, Debug)]
+enum Grant {
+    Scope(Scope),
+    Account(String),
+}
+
 /// The bearer tokens the server accepts, each with its scope.
 #[derive(Clone, Debug, Default)]
-pub struct Tokens(Vec<(Scope, String)>);
+pub struct Tokens(Vec<(Grant, String)>);
 
 impl Tokens {
-    /// Parses `TARIFF_TOKENS`: `scope:token` pairs separated by commas, scopes `relay` or
-    /// `admin`. Blank entries are skipped; an unknown scope or an empty token is an error.
+    /// Parses `TARIFF_TOKENS`: entries separated by commas, `relay:TOKEN`, `admin:TOKEN`,
+    /// or `account:NAME:TOKEN` (a token that reads only account NAME's usage views, for a
+    /// relay's end users). Blank entries are skipped; an unknown scope, an empty account
+    /// name or an empty token is an error.
     ///
     /// ```
-    /// let t = tariff_serve::Tokens::parse("relay:abc, admin:xyz").unwrap();
-    /// assert_eq!(t.len(), 2);
+    /// let t = tariff_serve::Tokens::parse("relay:abc, admin:xyz, account:alice:k1").unwrap();
+    /// assert_eq!(t.len(), 3);
     /// assert!(tariff_serve::Tokens::parse("root:abc").is_err());
+    /// assert!(tariff_serve::Tokens::parse("account::k1").is_err());
     /// ```
     pub fn parse(text: &str) -> Result<Tokens, String> {
         let mut out = Vec::new();
@@ -67,24 +111,34 @@ impl Tokens {
             if entry.is_empty() {
                 continue;
             }
+            let n = i + 1;
             let (scope, token) = entry
                 .split_once(':')
-                .ok_or_else(|| format!("TARIFF_TOKENS entry {} is not scope:token", i + 1))?;
-            let scope = match scope.trim() {
-                "relay" => Scope::Relay,
-                "admin" => Scope::Admin,
+                .ok_or_else(|| format!("TARIFF_TOKENS entry {n} is not scope:token"))?;
+            let (grant, token) = match scope.trim() {
+                "relay" => (Grant::Scope(Scope::Relay), token),
+                "admin" => (Grant::Scope(Scope::Admin), token),
+                "account" => {
+                    let (name, token) = token.split_once(':').ok_or_else(|| {
+                        format!("TARIFF_TOKENS entry {n} is not account:NAME:TOKEN")
+                    })?;
+                    let name = name.trim();
+                    if name.is_empty() {
+                        return Err(format!("TARIFF_TOKENS entry {n} has an empty account"));
+                    }
+                    (Grant::Account(name.to_string()), token)
+                }
                 other => {
                     return Err(format!(
-                        "TARIFF_TOKENS entry {}: scope `{other}` is not relay or admin",
-                        i + 1
+                        "TARIFF_TOKENS entry {n}: scope `{other}` is not relay, admin or account"
                     ))
                 }
             };
             let token = token.trim();
             if token.is_empty() {
-                return Err(format!("TARIFF_TOKENS entry {} has an empty token", i + 1));
+                return Err(format!("TARIFF_TOKENS entry {n} has an empty token"));
             }
-            out.push((scope, token.to_string()));
+            out.push((grant, token.to_string()));
         }
         Ok(Tokens(out))
     }
@@ -99,18 +153,32 @@ impl Tokens {
         self.0.is_empty()
     }
 
-    /// The scope of `token`, comparing every known token in full (no early exit on the
-    /// first differing byte, so timing does not reveal a prefix).
-    fn scope_of(&self, token: &str) -> Option<Scope> {
-        let mut found = None;
-        for (scope, known) in &self.0 {
+    /// Who `token` stands for, comparing every known token in full (no early exit on the
+    /// first differing byte, so timing does not reveal a prefix). A token listed twice
+    /// grants the widest of its grants (admin over relay over an account).
+    fn caller_of(&self, token: &str) -> Option<Caller> {
+        let mut found: Option<Caller> = None;
+        for (grant, known) in &self.0 {
             let (a, b) = (known.as_bytes(), token.as_bytes());
             let mut diff = u8::from(a.len() != b.len());
             for (i, x) in a.iter().enumerate() {
                 diff |= x ^ b.get(i).copied().unwrap_or(0);
             }
-            if diff == 0 && found != Some(Scope::Admin) {
-                found = Some(*scope);
+            if diff != 0 {
+                continue;
+            }
+            let rank = |c: &Option<Caller>| match c {
+                None => 0,
+                Some(Caller::Account(_)) => 1,
+                Some(Caller::Service(Scope::Relay)) => 2,
+                Some(Caller::Service(Scope::Admin)) => 3,
+            };
+            let this = Some(match grant {
+                Grant::Scope(s) => Caller::Service(*s),
+                Grant::Account(a) => Caller::Account(a.clone()),
+            });
+            if rank(&this) > rank(&found) {
+                found = this;
             }
         }
         found
@@ -310,6 +378,13 @@ pub fn router(state: Arc<AppState>, body_limit: usize) -> Router {
         .route("/v1/classify", post(pricing::classify))
         .route("/v1/accounts/{account}", get(ledger::account))
         .route("/v1/accounts/{account}/credit", post(ledger::credit))
+        .route("/v1/accounts/{account}/usage", get(views::usage))
+        .route("/api/usage/token", get(views::token_usage))
+        .route(
+            "/v1/dashboard/billing/subscription",
+            get(views::subscription),
+        )
+        .route("/v1/dashboard/billing/usage", get(views::billing_usage))
         .route("/v1/holds", post(ledger::hold))
         .route("/v1/holds/{request_id}/settle", post(ledger::settle))
         .route("/v1/holds/{request_id}/refund", post(ledger::refund))
@@ -388,8 +463,18 @@ fn admin_only(path: &str) -> bool {
     path.starts_with("/admin/") || (path.starts_with("/v1/accounts/") && path.ends_with("/credit"))
 }
 
-async fn auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+/// Routes an account token may call: its own usage views (the handler checks the
+/// account named).
+fn account_route(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/usage/token" | "/v1/dashboard/billing/subscription" | "/v1/dashboard/billing/usage"
+    ) || (path.starts_with("/v1/accounts/") && path.ends_with("/usage"))
+}
+
+async fn auth(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     if state.no_auth {
+        req.extensions_mut().insert(Caller::Service(Scope::Admin));
         return next.run(req).await;
     }
     let token = req
@@ -398,8 +483,8 @@ async fn auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> R
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let scope = match token.and_then(|t| state.tokens.scope_of(t)) {
-        Some(s) => s,
+    let caller = match token.and_then(|t| state.tokens.caller_of(t)) {
+        Some(c) => c,
         None => {
             let why = if token.is_none() {
                 "an Authorization: Bearer TOKEN header is required"
@@ -409,9 +494,22 @@ async fn auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> R
             return ApiError::new(Kind::Unauthorized, why).into_response();
         }
     };
-    if scope == Scope::Relay && admin_only(req.uri().path()) {
-        return ApiError::new(Kind::Forbidden, "this route needs an admin token").into_response();
+    let path = req.uri().path();
+    match &caller {
+        Caller::Service(Scope::Relay) if admin_only(path) => {
+            return ApiError::new(Kind::Forbidden, "this route needs an admin token")
+                .into_response();
+        }
+        Caller::Account(_) if !account_route(path) => {
+            return ApiError::new(
+                Kind::Forbidden,
+                "an account token reads only its account's usage views",
+            )
+            .into_response();
+        }
+        _ => {}
     }
+    req.extensions_mut().insert(caller);
     next.run(req).await
 }
 

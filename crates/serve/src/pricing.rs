@@ -54,7 +54,7 @@ pub(crate) fn api_of(name: &str, field: &str) -> Result<Api, ApiError> {
 }
 
 /// Parses a time the way `--at` does: RFC 3339 or a `YYYY-MM-DD` date (midnight UTC).
-fn parse_time(s: &str, field: &str) -> Result<DateTime<Utc>, ApiError> {
+pub(crate) fn parse_time(s: &str, field: &str) -> Result<DateTime<Utc>, ApiError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }

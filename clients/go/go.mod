@@ -1,0 +1,3 @@
+module tariff.example/client
+
+go 1.19
