@@ -45,7 +45,8 @@ pub use tariff_tokenizer as tokens;
 pub use tariff_core::{
     Applied, Bill, Catalog, CatalogBuilder, CatalogError, ConvertError, Count, Currency, FxError,
     FxRate, FxTable, ImageCount, Kind, Line, Model, PriceError, Problem, ProblemKind, Quota,
-    QuotaPolicy, Rounding, Seconds, ServiceTier, Tokens, Unit, Usage, UsageError, MAX_COUNT,
+    QuotaPolicy, Rounding, Seconds, ServiceTier, Tokens, Unit, Usage, UsageError, COUNT_BUCKETS,
+    MAX_COUNT,
 };
 
 pub use tariff_core;

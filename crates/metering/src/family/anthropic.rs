@@ -314,8 +314,9 @@ pub(super) fn to_usage(u: &RawUsage) -> Result<Usage, ExtractError> {
     Ok(usage)
 }
 
-/// The request side: a request read into an upper bound of its usage.
 pub(crate) mod bound {
+    //! The request side: a request read into an upper bound of its usage.
+    //!
     //! Anthropic Messages requests (`POST /v1/messages`).
 
     use serde_json::{Map, Value};

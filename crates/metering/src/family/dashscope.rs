@@ -211,8 +211,9 @@ pub(super) fn usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     Ok(Some(usage))
 }
 
-/// The request side: a request read into an upper bound of its usage.
 pub(crate) mod bound {
+    //! The request side: a request read into an upper bound of its usage.
+    //!
     //! DashScope native generation requests (Qwen: `{"model", "input": {"messages"}, "parameters"}`).
 
     use serde_json::Value;

@@ -316,8 +316,9 @@ pub(super) fn to_usage(m: &Meta) -> Result<Usage, ExtractError> {
     Ok(usage)
 }
 
-/// The request side: a request read into an upper bound of its usage.
 pub(crate) mod bound {
+    //! The request side: a request read into an upper bound of its usage.
+    //!
     //! Gemini `generateContent` / `streamGenerateContent` requests.
 
     use serde_json::{Map, Value};

@@ -714,8 +714,9 @@ pub(super) fn in_request(e: ExtractError) -> ExtractError {
     }
 }
 
-/// The request side: a request read into an upper bound of its usage.
 pub(crate) mod bound {
+    //! The request side: a request read into an upper bound of its usage.
+    //!
     //! Estimates of image generation requests.
     //!
     //! - **GPT Image** (`openai-images` with a `gpt-image-*` model) bills tokens: the prompt,

@@ -637,8 +637,9 @@ fn images<'a>(items: impl Iterator<Item = &'a OutputItem>) -> Vec<ImageCount> {
     out
 }
 
-/// The request side: a request read into an upper bound of its usage.
 pub(crate) mod bound {
+    //! The request side: a request read into an upper bound of its usage.
+    //!
     //! OpenAI request families: Chat Completions, Responses, embeddings.
 
     use serde_json::{Map, Value};
