@@ -8,7 +8,8 @@
 //! - [`tariff_core`]: usage records, units, exact money, the catalog of price tables and
 //!   the engine (`Catalog::quote`) — what a relay links to quote;
 //! - [`tariff_tokenizer`] ([`tokens`]): tiktoken's encodings, exact;
-//! - [`tariff_metering`] ([`extract`]: answers → usage; [`estimate`]: requests → bound);
+//! - [`tariff_metering`] ([`extract`]: answers → usage, and [`extract::detect`], which
+//!   says what a pasted body is; [`estimate`]: requests → bound, for a resolved model);
 //! - [`tariff_operations`] ([`ledger`], [`outcome`], [`reconcile`], [`convert`],
 //!   [`sources`], and `synth` with the feature `synth`).
 //!
