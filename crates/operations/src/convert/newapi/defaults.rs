@@ -970,11 +970,12 @@ impl Options {
                     out.ignored.push(key);
                     continue;
                 }
-                let suggestions: Vec<String> =
-                    crate::suggest::closest(&key, known.iter().copied(), 3)
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect();
+                let mut suggestions: Vec<String> = known
+                    .iter()
+                    .filter(|k| strsim::jaro_winkler(&k.to_lowercase(), &key.to_lowercase()) > 0.8)
+                    .map(|k| k.to_string())
+                    .collect();
+                suggestions.truncate(3);
                 return Err(ImportError::UnknownOption {
                     key,
                     suggestions,
