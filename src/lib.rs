@@ -8,7 +8,8 @@
 //! - [`tariff_core`]: usage records, units, exact money, the catalog of price tables and
 //!   the engine (`Catalog::quote`) — what a relay links to quote;
 //! - [`tariff_tokenizer`] ([`tokens`]): tiktoken's encodings, exact;
-//! - [`tariff_metering`] ([`extract`]: answers → usage; [`estimate`]: requests → bound);
+//! - [`tariff_metering`] ([`extract`]: answers → usage, and [`extract::detect`], which
+//!   says what a pasted body is; [`estimate`]: requests → bound, for a resolved model);
 //! - [`tariff_operations`] ([`ledger`], [`outcome`], [`reconcile`], [`convert`],
 //!   [`sources`], and `synth` with the feature `synth`).
 //!
@@ -45,7 +46,8 @@ pub use tariff_tokenizer as tokens;
 pub use tariff_core::{
     Applied, Bill, Catalog, CatalogBuilder, CatalogError, ConvertError, Count, Currency, FxError,
     FxRate, FxTable, ImageCount, Kind, Line, Model, PriceError, Problem, ProblemKind, Quota,
-    QuotaPolicy, Rounding, Seconds, ServiceTier, Tokens, Unit, Usage, UsageError, MAX_COUNT,
+    QuotaPolicy, Rounding, Seconds, ServiceTier, Tokens, Unit, Usage, UsageError, COUNT_BUCKETS,
+    MAX_COUNT,
 };
 
 pub use tariff_core;

@@ -27,26 +27,8 @@ use tariff::{Catalog as RsCatalog, Count, Currency, ServiceTier, Tokens, Usage};
 
 use crate::{usage_err, TariffError};
 
-/// The buckets a column may carry, each an integer count.
-pub(crate) const BUCKETS: [&str; 17] = [
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "audio_input_tokens",
-    "audio_cache_read_tokens",
-    "audio_output_tokens",
-    "image_input_tokens",
-    "image_output_tokens",
-    "characters",
-    "requests",
-    "web_search_calls",
-    "file_search_calls",
-    "searches",
-    "container_sessions",
-];
+/// The buckets a column may carry, each an integer count: the usage record's buckets.
+pub(crate) const BUCKETS: [&str; 17] = tariff::COUNT_BUCKETS;
 
 /// The scale of the `cost` column: 18 places, more than any table's rate needs.
 const SCALE: u32 = 18;

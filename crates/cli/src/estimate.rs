@@ -33,7 +33,9 @@ pub struct EstimateArgs {
 /// Estimates the request, prices the bound and prints both.
 pub fn run(catalog: &Catalog, a: EstimateArgs) -> Result<()> {
     let body = read_body(a.file.as_deref())?;
-    let est = tariff::estimate::estimate(a.api, &a.model, &body)?;
+    // Resolved in the catalog `--prices` extends, so a relay's own model (its `encoding`
+    // and `max_output_tokens`) estimates as a built-in one does.
+    let est = tariff::estimate::estimate_in(catalog, a.api, &a.model, &body)?;
     let mut usage = est.usage.clone();
     if let Some(at) = &a.at {
         usage.at = Some(parse_time(at)?);

@@ -78,7 +78,7 @@ pub fn run(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
             let request = read_request(a.request.as_deref())?;
             match request.as_deref() {
                 Some(r) if a.estimate_missing => {
-                    tariff::estimate::meter_or_estimate(api, &a.model, &body, r)?
+                    tariff::estimate::meter_or_estimate_in(catalog, api, &a.model, &body, r)?
                 }
                 r => tariff::extract::extract_with_request(api, &body, r)?,
             }

@@ -268,3 +268,126 @@ fn a_multipart_request_with_a_binary_file_part_is_estimated() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A directory holding one relay table, `relay.toml`, for `--prices`.
+fn relay_prices(name: &str, table: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("tariff-cli-estimate-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("relay.toml"), table).unwrap();
+    dir
+}
+
+/// The relay's own models: `house-4o` with the encoding and output limit of `gpt-4o`
+/// (o200k_base, 16,384), and `house-bare` with neither.
+const RELAY_TABLE: &str = r#"
+provider = "house"
+currency = "USD"
+
+[[model]]
+id = "house-4o"
+encoding = "o200k_base"
+max_output_tokens = 16384
+[[model.price]]
+source = "https://house.example/pricing"
+as_of = 2025-11-01
+rates = { input_tokens = 2.5, output_tokens = 10.0 }
+
+[[model]]
+id = "house-bare"
+[[model.price]]
+source = "https://house.example/pricing"
+as_of = 2025-11-01
+rates = { input_tokens = 2.5, output_tokens = 10.0 }
+"#;
+
+fn estimate_json(prices: &std::path::Path, model: &str, req: &str) -> (Output, serde_json::Value) {
+    let out = tariff(
+        &[
+            "estimate",
+            "--prices",
+            prices.to_str().unwrap(),
+            "--api",
+            "openai-chat",
+            "--model",
+            model,
+            "--at",
+            "2025-11-01",
+            "--json",
+            "-",
+        ],
+        req,
+    );
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out, v)
+}
+
+/// A model a relay defines in its own table with `encoding` and `max_output_tokens`
+/// estimates exactly as the built-in model with the same facts: the same parts, counter,
+/// usage and (at the same rates) bill. Regression: the estimate looked the name up in the
+/// metering crate's own tables, so `house-4o` was counted with the generic estimator and
+/// had no output limit.
+#[test]
+fn a_relay_model_with_facts_estimates_like_the_builtin_one() {
+    let dir = relay_prices("facts", RELAY_TABLE);
+    // No `max_tokens`: the output bound is the model's limit.
+    let req = r#"{"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Summarize the plot of Hamlet in one line."}]}"#;
+    let (out, house) = estimate_json(&dir, "house-4o", req);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (out, builtin) = estimate_json(&dir, "gpt-4o", req);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let (mut h, mut b) = (house["estimate"].clone(), builtin["estimate"].clone());
+    assert_eq!(h["model"], "house-4o");
+    assert_eq!(b["model"], "gpt-4o");
+    h["model"] = serde_json::Value::Null;
+    b["model"] = serde_json::Value::Null;
+    assert_eq!(h, b);
+    assert_eq!(h["counter"], "o200k_base");
+    assert_eq!(h["usage"]["output_tokens"], 16384);
+    // The same rates as gpt-4o on 2025-11-01, so the same hold.
+    assert_eq!(house["bill"]["total"], builtin["bill"]["total"]);
+    assert_eq!(house["quota"], builtin["quota"]);
+}
+
+/// A relay model with no facts gets an honest answer: its text estimated (marked so, never
+/// counted with an encoding guessed from its name), and without an output limit a request
+/// that sets none is refused rather than held at its input alone.
+#[test]
+fn a_relay_model_without_facts_is_estimated_honestly() {
+    let dir = relay_prices("bare", RELAY_TABLE);
+    let unbounded = r#"{"messages":[{"role":"user","content":"Hello there"}]}"#;
+    let (out, _) = estimate_json(&dir, "house-bare", unbounded);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no bound, so no price");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("model `house-bare` has no known output limit")
+            && err.contains("`max_completion_tokens`"),
+        "{err}"
+    );
+
+    let bounded = r#"{"max_tokens":200,"messages":[{"role":"user","content":"Hello there"}]}"#;
+    let (out, v) = estimate_json(&dir, "house-bare", bounded);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let est = &v["estimate"];
+    assert_eq!(est["counter"], "approx:generic");
+    assert_eq!(est["usage"]["output_tokens"], 200);
+    assert_eq!(est["parts"][0]["what"], "text");
+    assert_eq!(est["parts"][0]["basis"], "estimated");
+    assert!(est["usage"]["input_tokens"].as_u64().unwrap() > 0);
+}

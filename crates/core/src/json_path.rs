@@ -9,6 +9,22 @@
 //! at the field while this goes on to the place itself. The tests check both against the
 //! tracker on every error they meet.
 
+/// A `serde_json` error message without the " at line L column C" it ends with: the
+/// errors of every crate carry the position apart (a byte offset, a JSON path), so it is
+/// cut from the message.
+///
+/// ```
+/// use tariff_core::json_path::strip_position;
+/// let e = serde_json::from_str::<u8>("300").unwrap_err();
+/// assert_eq!(strip_position(&e.to_string()), "invalid value: integer `300`, expected u8");
+/// ```
+pub fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
 /// The path, in `serde_path_to_error`'s notation, of the value `serde_json` was reading when
 /// it failed on `text` with `error`.
 /// The JSON path of the value at which `error` (from parsing `text`) arose.

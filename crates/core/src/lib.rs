@@ -50,4 +50,4 @@ pub use error::{
 };
 pub use money::{Currency, FxRate, FxTable, Quota, QuotaPolicy, Rounding};
 pub use unit::Unit;
-pub use usage::{Count, ImageCount, Seconds, ServiceTier, Tokens, Usage, MAX_COUNT};
+pub use usage::{Count, ImageCount, Seconds, ServiceTier, Tokens, Usage, COUNT_BUCKETS, MAX_COUNT};

@@ -372,7 +372,7 @@ impl FxTable {
                 path: if path == "." { String::new() } else { path },
                 line: e.line(),
                 column: e.column(),
-                message: crate::usage::strip_position(&e.to_string()),
+                message: crate::json_path::strip_position(&e.to_string()),
             }
         })?;
         FxTable::new(rates)

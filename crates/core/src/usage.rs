@@ -20,6 +20,30 @@ use crate::unit::Unit;
 /// JavaScript number (and so a browser or a JSON log consumer) holds exactly.
 pub const MAX_COUNT: u64 = (1 << 53) - 1;
 
+/// The whole-count buckets of a usage record (tokens, characters, requests, calls), by the
+/// names their fields carry in [`Usage`] and in its JSON, in the order of the fields. The one
+/// list of them: readers of logs and tables (reconciliation, Arrow columns) take it from here,
+/// so a bucket added to [`Usage`] is added to all of them.
+pub const COUNT_BUCKETS: [&str; 17] = [
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "audio_input_tokens",
+    "audio_cache_read_tokens",
+    "audio_output_tokens",
+    "image_input_tokens",
+    "image_output_tokens",
+    "characters",
+    "requests",
+    "web_search_calls",
+    "file_search_calls",
+    "searches",
+    "container_sessions",
+];
+
 macro_rules! count_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -375,7 +399,7 @@ impl Usage {
                 path: if path == "." { String::new() } else { path },
                 line: inner.line(),
                 column: inner.column(),
-                message: strip_position(&inner.to_string()),
+                message: crate::json_path::strip_position(&inner.to_string()),
             }
         })?;
         usage.validate()?;
@@ -453,13 +477,5 @@ impl Usage {
     /// The record as compact JSON (zero buckets omitted).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a usage record always serializes")
-    }
-}
-
-/// serde_json appends " at line L column C" to its messages; the error carries those apart.
-pub(crate) fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
     }
 }

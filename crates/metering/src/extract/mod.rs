@@ -19,8 +19,8 @@
 //! ```
 
 pub use crate::family::{
-    StreamMeter, CACHE_OPTION, CONTAINER_MEMORY, RESERVED_CAPACITY, SEARCH_CONTEXT_SIZE,
-    THINKING_OPTION, WEB_SEARCH_TOOL,
+    detect, Detected, Form, StreamMeter, CACHE_OPTION, CONTAINER_MEMORY, RESERVED_CAPACITY,
+    SEARCH_CONTEXT_SIZE, THINKING_OPTION, WEB_SEARCH_TOOL,
 };
 pub use crate::request::{Api, ExtractError};
 use crate::usage::Usage;

@@ -7,7 +7,10 @@
 
 mod anthropic;
 mod audio;
+pub(crate) mod bound;
 mod dashscope;
+pub(crate) mod data;
+pub(crate) mod dims;
 mod embed;
 mod form;
 mod gemini;
@@ -25,7 +28,9 @@ mod request;
 mod rerank;
 mod sniff;
 mod sse;
+mod text;
 mod video;
+pub mod vision;
 
 use serde::de::DeserializeOwned;
 
@@ -33,6 +38,7 @@ pub(crate) use registry::Shape;
 
 pub use openai::{CACHE_OPTION, RESERVED_CAPACITY};
 pub use request::{CONTAINER_MEMORY, SEARCH_CONTEXT_SIZE, WEB_SEARCH_TOOL};
+pub use sniff::{detect, Detected, Form};
 pub use sse::StreamMeter;
 
 /// Request readers shared with the request estimates.
@@ -256,12 +262,19 @@ pub(crate) fn count(api: Api, field: &str, n: u64) -> Result<Count, ExtractError
     })
 }
 
-/// The estimate of a media request whose request alone fixes the bill (speech, DALL·E,
-/// video tasks, Suno, Udio): the usage its answer will bill when the vendor does what was
-/// asked, with a part saying which quantities were read, defaulted (with the default's
-/// source) or bounded. `None` for other families.
-pub(crate) fn request_noted(api: Api, model: &str, request: &[u8]) -> Option<video::Noted> {
-    registry::of(api).request.map(|f| f(model, request))
+/// Estimates a request of family `api` for `model`; see
+/// [`estimate`](crate::estimate::estimate).
+pub(crate) fn estimate(
+    api: Api,
+    model: &bound::Subject,
+    request: &[u8],
+) -> Result<bound::Estimate, crate::request::EstimateError> {
+    let f = registry::of(api);
+    match (f.estimate, f.request) {
+        (Some(estimate), _) => estimate(model, request),
+        (None, Some(fixed)) => bound::noted(api, model.id, fixed(model.id, request)),
+        (None, None) => Err(crate::request::EstimateError::Unsupported { api }),
+    }
 }
 
 /// Image request readers, shared with the request estimates.

@@ -1,12 +1,14 @@
 //! The registry: what each API family does, in one table. Every dispatch on an [`Api`]
-//! (meter an answer, read a stream event, fix a usage from the request alone) is one
-//! lookup here, so adding a family is one entry plus its vendor file.
+//! (meter an answer, read a stream event, fix a usage from the request alone, estimate a
+//! request) is one lookup here, so adding a family is one entry plus its vendor file.
 
+use super::bound::{self, Estimate, Subject};
 use super::video::{self, Noted};
 use super::{
     anthropic, audio, dashscope, embed, gemini, images, midjourney, moderation, music, openai,
-    qwen_image, rerank, Api, ExtractError,
+    qwen_image, rerank, text, Api, ExtractError,
 };
+use crate::request::EstimateError;
 use crate::usage::Usage;
 
 /// How a family's answers are shaped, which decides how a body is read and whether the
@@ -31,6 +33,9 @@ pub(crate) type Event = fn(&[u8]) -> Result<Option<Usage>, ExtractError>;
 /// The usage a request alone fixes; `model` serves when the request names none.
 pub(crate) type Request = fn(&str, &[u8]) -> Noted;
 
+/// Estimates a request of the family for a model (an upper bound of its usage).
+pub(crate) type Estimator = fn(&Subject, &[u8]) -> Result<Estimate, EstimateError>;
+
 /// One API family's entry.
 #[derive(Clone, Copy)]
 pub(crate) struct Family {
@@ -43,14 +48,18 @@ pub(crate) struct Family {
     pub event: Option<Event>,
     /// Fixes the usage from the request alone (speech, DALL·E, music, video tasks).
     pub request: Option<Request>,
+    /// Estimates a request (`None`: the request alone fixes the usage, and
+    /// [`Family::request`] is its estimate).
+    pub estimate: Option<Estimator>,
 }
 
-const fn text(meter: Meter) -> Family {
+const fn text(meter: Meter, estimate: Estimator) -> Family {
     Family {
         shape: Shape::Text,
         meter,
         event: None,
         request: None,
+        estimate: Some(estimate),
     }
 }
 
@@ -60,15 +69,17 @@ const fn media(meter: Meter, event: Option<Event>, request: Option<Request>) -> 
         meter,
         event,
         request,
+        estimate: None,
     }
 }
 
-const fn image(meter: Meter, request: Option<Request>) -> Family {
+const fn image(meter: Meter, request: Option<Request>, estimate: Estimator) -> Family {
     Family {
         shape: Shape::Image,
         meter,
         event: None,
         request,
+        estimate: Some(estimate),
     }
 }
 
@@ -78,27 +89,54 @@ const fn video(meter: Meter, request: Request) -> Family {
         meter,
         event: None,
         request: Some(request),
+        estimate: None,
+    }
+}
+
+/// A media family whose request is estimated by `estimate` rather than fixed by it.
+const fn media_estimated(meter: Meter, event: Option<Event>, estimate: Estimator) -> Family {
+    Family {
+        estimate: Some(estimate),
+        ..media(meter, event, None)
     }
 }
 
 /// The entry of `api`.
 pub(crate) fn of(api: Api) -> Family {
     match api {
-        Api::OpenAiChat => text(|b, _| openai::chat(b)),
-        Api::OpenAiResponses => text(|b, _| openai::responses(b)),
-        Api::OpenAiEmbeddings => text(|b, _| openai::embeddings(b)),
-        Api::Anthropic => text(|b, _| anthropic::message(b)),
-        Api::Gemini => text(|b, _| gemini::generate(b)),
-        Api::DashScope => text(|b, _| dashscope::generation(b)),
+        Api::OpenAiChat => text(
+            |b, _| openai::chat(b),
+            |m, r| bound::read(Api::OpenAiChat, m, r, openai::bound::chat),
+        ),
+        Api::OpenAiResponses => text(
+            |b, _| openai::responses(b),
+            |m, r| bound::read(Api::OpenAiResponses, m, r, openai::bound::responses),
+        ),
+        Api::OpenAiEmbeddings => text(
+            |b, _| openai::embeddings(b),
+            |m, r| bound::read(Api::OpenAiEmbeddings, m, r, openai::bound::embeddings),
+        ),
+        Api::Anthropic => text(
+            |b, _| anthropic::message(b),
+            |m, r| bound::read(Api::Anthropic, m, r, anthropic::bound::messages),
+        ),
+        Api::Gemini => text(
+            |b, _| gemini::generate(b),
+            |m, r| bound::read(Api::Gemini, m, r, gemini::bound::generate),
+        ),
+        Api::DashScope => text(
+            |b, _| dashscope::generation(b),
+            |m, r| bound::read(Api::DashScope, m, r, dashscope::bound::generation),
+        ),
         Api::OpenAiSpeech => media(
             audio::speech,
             Some(audio::speech_event),
             Some(|_, r| audio::speech_request(Api::OpenAiSpeech, r)),
         ),
-        Api::OpenAiTranscription => media(
+        Api::OpenAiTranscription => media_estimated(
             |b, _| audio::transcription(b),
             Some(audio::transcription_event),
-            None,
+            |m, r| text::transcription(m.id, r),
         ),
         Api::MiniMaxTts => media(
             audio::minimax,
@@ -120,14 +158,38 @@ pub(crate) fn of(api: Api) -> Family {
             Some(music::udio_event),
             Some(|_, r| music::udio_request(r)),
         ),
-        Api::GeminiEmbeddings => media(embed::gemini, None, None),
-        Api::Rerank => media(rerank::rerank, None, None),
-        Api::OpenAiModerations => media(|b, _| moderation::moderation(b), None, None),
-        Api::OpenAiImages => image(images::openai, Some(|_, r| images::openai_request(r))),
-        Api::Seedream => image(|b, _| images::seedream(b), None),
-        Api::QwenImage => image(qwen_image::result, None),
-        Api::Imagen => image(|b, _| images::imagen(b), None),
-        Api::Midjourney => image(|b, _| midjourney::task(b), None),
+        Api::GeminiEmbeddings => {
+            media_estimated(embed::gemini, None, |m, r| text::gemini_embeddings(m.id, r))
+        }
+        Api::Rerank => media_estimated(rerank::rerank, None, text::rerank_estimate),
+        Api::OpenAiModerations => media_estimated(
+            |b, _| moderation::moderation(b),
+            None,
+            text::moderations_estimate,
+        ),
+        Api::OpenAiImages => image(
+            images::openai,
+            Some(|_, r| images::openai_request(r)),
+            images::bound::openai,
+        ),
+        Api::Seedream => image(
+            |b, _| images::seedream(b),
+            None,
+            |m, r| images::bound::seedream(m.id, r),
+        ),
+        Api::QwenImage => image(qwen_image::result, None, |m, r| {
+            images::bound::qwen_image(m.id, r)
+        }),
+        Api::Imagen => image(
+            |b, _| images::imagen(b),
+            None,
+            |m, r| images::bound::imagen(m.id, r),
+        ),
+        Api::Midjourney => image(
+            |b, _| midjourney::task(b),
+            None,
+            |m, r| images::bound::midjourney(m.id, r),
+        ),
         Api::OpenAiVideo => video(video::openai::job, |m, r| video::openai::request_only(r, m)),
         Api::SoraChat => video(video::openai::chat, |m, r| {
             video::openai::chat_request(r, m)
@@ -163,6 +225,9 @@ mod tests {
             if f.shape == Shape::Video {
                 assert!(f.request.is_some(), "{api:?}");
             }
+            // Every family can be estimated: by its own estimator, or by what its request
+            // alone fixes.
+            assert!(f.estimate.is_some() || f.request.is_some(), "{api:?}");
         }
     }
 }

@@ -180,6 +180,13 @@ struct ResultMarks {
     flagged: Option<IgnoredAny>,
 }
 
+/// An object naming a model (Anthropic's `message`, a Responses event's `response`).
+#[derive(Deserialize, Default)]
+struct Named {
+    #[serde(default)]
+    model: Loose<String>,
+}
+
 #[derive(Deserialize, Default)]
 struct ContentMarks {
     #[serde(default)]
@@ -196,6 +203,12 @@ struct Marks {
     object: Loose<String>,
     #[serde(default)]
     model: Loose<String>,
+    #[serde(default)]
+    model_version: Loose<String>,
+    #[serde(default)]
+    message: Loose<Named>,
+    #[serde(default)]
+    response: Loose<Named>,
     #[serde(default)]
     usage: Loose<UsageMarks>,
     #[serde(default)]
@@ -347,18 +360,22 @@ fn sniff(m: &Marks) -> Option<Found> {
     None
 }
 
-/// A chat completion: Udio and Sora answer in the same format, under their own models.
+/// A chat completion: Udio and Sora answer in the same format, under their own models,
+/// which the `[[chat_format]]` entries of `estimate/models.toml` name.
 fn chat_format(model: Option<&str>) -> Found {
-    let m = model.unwrap_or("").to_ascii_lowercase();
-    if m.starts_with("udio") || m.contains("/udio") {
-        Found::One(Api::Udio)
-    } else if m.starts_with("sora") || m.contains("/sora") {
-        Found::One(Api::SoraChat)
-    } else if m.is_empty() {
-        Found::Group(CHAT_FORMAT)
-    } else {
-        Found::One(Api::OpenAiChat)
+    match model.filter(|m| !m.is_empty()) {
+        None => Found::Group(CHAT_FORMAT),
+        Some(m) => Found::One(chat_family(m)),
     }
+}
+
+/// The family a chat completion naming `model` belongs to.
+pub(crate) fn chat_family(model: &str) -> Api {
+    super::data::models()
+        .chat_format
+        .get(model)
+        .and_then(|c| Api::parse(&c.api))
+        .unwrap_or(Api::OpenAiChat)
 }
 
 /// Refuses a JSON body or stream event that shows the markers of another family than
@@ -384,6 +401,159 @@ pub(super) fn check_event(expected: Api, data: &[u8]) -> Result<(), ExtractError
         expected,
         found: format!("{} (use --api {found})", found.description()),
     })
+}
+
+/// What a pasted body is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Form {
+    /// A JSON answer (a response body, a task record).
+    Response,
+    /// A saved server-sent-event stream: its `data:` lines holding JSON.
+    Stream,
+    /// A JSON request (the markers of a request of some family, none of an answer).
+    Request,
+    /// Neither JSON nor a stream (audio bytes, text), or JSON that is not an object.
+    Other,
+}
+
+/// What [`detect`] recognizes in a body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detected {
+    /// Whether it is an answer, a stream, a request.
+    pub form: Form,
+    /// The family it is, when its markers name exactly one.
+    pub api: Option<Api>,
+    /// The families it may be: the one of `api`, or, when the markers fit a format several
+    /// families share (a chat completion naming no model: chat, Udio, Sora; a chat request
+    /// with `messages`: OpenAI chat or Anthropic), each of them; empty when nothing marks
+    /// it, and then any family may read it.
+    pub candidates: Vec<Api>,
+    /// The model the body names (`model`, Gemini's `modelVersion`, or the `model` of an
+    /// Anthropic stream's `message` or a Responses event's `response`), if any.
+    pub model: Option<String>,
+    /// The stream events holding JSON (0 unless `form` is [`Form::Stream`]).
+    pub events: usize,
+}
+
+impl Marks {
+    /// The model the object names, where each family names it.
+    fn model(&self) -> Option<&str> {
+        [
+            self.model.get(),
+            self.model_version.get(),
+            self.message.get().and_then(|n| n.model.get()),
+            self.response.get().and_then(|n| n.model.get()),
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .find(|m| !m.is_empty())
+    }
+}
+
+/// Recognizes a pasted body — a response, a saved stream or a request — by the markers the
+/// extractors check before metering (every body and stream event is matched against the
+/// fields only one family, or one group sharing a format, writes) and, for a request, the
+/// fields the estimators check (`contents`, `messages`, `input`). It reads nothing else and
+/// never fails: a body with no markers comes back with no family.
+///
+/// ```
+/// use tariff_metering::extract::{detect, Api, Form};
+/// let d = detect(br#"{"type":"message","model":"claude-sonnet-4-5","usage":{"input_tokens":3,"output_tokens":1}}"#);
+/// assert_eq!((d.form, d.api, d.model.as_deref()), (Form::Response, Some(Api::Anthropic), Some("claude-sonnet-4-5")));
+/// // A stream: its events are read until one names the family.
+/// let sse = b"data: {\"object\":\"chat.completion.chunk\",\"model\":\"udio-130\",\"choices\":[]}\n\ndata: [DONE]\n\n";
+/// let d = detect(sse);
+/// assert_eq!((d.form, d.api, d.events), (Form::Stream, Some(Api::Udio), 1));
+/// // A chat request may be OpenAI's or Anthropic's: both are candidates.
+/// let d = detect(br#"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}"#);
+/// assert_eq!((d.form, d.api), (Form::Request, None));
+/// assert_eq!(d.candidates, [Api::OpenAiChat, Api::Anthropic]);
+/// ```
+pub fn detect(body: &[u8]) -> Detected {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        return match serde_json::from_slice::<Marks>(body) {
+            Ok(m) => one_object(&m, body),
+            Err(_) => detected(Form::Other, None, None, 0),
+        };
+    }
+    // A stream: the `data:` lines holding a JSON object.
+    let mut events = 0;
+    let mut found = None;
+    let mut model = None;
+    for line in body.split(|b| *b == b'\n') {
+        let Some(data) = line.strip_prefix(b"data:") else {
+            continue;
+        };
+        let data = data.trim_ascii();
+        if data.first() != Some(&b'{') {
+            continue;
+        }
+        let Ok(m) = serde_json::from_slice::<Marks>(data) else {
+            continue;
+        };
+        events += 1;
+        model = model.or_else(|| m.model().map(str::to_string));
+        found = match (found, sniff(&m)) {
+            (Some(Found::One(a)), _) => Some(Found::One(a)),
+            (_, Some(Found::One(a))) => Some(Found::One(a)),
+            (f, g) => f.or(g),
+        };
+    }
+    if events == 0 {
+        return detected(Form::Other, None, None, 0);
+    }
+    // A chat stream names its model in its chunks: the model tells the family.
+    if let (Some(Found::Group(CHAT_FORMAT)), Some(m)) = (&found, &model) {
+        found = Some(Found::One(chat_family(m)));
+    }
+    detected(Form::Stream, found, model, events)
+}
+
+fn one_object(m: &Marks, body: &[u8]) -> Detected {
+    let model = m.model().map(str::to_string);
+    if let Some(f) = sniff(m) {
+        return detected(Form::Response, Some(f), model, 0);
+    }
+    // No answer's markers: a request, by the fields the estimators tell families apart by.
+    #[derive(Deserialize)]
+    struct Request {
+        #[serde(default)]
+        contents: Option<IgnoredAny>,
+        #[serde(default)]
+        messages: Option<IgnoredAny>,
+        #[serde(default)]
+        input: Option<IgnoredAny>,
+    }
+    const CHAT_REQUEST: &[Api] = &[Api::OpenAiChat, Api::Anthropic];
+    const INPUT_REQUEST: &[Api] = &[Api::OpenAiResponses, Api::OpenAiEmbeddings];
+    let found = match serde_json::from_slice::<Request>(body) {
+        Ok(r) if r.contents.is_some() => Found::One(Api::Gemini),
+        Ok(r) if r.messages.is_some() => match model.as_deref().map(chat_family) {
+            Some(a) if a != Api::OpenAiChat => Found::One(a),
+            _ => Found::Group(CHAT_REQUEST),
+        },
+        Ok(r) if r.input.is_some() => Found::Group(INPUT_REQUEST),
+        _ => return detected(Form::Response, None, model, 0),
+    };
+    detected(Form::Request, Some(found), model, 0)
+}
+
+fn detected(form: Form, found: Option<Found>, model: Option<String>, events: usize) -> Detected {
+    let (api, candidates) = match found {
+        Some(Found::One(a)) => (Some(a), vec![a]),
+        Some(Found::Group(g)) => (None, g.to_vec()),
+        None => (None, Vec::new()),
+    };
+    Detected {
+        form,
+        api,
+        candidates,
+        model,
+        events,
+    }
 }
 
 #[cfg(test)]
@@ -427,5 +597,51 @@ mod tests {
             check_event(Api::OpenAiResponses, br#"{"type":"message_start"}"#),
             Err(ExtractError::WrongFamily { .. })
         ));
+    }
+
+    #[test]
+    fn detect_reads_bodies_streams_and_requests() {
+        // A Gemini answer names its model in `modelVersion`.
+        let d = detect(br#"{"candidates":[],"usageMetadata":{},"modelVersion":"gemini-2.5-pro"}"#);
+        assert_eq!((d.form, d.api), (Form::Response, Some(Api::Gemini)));
+        assert_eq!(d.model.as_deref(), Some("gemini-2.5-pro"));
+        // An Anthropic stream: the family from its event types, the model from `message`.
+        let sse = b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-sonnet-4-5\"}}\n\nevent: ping\ndata: {\"type\":\"ping\"}\n\n";
+        let d = detect(sse);
+        assert_eq!(
+            (d.form, d.api, d.events),
+            (Form::Stream, Some(Api::Anthropic), 2)
+        );
+        assert_eq!(d.model.as_deref(), Some("claude-sonnet-4-5"));
+        // A chat completion naming a Sora model is a Sora answer; one naming none may be any
+        // of the chat-format families.
+        let d = detect(br#"{"object":"chat.completion","model":"openai/sora-2","choices":[]}"#);
+        assert_eq!(d.api, Some(Api::SoraChat));
+        let d = detect(br#"{"object":"chat.completion","choices":[]}"#);
+        assert_eq!((d.api, d.candidates.as_slice()), (None, CHAT_FORMAT));
+        // Requests: Gemini's `contents`, a Udio chat request by its model.
+        let d = detect(br#"{"contents":[{"parts":[{"text":"hi"}]}]}"#);
+        assert_eq!((d.form, d.api), (Form::Request, Some(Api::Gemini)));
+        let d = detect(br#"{"model":"udio-130","messages":[]}"#);
+        assert_eq!((d.form, d.api), (Form::Request, Some(Api::Udio)));
+        let d = detect(br#"{"model":"text-embedding-3-small","input":"hi"}"#);
+        assert_eq!(d.candidates, [Api::OpenAiResponses, Api::OpenAiEmbeddings]);
+        // Nothing recognizable: no family, never an error.
+        for body in [
+            &b"ID3\x04\x00"[..],
+            b"",
+            b"{not json",
+            b"[1,2]",
+            b"data: [DONE]\n\n",
+        ] {
+            let d = detect(body);
+            assert_eq!(
+                (d.form, d.api, d.candidates.len()),
+                (Form::Other, None, 0),
+                "{body:?}"
+            );
+        }
+        let d = detect(br#"{"id":"x"}"#);
+        assert_eq!((d.form, d.api), (Form::Response, None));
     }
 }

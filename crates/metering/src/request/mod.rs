@@ -365,7 +365,7 @@ pub enum EstimateError {
         problem: String,
     },
     /// The request sets no output limit and none is known for the model.
-    #[error("model `{model}` has no known output limit and the request sets no `{field}`; set it, or add the model to estimate/models.toml")]
+    #[error("model `{model}` has no known output limit and the request sets no `{field}`; set it, or set `max_output_tokens` on the model in its price table")]
     NoOutputBound {
         /// The model.
         model: String,
@@ -406,14 +406,7 @@ pub enum EstimateError {
     Request(#[from] ExtractError),
 }
 
-/// serde_json appends " at line L column C" to its messages; the errors here carry the
-/// position apart (as a byte offset and a JSON path), so it is cut from the message.
-pub(crate) fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
+pub(crate) use crate::json_path::strip_position;
 
 /// The byte offset of serde_json's 1-based (line, column) in `body`, clamped to its length.
 pub(crate) fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {

@@ -278,13 +278,7 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// serde_json appends " at line L column C"; the column is reported apart.
-pub(crate) fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
+pub(crate) use tariff_core::json_path::strip_position;
 
 /// Whether `s` is a JSON number (used for CSV cells).
 pub(crate) fn is_number(s: &str) -> bool {

@@ -26,25 +26,8 @@ const ROW_KEYS: [&str; 6] = [
     "group_ratio",
 ];
 
-/// Usage members read directly (whole counts).
-const COUNT_KEYS: [&str; 16] = [
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "audio_input_tokens",
-    "audio_cache_read_tokens",
-    "audio_output_tokens",
-    "image_input_tokens",
-    "image_output_tokens",
-    "characters",
-    "requests",
-    "web_search_calls",
-    "file_search_calls",
-    "searches",
-];
+/// Usage members read directly (whole counts): the usage record's buckets.
+const COUNT_KEYS: [&str; 17] = tariff_core::COUNT_BUCKETS;
 
 /// Usage members handed to the usage record's own decoder (rare, structured or checked).
 const OTHER_USAGE_KEYS: [&str; 10] = [
@@ -93,6 +76,7 @@ fn count_key(key: &str) -> Option<usize> {
         "web_search_calls" => Some(13),
         "file_search_calls" => Some(14),
         "searches" => Some(15),
+        "container_sessions" => Some(16),
         _ => None,
     }
 }
@@ -300,7 +284,8 @@ impl<'a> CanonicalBuilder<'a> {
                 12 => count(&mut u.requests),
                 13 => count(&mut u.web_search_calls),
                 14 => count(&mut u.file_search_calls),
-                _ => count(&mut u.searches),
+                15 => count(&mut u.searches),
+                _ => count(&mut u.container_sessions),
             }
             return Ok(());
         }
@@ -954,6 +939,21 @@ mod tests {
         }
         assert_eq!(row_key("input_tokens"), None);
         assert_eq!(count_key("model"), None);
+    }
+
+    /// Regression: the reader's own list of buckets lacked `container_sessions`, so a
+    /// canonical row carrying it was refused as an unknown member.
+    #[test]
+    fn every_usage_bucket_is_read_from_a_canonical_row() {
+        for (i, k) in tariff_core::COUNT_BUCKETS.iter().enumerate() {
+            let line = format!(
+                r#"{{"model":"m","at":"2025-11-01T00:00:00Z","{k}":{}}}"#,
+                i + 1
+            );
+            let row = canonical_json(&line).unwrap_or_else(|e| panic!("{k}: {}", e.reason));
+            let v: serde_json::Value = serde_json::from_str(&row.usage.to_json()).unwrap();
+            assert_eq!(v[*k], i + 1, "{k}");
+        }
     }
 
     #[test]

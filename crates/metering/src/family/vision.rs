@@ -13,8 +13,8 @@
 //! ```
 
 use super::data::{self, vision as table};
-use super::media::{Dims, MediaDuration};
-use super::Basis;
+use super::dims::{Dims, MediaDuration};
+use crate::request::Basis;
 
 /// OpenAI's `detail` setting for an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

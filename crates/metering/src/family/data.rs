@@ -11,8 +11,12 @@ static VISION_TOML: &str = crate::data::embedded!("estimate/vision.toml");
 
 pub(crate) use crate::request::by_model::{normalize, ByModel};
 
+/// An `[[output]]` entry: the output limits are joined onto the catalog's models by the
+/// core crate (`Model::max_output_tokens`); they are parsed here too so that every entry is
+/// checked for its `source` and `as_of`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub(crate) struct Output {
     pub models: Vec<String>,
     pub max_output_tokens: u64,
@@ -68,9 +72,24 @@ pub(crate) struct AnthropicTools {
     pub as_of: toml::value::Datetime,
 }
 
+/// A family answering in the chat-completion format under models of its own.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChatFormat {
+    /// The family's format name (`udio`, `sora-chat`).
+    pub api: String,
+    pub models: Vec<String>,
+    #[allow(dead_code)]
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawModels {
+    chat_format: Vec<ChatFormat>,
+    #[allow(dead_code)]
     output: Vec<Output>,
     openai_chat: OpenAiChat,
     openai_tools: Vec<OpenAiTools>,
@@ -80,7 +99,8 @@ struct RawModels {
 }
 
 pub(crate) struct Models {
-    pub output: ByModel<Output>,
+    /// Which family a chat completion naming the model belongs to (by its format name).
+    pub chat_format: ByModel<ChatFormat>,
     pub openai_chat: OpenAiChat,
     pub openai_tools: ByModel<OpenAiTools>,
     pub anthropic: Overhead,
@@ -225,8 +245,18 @@ fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, String> {
 
 pub(crate) fn parse_models(text: &str) -> Result<Models, String> {
     let r: RawModels = parse("estimate/models.toml", text)?;
+    // Checked here as well as where they are joined, so a bad pattern fails this file's test.
+    ByModel::new(r.output, |o| &o.models)?;
+    for c in &r.chat_format {
+        if crate::request::Api::parse(&c.api).is_none() {
+            return Err(format!(
+                "estimate/models.toml: chat_format: unknown api `{}`",
+                c.api
+            ));
+        }
+    }
     Ok(Models {
-        output: ByModel::new(r.output, |o| &o.models)?,
+        chat_format: ByModel::new(r.chat_format, |c| &c.models)?,
         openai_chat: r.openai_chat,
         openai_tools: ByModel::new(r.openai_tools, |o| &o.models)?,
         anthropic: r.anthropic,
@@ -269,7 +299,7 @@ mod tests {
     #[test]
     fn embedded_tables_parse() {
         let m = parse_models(MODELS_TOML).unwrap();
-        assert!(m.output.items.len() > 5);
+        assert!(m.openai_tools.items.len() >= 2);
         let v = parse_vision(VISION_TOML).unwrap();
         assert!(v.openai_tiles.items.len() >= 4);
     }
@@ -285,18 +315,26 @@ mod tests {
         assert_eq!(v.openai_tiles.get("openai/GPT-4o").unwrap().base, 85);
         assert!(v.openai_tiles.get("gpt-4.1-mini").is_none());
         assert!(v.openai_patches.get("gpt-4.1-mini").is_some());
+    }
+
+    #[test]
+    fn chat_format_models_name_their_family() {
         let m = models();
-        assert_eq!(
-            m.output
-                .get("models/gemini-2.5-pro")
-                .unwrap()
-                .max_output_tokens,
-            65536
-        );
-        assert_eq!(
-            m.output.get("gpt-5-chat-latest").unwrap().max_output_tokens,
-            16384
-        );
+        let api = |id: &str| m.chat_format.get(id).map(|c| c.api.as_str());
+        assert_eq!(api("udio-130"), Some("udio"));
+        assert_eq!(api("suno/UDIO-32"), Some("udio"));
+        assert_eq!(api("sora-2-pro"), Some("sora-chat"));
+        assert_eq!(api("gpt-4o"), None);
+    }
+
+    // Edits the TOML text, which `embed-json` builds do not embed.
+    #[cfg(not(feature = "embed-json"))]
+    #[test]
+    fn rejects_an_unknown_chat_format_family() {
+        let bad = MODELS_TOML.replacen("api = \"udio\"", "api = \"udio2\"", 1);
+        assert!(parse_models(&bad)
+            .err()
+            .is_some_and(|e| e.contains("udio2")));
     }
 
     // Edits the TOML text, which `embed-json` builds do not embed.

@@ -7,9 +7,10 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use super::bound::{index, Builder, Estimate, Subject};
 use super::data::ByModel;
-use super::{index, Basis, Builder, Estimate, EstimateError, Part};
 use crate::request::Api;
+use crate::request::{Basis, EstimateError, Part};
 use crate::usage::{Count, Usage};
 
 static TEXT_TOML: &str = crate::data::embedded!("estimate/text.toml");
@@ -145,6 +146,24 @@ pub(super) fn moderations(b: &mut Builder, req: &Value) -> Result<(), EstimateEr
         _ => return Err(b.field_error("input", "must be a string or an array")),
     }
     Ok(())
+}
+
+/// A moderations request: the tokens of its texts, one request.
+pub(super) fn moderations_estimate(
+    model: &Subject,
+    request: &[u8],
+) -> Result<Estimate, EstimateError> {
+    super::bound::read(Api::OpenAiModerations, model, request, moderations).map(one_request)
+}
+
+/// A rerank request: searches, or the tokens of its query and documents.
+pub(super) fn rerank_estimate(model: &Subject, request: &[u8]) -> Result<Estimate, EstimateError> {
+    let value = super::bound::json(Api::Rerank, request)?;
+    let mut b = Builder::new(Api::Rerank, model);
+    if let Some(est) = rerank(&mut b, &value, request)? {
+        return Ok(est);
+    }
+    b.finish().map(query_per_document)
 }
 
 /// Marks a moderation estimate as the one request the extractor meters.
@@ -284,7 +303,7 @@ pub(super) fn transcription(model: &str, request: &[u8]) -> Result<Estimate, Est
         path: "file".into(),
         problem: "is missing: the request must be multipart/form-data with a `file` part".into(),
     })?;
-    let exact = super::media_seconds(file).ok_or_else(|| {
+    let exact = super::dims::media_seconds(file).ok_or_else(|| {
         media(
             "file",
             "its duration cannot be read from the header (WAV, MP3, FLAC and MP4 / M4A are read; OGG and WebM are not)".into(),
