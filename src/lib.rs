@@ -25,10 +25,10 @@
 //!     "cache_read_tokens": 3000, "output_tokens": 400, "at": "2025-11-01T00:00:00Z"
 //! }"#)?;
 //! let bill = Catalog::builtin().quote("claude-sonnet-4-5-20250929", &usage)?;
-//! assert_eq!(bill.model.as_ref(), "claude-sonnet-4-5");
-//! assert_eq!(bill.total.to_string(), "0.0204");
-//! for line in &bill.lines {
-//!     println!("{:<24} {:>8} × {}/{} = {}", line.item(), line.quantity, line.unit_price, line.per, line.amount);
+//! assert_eq!(bill.model(), "claude-sonnet-4-5");
+//! assert_eq!(bill.total().to_string(), "0.0204");
+//! for line in bill.lines() {
+//!     println!("{:<24} {:>8} × {}/{} = {}", line.item(), line.quantity(), line.unit_price(), line.per(), line.amount());
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -16,8 +16,8 @@
 //!     "cache_read_tokens": 3000, "output_tokens": 400, "at": "2025-11-01T00:00:00Z"
 //! }"#)?;
 //! let bill = Catalog::builtin().quote("claude-sonnet-4-5-20250929", &usage)?;
-//! assert_eq!(bill.model.as_ref(), "claude-sonnet-4-5");
-//! assert_eq!(bill.total.to_string(), "0.0204");
+//! assert_eq!(bill.model(), "claude-sonnet-4-5");
+//! assert_eq!(bill.total().to_string(), "0.0204");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

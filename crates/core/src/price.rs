@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rust_decimal::Decimal;
 
-use crate::bill::{Applied, Bill, Line};
+use crate::bill::{Applied, Bill, Line, Provenance};
 use crate::catalog::{
     Body, Catalog, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window,
 };
@@ -17,17 +17,46 @@ use crate::unit::Unit;
 use crate::usage::{ServiceTier, Usage};
 
 impl Catalog {
-    /// Prices a usage record for a model (id, alias or pattern).
+    /// Prices a usage record for a model (id, alias or pattern): [`quote`] after
+    /// [`Catalog::model`].
     ///
-    /// The usage's `at` selects the prices in force; without it, the current time does.
+    /// The usage's [`at`](Usage::at) selects the prices in force; without it, the current
+    /// time does.
     pub fn quote(&self, model: &str, usage: &Usage) -> Result<Bill, PriceError> {
-        let m = self.model(model)?;
-        quote(m, usage, usage.at.unwrap_or_else(Utc::now))
+        quote(self.model(model)?, usage)
     }
 }
 
-/// Prices a usage record for a resolved model at a given time.
-pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, PriceError> {
+/// Prices a usage record for a resolved model.
+///
+/// **The time of a quote is the usage's [`at`](Usage::at)**, and only that: it selects the
+/// schedule in force and the time window, and the bill reports it
+/// ([`Bill::at`]). A record without `at` is priced at the current time, read once here.
+/// There is no other way to give a time: the record is what a relay logs and what
+/// reconciliation re-prices, so a time passed beside it could (and once did) silently
+/// disagree with the one it carries. To price a record at another time, set its `at`.
+///
+/// ```
+/// use tariff_core::{price, Catalog, Usage};
+/// let m = Catalog::builtin().resolve("claude-sonnet-4-5").unwrap();
+/// let mut usage = Usage::from_json(r#"{"input_tokens": 1000, "output_tokens": 400}"#)?;
+/// usage.at = Some("2025-11-01T00:00:00Z".parse()?);
+/// let bill = price::quote(m, &usage)?;
+/// assert_eq!(bill.at(), usage.at.unwrap());
+/// assert_eq!(bill.total().to_string(), "0.009"); // 1000 × $3/M + 400 × $15/M
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// A time beside the record does not compile:
+///
+/// ```compile_fail
+/// # use tariff_core::{price, Catalog, Usage};
+/// # let m = Catalog::builtin().resolve("claude-sonnet-4-5").unwrap();
+/// # let usage = Usage::default();
+/// let bill = price::quote(m, &usage, chrono::Utc::now());
+/// ```
+pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
+    let at = usage.at.unwrap_or_else(Utc::now);
     let tier = usage.tier();
     let region = match model.regional {
         true => usage.region.as_deref().or(model.default_region.as_deref()),
@@ -112,22 +141,10 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
         }
     }
 
-    let mut total = Decimal::ZERO;
-    for l in &lines {
-        // Lazily: an eager error would allocate the model's id for every line.
-        total = total
-            .checked_add(l.amount)
-            .ok_or_else(|| PriceError::Overflow {
-                model: model.id().to_string(),
-                unit: l.unit,
-            })?;
-    }
-    Ok(Bill {
-        total: total.normalize(),
+    let provenance = Provenance {
         model: model.id.clone(),
         provider: model.provider.clone(),
         currency: schedule.currency,
-        lines,
         at,
         service_tier: tier,
         region: schedule.region.clone(),
@@ -143,7 +160,11 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
         window: layers.window.map(|w| w.name.clone()),
         option: layers.option.clone(),
         estimated: usage.estimated,
-        fx: None,
+    };
+    // Lazily: an eager error would allocate the model's id for every quote.
+    Bill::from_lines(provenance, lines).map_err(|unit| PriceError::Overflow {
+        model: model.id().to_string(),
+        unit,
     })
 }
 
@@ -381,15 +402,15 @@ impl<'a> Layers<'a> {
             rate.per,
         )
         .ok_or_else(overflow)?;
-        Ok(Line {
+        Ok(Line::new(
             unit,
             variant,
             quantity,
-            unit_price: unit_price.normalize(),
-            per: rate.per,
-            amount: amount.normalize(),
+            unit_price.normalize(),
+            rate.per,
+            amount.normalize(),
             priced_as,
-        })
+        ))
     }
 }
 

@@ -34,8 +34,8 @@ pub const BUILTIN_TABLES: &[(&str, &str)] =
 /// let catalog = Catalog::builtin();
 /// let usage = Usage::from_json(r#"{"input_tokens": 1000, "output_tokens": 400, "at": "2025-11-01T00:00:00Z"}"#).unwrap();
 /// let bill = catalog.quote("claude-sonnet-4-5", &usage).unwrap();
-/// assert_eq!(bill.total.to_string(), "0.009"); // 1000 × $3/M + 400 × $15/M
-/// assert_eq!(bill.total, bill.lines.iter().map(|l| l.amount).sum());
+/// assert_eq!(bill.total().to_string(), "0.009"); // 1000 × $3/M + 400 × $15/M
+/// assert_eq!(bill.total(), bill.lines().iter().map(|l| l.amount()).sum());
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
