@@ -141,7 +141,7 @@ fn is_empty(units: &Arc<[Unit]>) -> bool {
 pub const INLINE_LINES: usize = 8;
 
 /// A bill's lines: a vector that holds up to [`INLINE_LINES`] lines without allocating.
-pub type Lines = smallvec::SmallVec<[Line; INLINE_LINES]>;
+pub(crate) type Lines = smallvec::SmallVec<[Line; INLINE_LINES]>;
 
 /// The price of one request: exact, itemized, with its provenance.
 ///
@@ -215,7 +215,7 @@ impl Bill {
             model: p.model,
             provider: p.provider,
             currency: p.currency,
-            total: total.normalize(),
+            total: crate::price::normalize(total),
             lines,
             at: p.at,
             service_tier: p.service_tier,
