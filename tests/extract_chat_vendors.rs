@@ -67,7 +67,7 @@ fn explicit_and_implicit_hits_price_differently() {
     let explicit = c.quote("qwen-plus", &hit).unwrap();
     // 15*0.8 + 18613*0.08 + 445*2 = 2391.04 per 1M
     assert_eq!(explicit.total().to_string(), "0.00239104");
-    assert_eq!(explicit.option().as_deref(), Some("explicit cache"));
+    assert_eq!(explicit.option(), Some("explicit cache"));
     hit.options.clear();
     let implicit = c.quote("qwen-plus", &hit).unwrap();
     // 15*0.8 + 18613*0.16 + 445*2 = 3880.08 per 1M

@@ -94,13 +94,13 @@ fn golden_vectors_price_exactly() {
                         c.currency
                     ));
                 }
-                if c.tier.is_some() && bill.tier().as_deref() != c.tier.as_deref() {
+                if c.tier.is_some() && bill.tier() != c.tier.as_deref() {
                     wrong.push(format!("tier {:?} (want {:?})", bill.tier(), c.tier));
                 }
-                if c.window.is_some() && bill.window().as_deref() != c.window.as_deref() {
+                if c.window.is_some() && bill.window() != c.window.as_deref() {
                     wrong.push(format!("window {:?} (want {:?})", bill.window(), c.window));
                 }
-                if c.option.is_some() && bill.option().as_deref() != c.option.as_deref() {
+                if c.option.is_some() && bill.option() != c.option.as_deref() {
                     wrong.push(format!("option {:?} (want {:?})", bill.option(), c.option));
                 }
                 if !wrong.is_empty() {

@@ -59,12 +59,12 @@ fn an_options_only_schedule_prices_the_matching_option() {
     let c = catalog();
     let bill = c.quote("acme-actions", &usage(Some("draw"), 3)).unwrap();
     assert_eq!(bill.total().to_string(), "0.75");
-    assert_eq!(bill.option().as_deref(), Some("draw"));
+    assert_eq!(bill.option(), Some("draw"));
     // A free action is an explicit zero, with its line.
     let bill = c.quote("acme-actions", &usage(Some("erase"), 2)).unwrap();
     assert!(bill.total().is_zero());
     assert_eq!(bill.lines().len(), 1);
-    assert_eq!(bill.option().as_deref(), Some("action=erase"));
+    assert_eq!(bill.option(), Some("action=erase"));
 }
 
 #[test]

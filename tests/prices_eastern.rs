@@ -204,7 +204,7 @@ fn cohere_command_models_and_embed_v5() {
     // command-r (alias of command-r-08-2024): 10000*0.15 + 2000*0.6 = 1500 + 1200 = 2700 -> 0.0027
     let u = r#"{"input_tokens":10000,"output_tokens":2000,"at":"2026-12-06T00:00:00Z"}"#;
     let b = check("command-r", u, "0.0027", "USD", None);
-    assert_eq!(&*b.model(), "command-r-08-2024");
+    assert_eq!(b.model(), "command-r-08-2024");
     // command-a: 10000*2.5 + 2000*10 = 25000 + 20000 = 45000 -> 0.045
     check("command-a", u, "0.045", "USD", None);
     // embed-v5.0-fast: 10000 * 0.08 = 800 -> 0.0008

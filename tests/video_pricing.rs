@@ -74,7 +74,7 @@ fn a_mode_option_replaces_the_per_second_variants() {
     )
     .unwrap();
     assert_eq!((five.total(), ten.total()), (dec("2.5"), dec("5")));
-    assert_eq!(ten.option().as_deref(), Some("pro mode"));
+    assert_eq!(ten.option(), Some("pro mode"));
 }
 
 #[test]
@@ -107,10 +107,7 @@ fn pixel_sizes_are_variants_and_unknown_ones_are_errors() {
     )
     .unwrap();
     assert_eq!(b.total(), dec("2"));
-    assert_eq!(
-        b.lines()[0].variant().as_deref(),
-        Some("resolution 1024x1792")
-    );
+    assert_eq!(b.lines()[0].variant(), Some("resolution 1024x1792"));
     assert!(matches!(
         quote(
             "sized",

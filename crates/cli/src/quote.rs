@@ -153,7 +153,7 @@ pub fn run(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
 
 pub fn print_bill(catalog: &Catalog, bill: &Bill) {
     let kind = catalog
-        .model(&bill.model())
+        .model(bill.model())
         .map(|m| m.kind())
         .unwrap_or(Kind::Chat);
     let kind = serde_json::to_value(kind)

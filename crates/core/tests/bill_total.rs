@@ -168,7 +168,9 @@ proptest! {
 /// The property above is not vacuous: the typical Anthropic record prices, with six lines.
 #[test]
 fn the_property_sees_real_bills() {
-    let m = Catalog::builtin().resolve("claude-sonnet-4-5").expect("built in");
+    let m = Catalog::builtin()
+        .resolve("claude-sonnet-4-5")
+        .expect("built in");
     let mut usage = Usage {
         at: Some("2025-11-01T00:00:00Z".parse().expect("a time")),
         ..Usage::default()

@@ -11,8 +11,7 @@ use rust_decimal::Decimal;
 use tariff_core::{price, Catalog, Usage};
 
 fn usage(at: Option<&str>) -> Usage {
-    let mut u =
-        Usage::from_json(r#"{"input_tokens": 1000000, "output_tokens": 1000000}"#).unwrap();
+    let mut u = Usage::from_json(r#"{"input_tokens": 1000000, "output_tokens": 1000000}"#).unwrap();
     u.at = at.map(|t| t.parse::<DateTime<Utc>>().unwrap());
     u
 }
