@@ -475,9 +475,10 @@ impl Catalog {
     fn resolve_pattern(&self, name: &str, whole: u64) -> Option<&Model> {
         let bytes = name.as_bytes();
         let mut by_prefix = None;
-        let longest = bytes.len().min(self.prefix_len.len().saturating_sub(1));
+        // No `prefix*` pattern at all: `prefix_len` is empty, and there is nothing to probe.
+        let longest = bytes.len().min(self.prefix_len.len());
         for n in (0..=longest).rev() {
-            if !self.prefix_len[n] {
+            if self.prefix_len.get(n) != Some(&true) {
                 continue;
             }
             let probe = &bytes[..n];
@@ -572,6 +573,22 @@ pub fn glob(pattern: &str, s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{fold_hash, fold_word, glob, glob_fold};
+
+    /// Regression: with no `prefix*` pattern in the catalog, an unknown name indexed past
+    /// the end of the (empty) prefix-length table.
+    #[test]
+    fn an_unknown_name_in_a_catalog_without_patterns_is_none() {
+        let c = super::CatalogBuilder::new()
+            .text(
+                "t.toml",
+                "provider = \"p\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nsource = \"s\"\nas_of = 2025-01-01\nrates = { input_tokens = 1 }\n",
+            )
+            .build()
+            .unwrap();
+        assert_eq!(c.resolve("M").map(|m| m.id()), Some("m"));
+        assert!(c.resolve("no-such-model").is_none());
+        assert!(c.resolve("").is_none());
+    }
 
     #[test]
     fn word_folding_is_ascii_lower_case_byte_by_byte() {
