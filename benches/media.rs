@@ -97,9 +97,10 @@ fn benches(c: &mut Criterion) {
         let model = catalog.model(k.model).expect("priced");
         both.bench_function(k.label, |b| {
             b.iter(|| {
-                let u = extract_with_request(k.api, black_box(&k.body), k.request.as_deref())
+                let mut u = extract_with_request(k.api, black_box(&k.body), k.request.as_deref())
                     .expect("meters");
-                price::quote(model, &u, at).expect("prices")
+                u.at = Some(at);
+                price::quote(model, &u).expect("prices")
             })
         });
     }

@@ -23,7 +23,6 @@
 use std::fmt::Write;
 use std::hint::black_box;
 
-use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tariff::{price, Catalog, CatalogBuilder, Model, Usage};
 
@@ -80,10 +79,6 @@ fn resolve<'c>(catalog: &'c Catalog, name: &str) -> &'c Model {
     })
 }
 
-fn at(u: &Usage) -> DateTime<Utc> {
-    u.at.expect("every case has a time")
-}
-
 /// The name a relay would most likely receive: the model's first alias, else its id.
 fn alias(m: &Model) -> String {
     m.aliases()
@@ -110,11 +105,12 @@ fn quote(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     for case in &cases {
         let m = resolve(&catalog, case.model);
-        let t = at(&case.usage);
+        // A record without a time would be priced at the clock's, read on every quote.
+        assert!(case.usage.at.is_some(), "every case has a time");
         // Fail loudly here rather than time an error path.
-        price::quote(m, &case.usage, t).expect("the case prices");
+        price::quote(m, &case.usage).expect("the case prices");
         g.bench_function(case.label, |b| {
-            b.iter(|| price::quote(black_box(m), black_box(&case.usage), black_box(t)))
+            b.iter(|| price::quote(black_box(m), black_box(&case.usage)))
         });
     }
     g.finish();
@@ -209,13 +205,13 @@ fn padded(c: &mut Criterion) {
     assert_eq!(padded.models().len(), plain.models().len() + N);
 
     let case = &cases()[0];
-    let t = at(&case.usage);
+    assert!(case.usage.at.is_some(), "every case has a time");
     let mut g = c.benchmark_group("padded");
     g.throughput(Throughput::Elements(1));
     for (label, catalog) in [("plain", &plain), ("plus_10k", &padded)] {
         let m = resolve(catalog, case.model);
         g.bench_function(format!("resolved/{label}"), |b| {
-            b.iter(|| price::quote(black_box(m), black_box(&case.usage), black_box(t)))
+            b.iter(|| price::quote(black_box(m), black_box(&case.usage)))
         });
         let name = alias(m);
         g.bench_function(format!("by_alias/{label}"), |b| {

@@ -74,9 +74,10 @@ fn bench(c: &mut Criterion) {
         let m = catalog.model(model).expect("priced model");
         both.bench_function(label, |b| {
             b.iter(|| {
-                let u = extract_with_request(api, black_box(&body), black_box(req.as_deref()))
+                let mut u = extract_with_request(api, black_box(&body), black_box(req.as_deref()))
                     .expect("meters");
-                price::quote(m, &u, at).expect("prices")
+                u.at = Some(at);
+                price::quote(m, &u).expect("prices")
             })
         });
     }

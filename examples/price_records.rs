@@ -114,12 +114,12 @@ fn output_side(u: Unit) -> bool {
 
 fn sides(b: &Bill) -> (Decimal, Decimal) {
     let out: Decimal = b
-        .lines
+        .lines()
         .iter()
-        .filter(|l| output_side(l.unit))
-        .map(|l| l.amount)
+        .filter(|l| output_side(l.unit()))
+        .map(|l| l.amount())
         .sum();
-    (b.total - out, out)
+    (b.total() - out, out)
 }
 
 fn run() -> Result<(), String> {
@@ -148,7 +148,7 @@ fn run() -> Result<(), String> {
             let line = match b {
                 Ok(b) => {
                     let (i, o) = sides(b);
-                    format!("{}\t{}\t{}\t{}", r.id, b.total, i, o)
+                    format!("{}\t{}\t{}\t{}", r.id, b.total(), i, o)
                 }
                 Err(e) => format!("{}\tERROR\t{}", r.id, e.replace(['\t', '\n'], " ")),
             };
@@ -183,7 +183,7 @@ fn run() -> Result<(), String> {
             let bill = catalog
                 .quote(black_box(&r.model), black_box(&r.usage))
                 .expect("priced in the first pass");
-            sum += bill.total;
+            sum += bill.total();
         }
         sum
     });
@@ -194,9 +194,8 @@ fn run() -> Result<(), String> {
     let (pre, sum2) = best(args.repeat, || {
         let mut sum = Decimal::ZERO;
         for (m, u) in &resolved {
-            let at = u.at.unwrap_or_else(chrono::Utc::now);
-            let bill = price::quote(black_box(m), black_box(u), at).expect("priced");
-            sum += bill.total;
+            let bill = price::quote(black_box(m), black_box(u)).expect("priced");
+            sum += bill.total();
         }
         sum
     });

@@ -15,8 +15,19 @@
 //!
 //! Data flows one way: a vendor's usage report becomes a canonical [`Usage`] record
 //! (exclusive buckets: nothing counted twice), the [`Catalog`] of price tables (data, not
-//! code: every price has a source and a date) finds the rates in force, and the engine
-//! returns a [`Bill`] whose lines are exact decimals that add up to its total.
+//! code: every price has a source and a date) finds the rates in force at the record's
+//! time, and the engine returns a [`Bill`] whose lines are exact decimals that add up to its
+//! total. [`tariff_core`]'s documentation explains each of these.
+//!
+//! A relay's path, in order (`cargo run --example relay` runs it in process):
+//!
+//! 1. **resolve** the model a request names: [`Catalog::resolve`] (no allocation);
+//! 2. **estimate** the request's worst case, [`estimate::estimate`], price it with
+//!    [`price::quote`] and **hold** it: [`ledger::Ledger::hold`];
+//! 3. **meter** the upstream's answer ([`extract::extract`], or a stream's events) and
+//!    **settle** at its price: [`ledger::Ledger::settle`];
+//! 4. on a failure, **classify** it ([`outcome::classify`]) and **refund** the hold:
+//!    [`ledger::Ledger::refund`].
 //!
 //! ```
 //! use tariff::{Catalog, Usage};
@@ -26,10 +37,10 @@
 //!     "cache_read_tokens": 3000, "output_tokens": 400, "at": "2025-11-01T00:00:00Z"
 //! }"#)?;
 //! let bill = Catalog::builtin().quote("claude-sonnet-4-5-20250929", &usage)?;
-//! assert_eq!(bill.model.as_ref(), "claude-sonnet-4-5");
-//! assert_eq!(bill.total.to_string(), "0.0204");
-//! for line in &bill.lines {
-//!     println!("{:<24} {:>8} × {}/{} = {}", line.item(), line.quantity, line.unit_price, line.per, line.amount);
+//! assert_eq!(bill.model(), "claude-sonnet-4-5");
+//! assert_eq!(bill.total().to_string(), "0.0204");
+//! for line in bill.lines() {
+//!     println!("{:<24} {:>8} × {}/{} = {}", line.item(), line.quantity(), line.unit_price(), line.per(), line.amount());
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -50,12 +50,11 @@ fn quoting_a_resolved_model_allocates_nothing_up_to_eight_lines() {
             "at": "2025-11-01T00:00:00Z"}"#,
     )
     .unwrap();
-    let at = usage.at.unwrap();
-    let warm = tariff::price::quote(m, &usage, at).unwrap();
-    assert_eq!(warm.lines.len(), 6);
-    let (n, bill) = allocations(|| tariff::price::quote(m, &usage, at).unwrap());
+    let warm = tariff::price::quote(m, &usage).unwrap();
+    assert_eq!(warm.lines().len(), 6);
+    let (n, bill) = allocations(|| tariff::price::quote(m, &usage).unwrap());
     assert_eq!(n, 0, "quote allocated {n} times");
     // The bill is whole: its total is the sum of its lines.
-    assert_eq!(bill.total, bill.lines.iter().map(|l| l.amount).sum());
+    assert_eq!(bill.total(), bill.lines().iter().map(|l| l.amount()).sum());
     drop(bill);
 }

@@ -57,7 +57,7 @@ fn total(model: &str, usage: &str) -> String {
     let (_, c, _) = imported();
     c.quote(model, &Usage::from_json(usage).unwrap())
         .unwrap_or_else(|e| panic!("{model}: {e}"))
-        .total
+        .total()
         .to_string()
 }
 

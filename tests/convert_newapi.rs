@@ -36,7 +36,7 @@ fn load(json: &str) -> (Catalog, tariff::convert::Report) {
 fn total(c: &Catalog, model: &str, usage: &str) -> String {
     c.quote(model, &Usage::from_json(usage).unwrap())
         .unwrap()
-        .total
+        .total()
         .to_string()
 }
 
@@ -81,7 +81,7 @@ fn claude_ratios_give_the_same_bill_as_the_vendor_table() {
         Catalog::builtin()
             .quote("claude-sonnet-4-5", &Usage::from_json(usage).unwrap())
             .unwrap()
-            .total
+            .total()
             .to_string(),
         "0.0204"
     );
@@ -125,8 +125,11 @@ fn absent_ratios_take_new_apis_defaults_and_say_so() {
             &Usage::from_json(r#"{"reasoning_tokens": 1000000}"#).unwrap(),
         )
         .unwrap();
-    assert_eq!(bill.total.to_string(), "12");
-    assert_eq!(bill.lines[0].priced_as, Some(tariff::Unit::OutputTokens));
+    assert_eq!(bill.total().to_string(), "12");
+    assert_eq!(
+        bill.lines()[0].priced_as(),
+        Some(tariff::Unit::OutputTokens)
+    );
 }
 
 #[test]

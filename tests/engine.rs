@@ -67,10 +67,11 @@ fn price_history_picks_the_schedule_in_force() {
         "m",
         r#"{"input_tokens":1000000,"at":"2025-06-01T12:00:00Z"}"#,
     );
-    assert_eq!(before.total, dec("2"));
-    assert_eq!(after.total, dec("1"));
+    assert_eq!(before.total(), dec("2"));
+    assert_eq!(after.total(), dec("1"));
     assert_eq!(
-        before.schedule.until, after.schedule.from,
+        before.schedule().until,
+        after.schedule().from,
         "a later `from` closes the earlier schedule"
     );
     let err = c
@@ -95,10 +96,10 @@ fn scaled_batch_follows_the_standard_history() {
         "m",
         r#"{"input_tokens":1000000,"output_tokens":1000000,"service_tier":"batch","at":"2025-07-01T00:00:00Z"}"#,
     );
-    assert_eq!(early.total, dec("5")); // (2 + 8) / 2
-    assert_eq!(late.total, dec("2.5")); // (1 + 4) / 2
-    assert_eq!(early.schedule.scale, Some(dec("0.5")));
-    assert_eq!(early.lines[0].unit_price, dec("1"));
+    assert_eq!(early.total(), dec("5")); // (2 + 8) / 2
+    assert_eq!(late.total(), dec("2.5")); // (1 + 4) / 2
+    assert_eq!(early.schedule().scale, Some(dec("0.5")));
+    assert_eq!(early.lines()[0].unit_price(), dec("1"));
 }
 
 #[test]
@@ -109,7 +110,7 @@ fn explicit_until_ends_a_schedule() {
         "m",
         r#"{"input_tokens":2000000,"service_tier":"priority","at":"2025-08-31T00:00:00Z"}"#,
     );
-    assert_eq!(p.total, dec("7"));
+    assert_eq!(p.total(), dec("7"));
     let err = c
         .quote(
             "m",
@@ -156,13 +157,13 @@ fn fallback_prices_reasoning_at_the_output_rate_and_says_so() {
         r#"{"output_tokens":100,"reasoning_tokens":300,"at":"2025-03-01T00:00:00Z"}"#,
     );
     let r = b
-        .lines
+        .lines()
         .iter()
-        .find(|l| l.unit == Unit::ReasoningTokens)
+        .find(|l| l.unit() == Unit::ReasoningTokens)
         .unwrap();
-    assert_eq!(r.priced_as, Some(Unit::OutputTokens));
-    assert_eq!(r.amount, dec("0.0024"));
-    assert_eq!(b.total, dec("0.0032"));
+    assert_eq!(r.priced_as(), Some(Unit::OutputTokens));
+    assert_eq!(r.amount(), dec("0.0024"));
+    assert_eq!(b.total(), dec("0.0032"));
     let err = c
         .quote(
             "m",
@@ -239,9 +240,9 @@ fn context_tiers_are_whole_request_cliffs_and_the_last_match_wins() {
     ];
     for (usage, tier, total) in cases {
         let b = quote(&c, "banded", usage);
-        assert_eq!(b.tier.as_deref(), tier, "{usage}");
-        assert_eq!(b.total, dec(total), "{usage}");
-        assert_eq!(b.currency, Currency::CNY);
+        assert_eq!(b.tier(), tier, "{usage}");
+        assert_eq!(b.total(), dec(total), "{usage}");
+        assert_eq!(b.currency(), Currency::CNY);
     }
 }
 
@@ -279,25 +280,16 @@ fn time_windows_wrap_midnight_and_honour_weekdays_in_local_time() {
             &format!(r#"{{"input_tokens":1000000,"at":"{t}"}}"#),
         )
     };
-    assert_eq!(at("2025-03-03T16:29:59Z").window, None);
-    assert_eq!(
-        at("2025-03-03T16:30:00Z").window.as_deref(),
-        Some("off-peak")
-    );
-    assert_eq!(at("2025-03-03T16:30:00Z").total, dec("0.135"));
-    assert_eq!(
-        at("2025-03-04T00:29:59Z").window.as_deref(),
-        Some("off-peak")
-    );
-    assert_eq!(at("2025-03-04T00:30:00Z").window, None);
+    assert_eq!(at("2025-03-03T16:29:59Z").window(), None);
+    assert_eq!(at("2025-03-03T16:30:00Z").window(), Some("off-peak"));
+    assert_eq!(at("2025-03-03T16:30:00Z").total(), dec("0.135"));
+    assert_eq!(at("2025-03-04T00:29:59Z").window(), Some("off-peak"));
+    assert_eq!(at("2025-03-04T00:30:00Z").window(), None);
     // 2025-03-01 is a Saturday: 08:30 at +08:00 is 00:30 UTC.
-    assert_eq!(
-        at("2025-03-01T00:30:00Z").window.as_deref(),
-        Some("weekend morning")
-    );
-    assert_eq!(at("2025-03-01T00:30:00Z").total, dec("0"));
+    assert_eq!(at("2025-03-01T00:30:00Z").window(), Some("weekend morning"));
+    assert_eq!(at("2025-03-01T00:30:00Z").total(), dec("0"));
     // Monday 08:30 local: not a weekend.
-    assert_eq!(at("2025-03-03T00:30:00Z").window, None);
+    assert_eq!(at("2025-03-03T00:30:00Z").window(), None);
 }
 
 const OPTIONS_REGIONS: &str = r#"
@@ -330,20 +322,23 @@ fn options_and_regions_select_rates_and_currency() {
         "q",
         r#"{"input_tokens":1000000,"output_tokens":1000000}"#,
     );
-    assert_eq!((plain.total, plain.currency), (dec("2.8"), Currency::CNY));
+    assert_eq!(
+        (plain.total(), plain.currency()),
+        (dec("2.8"), Currency::CNY)
+    );
     let thinking = quote(
         &c,
         "q",
         r#"{"input_tokens":1000000,"output_tokens":1000000,"options":{"thinking":"true"}}"#,
     );
-    assert_eq!(thinking.total, dec("8.8"));
-    assert_eq!(thinking.option.as_deref(), Some("thinking=true"));
+    assert_eq!(thinking.total(), dec("8.8"));
+    assert_eq!(thinking.option(), Some("thinking=true"));
     let intl = quote(
         &c,
         "q",
         r#"{"input_tokens":1000000,"output_tokens":1000000,"region":"intl"}"#,
     );
-    assert_eq!((intl.total, intl.currency), (dec("1.6"), Currency::USD));
+    assert_eq!((intl.total(), intl.currency()), (dec("1.6"), Currency::USD));
     let err = c
         .quote(
             "q",
@@ -387,8 +382,8 @@ fn images_and_video_are_priced_by_variant() {
         "painter",
         r#"{"images":[{"count":2,"size":"1024x1024","quality":"hd"},{"count":1,"size":"1792x1024","quality":"standard"}]}"#,
     );
-    assert_eq!(b.total, dec("0.28"));
-    assert_eq!(b.lines.len(), 2);
+    assert_eq!(b.total(), dec("0.28"));
+    assert_eq!(b.lines().len(), 2);
     let err = c
         .quote(
             "painter",
@@ -401,7 +396,7 @@ fn images_and_video_are_priced_by_variant() {
         "filmer",
         r#"{"video_seconds":8,"resolution":"1080p","audio_seconds":90}"#,
     );
-    assert_eq!(v.total, dec("1.209"));
+    assert_eq!(v.total(), dec("1.209"));
     let err = c
         .quote(
             "filmer",
@@ -419,16 +414,16 @@ fn conversions_keep_total_equal_to_lines_and_round_once() {
         "m",
         r#"{"input_tokens":1234,"output_tokens":567,"at":"2025-03-01T00:00:00Z"}"#,
     );
-    assert_eq!(b.total, dec("0.007004"));
+    assert_eq!(b.total(), dec("0.007004"));
     let fx = FxTable::from_json(
         r#"[{"from":"USD","to":"CNY","rate":"7.1","date":"2025-01-01"},{"from":"USD","to":"CNY","rate":"7.3","date":"2025-04-01"}]"#,
     )
     .unwrap();
     let cny = b.convert(&fx, Currency::CNY).unwrap();
-    assert_eq!(cny.total, dec("0.0497284"));
+    assert_eq!(cny.total(), dec("0.0497284"));
     assert_eq!(
-        cny.total,
-        cny.lines.iter().map(|l| l.amount).sum::<Decimal>()
+        cny.total(),
+        cny.lines().iter().map(|l| l.amount()).sum::<Decimal>()
     );
     assert!(b.convert(&fx, Currency::parse("EUR").unwrap()).is_err());
 
@@ -476,11 +471,7 @@ rates = { input_tokens = 3, output_tokens = 12 }
             name,
             r#"{"input_tokens":1000000,"at":"2025-03-01T00:00:00Z"}"#,
         );
-        assert_eq!(
-            (b.total, b.provider.as_ref()),
-            (dec("3"), "relay"),
-            "{name}"
-        );
+        assert_eq!((b.total(), b.provider()), (dec("3"), "relay"), "{name}");
     }
     let without = markup.replace("replaces = true\n", "");
     let err = Catalog::builder()
@@ -530,7 +521,7 @@ unpriced = true
         "long",
         r#"{"input_tokens":272000,"service_tier":"priority"}"#,
     );
-    assert_eq!(ok.total, dec("1.36"));
+    assert_eq!(ok.total(), dec("1.36"));
     let err = c
         .quote(
             "long",

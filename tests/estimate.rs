@@ -543,7 +543,7 @@ fn estimate_hold_settle_flow() {
     let mut bound = est.usage.clone();
     bound.at = Some(at);
     let hold_bill = catalog.quote("gpt-4o", &bound).unwrap();
-    assert!(hold_bill.estimated);
+    assert!(hold_bill.estimated());
 
     let mut ledger = Ledger::new(QuotaPolicy::new_api());
     let (alice, req) = (AccountId::from("alice"), RequestId::from("r-1"));
@@ -574,7 +574,7 @@ fn estimate_hold_settle_flow() {
     assert_eq!(actual.input_tokens, est.usage.input_tokens);
     actual.at = Some(at);
     let bill = catalog.quote("gpt-4o", &actual).unwrap();
-    assert!(bill.estimated);
+    assert!(bill.estimated());
     let s = ledger.settle(&req, &bill).unwrap();
     assert!(s.estimated);
     assert!(s.delta < 0, "the streamed answer costs less than the bound");

@@ -21,8 +21,8 @@ fn total(model: &str, u: &Usage) -> String {
     let mut u = u.clone();
     u.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
     let bill = Catalog::builtin().quote(model, &u).unwrap();
-    assert_eq!(bill.estimated, u.estimated);
-    format!("{} {}", bill.total, bill.currency)
+    assert_eq!(bill.estimated(), u.estimated);
+    format!("{} {}", bill.total(), bill.currency())
 }
 
 fn basis(est: &Estimate, what: &str) -> Basis {
@@ -401,7 +401,7 @@ fn midjourney_holds_one_task_at_its_action_price() {
         let mut u = est.usage.clone();
         u.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
         let bill = catalog.quote("midjourney", &u).unwrap();
-        assert_eq!(bill.total.to_string(), usd, "{action}");
+        assert_eq!(bill.total().to_string(), usd, "{action}");
     }
     // Golden: the upscale request's finished task meters the same usage.
     let req = br#"{"customId":"MJ::JOB::upsample::2::2b5b-4c1f","taskId":"1712205000000001"}"#;

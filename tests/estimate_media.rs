@@ -18,8 +18,8 @@ fn speech_requests_hold_their_characters() {
     assert_eq!(metered.characters, est.usage.characters);
     // tts-1 at $15 per 1M characters: 15 x 15 / 1,000,000.
     let bill = Catalog::builtin().quote("tts-1", &est.usage).unwrap();
-    assert_eq!(bill.total.to_string(), "0.000225");
-    assert!(bill.estimated);
+    assert_eq!(bill.total().to_string(), "0.000225");
+    assert!(bill.estimated());
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn dalle_requests_hold_the_images_they_ask_for_with_the_api_defaults() {
             "{req}"
         );
         let bill = Catalog::builtin().quote(model, &est.usage).unwrap();
-        assert_eq!(bill.total.to_string(), total, "{req}");
+        assert_eq!(bill.total().to_string(), total, "{req}");
         // The answer, when it delivers every image asked for, bills the same.
         let data: Vec<String> = (0..n)
             .map(|i| format!(r#"{{"url":"https://example.com/{i}.png"}}"#))
@@ -168,7 +168,7 @@ fn video_requests_hold_the_seconds_asked_for_or_the_vendor_default() {
         assert!(est.usage.estimated);
         let bill = catalog.quote(model, &est.usage).unwrap();
         assert_eq!(
-            bill.total,
+            bill.total(),
             total.parse::<rust_decimal::Decimal>().unwrap(),
             "{req}"
         );
@@ -196,14 +196,20 @@ fn runway_wan_and_luma_requests_hold_their_seconds_or_the_default() {
         assert_eq!(est.usage.video_seconds.get().to_string(), secs);
         assert_eq!(est.usage.resolution.as_deref(), Some("720p"));
         let bill = catalog.quote("gen4_turbo", &est.usage).unwrap();
-        assert_eq!(bill.total, total.parse::<rust_decimal::Decimal>().unwrap());
+        assert_eq!(
+            bill.total(),
+            total.parse::<rust_decimal::Decimal>().unwrap()
+        );
     }
     // Wan 2.7 text-to-video at $0.15 a second at 1080P, 5 s.
     let wan = r#"{"model":"wan2.7-t2v","input":{"prompt":"otters"},"parameters":{"resolution":"1080P","duration":5}}"#;
     let est = estimate(Api::WanVideo, "wan2.7-t2v", wan.as_bytes()).unwrap();
     assert_eq!(est.usage.resolution.as_deref(), Some("1080p"));
     let bill = catalog.quote("wan2.7-t2v", &est.usage).unwrap();
-    assert_eq!(bill.total, "0.75".parse::<rust_decimal::Decimal>().unwrap());
+    assert_eq!(
+        bill.total(),
+        "0.75".parse::<rust_decimal::Decimal>().unwrap()
+    );
     // Luma: the documented 5 s when the request says nothing (no price is published).
     let est = estimate(
         Api::Luma,

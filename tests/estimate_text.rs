@@ -16,8 +16,8 @@ fn quote(model: &str, usage: &tariff::Usage) -> String {
     let mut usage = usage.clone();
     usage.at = Some("2026-11-27T00:00:00Z".parse().unwrap());
     let bill = Catalog::builtin().quote(model, &usage).unwrap();
-    assert!(bill.estimated);
-    bill.total.to_string()
+    assert!(bill.estimated());
+    bill.total().to_string()
 }
 
 // ---- DashScope (Qwen native) --------------------------------------------------------

@@ -54,7 +54,7 @@ fn refused(api: Api, model: &str, request: &str, field: &str) -> String {
 }
 
 fn quote(model: &str, u: &Usage) -> Result<Decimal, tariff::PriceError> {
-    Catalog::builtin().quote(model, u).map(|b| b.total)
+    Catalog::builtin().quote(model, u).map(|b| b.total())
 }
 
 // ------------------------------------------------------------------------------ Seedance
@@ -135,8 +135,8 @@ fn seedance_reads_text_commands_and_applies_the_documented_defaults() {
     let bill = Catalog::builtin()
         .quote("doubao-seedance-2-0-fast-260128", &est.usage)
         .unwrap();
-    assert_eq!(bill.total, dec("3.996"));
-    assert!(bill.estimated);
+    assert_eq!(bill.total(), dec("3.996"));
+    assert!(bill.estimated());
 }
 
 #[test]

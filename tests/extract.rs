@@ -215,7 +215,7 @@ rates = { input_tokens = 3, output_tokens = 15, cache_read_tokens = 0.30, cache_
     assert_eq!(u.tier(), ServiceTier::Standard);
     let bill = c.quote("acme-claude", &u).unwrap();
     // 1000×3 + 3000×0.30 + 2000×3.75 + 500×6 + 400×15 = 20,400 per 1M = 0.0204; + 1 search × $10/1000 = 0.01
-    assert_eq!(bill.total.to_string(), "0.0304");
+    assert_eq!(bill.total().to_string(), "0.0304");
 }
 
 #[test]
@@ -251,7 +251,7 @@ fn openai_embeddings_are_input_only_and_price_end_to_end() {
     let bill = Catalog::builtin()
         .quote("text-embedding-3-small", &u)
         .unwrap();
-    assert_eq!(bill.total.to_string(), "0.00005");
+    assert_eq!(bill.total().to_string(), "0.00005");
     let bad = br#"{"object":"list","usage":{"prompt_tokens":10,"total_tokens":12}}"#;
     assert!(matches!(
         extract(Api::OpenAiEmbeddings, bad).unwrap_err(),

@@ -27,7 +27,7 @@ fn meter(api: Api, body: &str, request: Option<&str>) -> Result<Usage, ExtractEr
 fn total(model: &str, u: &Usage) -> Decimal {
     let mut u = u.clone();
     u.at = Some("2026-11-01T00:00:00Z".parse().unwrap());
-    Catalog::builtin().quote(model, &u).unwrap().total
+    Catalog::builtin().quote(model, &u).unwrap().total()
 }
 
 fn dec(s: &str) -> Decimal {
@@ -283,7 +283,7 @@ fn gemini_embeddings_use_usage_metadata_or_estimate_from_the_request() {
             .quote("gemini-embedding-001", &u)
             .unwrap()
     };
-    assert!(bill.estimated);
+    assert!(bill.estimated());
     assert!(matches!(
         extract(Api::GeminiEmbeddings, &fixture("gemini.json")),
         Err(ExtractError::WrongFamily { .. })

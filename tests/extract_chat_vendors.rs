@@ -66,12 +66,12 @@ fn explicit_and_implicit_hits_price_differently() {
     hit.at = Some(at);
     let explicit = c.quote("qwen-plus", &hit).unwrap();
     // 15*0.8 + 18613*0.08 + 445*2 = 2391.04 per 1M
-    assert_eq!(explicit.total.to_string(), "0.00239104");
-    assert_eq!(explicit.option.as_deref(), Some("explicit cache"));
+    assert_eq!(explicit.total().to_string(), "0.00239104");
+    assert_eq!(explicit.option(), Some("explicit cache"));
     hit.options.clear();
     let implicit = c.quote("qwen-plus", &hit).unwrap();
     // 15*0.8 + 18613*0.16 + 445*2 = 3880.08 per 1M
-    assert_eq!(implicit.total.to_string(), "0.00388008");
+    assert_eq!(implicit.total().to_string(), "0.00388008");
     // A cache write outside the explicit cache has no rate: an error, never plain input.
     let mut write = extract(Api::OpenAiChat, &fixture("qwen-explicit-cache-create.json")).unwrap();
     write.options.clear();
@@ -210,14 +210,17 @@ fn gemini_grounding_meters_one_prompt_and_its_distinct_queries() {
     u2.at = Some("2026-11-01T00:00:00Z".parse().unwrap());
     // Gemini 2.5 Flash: per grounded prompt; 1500*0.3 + 650*2.5 = 2075 per 1M + 35/1K
     assert_eq!(
-        c.quote("gemini-2.5-flash", &u2).unwrap().total.to_string(),
+        c.quote("gemini-2.5-flash", &u2)
+            .unwrap()
+            .total()
+            .to_string(),
         "0.037075"
     );
     // Gemini 3 Flash: per query; 1500*0.5 + 650*3 = 2700 per 1M + 2*14/1K
     assert_eq!(
         c.quote("gemini-3-flash-preview", &u2)
             .unwrap()
-            .total
+            .total()
             .to_string(),
         "0.0307"
     );
@@ -356,7 +359,7 @@ rates = { web_search_calls = 50 }
     let price = |req: &[u8]| {
         let mut u = extract_with_request(Api::OpenAiChat, body, Some(req)).unwrap();
         u.at = Some("2026-11-01T00:00:00Z".parse().unwrap());
-        c.quote("relay-search", &u).unwrap().total.to_string()
+        c.quote("relay-search", &u).unwrap().total().to_string()
     };
     assert_eq!(price(high), "0.05");
     assert_eq!(price(low), "0.03");

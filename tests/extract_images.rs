@@ -28,10 +28,10 @@ fn total(model: &str, mut u: Usage) -> String {
     u.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
     let bill = Catalog::builtin().quote(model, &u).unwrap();
     assert_eq!(
-        bill.total,
-        bill.lines.iter().map(|l| l.amount).sum::<Decimal>()
+        bill.total(),
+        bill.lines().iter().map(|l| l.amount()).sum::<Decimal>()
     );
-    format!("{} {}", bill.total, bill.currency)
+    format!("{} {}", bill.total(), bill.currency())
 }
 
 #[test]
@@ -335,7 +335,7 @@ fn midjourney_bills_each_action_and_never_a_failed_task() {
         serde_json::json!({"options":{"action":"imagine"}})
     );
     let bill = Catalog::builtin().quote("midjourney", &failed).unwrap();
-    assert!(bill.total.is_zero() && bill.lines.is_empty());
+    assert!(bill.total().is_zero() && bill.lines().is_empty());
 
     for (body, why) in [
         ("mj-in-progress.json", "IN_PROGRESS at 42%"),
@@ -587,7 +587,7 @@ proptest! {
         let mut priced = u.clone();
         priced.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
         let bill = Catalog::builtin().quote("gpt-image-1.5", &priced).unwrap();
-        prop_assert_eq!(bill.total, want.normalize());
+        prop_assert_eq!(bill.total(), want.normalize());
 
         let skewed = body.replace(
             &format!(r#""input_tokens":{input},"#),
@@ -613,7 +613,7 @@ proptest! {
         let mut priced = u.clone();
         priced.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
         let bill = Catalog::builtin().quote("doubao-seedream-4.5", &priced).unwrap();
-        prop_assert_eq!(bill.total, (Decimal::from(ok) * Decimal::new(25, 2)).normalize());
+        prop_assert_eq!(bill.total(), (Decimal::from(ok) * Decimal::new(25, 2)).normalize());
 
         let wrong = format!(r#"{{"data":[{data}],"usage":{{"generated_images":{}}}}}"#, ok as u64 + off);
         let is_inconsistent = matches!(
@@ -637,12 +637,12 @@ proptest! {
                 let mut priced = u.clone();
                 priced.at = Some("2026-06-10T00:00:00Z".parse().unwrap());
                 let bill = Catalog::builtin().quote("midjourney", &priced).unwrap();
-                prop_assert!(bill.total > Decimal::ZERO);
+                prop_assert!(bill.total() > Decimal::ZERO);
             }
             ("FAILURE" | "CANCEL", Ok(u)) => {
                 prop_assert!(u.requests.is_zero());
                 let bill = Catalog::builtin().quote("midjourney", &u).unwrap();
-                prop_assert!(bill.total.is_zero());
+                prop_assert!(bill.total().is_zero());
             }
             (_, Err(ExtractError::MissingUsage { .. })) => prop_assert!(status != "SUCCESS" && status != "FAILURE"),
             (s, other) => prop_assert!(false, "{s}: {other:?}"),

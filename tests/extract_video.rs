@@ -59,10 +59,10 @@ fn price(model: &str, mut u: Usage) -> Result<tariff::Bill, PriceError> {
 fn total(model: &str, u: Usage) -> Decimal {
     let bill = price(model, u).unwrap_or_else(|e| panic!("{model}: {e}"));
     assert_eq!(
-        bill.total,
-        bill.lines.iter().map(|l| l.amount).sum::<Decimal>()
+        bill.total(),
+        bill.lines().iter().map(|l| l.amount()).sum::<Decimal>()
     );
-    bill.total
+    bill.total()
 }
 
 #[test]
@@ -299,9 +299,9 @@ fn seedance_prices_tokens_by_resolution_and_video_input() {
     );
     // 2.0 at 1080p with a video in the request: 243,000 × 31 / 1M = 7.533 CNY.
     let bill = price("doubao-seedance-2-0", u).unwrap();
-    assert_eq!(bill.total, dec("7.533"));
-    assert_eq!(bill.option.as_deref(), Some("1080p, video input"));
-    assert_eq!(bill.currency.to_string(), "CNY");
+    assert_eq!(bill.total(), dec("7.533"));
+    assert_eq!(bill.option(), Some("1080p, video input"));
+    assert_eq!(bill.currency().to_string(), "CNY");
     // Text only (the prompt's `--rs 720p` loses to the task's reported 1080p): 243,000 × 51 / 1M.
     let u = ok(
         Api::Seedance,

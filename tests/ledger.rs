@@ -214,7 +214,7 @@ fn estimated_settlement_is_recorded_as_estimated() {
     l.hold(&a, &req("r"), &bill(1000, 4000), HoldPolicy::FullBound)
         .unwrap();
     let est = bill_of(&c, "m", 1000, 300, true);
-    assert!(est.estimated);
+    assert!(est.estimated());
     let s = l.settle(&req("r"), &est).unwrap();
     assert!(s.estimated);
     assert_eq!(s.charged.units, 2_200);

@@ -58,13 +58,13 @@ fn usage(action: Option<&str>, requests: u64) -> Usage {
 fn an_options_only_schedule_prices_the_matching_option() {
     let c = catalog();
     let bill = c.quote("acme-actions", &usage(Some("draw"), 3)).unwrap();
-    assert_eq!(bill.total.to_string(), "0.75");
-    assert_eq!(bill.option.as_deref(), Some("draw"));
+    assert_eq!(bill.total().to_string(), "0.75");
+    assert_eq!(bill.option(), Some("draw"));
     // A free action is an explicit zero, with its line.
     let bill = c.quote("acme-actions", &usage(Some("erase"), 2)).unwrap();
-    assert!(bill.total.is_zero());
-    assert_eq!(bill.lines.len(), 1);
-    assert_eq!(bill.option.as_deref(), Some("action=erase"));
+    assert!(bill.total().is_zero());
+    assert_eq!(bill.lines().len(), 1);
+    assert_eq!(bill.option(), Some("action=erase"));
 }
 
 #[test]
@@ -92,14 +92,14 @@ fn a_base_rate_still_prices_usage_no_option_matches() {
     assert_eq!(
         c.quote("acme-mixed", &usage(Some("other"), 2))
             .unwrap()
-            .total
+            .total()
             .to_string(),
         "2"
     );
     assert_eq!(
         c.quote("acme-mixed", &usage(Some("cheap"), 2))
             .unwrap()
-            .total
+            .total()
             .to_string(),
         "1"
     );

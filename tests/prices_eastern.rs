@@ -14,10 +14,10 @@ fn quote(model: &str, usage: &str) -> Result<Bill, tariff::PriceError> {
 fn check(model: &str, usage: &str, total: &str, currency: &str, applied: Option<&str>) -> Bill {
     let bill = quote(model, usage).unwrap_or_else(|e| panic!("{model} {usage}: {e}"));
     let want: Decimal = total.parse().unwrap();
-    assert_eq!(bill.total, want, "{model} {usage}: {bill:?}");
-    assert_eq!(bill.currency.as_str(), currency, "{model} {usage}");
+    assert_eq!(bill.total(), want, "{model} {usage}: {bill:?}");
+    assert_eq!(bill.currency().as_str(), currency, "{model} {usage}");
     if let Some(a) = applied {
-        let got = [&bill.window, &bill.tier, &bill.option];
+        let got = [&bill.window(), &bill.tier(), &bill.option()];
         assert!(
             got.iter().any(|x| x.as_deref() == Some(a)),
             "{model} {usage}: expected {a:?} applied, got {got:?}"
@@ -40,11 +40,11 @@ fn deepseek_flash_peak_and_off_peak() {
     // 1000*0.15 + 3000*0.003 + 500*0.6 = 150 + 9 + 300 = 459 -> 0.000459
     let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-12-07T04:30:00Z"}"#;
     let b = check("deepseek-flash", u, "0.000459", "USD", None);
-    assert_eq!(b.window, None);
+    assert_eq!(b.window(), None);
     // Sunday 2026-12-06 10:00 Beijing: weekends are off-peak all day -> 0.000459
     let u = r#"{"input_tokens":1000,"cache_read_tokens":3000,"output_tokens":500,"at":"2026-12-06T02:00:00Z"}"#;
     let b = check("deepseek-flash", u, "0.000459", "USD", None);
-    assert_eq!(b.window, None);
+    assert_eq!(b.window(), None);
     // Only the USD list is known for V4.1-Flash: a mainland (CNY) usage is an error.
     let u =
         r#"{"input_tokens":1000,"output_tokens":500,"at":"2026-12-06T02:00:00Z","region":"cn"}"#;
@@ -110,7 +110,7 @@ fn qwen3_vl_plus_tier_edge_is_32768_input_tokens() {
     // 32768*0.2 + 1000*1.6 = 6553.6 + 1600 = 8153.6 per 1M -> 0.0081536
     let u = r#"{"input_tokens":32768,"output_tokens":1000,"at":"2026-12-06T00:00:00Z","region":"intl"}"#;
     let b = check("qwen3-vl-plus", u, "0.0081536", "USD", None);
-    assert_eq!(b.tier, None);
+    assert_eq!(b.tier(), None);
     // One more token: the whole request moves to the second band.
     // 32769*0.3 + 1000*2.4 = 9830.7 + 2400 = 12230.7 -> 0.0122307
     let u = r#"{"input_tokens":32769,"output_tokens":1000,"at":"2026-12-06T00:00:00Z","region":"intl"}"#;
@@ -183,7 +183,7 @@ fn minimax_m3_whole_request_cliff_at_512k() {
     // 500000*0.3 + 24288*0.06 + 1000*1.2 = 150000 + 1457.28 + 1200 = 152657.28 -> 0.15265728
     let u = r#"{"input_tokens":500000,"cache_read_tokens":24288,"output_tokens":1000,"at":"2026-12-06T00:00:00Z"}"#;
     let b = check("MiniMax-M3", u, "0.15265728", "USD", None);
-    assert_eq!(b.tier, None);
+    assert_eq!(b.tier(), None);
     // One more cached token: every token at the upper band.
     // 500000*0.6 + 24289*0.12 + (600+400)*2.4 = 300000 + 2914.68 + 2400 = 305314.68 -> 0.30531468
     let u = r#"{"input_tokens":500000,"cache_read_tokens":24289,"output_tokens":600,"reasoning_tokens":400,"at":"2026-12-06T00:00:00Z"}"#;
@@ -204,7 +204,7 @@ fn cohere_command_models_and_embed_v5() {
     // command-r (alias of command-r-08-2024): 10000*0.15 + 2000*0.6 = 1500 + 1200 = 2700 -> 0.0027
     let u = r#"{"input_tokens":10000,"output_tokens":2000,"at":"2026-12-06T00:00:00Z"}"#;
     let b = check("command-r", u, "0.0027", "USD", None);
-    assert_eq!(&*b.model, "command-r-08-2024");
+    assert_eq!(b.model(), "command-r-08-2024");
     // command-a: 10000*2.5 + 2000*10 = 25000 + 20000 = 45000 -> 0.045
     check("command-a", u, "0.045", "USD", None);
     // embed-v5.0-fast: 10000 * 0.08 = 800 -> 0.0008

@@ -13,12 +13,13 @@ fn quote(model: &str, usage: &str) -> Result<Bill, PriceError> {
 
 fn total(model: &str, usage: &str) -> Decimal {
     let bill = quote(model, usage).unwrap_or_else(|e| panic!("{model}: {e}"));
-    let sum: Decimal = bill.lines.iter().map(|l| l.amount).sum();
+    let sum: Decimal = bill.lines().iter().map(|l| l.amount()).sum();
     assert_eq!(
-        bill.total, sum,
+        bill.total(),
+        sum,
         "{model}: total is not the sum of its lines"
     );
-    bill.total
+    bill.total()
 }
 
 fn d(s: &str) -> Decimal {
@@ -41,8 +42,8 @@ fn claude_opus_5_standard_and_fast_mode() {
     // = 315,000 / 1M = $0.315.
     let fast = r#"{"input_tokens":10000,"cache_write_tokens":2000,"cache_read_tokens":40000,"output_tokens":3000,"options":{"speed":"fast"},"at":"2026-11-01T00:00:00Z"}"#;
     let bill = quote("claude-opus-5", fast).unwrap();
-    assert_eq!(bill.total, d("0.315"));
-    assert_eq!(bill.option.as_deref(), Some("fast mode"));
+    assert_eq!(bill.total(), d("0.315"));
+    assert_eq!(bill.option(), Some("fast mode"));
     // The `*-latest` alias is the same model.
     assert_eq!(total("claude-opus-5-latest", u), d("0.1575"));
 }
@@ -61,15 +62,15 @@ fn claude_haiku_5_5_prompt_over_100k_bills_the_whole_request_at_5x() {
     // 60,000 x 0.10 + 40,000 x 0.01 + 1,000 x 0.50 = 6,000 + 400 + 500 = 6,900 / 1M = $0.0069.
     let at_edge = r#"{"input_tokens":60000,"cache_read_tokens":40000,"output_tokens":1000,"at":"2026-11-01T00:00:00Z"}"#;
     let bill = quote("claude-haiku-5-5", at_edge).unwrap();
-    assert_eq!(bill.total, d("0.0069"));
-    assert_eq!(bill.tier, None, "exactly 100,000 stays in the base band");
+    assert_eq!(bill.total(), d("0.0069"));
+    assert_eq!(bill.tier(), None, "exactly 100,000 stays in the base band");
     // One more cached token: 100,001 > 100,000, every token at 5x ($0.50 / $0.05 / $2.50):
     // 60,000 x 0.5 + 40,001 x 0.05 + 1,000 x 2.5 = 30,000 + 2,000.05 + 2,500 = 34,500.05 / 1M
     // = $0.03450005.
     let over = r#"{"input_tokens":60000,"cache_read_tokens":40001,"output_tokens":1000,"at":"2026-11-01T00:00:00Z"}"#;
     let bill = quote("claude-haiku-5-5", over).unwrap();
-    assert_eq!(bill.total, d("0.03450005"));
-    assert_eq!(bill.tier.as_deref(), Some("over 100K prompt"));
+    assert_eq!(bill.total(), d("0.03450005"));
+    assert_eq!(bill.tier(), Some("over 100K prompt"));
     // Batch halves the tier too: $0.017250025.
     let batch = r#"{"input_tokens":60000,"cache_read_tokens":40001,"output_tokens":1000,"service_tier":"batch","at":"2026-11-01T00:00:00Z"}"#;
     assert_eq!(total("claude-haiku-5-5", batch), d("0.017250025"));
@@ -108,14 +109,14 @@ fn claude_opus_4_8_fast_mode_ends_on_2026_11_30() {
     // Before the removal, fast mode is $10 / $50: 1,000 x 10 + 1,000 x 50 = 60,000 / 1M = $0.06.
     let before = r#"{"input_tokens":1000,"output_tokens":1000,"options":{"speed":"fast"},"at":"2026-11-29T23:00:00Z"}"#;
     let bill = quote("claude-opus-4-8", before).unwrap();
-    assert_eq!(bill.total, d("0.06"));
-    assert_eq!(bill.option.as_deref(), Some("fast mode"));
+    assert_eq!(bill.total(), d("0.06"));
+    assert_eq!(bill.option(), Some("fast mode"));
     // From 2026-11-30 the schedule has no fast option (the API rejects fast requests): the
     // standard $5 / $25 apply, 1,000 x 5 + 1,000 x 25 = 30,000 / 1M = $0.03.
     let after = r#"{"input_tokens":1000,"output_tokens":1000,"options":{"speed":"fast"},"at":"2026-11-30T00:00:00Z"}"#;
     let bill = quote("claude-opus-4-8", after).unwrap();
-    assert_eq!(bill.total, d("0.03"));
-    assert_eq!(bill.option, None);
+    assert_eq!(bill.total(), d("0.03"));
+    assert_eq!(bill.option(), None);
 }
 
 #[test]
@@ -147,8 +148,8 @@ fn gpt_6_astra_long_context_tier() {
     // = 4,000,000 + 144,002 + 75,000 = 4,219,002 / 1M = $4.219002.
     let long = r#"{"input_tokens":200000,"cache_read_tokens":72001,"output_tokens":1000,"at":"2026-11-01T00:00:00Z"}"#;
     let bill = quote("gpt-6-astra", long).unwrap();
-    assert_eq!(bill.total, d("4.219002"));
-    assert_eq!(bill.tier.as_deref(), Some("over 272K input"));
+    assert_eq!(bill.total(), d("4.219002"));
+    assert_eq!(bill.tier(), Some("over 272K input"));
 }
 
 #[test]
@@ -313,7 +314,7 @@ fn gemini_latest_aliases_price_as_their_current_model() {
         ("gemini-pro-latest", "gemini-3.1-pro-preview"),
     ] {
         let a = quote(alias, u).unwrap();
-        assert_eq!(&*a.model, target, "{alias}");
+        assert_eq!(a.model(), target, "{alias}");
     }
     // 3.8 Flash introductory: 1,000,000 x 0.75 + 100,000 x 3.75 = 0.75 + 0.375 = $1.125.
     assert_eq!(total("gemini-flash-latest", u), d("1.125"));

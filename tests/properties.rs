@@ -21,7 +21,7 @@ fn priced_token_units(m: &Model) -> Vec<Unit> {
                 ..Usage::default()
             };
             set(&mut usage, *u, 1);
-            tariff::price::quote(m, &usage, at()).is_ok()
+            tariff::price::quote(m, &usage).is_ok()
         })
         .collect()
 }
@@ -86,35 +86,35 @@ proptest! {
         let (model, units) = &subjects[pick % subjects.len()];
         let tier = ServiceTier::ALL[tier];
         let usage = build(units, &counts, tier);
-        let Ok(bill) = tariff::price::quote(model, &usage, at()) else {
+        let Ok(bill) = tariff::price::quote(model, &usage) else {
             // Only the service tier can be unpriced here: every unit was checked above.
-            prop_assert!(tariff::price::quote(model, &build(units, &counts, ServiceTier::Standard), at()).is_ok());
+            prop_assert!(tariff::price::quote(model, &build(units, &counts, ServiceTier::Standard)).is_ok());
             return Ok(());
         };
         // Total is the exact sum of the lines.
-        prop_assert_eq!(bill.total, bill.lines.iter().map(|l| l.amount).sum::<Decimal>());
+        prop_assert_eq!(bill.total(), bill.lines().iter().map(|l| l.amount()).sum::<Decimal>());
         // Every bucket appears on exactly one line, with exactly its quantity.
         for unit in Unit::TOKEN_UNITS {
-            let lines: Vec<_> = bill.lines.iter().filter(|l| l.unit == unit).collect();
+            let lines: Vec<_> = bill.lines().iter().filter(|l| l.unit() == unit).collect();
             let q = usage.tokens(unit);
             if q == 0 {
                 prop_assert!(lines.is_empty(), "{} has a line but no usage", unit);
             } else {
                 prop_assert_eq!(lines.len(), 1, "{} must be on exactly one line", unit);
-                prop_assert_eq!(lines[0].quantity, Decimal::from(q));
+                prop_assert_eq!(lines[0].quantity(), Decimal::from(q));
             }
         }
         // More of any bucket never costs less.
         let unit = units[grow % units.len()];
         let mut more = usage.clone();
         set(&mut more, unit, usage.tokens(unit) + delta);
-        let bigger = match tariff::price::quote(model, &more, at()) {
+        let bigger = match tariff::price::quote(model, &more) {
             Ok(b) => b,
             // Growing into a band the vendor publishes no price for is an error, not a price.
             Err(tariff::PriceError::UnpricedTier { .. }) => return Ok(()),
             Err(e) => return Err(TestCaseError::fail(format!("{}: {e}", model.id()))),
         };
-        prop_assert!(bigger.total >= bill.total, "{}: +{} {} cost less: {} < {}", model.id(), delta, unit, bigger.total, bill.total);
+        prop_assert!(bigger.total() >= bill.total(), "{}: +{} {} cost less: {} < {}", model.id(), delta, unit, bigger.total(), bill.total());
     }
 
     #[test]
@@ -134,9 +134,9 @@ proptest! {
             let units = priced_token_units(m);
             let mut u = Usage { at: Some(t), region: s.region.as_deref().map(str::to_string), ..Usage::default() };
             for unit in &units { set(&mut u, *unit, 1000); }
-            if let Ok(bill) = tariff::price::quote(m, &u, t) {
-                prop_assert_eq!(bill.schedule.from, s.from, "{} at {}", m.id(), t);
-                prop_assert_eq!(bill.schedule.source.as_ref(), s.source.as_ref());
+            if let Ok(bill) = tariff::price::quote(m, &u) {
+                prop_assert_eq!(bill.schedule().from, s.from, "{} at {}", m.id(), t);
+                prop_assert_eq!(bill.schedule().source.as_ref(), s.source.as_ref());
             }
         }
     }

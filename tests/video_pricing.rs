@@ -60,8 +60,8 @@ fn a_mode_option_replaces_the_per_second_variants() {
         r#"{"video_seconds":5,"resolution":"720p","options":{"mode":"std"},"at":"2026-02-01T00:00:00Z"}"#,
     )
     .unwrap();
-    assert_eq!(std.total, dec("0.5"));
-    assert_eq!(std.option, None);
+    assert_eq!(std.total(), dec("0.5"));
+    assert_eq!(std.option(), None);
     // A 10 s pro video costs twice the 5 s one: per-second prices express 5 s / 10 s tiers.
     let five = quote(
         "clip",
@@ -73,8 +73,8 @@ fn a_mode_option_replaces_the_per_second_variants() {
         r#"{"video_seconds":10,"resolution":"1080p","options":{"mode":"pro"},"at":"2026-02-01T00:00:00Z"}"#,
     )
     .unwrap();
-    assert_eq!((five.total, ten.total), (dec("2.5"), dec("5")));
-    assert_eq!(ten.option.as_deref(), Some("pro mode"));
+    assert_eq!((five.total(), ten.total()), (dec("2.5"), dec("5")));
+    assert_eq!(ten.option(), Some("pro mode"));
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn an_unpriced_option_is_an_error_not_the_base_price() {
         r#"{"video_seconds":8,"resolution":"720p","options":{"audio":"true"},"at":"2026-02-01T00:00:00Z"}"#,
     )
     .unwrap();
-    assert_eq!(on.total, dec("0.8"));
+    assert_eq!(on.total(), dec("0.8"));
 }
 
 #[test]
@@ -106,8 +106,8 @@ fn pixel_sizes_are_variants_and_unknown_ones_are_errors() {
         r#"{"video_seconds":4,"resolution":"1024x1792","at":"2026-02-01T00:00:00Z"}"#,
     )
     .unwrap();
-    assert_eq!(b.total, dec("2"));
-    assert_eq!(b.lines[0].variant.as_deref(), Some("resolution 1024x1792"));
+    assert_eq!(b.total(), dec("2"));
+    assert_eq!(b.lines()[0].variant(), Some("resolution 1024x1792"));
     assert!(matches!(
         quote(
             "sized",

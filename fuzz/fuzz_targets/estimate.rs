@@ -100,10 +100,10 @@ fn check(est: &Estimate) {
     let again = Usage::from_json(&est.usage.to_json()).expect("the bound round trips");
     assert_eq!(again, est.usage, "the bound survives its own JSON");
     if let Ok(bill) = Catalog::builtin().quote(&est.model, &est.usage) {
-        let sum: rust_decimal::Decimal = bill.lines.iter().map(|l| l.amount).sum();
-        assert_eq!(sum, bill.total, "a quote's total is the sum of its lines");
+        let sum: rust_decimal::Decimal = bill.lines().iter().map(|l| l.amount()).sum();
+        assert_eq!(sum, bill.total(), "a quote's total is the sum of its lines");
         assert!(
-            bill.total >= rust_decimal::Decimal::ZERO,
+            bill.total() >= rust_decimal::Decimal::ZERO,
             "a bill is never negative"
         );
     }

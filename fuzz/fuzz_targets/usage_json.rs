@@ -22,8 +22,8 @@ fuzz_target!(|data: &[u8]| {
         "qwen-plus",
     ] {
         if let Ok(bill) = Catalog::builtin().quote(model, &usage) {
-            let sum: rust_decimal::Decimal = bill.lines.iter().map(|l| l.amount).sum();
-            assert_eq!(sum, bill.total, "{model}: total is the sum of its lines");
+            let sum: rust_decimal::Decimal = bill.lines().iter().map(|l| l.amount()).sum();
+            assert_eq!(sum, bill.total(), "{model}: total is the sum of its lines");
         }
     }
 });

@@ -320,7 +320,7 @@ pub fn rank(
         let u = Usage { at, ..u };
         price_with(catalog, m.id(), u, &headline_options, now)
             .ok()
-            .map(|(b, _)| b.total.normalize().to_string())
+            .map(|(b, _)| b.total().normalize().to_string())
     };
     let mut rows = Vec::new();
     let mut unpriced = Vec::new();
@@ -332,15 +332,15 @@ pub fn rank(
                     None => None,
                 };
                 rows.push((
-                    bill.total,
+                    bill.total(),
                     Row {
                         id: m.id(),
                         name: m.name(),
                         provider: m.provider(),
                         kind: m.kind(),
                         capabilities: capabilities(m),
-                        currency: bill.currency.to_string(),
-                        total: bill.total.normalize().to_string(),
+                        currency: bill.currency().to_string(),
+                        total: bill.total().normalize().to_string(),
                         quota,
                         input_per_m: per_m(m, "input_tokens"),
                         output_per_m: per_m(m, "output_tokens"),
@@ -401,16 +401,16 @@ fn projection(bill: &Bill, quota: Option<&Quota>, n: Decimal) -> Result<Projecti
     };
     Ok(Projection {
         requests: n.normalize().to_string(),
-        currency: bill.currency.to_string(),
-        total: times(bill.total)?,
+        currency: bill.currency().to_string(),
+        total: times(bill.total())?,
         lines: bill
-            .lines
+            .lines()
             .iter()
             .map(|l| {
                 Ok(ProjectedLine {
                     item: l.item(),
-                    unit: l.unit.name(),
-                    amount: times(l.amount)?,
+                    unit: l.unit().name(),
+                    amount: times(l.amount())?,
                 })
             })
             .collect::<Result<_, String>>()?,
@@ -504,12 +504,12 @@ pub fn history(
             at_usage(&format!(r#"{{"{unit}":1000000}}"#))
                 .and_then(|u| price_with(catalog, m.id(), u, &opts, now))
                 .ok()
-                .map(|(b, _)| b.total.normalize().to_string())
+                .map(|(b, _)| b.total().normalize().to_string())
         };
         let mut u = usage.clone();
         u.at = Some(at);
         let (total, error) = match price_with(catalog, m.id(), u, &opts, now) {
-            Ok((b, _)) => (Some(b.total.normalize().to_string()), None),
+            Ok((b, _)) => (Some(b.total().normalize().to_string()), None),
             Err(e) => (None, Some(e)),
         };
         periods.push(Period {

@@ -153,7 +153,7 @@ pub fn run(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
 
 pub fn print_bill(catalog: &Catalog, bill: &Bill) {
     let kind = catalog
-        .model(&bill.model)
+        .model(bill.model())
         .map(|m| m.kind())
         .unwrap_or(Kind::Chat);
     let kind = serde_json::to_value(kind)
@@ -162,33 +162,33 @@ pub fn print_bill(catalog: &Catalog, bill: &Bill) {
         .unwrap_or_default();
     println!(
         "{} ({}, {kind}) at {}",
-        bill.model,
-        bill.provider,
-        bill.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        bill.model(),
+        bill.provider(),
+        bill.at().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
-    let mut conditions = vec![format!("service tier {}", bill.service_tier)];
-    if let Some(r) = &bill.region {
+    let mut conditions = vec![format!("service tier {}", bill.service_tier())];
+    if let Some(r) = &bill.region() {
         conditions.push(format!("region {r}"));
     }
-    if let Some(t) = &bill.tier {
+    if let Some(t) = &bill.tier() {
         conditions.push(format!("context tier \"{t}\""));
     }
-    if let Some(w) = &bill.window {
+    if let Some(w) = &bill.window() {
         conditions.push(format!("window \"{w}\""));
     }
-    if let Some(o) = &bill.option {
+    if let Some(o) = &bill.option() {
         conditions.push(format!("option {o}"));
     }
-    if let Some(s) = bill.schedule.scale {
+    if let Some(s) = bill.schedule().scale {
         let mut c = format!("{s} x standard");
-        if !bill.schedule.unscaled.is_empty() {
-            let names: Vec<&str> = bill.schedule.unscaled.iter().map(|u| u.name()).collect();
+        if !bill.schedule().unscaled.is_empty() {
+            let names: Vec<&str> = bill.schedule().unscaled.iter().map(|u| u.name()).collect();
             c.push_str(&format!(" (except {})", names.join(", ")));
         }
         conditions.push(c);
     }
     println!("  {}", conditions.join(", "));
-    let period = match (bill.schedule.from, bill.schedule.until) {
+    let period = match (bill.schedule().from, bill.schedule().until) {
         (Some(f), Some(u)) => format!("prices in force {} to {}", f.date_naive(), u.date_naive()),
         (Some(f), None) => format!("prices in force from {}", f.date_naive()),
         (None, Some(u)) => format!("prices in force until {}", u.date_naive()),
@@ -196,26 +196,27 @@ pub fn print_bill(catalog: &Catalog, bill: &Bill) {
     };
     println!(
         "  {period}; read {} at {}",
-        bill.schedule.as_of, bill.schedule.source
+        bill.schedule().as_of,
+        bill.schedule().source
     );
-    if bill.estimated {
+    if bill.estimated() {
         println!("  ESTIMATED: some usage was estimated, not reported");
     }
     println!();
     let rows: Vec<[String; 5]> = bill
-        .lines
+        .lines()
         .iter()
         .map(|l| {
-            let item = match l.priced_as {
+            let item = match l.priced_as() {
                 Some(p) => format!("{} (at {p} rate)", l.item()),
                 None => l.item(),
             };
             [
                 item,
-                l.quantity.to_string(),
-                l.unit_price.normalize().to_string(),
-                l.per.to_string(),
-                l.amount.to_string(),
+                l.quantity().to_string(),
+                l.unit_price().normalize().to_string(),
+                l.per().to_string(),
+                l.amount().to_string(),
             ]
         })
         .collect();
@@ -226,7 +227,7 @@ pub fn print_bill(catalog: &Catalog, bill: &Bill) {
             w[i] = w[i].max(c.len());
         }
     }
-    let total = bill.total.to_string();
+    let total = bill.total().to_string();
     w[4] = w[4].max(total.len());
     println!(
         "  {:<a$}  {:>b$}  {:>c$}  {:>d$}  {:>e$}",
@@ -262,7 +263,7 @@ pub fn print_bill(catalog: &Catalog, bill: &Bill) {
         "  {:<a$}  {:>e$} {}",
         "total",
         total,
-        bill.currency,
+        bill.currency(),
         a = width - w[4] - 2,
         e = w[4]
     );

@@ -350,7 +350,7 @@ fn openai_cache_writes_are_their_own_bucket_and_priced() {
     // = 25,000 + 1,000 + 18,750 + 30,000 = 74,750 per 1M = 0.07475 (0.071 when the writes
     // were billed as fresh input).
     let bill = Catalog::builtin().quote("gpt-5.6-sol", &u).unwrap();
-    assert_eq!(bill.total.to_string(), "0.07475");
+    assert_eq!(bill.total().to_string(), "0.07475");
     // Responses: the same in input_tokens_details.
     let resp = br#"{"object":"response","status":"completed","usage":{"input_tokens":10000,"output_tokens":1000,"total_tokens":11000,
       "input_tokens_details":{"cached_tokens":2000,"cache_write_tokens":3000},"output_tokens_details":{"reasoning_tokens":0}}}"#;

@@ -142,9 +142,9 @@ fn an_inverse_rate_is_one_rounding_of_the_exact_quotient() {
     .unwrap();
     let bill = Catalog::builtin().quote("claude-sonnet-4-5", &u).unwrap();
     let cny = bill.convert(&fx, Currency::CNY).unwrap();
-    assert_eq!(cny.total.to_string(), "0.0639");
+    assert_eq!(cny.total().to_string(), "0.0639");
     let back = cny.convert(&fx, Currency::USD).unwrap();
-    assert_eq!(back.total.to_string(), "0.0090000000000297");
+    assert_eq!(back.total().to_string(), "0.0090000000000297");
     // Places the arithmetic cannot hold are an error, not a rounded rate.
     assert!(matches!(
         r.inverse(40, Rounding::HalfEven),

@@ -13,25 +13,80 @@ use crate::unit::Unit;
 use crate::usage::ServiceTier;
 
 /// One line of a bill: a quantity of one unit at one price.
+///
+/// Lines are made by the engine ([`Catalog::quote`](crate::Catalog::quote)); their fields
+/// are read through methods of the same names, so that no line of a bill can change
+/// without its total.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
-    /// The unit counted.
-    pub unit: Unit,
-    /// The variant priced (`size 1024x1024, quality hd`), for units priced by variant.
-    pub variant: Option<String>,
-    /// How much of it.
-    pub quantity: Decimal,
-    /// The price of `per` units.
-    pub unit_price: Decimal,
-    /// The quantity `unit_price` is for.
-    pub per: Decimal,
-    /// `quantity × unit_price / per`, exact.
-    pub amount: Decimal,
-    /// When the schedule has no rate for `unit`, the unit whose rate was used instead.
-    pub priced_as: Option<Unit>,
+    unit: Unit,
+    variant: Option<String>,
+    quantity: Decimal,
+    unit_price: Decimal,
+    per: Decimal,
+    amount: Decimal,
+    priced_as: Option<Unit>,
 }
 
 impl Line {
+    /// A line made by the engine. `amount` is `quantity × unit_price / per`, computed by
+    /// the caller with checked arithmetic.
+    pub(crate) fn new(
+        unit: Unit,
+        variant: Option<String>,
+        quantity: Decimal,
+        unit_price: Decimal,
+        per: Decimal,
+        amount: Decimal,
+        priced_as: Option<Unit>,
+    ) -> Line {
+        Line {
+            unit,
+            variant,
+            quantity,
+            unit_price,
+            per,
+            amount,
+            priced_as,
+        }
+    }
+
+    /// The unit counted.
+    pub fn unit(&self) -> Unit {
+        self.unit
+    }
+
+    /// The variant priced (`size 1024x1024, quality hd`), for units priced by variant.
+    pub fn variant(&self) -> Option<&str> {
+        self.variant.as_deref()
+    }
+
+    /// How much of it.
+    pub fn quantity(&self) -> Decimal {
+        self.quantity
+    }
+
+    /// The price of [`per`](Line::per) units.
+    pub fn unit_price(&self) -> Decimal {
+        self.unit_price
+    }
+
+    /// The quantity [`unit_price`](Line::unit_price) is for.
+    pub fn per(&self) -> Decimal {
+        self.per
+    }
+
+    /// `quantity × unit_price / per`, exact.
+    pub fn amount(&self) -> Decimal {
+        self.amount
+    }
+
+    /// When the schedule has no rate for [`unit`](Line::unit), the unit whose rate was
+    /// used instead.
+    pub fn priced_as(&self) -> Option<Unit> {
+        self.priced_as
+    }
+
     /// The line's label: the unit, with its variant when it has one.
     pub fn item(&self) -> String {
         match &self.variant {
@@ -86,47 +141,173 @@ fn is_empty(units: &Arc<[Unit]>) -> bool {
 pub const INLINE_LINES: usize = 8;
 
 /// A bill's lines: a vector that holds up to [`INLINE_LINES`] lines without allocating.
-pub type Lines = smallvec::SmallVec<[Line; INLINE_LINES]>;
+pub(crate) type Lines = smallvec::SmallVec<[Line; INLINE_LINES]>;
 
 /// The price of one request: exact, itemized, with its provenance.
 ///
-/// `total` always equals the sum of the lines' amounts.
+/// **The total is the sum of the lines**, by construction: a bill is made only by the
+/// engine ([`Catalog::quote`](crate::Catalog::quote), [`price::quote`](crate::price::quote))
+/// or by [`Bill::convert`], each of which sums the lines it made with checked arithmetic, and
+/// its fields are read through methods of the same names (`bill.total()`, `bill.lines()`),
+/// never written. The JSON form (`serde`) is the fields, in this order.
+///
+/// ```
+/// use tariff_core::{Catalog, Usage};
+/// let usage = Usage::from_json(r#"{"input_tokens": 1000, "output_tokens": 400, "at": "2025-11-01T00:00:00Z"}"#)?;
+/// let bill = Catalog::builtin().quote("claude-sonnet-4-5", &usage)?;
+/// assert_eq!(bill.total(), bill.lines().iter().map(|l| l.amount()).sum());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// A bill cannot be edited so that its total and lines disagree:
+///
+/// ```compile_fail
+/// # use tariff_core::{Catalog, Usage};
+/// # let usage = Usage::from_json(r#"{"input_tokens": 1000}"#).unwrap();
+/// let mut bill = Catalog::builtin().quote("claude-sonnet-4-5", &usage).unwrap();
+/// bill.total = Default::default();
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Bill {
+    pub(crate) model: Arc<str>,
+    pub(crate) provider: Arc<str>,
+    pub(crate) currency: Currency,
+    total: Decimal,
+    lines: Lines,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) service_tier: ServiceTier,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) region: Option<Arc<str>>,
+    pub(crate) schedule: Applied,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tier: Option<Arc<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) window: Option<Arc<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) option: Option<Arc<str>>,
+    pub(crate) estimated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fx: Option<FxRate>,
+}
+
+/// Everything a bill says besides its lines and total: what the engine fills in.
+pub(crate) struct Provenance {
+    pub(crate) model: Arc<str>,
+    pub(crate) provider: Arc<str>,
+    pub(crate) currency: Currency,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) service_tier: ServiceTier,
+    pub(crate) region: Option<Arc<str>>,
+    pub(crate) schedule: Applied,
+    pub(crate) tier: Option<Arc<str>>,
+    pub(crate) window: Option<Arc<str>>,
+    pub(crate) option: Option<Arc<str>>,
+    pub(crate) estimated: bool,
+}
+
+impl Bill {
+    /// The only way to make a bill: its total is computed here, as the checked sum of the
+    /// lines' amounts (normalized, as every amount is). `None` on overflow, with the unit
+    /// of the line that overflowed.
+    pub(crate) fn from_lines(p: Provenance, lines: Lines) -> Result<Bill, Unit> {
+        let total = sum(&lines)?;
+        Ok(Bill {
+            model: p.model,
+            provider: p.provider,
+            currency: p.currency,
+            total: crate::price::normalize(total),
+            lines,
+            at: p.at,
+            service_tier: p.service_tier,
+            region: p.region,
+            schedule: p.schedule,
+            tier: p.tier,
+            window: p.window,
+            option: p.option,
+            estimated: p.estimated,
+            fx: None,
+        })
+    }
+
     /// The canonical id of the model priced.
-    pub model: Arc<str>,
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
     /// The model's provider.
-    pub provider: Arc<str>,
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
     /// The currency of every amount.
-    pub currency: Currency,
-    /// The sum of the lines.
-    pub total: Decimal,
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// The sum of the lines' amounts, exactly.
+    pub fn total(&self) -> Decimal {
+        self.total
+    }
+
     /// One line per unit (and variant) used; up to [`INLINE_LINES`] are held without a
     /// heap allocation.
-    pub lines: Lines,
-    /// The time the prices were taken at.
-    pub at: DateTime<Utc>,
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+
+    /// The time the prices were taken at (the usage's `at`).
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
     /// The service tier priced.
-    pub service_tier: ServiceTier,
+    pub fn service_tier(&self) -> ServiceTier {
+        self.service_tier
+    }
+
     /// The region priced, for regional models.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<Arc<str>>,
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
     /// The schedule that applied.
-    pub schedule: Applied,
+    pub fn schedule(&self) -> &Applied {
+        &self.schedule
+    }
+
     /// The context tier that applied, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tier: Option<Arc<str>>,
+    pub fn tier(&self) -> Option<&str> {
+        self.tier.as_deref()
+    }
+
     /// The time window that applied, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub window: Option<Arc<str>>,
+    pub fn window(&self) -> Option<&str> {
+        self.window.as_deref()
+    }
+
     /// The option rule that applied, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub option: Option<Arc<str>>,
+    pub fn option(&self) -> Option<&str> {
+        self.option.as_deref()
+    }
+
     /// Whether some usage was estimated rather than reported.
-    pub estimated: bool,
+    pub fn estimated(&self) -> bool {
+        self.estimated
+    }
+
     /// The exchange rate applied, when the bill was converted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fx: Option<FxRate>,
+    pub fn fx(&self) -> Option<&FxRate> {
+        self.fx.as_ref()
+    }
+}
+
+/// The checked sum of the lines' amounts; on overflow, the unit of the line that overflowed.
+fn sum(lines: &[Line]) -> Result<Decimal, Unit> {
+    let mut total = Decimal::ZERO;
+    for l in lines {
+        total = total.checked_add(l.amount).ok_or(l.unit)?;
+    }
+    Ok(total)
 }
 
 impl Bill {
@@ -147,7 +328,6 @@ impl Bill {
             })?;
         let mut out = self.clone();
         out.currency = to;
-        out.total = Decimal::ZERO;
         for l in &mut out.lines {
             l.unit_price = l
                 .unit_price
@@ -157,11 +337,8 @@ impl Bill {
                 .amount
                 .checked_mul(rate.rate)
                 .ok_or(ConvertError::Overflow)?;
-            out.total = out
-                .total
-                .checked_add(l.amount)
-                .ok_or(ConvertError::Overflow)?;
         }
+        out.total = sum(&out.lines).map_err(|_| ConvertError::Overflow)?;
         out.fx = Some(rate.clone());
         Ok(out)
     }

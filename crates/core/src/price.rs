@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rust_decimal::Decimal;
 
-use crate::bill::{Applied, Bill, Line};
+use crate::bill::{Applied, Bill, Line, Provenance};
 use crate::catalog::{
     Body, Catalog, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window,
 };
@@ -17,17 +17,46 @@ use crate::unit::Unit;
 use crate::usage::{ServiceTier, Usage};
 
 impl Catalog {
-    /// Prices a usage record for a model (id, alias or pattern).
+    /// Prices a usage record for a model (id, alias or pattern): [`quote`] after
+    /// [`Catalog::model`].
     ///
-    /// The usage's `at` selects the prices in force; without it, the current time does.
+    /// The usage's [`at`](Usage::at) selects the prices in force; without it, the current
+    /// time does.
     pub fn quote(&self, model: &str, usage: &Usage) -> Result<Bill, PriceError> {
-        let m = self.model(model)?;
-        quote(m, usage, usage.at.unwrap_or_else(Utc::now))
+        quote(self.model(model)?, usage)
     }
 }
 
-/// Prices a usage record for a resolved model at a given time.
-pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, PriceError> {
+/// Prices a usage record for a resolved model.
+///
+/// **The time of a quote is the usage's [`at`](Usage::at)**, and only that: it selects the
+/// schedule in force and the time window, and the bill reports it
+/// ([`Bill::at`]). A record without `at` is priced at the current time, read once here.
+/// There is no other way to give a time: the record is what a relay logs and what
+/// reconciliation re-prices, so a time passed beside it could (and once did) silently
+/// disagree with the one it carries. To price a record at another time, set its `at`.
+///
+/// ```
+/// use tariff_core::{price, Catalog, Usage};
+/// let m = Catalog::builtin().resolve("claude-sonnet-4-5").unwrap();
+/// let mut usage = Usage::from_json(r#"{"input_tokens": 1000, "output_tokens": 400}"#)?;
+/// usage.at = Some("2025-11-01T00:00:00Z".parse()?);
+/// let bill = price::quote(m, &usage)?;
+/// assert_eq!(bill.at(), usage.at.unwrap());
+/// assert_eq!(bill.total().to_string(), "0.009"); // 1000 × $3/M + 400 × $15/M
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// A time beside the record does not compile:
+///
+/// ```compile_fail
+/// # use tariff_core::{price, Catalog, Usage};
+/// # let m = Catalog::builtin().resolve("claude-sonnet-4-5").unwrap();
+/// # let usage = Usage::default();
+/// let bill = price::quote(m, &usage, chrono::Utc::now());
+/// ```
+pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
+    let at = usage.at.unwrap_or_else(Utc::now);
     let tier = usage.tier();
     let region = match model.regional {
         true => usage.region.as_deref().or(model.default_region.as_deref()),
@@ -112,22 +141,10 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
         }
     }
 
-    let mut total = Decimal::ZERO;
-    for l in &lines {
-        // Lazily: an eager error would allocate the model's id for every line.
-        total = total
-            .checked_add(l.amount)
-            .ok_or_else(|| PriceError::Overflow {
-                model: model.id().to_string(),
-                unit: l.unit,
-            })?;
-    }
-    Ok(Bill {
-        total: total.normalize(),
+    let provenance = Provenance {
         model: model.id.clone(),
         provider: model.provider.clone(),
         currency: schedule.currency,
-        lines,
         at,
         service_tier: tier,
         region: schedule.region.clone(),
@@ -143,7 +160,11 @@ pub fn quote(model: &Model, usage: &Usage, at: DateTime<Utc>) -> Result<Bill, Pr
         window: layers.window.map(|w| w.name.clone()),
         option: layers.option.clone(),
         estimated: usage.estimated,
-        fx: None,
+    };
+    // Lazily: an eager error would allocate the model's id for every quote.
+    Bill::from_lines(provenance, lines).map_err(|unit| PriceError::Overflow {
+        model: model.id().to_string(),
+        unit,
     })
 }
 
@@ -206,7 +227,7 @@ fn select<'a>(
     }
 }
 
-pub use crate::catalog::BASE_TIER;
+use crate::catalog::BASE_TIER;
 
 /// The rate sets that apply to one request, most specific first, and why.
 struct Layers<'a> {
@@ -381,16 +402,37 @@ impl<'a> Layers<'a> {
             rate.per,
         )
         .ok_or_else(overflow)?;
-        Ok(Line {
+        Ok(Line::new(
             unit,
             variant,
             quantity,
-            unit_price: unit_price.normalize(),
-            per: rate.per,
-            amount: amount.normalize(),
+            normalize(unit_price),
+            rate.per,
+            normalize(amount),
             priced_as,
-        })
+        ))
     }
+}
+
+/// [`Decimal::normalize`] (the same value without trailing zeros after the point), with
+/// the common case done on a `u64` mantissa, where dividing by ten is a multiply: the
+/// amounts and prices of a bill almost always fit, and `Decimal`'s own loop divides its
+/// 96-bit mantissa by ten through three 32-bit divisions per step.
+#[inline]
+pub(crate) fn normalize(x: Decimal) -> Decimal {
+    let scale = x.scale();
+    if scale == 0 || x.is_sign_negative() {
+        return x.normalize();
+    }
+    let Ok(mut m) = u64::try_from(x.mantissa()) else {
+        return x.normalize();
+    };
+    let mut scale = scale;
+    while scale > 0 && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    Decimal::from_i128_with_scale(i128::from(m), scale)
 }
 
 /// `x / per`, exactly. Almost every `per` is a power of ten (1, 1,000, 1,000,000), and
@@ -448,11 +490,48 @@ pub fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{divide, pow10_exponent};
+    use super::{divide, normalize, pow10_exponent};
     use rust_decimal::Decimal;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_fast_normalize_is_decimals_own() {
+        let mut xs: Vec<Decimal> = [
+            "0",
+            "0.000",
+            "1",
+            "10",
+            "100.00",
+            "0.0036000",
+            "3.10",
+            "-3.10",
+            "-0.00",
+            "18446744073709551615.000",
+            "18446744073709551616.000",
+            "0.0000000000000000000000001000",
+            "79228162514264337593543950335",
+            "7.9228162514264337593543950330",
+        ]
+        .iter()
+        .map(|x| d(x))
+        .collect();
+        for m in [0u64, 1, 10, 36, 1_000, 123_400, u64::MAX] {
+            for scale in [0, 1, 3, 6, 9, 19, 28] {
+                xs.push(Decimal::from_i128_with_scale(m.into(), scale));
+            }
+        }
+        for x in xs {
+            let (a, b) = (normalize(x), x.normalize());
+            assert_eq!(a, b, "{x}");
+            assert_eq!(
+                (a.scale(), a.mantissa(), a.to_string()),
+                (b.scale(), b.mantissa(), b.to_string()),
+                "{x}"
+            );
+        }
     }
 
     #[test]

@@ -655,7 +655,7 @@ impl Ledger {
                 })
             }
             Some(Entry::Settled(_, s)) => {
-                return if s.charged.units == charged.units && s.estimated == actual.estimated {
+                return if s.charged.units == charged.units && s.estimated == actual.estimated() {
                     Ok(s.clone())
                 } else {
                     Err(LedgerError::ConflictingSettle {
@@ -674,7 +674,7 @@ impl Ledger {
             held: hold.held,
             charged,
             delta,
-            estimated: actual.estimated,
+            estimated: actual.estimated(),
         };
         let a = self
             .accounts
@@ -741,17 +741,17 @@ impl Ledger {
     /// The input side of an estimate, converted once (rounding and minimum applied to the
     /// sum, not per line, so the prompt-only hold rounds the same way a bill does).
     fn prompt_units(&self, estimate: &Bill) -> Result<Quota, LedgerError> {
-        if estimate.currency != self.policy.currency {
+        if estimate.currency() != self.policy.currency {
             // Let `Bill::quota` build the same error it gives for a full estimate.
             estimate.quota(&self.policy)?;
         }
         let mut sum = Decimal::ZERO;
         for l in estimate
-            .lines
+            .lines()
             .iter()
-            .filter(|l| !OUTPUT_UNITS.contains(&l.unit))
+            .filter(|l| !OUTPUT_UNITS.contains(&l.unit()))
         {
-            sum = sum.checked_add(l.amount).ok_or(ConvertError::Overflow)?;
+            sum = sum.checked_add(l.amount()).ok_or(ConvertError::Overflow)?;
         }
         checked(self.policy.units(sum)?)
     }

@@ -372,7 +372,7 @@ impl<'c> Synth<'c> {
                 .flatten()
                 .filter(|t| inside(*t));
             for t in [p.from, last].into_iter().chain(boundaries) {
-                price::quote(model, &u, t).map_err(|e| SynthError::Profile {
+                quote_at(model, &u, t).map_err(|e| SynthError::Profile {
                     model: logged.to_string(),
                     message: e.to_string(),
                 })?;
@@ -457,7 +457,7 @@ impl<'c> Synth<'c> {
             }
         };
         let amount = |u: &Usage, t: DateTime<Utc>| -> Option<Decimal> {
-            price::quote(p.model, u, t).ok().map(|b| conv(b.total))
+            quote_at(p.model, u, t).ok().map(|b| conv(b.total()))
         };
         let expected = amount(&usage, at).expect("profiles are checked");
         let tol = if new_api {
@@ -474,12 +474,14 @@ impl<'c> Synth<'c> {
         };
         // Amounts under the explanations reconciliation tries before the injected one.
         let other_schedules = |u: &Usage| -> Vec<Decimal> {
-            let bill = price::quote(p.model, u, at).expect("profiles are checked");
+            let bill = quote_at(p.model, u, at).expect("profiles are checked");
             p.model
                 .schedules()
                 .iter()
                 .filter(|s| {
-                    s.service_tier == bill.service_tier && s.region == bill.region && !s.covers(at)
+                    s.service_tier == bill.service_tier()
+                        && s.region.as_deref() == bill.region()
+                        && !s.covers(at)
                 })
                 .filter_map(|s| match (s.from, s.until) {
                     (_, Some(un)) if un <= at => Some(un - Duration::seconds(1)),
@@ -495,14 +497,14 @@ impl<'c> Synth<'c> {
         let injected = match kind {
             None => None,
             Some(Inject::Price) => {
-                let bill = price::quote(p.model, &usage, at).expect("profiles are checked");
+                let bill = quote_at(p.model, &usage, at).expect("profiles are checked");
                 let prev = p
                     .model
                     .schedules()
                     .iter()
                     .filter(|s| {
-                        s.service_tier == bill.service_tier
-                            && s.region == bill.region
+                        s.service_tier == bill.service_tier()
+                            && s.region.as_deref() == bill.region()
                             && s.until.is_some_and(|u| u <= at)
                     })
                     .max_by_key(|s| s.until);
@@ -745,4 +747,20 @@ impl Iterator for Synth<'_> {
     fn next(&mut self) -> Option<SynthRow> {
         (self.i < self.opts.rows).then(|| self.row())
     }
+}
+
+/// Prices a generated record at `t`: the time of a quote is the record's own `at`, so the
+/// record is priced as a copy carrying `t`.
+fn quote_at(
+    model: &Model,
+    usage: &Usage,
+    t: DateTime<Utc>,
+) -> Result<crate::Bill, crate::PriceError> {
+    price::quote(
+        model,
+        &Usage {
+            at: Some(t),
+            ..usage.clone()
+        },
+    )
 }

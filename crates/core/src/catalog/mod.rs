@@ -34,8 +34,8 @@ pub const BUILTIN_TABLES: &[(&str, &str)] =
 /// let catalog = Catalog::builtin();
 /// let usage = Usage::from_json(r#"{"input_tokens": 1000, "output_tokens": 400, "at": "2025-11-01T00:00:00Z"}"#).unwrap();
 /// let bill = catalog.quote("claude-sonnet-4-5", &usage).unwrap();
-/// assert_eq!(bill.total.to_string(), "0.009"); // 1000 × $3/M + 400 × $15/M
-/// assert_eq!(bill.total, bill.lines.iter().map(|l| l.amount).sum());
+/// assert_eq!(bill.total().to_string(), "0.009"); // 1000 × $3/M + 400 × $15/M
+/// assert_eq!(bill.total(), bill.lines().iter().map(|l| l.amount()).sum());
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -54,17 +54,25 @@ pub struct Catalog {
     known: KnownNames,
 }
 
-/// FNV-1a over the ASCII lower case of `bytes`, continuing from `state` (so that the hash
-/// of every prefix of a name comes out of one pass over it).
-fn fold_step(state: u64, b: u8) -> u64 {
-    (state ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3)
-}
-
-const FOLD_SEED: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// Mixes an FNV state so that its high bits (which the table's probes use) depend on
-/// every byte (murmur3's finalizer).
-fn fold_finish(mut h: u64) -> u64 {
+/// The hash of a name under the catalog's case rule (ASCII case ignored), eight bytes at a
+/// time: each word is folded to ASCII lower case with word-wide arithmetic and mixed in with
+/// one multiply, and the state is finished with murmur3's finalizer so that the high bits
+/// (which the table's probes use) depend on every byte. Unkeyed: the tables hold the
+/// catalog's own names, so a client-chosen name can cost at most a probe's compares.
+fn fold_hash(bytes: &[u8]) -> u64 {
+    let mut h = (bytes.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        h = (h.rotate_left(23) ^ fold_word(w)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(23) ^ fold_word(u64::from_le_bytes(last)))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
@@ -72,17 +80,31 @@ fn fold_finish(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-/// The hash of a name under the catalog's case rule (ASCII case ignored).
-fn fold_hash(s: &str) -> u64 {
-    fold_finish(s.bytes().fold(FOLD_SEED, fold_step))
+/// Eight bytes with every ASCII upper-case letter made lower case, the others unchanged.
+const fn fold_word(w: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const fn each(b: u8) -> u64 {
+        0x0101_0101_0101_0101 * b as u64
+    }
+    let low = w & LOW7;
+    // High bit of each byte: its low seven bits are at least `A`, and more than `Z`
+    // (no carry crosses a byte: each sum is below 0x100).
+    let at_least_a = low + each(0x80 - b'A');
+    let past_z = low + each(0x80 - b'Z' - 1);
+    // Upper case: at least `A`, not past `Z`, and ASCII (its own high bit clear).
+    let upper = at_least_a & !past_z & !w & HIGH;
+    w | (upper >> 2)
 }
 
 fn table_of(entries: HashMap<String, usize>) -> HashTable<(Box<str>, usize)> {
     let mut t = HashTable::with_capacity(entries.len());
     for (k, i) in entries {
-        t.insert_unique(fold_hash(&k), (k.into_boxed_str(), i), |(k, _)| {
-            fold_hash(k)
-        });
+        t.insert_unique(
+            fold_hash(k.as_bytes()),
+            (k.into_boxed_str(), i),
+            |(k, _)| fold_hash(k.as_bytes()),
+        );
     }
     t
 }
@@ -435,35 +457,43 @@ impl Catalog {
     /// ```
     pub fn resolve(&self, name: &str) -> Option<&Model> {
         let bytes = name.as_bytes();
-        // One pass: the hash of each prefix whose length some `prefix*` pattern has, then
-        // of the whole name.
-        let mut state = FOLD_SEED;
-        let mut by_prefix = None;
-        for (n, &b) in bytes.iter().enumerate() {
-            if n < self.prefix_len.len() && self.prefix_len[n] {
-                let probe = &bytes[..n];
-                if let Some((_, i)) = self.prefixes.find(fold_finish(state), |(k, _)| {
-                    k.as_bytes().eq_ignore_ascii_case(probe)
-                }) {
-                    by_prefix = Some((n, *i));
-                }
-            }
-            state = fold_step(state, b);
-        }
-        let whole = fold_finish(state);
+        // An id or alias first: one hash of the name, one probe.
+        let whole = fold_hash(bytes);
         if let Some((_, i)) = self
             .names
             .find(whole, |(k, _)| k.as_bytes().eq_ignore_ascii_case(bytes))
         {
             return Some(&self.models[*i]);
         }
-        let n = bytes.len();
-        if n < self.prefix_len.len() && self.prefix_len[n] {
+        self.resolve_pattern(name, whole)
+    }
+
+    /// The pattern that resolves a name that is no id or alias, if any: the longest
+    /// matching `prefix*` (a probe per distinct prefix length up to the name's, each hashing
+    /// that prefix) and the most literal other pattern compete, the more literal winning.
+    #[inline(never)]
+    fn resolve_pattern(&self, name: &str, whole: u64) -> Option<&Model> {
+        let bytes = name.as_bytes();
+        let mut by_prefix = None;
+        // No `prefix*` pattern at all: `prefix_len` is empty, and there is nothing to probe.
+        let longest = bytes.len().min(self.prefix_len.len());
+        for n in (0..=longest).rev() {
+            if self.prefix_len.get(n) != Some(&true) {
+                continue;
+            }
+            let probe = &bytes[..n];
+            // A prefix of a `str` at a byte offset need not be a `str`: hash the bytes.
+            let h = if n == bytes.len() {
+                whole
+            } else {
+                fold_hash(probe)
+            };
             if let Some((_, i)) = self
                 .prefixes
-                .find(whole, |(k, _)| k.as_bytes().eq_ignore_ascii_case(bytes))
+                .find(h, |(k, _)| k.as_bytes().eq_ignore_ascii_case(probe))
             {
                 by_prefix = Some((n, *i));
+                break;
             }
         }
         // The most literal other pattern; the more literal of the two wins.
@@ -542,7 +572,72 @@ pub fn glob(pattern: &str, s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{glob, glob_fold};
+    use super::{fold_hash, fold_word, glob, glob_fold};
+
+    /// Regression: with no `prefix*` pattern in the catalog, an unknown name indexed past
+    /// the end of the (empty) prefix-length table.
+    #[test]
+    fn an_unknown_name_in_a_catalog_without_patterns_is_none() {
+        let c = super::CatalogBuilder::new()
+            .text(
+                "t.toml",
+                "provider = \"p\"\ncurrency = \"USD\"\n[[model]]\nid = \"m\"\n[[model.price]]\nsource = \"s\"\nas_of = 2025-01-01\nrates = { input_tokens = 1 }\n",
+            )
+            .build()
+            .unwrap();
+        assert_eq!(c.resolve("M").map(|m| m.id()), Some("m"));
+        assert!(c.resolve("no-such-model").is_none());
+        assert!(c.resolve("").is_none());
+    }
+
+    #[test]
+    fn word_folding_is_ascii_lower_case_byte_by_byte() {
+        // Every byte value, in every position of a word, against u8::to_ascii_lowercase.
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut bytes = [b'x'; 8];
+                bytes[pos] = b;
+                let want = bytes.map(|c| c.to_ascii_lowercase());
+                let got = fold_word(u64::from_le_bytes(bytes)).to_le_bytes();
+                assert_eq!(got, want, "byte {b:#04x} at {pos}");
+            }
+        }
+        // Neighbours in every byte at once (carries must not cross bytes).
+        for w in [
+            *b"@AZ[`az{",
+            *b"\x7f\x80\xc0\xc1\xdaZ\xffA",
+            *b"\0\0\0\0\0\0\0\0",
+        ] {
+            let want = w.map(|c| c.to_ascii_lowercase());
+            assert_eq!(fold_word(u64::from_le_bytes(w)).to_le_bytes(), want);
+        }
+    }
+
+    #[test]
+    fn names_equal_but_for_ascii_case_hash_alike_and_others_apart() {
+        let names = [
+            "",
+            "a",
+            "A",
+            "gpt-4o",
+            "GPT-4o",
+            "claude-sonnet-4-5-20250929",
+            "Claude-Sonnet-4-5-20250929",
+            "ÄB",
+            "äb",
+            "a\0",
+        ];
+        for x in names {
+            for y in names {
+                let same = x.eq_ignore_ascii_case(y);
+                assert_eq!(
+                    fold_hash(x.as_bytes()) == fold_hash(y.as_bytes()),
+                    same,
+                    "{x:?} {y:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn folded_globs_agree_with_globs_on_lower_case_and_ignore_case() {

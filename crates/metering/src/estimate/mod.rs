@@ -38,7 +38,7 @@
 //! let mut usage = est.usage.clone();
 //! usage.at = Some("2025-11-01T00:00:00Z".parse().unwrap());
 //! let bill = Catalog::builtin().quote("gpt-4o", &usage)?;
-//! assert!(bill.estimated);
+//! assert!(bill.estimated());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -63,7 +63,7 @@ pub fn extract_any(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 /// let request = br#"{"model":"dall-e-3","prompt":"a lighthouse","size":"1024x1792","quality":"hd"}"#;
 /// let usage = extract_with_request(Api::OpenAiImages, response, Some(request))?;
 /// let bill = Catalog::builtin().quote("dall-e-3", &usage).unwrap();
-/// assert_eq!(bill.total.to_string(), "0.12");
+/// assert_eq!(bill.total().to_string(), "0.12");
 /// // Without the request the price cannot be known: an error, never a guess.
 /// let missing = extract_with_request(Api::OpenAiImages, response, None);
 /// assert_eq!(missing, Err(ExtractError::MissingRequest { api: Api::OpenAiImages }));

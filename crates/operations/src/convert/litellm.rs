@@ -264,7 +264,7 @@ fn string(raw: &RawValue) -> Option<String> {
 /// assert_eq!(name, "litellm-acme");
 /// let catalog = Catalog::builder().text("acme.toml", table.to_toml()).build()?;
 /// let bill = catalog.quote("my-model", &Usage::from_json(r#"{"input_tokens": 1000000}"#)?)?;
-/// assert_eq!(bill.total.to_string(), "3"); // 3e-06 per token, exactly
+/// assert_eq!(bill.total().to_string(), "3"); // 3e-06 per token, exactly
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn import(text: &str, opts: &ImportOptions, base: &Catalog) -> Result<Imported, ImportError> {

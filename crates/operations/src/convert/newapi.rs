@@ -350,7 +350,7 @@ pub struct Imported {
 /// let catalog = Catalog::builder().text("new-api.toml", imported.table.to_toml()).build()?;
 /// // ratio 1 = USD 2 per 1M input tokens; completion ratio 4 = USD 8 per 1M output tokens
 /// let bill = catalog.quote("my-model", &Usage::from_json(r#"{"input_tokens": 1000, "output_tokens": 1000}"#)?)?;
-/// assert_eq!(bill.total.to_string(), "0.01");
+/// assert_eq!(bill.total().to_string(), "0.01");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn import(config: &RatioConfig, opts: &ImportOptions, base: &Catalog) -> Imported {

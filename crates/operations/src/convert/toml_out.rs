@@ -32,7 +32,7 @@ impl Table {
     /// };
     /// let catalog = Catalog::builder().text("relay.toml", table.to_toml()).build().unwrap();
     /// let bill = catalog.quote("my-model", &Usage::from_json(r#"{"input_tokens": 1000}"#).unwrap()).unwrap();
-    /// assert_eq!(bill.total.to_string(), "0.0025");
+    /// assert_eq!(bill.total().to_string(), "0.0025");
     /// ```
     pub fn to_toml(&self) -> String {
         let mut o = String::new();

@@ -96,10 +96,22 @@ fn amount(
     at: DateTime<Utc>,
     conv: Conv,
 ) -> Result<Decimal, PriceError> {
-    let bill = price::quote(model, usage, at)?;
+    // The time of a quote is the usage's own: a record re-priced at another time is a
+    // copy carrying that time (only on the explanation path, never for a row's own price).
+    let moved;
+    let usage = if usage.at == Some(at) {
+        usage
+    } else {
+        moved = Usage {
+            at: Some(at),
+            ..usage.clone()
+        };
+        &moved
+    };
+    let bill = price::quote(model, usage)?;
     Ok(match conv {
-        Conv::Money => bill.total,
-        Conv::Quota(group_ratio) => quota_of(bill.total, group_ratio)?,
+        Conv::Money => bill.total(),
+        Conv::Quota(group_ratio) => quota_of(bill.total(), group_ratio)?,
     })
 }
 
@@ -126,20 +138,20 @@ pub(crate) fn price_row(
         kind: RejectKind::UnknownModel,
         reason: reason.to_string(),
     })?;
-    let bill = price::quote(model, &row.usage, row.at).map_err(price_error)?;
+    let bill = price::quote(model, &row.usage).map_err(price_error)?;
     let (denom, conv) = match &row.charge {
-        None => (Denom::Money(bill.currency), Conv::Money),
+        None => (Denom::Money(bill.currency()), Conv::Money),
         Some(Charge {
             unit: ChargeUnit::Money(c),
             ..
         }) => {
-            if *c != bill.currency {
+            if *c != bill.currency() {
                 return Err(RowError {
                     kind: RejectKind::Currency,
                     reason: format!(
                         "charged in {c}, but `{}` is priced in {} at {}; no exchange rate is applied",
-                        bill.model,
-                        bill.currency,
+                        bill.model(),
+                        bill.currency(),
                         row.at.format("%Y-%m-%dT%H:%M:%SZ")
                     ),
                 });
@@ -151,12 +163,12 @@ pub(crate) fn price_row(
             ..
         }) => {
             let usd = QuotaPolicy::new_api().currency;
-            if bill.currency != usd {
+            if bill.currency() != usd {
                 return Err(RowError {
                     kind: RejectKind::Currency,
                     reason: format!(
                         "charged in quota units ({usd}-based), but `{}` is priced in {}; no exchange rate is applied",
-                        bill.model, bill.currency
+                        bill.model(), bill.currency()
                     ),
                 });
             }
@@ -164,10 +176,14 @@ pub(crate) fn price_row(
         }
     };
     let expected = match conv {
-        Conv::Money => bill.total,
-        Conv::Quota(g) => quota_of(bill.total, g).map_err(|_| RowError {
+        Conv::Money => bill.total(),
+        Conv::Quota(g) => quota_of(bill.total(), g).map_err(|_| RowError {
             kind: RejectKind::Unpriced,
-            reason: format!("`{}`: the quota of {} overflows", bill.model, bill.total),
+            reason: format!(
+                "`{}`: the quota of {} overflows",
+                bill.model(),
+                bill.total()
+            ),
         })?,
     };
     let usd = QuotaPolicy::new_api();
@@ -197,8 +213,8 @@ pub(crate) fn price_row(
         _ => None,
     };
     let mut priced = Priced {
-        model: bill.model.clone(),
-        provider: bill.provider.clone(),
+        model: bill.model().into(),
+        provider: bill.provider().into(),
         denom,
         expected,
         charged: row.charge.as_ref().map(|c| c.amount),
@@ -234,7 +250,7 @@ pub(crate) fn price_row(
         charged,
         expected,
         tolerance(denom),
-        bill.lines.is_empty(),
+        bill.lines().is_empty(),
         &bill,
     );
     priced.class = class;
@@ -286,7 +302,11 @@ fn explain(
     let mut others: Vec<(Duration, DateTime<Utc>, String)> = model
         .schedules()
         .iter()
-        .filter(|s| s.service_tier == bill.service_tier && s.region == bill.region && !s.covers(at))
+        .filter(|s| {
+            s.service_tier == bill.service_tier()
+                && s.region.as_deref() == bill.region()
+                && !s.covers(at)
+        })
         .filter_map(|s| {
             let t = match (s.from, s.until) {
                 (_, Some(u)) if u <= at => u - Duration::seconds(1),
