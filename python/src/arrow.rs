@@ -320,7 +320,7 @@ fn price_row(
         e => e.to_string(),
     })?;
     // The fields, not the serde form: this is the per-row hot path.
-    Ok((scaled(bill.total())?, bill.currency().as_str().to_string()))
+    Ok((scaled(bill.total())?, bill.currency()))
 }
 
 /// The decimal as an i128 at [`SCALE`] places, exactly (or an error, never a rounding).

@@ -462,22 +462,22 @@ impl Bill {
     fn total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         // From the bill, not its serde form (the per-call path): the same text, as serde
         // writes a Decimal with its Display.
-        py_decimal(py, &self.bill.total.to_string())
+        py_decimal(py, &self.bill.total().to_string())
     }
     /// The ISO 4217 code of every amount.
     #[getter]
-    fn currency(&self) -> &str {
-        self.bill.currency.as_str()
+    fn currency(&self) -> String {
+        self.bill.currency().as_str().to_owned()
     }
     /// The canonical id of the model priced.
     #[getter]
     fn model(&self) -> &str {
-        &self.bill.model
+        self.bill.model()
     }
     /// The model's provider.
     #[getter]
     fn provider(&self) -> &str {
-        &self.bill.provider
+        self.bill.provider()
     }
     /// The time the prices were taken at (RFC 3339).
     #[getter]

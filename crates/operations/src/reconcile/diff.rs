@@ -187,14 +187,14 @@ pub(crate) fn price_row(
         })?,
     };
     let usd = QuotaPolicy::new_api();
-    let cost = match (&row.charge, bill.currency == usd.currency) {
+    let cost = match (&row.charge, bill.currency() == usd.currency) {
         (Some(c), true) => match c.unit {
             ChargeUnit::Money(_) => Some(c.amount),
             ChargeUnit::Quota { .. } => c.amount.checked_div(usd.per_unit),
         }
         .map(|charged| super::Cost {
             charged,
-            upstream: bill.total,
+            upstream: bill.total(),
         }),
         _ => None,
     };
