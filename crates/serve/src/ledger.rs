@@ -348,25 +348,33 @@ fn units_i64(u: u64, what: &str) -> Result<i64, ApiError> {
 }
 
 /// `{"account","balance","held","charged","funded"}` for an account, read in `conn`.
+///
+/// One statement, so one snapshot: read as two statements outside a write transaction, a
+/// hold settled between them made `funded` differ from `balance + held + charged` (seen by
+/// the concurrent model test). PostgreSQL's default isolation gives each statement its own
+/// snapshot, and a read transaction alone would not have helped there.
 pub(crate) async fn view(
     conn: &mut sqlx::AnyConnection,
     account: &str,
 ) -> Result<Option<Value>, ApiError> {
-    let row = sqlx::query("SELECT balance, funded FROM accounts WHERE account = $1")
-        .bind(account)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let (balance, funded): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-    let sums = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'held' THEN held ELSE 0 END), 0) AS BIGINT), \
-                CAST(COALESCE(SUM(CASE WHEN state = 'settled' THEN charged ELSE 0 END), 0) AS BIGINT) \
-         FROM holds WHERE account = $1",
+    let row = sqlx::query(
+        "SELECT a.balance, a.funded, \
+                CAST(COALESCE((SELECT SUM(h.held) FROM holds h \
+                               WHERE h.account = a.account AND h.state = 'held'), 0) AS BIGINT), \
+                CAST(COALESCE((SELECT SUM(h.charged) FROM holds h \
+                               WHERE h.account = a.account AND h.state = 'settled'), 0) AS BIGINT) \
+         FROM accounts a WHERE a.account = $1",
     )
     .bind(account)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    let (held, charged): (i64, i64) = (sums.try_get(0)?, sums.try_get(1)?);
+    let Some(row) = row else { return Ok(None) };
+    let (balance, funded, held, charged): (i64, i64, i64, i64) = (
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+    );
     Ok(Some(serde_json::json!({
         "account": account,
         "balance": balance,
