@@ -277,6 +277,159 @@ pub fn open(url: &str, since: i64, until: i64) -> Result<LogRows> {
     })
 }
 
+/// new-api's `logs` table as GORM creates it from `model/log.go` on each database, with
+/// the `(created_at, type)` index the relay's log queries use. `tariff synth --new-api-db`
+/// creates it; the `reconcile --db` tests create theirs through it.
+pub fn schema(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Sqlite => {
+            "CREATE TABLE `logs` (`id` integer PRIMARY KEY AUTOINCREMENT,`user_id` integer,`created_at` integer,`type` integer,`content` text,`username` text DEFAULT '',`token_name` text DEFAULT '',`model_name` text DEFAULT '',`quota` integer DEFAULT 0,`prompt_tokens` integer DEFAULT 0,`completion_tokens` integer DEFAULT 0,`use_time` integer DEFAULT 0,`is_stream` numeric,`channel_id` integer,`token_id` integer DEFAULT 0,`group` text,`ip` text DEFAULT '',`other` text);
+             CREATE INDEX idx_created_at_type ON logs(created_at, type);"
+        }
+        Kind::Postgres => {
+            r#"CREATE TABLE logs (id bigserial PRIMARY KEY, user_id bigint, created_at bigint, type bigint, content text, username text DEFAULT '', token_name text DEFAULT '', model_name text DEFAULT '', quota bigint DEFAULT 0, prompt_tokens bigint DEFAULT 0, completion_tokens bigint DEFAULT 0, use_time bigint DEFAULT 0, is_stream boolean, channel_id bigint, token_id bigint DEFAULT 0, "group" text, ip text DEFAULT '', other text);
+               CREATE INDEX idx_created_at_type ON logs(created_at, type);"#
+        }
+        Kind::Mysql => {
+            "CREATE TABLE `logs` (`id` bigint AUTO_INCREMENT PRIMARY KEY,`user_id` bigint,`created_at` bigint,`type` bigint,`content` longtext,`username` varchar(191) DEFAULT '',`token_name` varchar(191) DEFAULT '',`model_name` varchar(191) DEFAULT '',`quota` bigint DEFAULT 0,`prompt_tokens` bigint DEFAULT 0,`completion_tokens` bigint DEFAULT 0,`use_time` bigint DEFAULT 0,`is_stream` boolean,`channel_id` bigint,`token_id` bigint DEFAULT 0,`group` varchar(191),`ip` varchar(191) DEFAULT '',`other` longtext, INDEX idx_created_at_type (created_at, type)) DEFAULT CHARSET=utf8mb4"
+        }
+    }
+}
+
+/// One row of the `logs` table, as new-api serves it in JSON (the channel id is `channel`).
+#[derive(Debug, serde::Deserialize)]
+pub struct LogRecord {
+    id: i64,
+    user_id: i64,
+    created_at: i64,
+    #[serde(rename = "type")]
+    kind: i64,
+    content: String,
+    username: String,
+    token_name: String,
+    model_name: String,
+    quota: i64,
+    prompt_tokens: i64,
+    completion_tokens: i64,
+    use_time: i64,
+    is_stream: bool,
+    channel: i64,
+    token_id: i64,
+    group: String,
+    ip: String,
+    other: String,
+}
+
+/// Rows per INSERT statement: 18 parameters each stays under every driver's limit
+/// (SQLite 32,766, PostgreSQL and MySQL 65,535).
+const INSERT_ROWS: usize = 1000;
+/// Statements per transaction.
+const TX_STATEMENTS: usize = 50;
+
+macro_rules! insert_batches {
+    ($conn:expr, $db:ty, $insert:expr, $rows:expr) => {{
+        let mut n: u64 = 0;
+        let mut batch: Vec<LogRecord> = Vec::with_capacity(INSERT_ROWS);
+        let mut rows = $rows;
+        let mut tx = sqlx::Connection::begin(&mut $conn).await?;
+        let mut statements = 0usize;
+        loop {
+            let next = rows.next().transpose()?;
+            let done = next.is_none();
+            if let Some(r) = next {
+                batch.push(r);
+            }
+            if batch.len() == INSERT_ROWS || (done && !batch.is_empty()) {
+                let mut q = sqlx::QueryBuilder::<$db>::new($insert);
+                q.push_values(batch.drain(..), |mut b, r| {
+                    b.push_bind(r.id)
+                        .push_bind(r.user_id)
+                        .push_bind(r.created_at)
+                        .push_bind(r.kind)
+                        .push_bind(r.content)
+                        .push_bind(r.username)
+                        .push_bind(r.token_name)
+                        .push_bind(r.model_name)
+                        .push_bind(r.quota)
+                        .push_bind(r.prompt_tokens)
+                        .push_bind(r.completion_tokens)
+                        .push_bind(r.use_time)
+                        .push_bind(r.is_stream)
+                        .push_bind(r.channel)
+                        .push_bind(r.token_id)
+                        .push_bind(r.group)
+                        .push_bind(r.ip)
+                        .push_bind(r.other);
+                    n += 1;
+                });
+                q.build().execute(&mut *tx).await?;
+                statements += 1;
+                if statements == TX_STATEMENTS {
+                    tx.commit().await?;
+                    tx = sqlx::Connection::begin(&mut $conn).await?;
+                    statements = 0;
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        tx.commit().await?;
+        n
+    }};
+}
+
+/// Creates new-api's `logs` table in the database `url` names (a SQLite file is created if
+/// missing; the table must not exist yet) and inserts `rows` in batches, so memory stays
+/// bounded whatever their number. Returns the number of rows inserted.
+pub fn create_and_fill(url: &str, rows: impl Iterator<Item = Result<LogRecord>>) -> Result<u64> {
+    let kind = kind(url)?;
+    let shown = redact(url);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the database writer")?;
+    let cols = |group: &str| {
+        format!("INSERT INTO logs (id, user_id, created_at, type, content, username, token_name, model_name, quota, prompt_tokens, completion_tokens, use_time, is_stream, channel_id, token_id, {group}, ip, other) ")
+    };
+    rt.block_on(async move {
+        match kind {
+            Kind::Sqlite => {
+                let mut c = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .connect()
+                    .await?;
+                sqlx::raw_sql(schema(kind)).execute(&mut c).await?;
+                Ok(insert_batches!(c, sqlx::Sqlite, cols("`group`"), rows))
+            }
+            Kind::Postgres => {
+                let mut c = sqlx::postgres::PgConnectOptions::from_str(url)?
+                    .connect()
+                    .await?;
+                sqlx::raw_sql(schema(kind)).execute(&mut c).await?;
+                let n = insert_batches!(c, sqlx::Postgres, cols("\"group\""), rows);
+                // The ids were given: the sequence continues after them, as new-api's own
+                // inserts would need.
+                sqlx::raw_sql(
+                    "SELECT setval(pg_get_serial_sequence('logs', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM logs",
+                )
+                .execute(&mut c)
+                .await?;
+                Ok(n)
+            }
+            Kind::Mysql => {
+                let url = url.replacen("mariadb://", "mysql://", 1);
+                let mut c = sqlx::mysql::MySqlConnectOptions::from_str(&url)?
+                    .connect()
+                    .await?;
+                sqlx::raw_sql(schema(kind)).execute(&mut c).await?;
+                Ok(insert_batches!(c, sqlx::MySql, cols("`group`"), rows))
+            }
+        }
+    })
+    .map_err(|e: anyhow::Error| e.context(format!("--new-api-db {shown}")))
+}
+
 /// A `--since` / `--until` bound: Unix seconds, an RFC 3339 time, or a date (UTC midnight).
 pub fn parse_time(s: &str) -> Result<i64, String> {
     if let Ok(n) = s.parse::<i64>() {

@@ -52,14 +52,27 @@ fn jsonl() -> String {
         .join("\n")
 }
 
-async fn fill<C: Connection>(c: &mut C, ddl: &str, insert: &str)
+/// new-api's `logs` table, created by `tariff synth --new-api-db URL --rows 0` (the schema
+/// lives in one place, the CLI's).
+fn create_table(url: &str) {
+    let out = tariff()
+        .args(["synth", "--new-api-db", url, "--rows", "0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn fill<C: Connection>(c: &mut C, insert: &str)
 where
     for<'c> &'c mut C: Executor<'c, Database = C::Database>,
     for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
     for<'q> i64: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
     for<'q> &'q str: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
 {
-    sqlx::raw_sql(ddl).execute(&mut *c).await.unwrap();
     for (id, at, ty, m, q, o) in rows() {
         sqlx::query(insert)
             .bind(id)
@@ -138,7 +151,7 @@ fn check_db(url: &str, tag: &str) {
 }
 
 /// A fresh database on the server `url` names, filled with [`rows`]: its URL.
-fn fresh<C: Connection>(url: &str, ddl: &str, insert: &str) -> String
+fn fresh<C: Connection>(url: &str, insert: &str) -> String
 where
     for<'c> &'c mut C: Executor<'c, Database = C::Database>,
     for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
@@ -154,8 +167,9 @@ where
             .unwrap();
         let base = url.rsplit_once('/').unwrap().0;
         let db_url = format!("{base}/{db}");
+        create_table(&db_url);
         let mut c = C::connect(&db_url).await.unwrap();
-        fill(&mut c, ddl, insert).await;
+        fill(&mut c, insert).await;
         db_url
     })
 }
@@ -172,16 +186,13 @@ fn sqlite_database_reads_like_its_export() {
     let dir = tmp("sqlite");
     let db = dir.join("one-api.db");
     let url = format!("sqlite://{}", db.display());
+    create_table(&url);
     rt().block_on(async {
-        let opts: sqlx::sqlite::SqliteConnectOptions =
-            format!("{url}?mode=rwc").parse().unwrap();
-        let mut c = sqlx::sqlite::SqliteConnection::connect_with(&opts)
+        let mut c = sqlx::sqlite::SqliteConnection::connect(&url)
             .await
             .unwrap();
         fill(
             &mut c,
-            "CREATE TABLE `logs` (`id` integer PRIMARY KEY AUTOINCREMENT,`user_id` integer,`created_at` integer,`type` integer,`content` text,`username` text DEFAULT '',`token_name` text DEFAULT '',`model_name` text DEFAULT '',`quota` integer DEFAULT 0,`prompt_tokens` integer DEFAULT 0,`completion_tokens` integer DEFAULT 0,`use_time` integer DEFAULT 0,`is_stream` numeric,`channel_id` integer,`token_id` integer DEFAULT 0,`group` text,`ip` text DEFAULT '',`other` text);
-             CREATE INDEX idx_created_at_type ON logs(created_at, type);",
             "INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, `group`, prompt_tokens, completion_tokens, channel_id, is_stream) VALUES (?, ?, ?, ?, ?, ?, 'ann', 1, 'default', 1000, 500, 3, 0)",
         )
         .await;
@@ -218,7 +229,6 @@ fn postgres_database_reads_like_its_export() {
     };
     let db_url = fresh::<sqlx::postgres::PgConnection>(
         &url,
-        r#"CREATE TABLE logs (id bigserial PRIMARY KEY, user_id bigint, created_at bigint, type bigint, content text, username text DEFAULT '', token_name text DEFAULT '', model_name text DEFAULT '', quota bigint DEFAULT 0, prompt_tokens bigint DEFAULT 0, completion_tokens bigint DEFAULT 0, use_time bigint DEFAULT 0, is_stream boolean, channel_id bigint, token_id bigint DEFAULT 0, "group" text, ip text DEFAULT '', other text)"#,
         r#"INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, "group", prompt_tokens, completion_tokens, channel_id, is_stream) VALUES ($1, $2, $3, $4, $5, $6, 'ann', 1, 'default', 1000, 500, 3, false)"#,
     );
     check_db(&db_url, "cmp-postgres");
@@ -232,8 +242,65 @@ fn mysql_database_reads_like_its_export() {
     };
     let db_url = fresh::<sqlx::mysql::MySqlConnection>(
         &url,
-        "CREATE TABLE `logs` (`id` bigint AUTO_INCREMENT PRIMARY KEY,`user_id` bigint,`created_at` bigint,`type` bigint,`content` longtext,`username` varchar(191) DEFAULT '',`token_name` varchar(191) DEFAULT '',`model_name` varchar(191) DEFAULT '',`quota` bigint DEFAULT 0,`prompt_tokens` bigint DEFAULT 0,`completion_tokens` bigint DEFAULT 0,`use_time` bigint DEFAULT 0,`is_stream` boolean,`channel_id` bigint,`token_id` bigint DEFAULT 0,`group` varchar(191),`ip` varchar(191) DEFAULT '',`other` longtext) DEFAULT CHARSET=utf8mb4",
         "INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, `group`, prompt_tokens, completion_tokens, channel_id, is_stream) VALUES (?, ?, ?, ?, ?, ?, 'ann', 1, 'default', 1000, 500, 3, false)",
     );
     check_db(&db_url, "cmp-mysql");
+}
+
+/// `tariff synth --new-api-db` fills a SQLite database with N consume rows and writes the
+/// same rows as JSON lines: `reconcile --db` reads all N with the report of the file.
+#[test]
+fn synth_fills_a_sqlite_database_that_reads_like_its_lines() {
+    let dir = tmp("synth");
+    let db = dir.join("one-api.db");
+    let url = format!("sqlite://{}", db.display());
+    let lines = dir.join("logs.jsonl");
+    let out = tariff()
+        .args([
+            "synth",
+            "--new-api-db",
+            &url,
+            "--rows",
+            "2500",
+            "--seed",
+            "5",
+        ])
+        .args(["--out", lines.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&lines).unwrap();
+    assert_eq!(text.lines().count(), 2500);
+    // The lines are those of `synth --format new-api-jsonl` with the same seed.
+    let plain = tariff()
+        .args([
+            "synth",
+            "--format",
+            "new-api-jsonl",
+            "--rows",
+            "2500",
+            "--seed",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(plain.stdout).unwrap(), text);
+    let args = ["reconcile", "--json", "--margin", "--by", "model,group,day"];
+    let from_db = report(&[&args[..], &["--db", &url]].concat());
+    let from_file = report(&[&args[..], &[lines.to_str().unwrap()]].concat());
+    assert_eq!(from_db["rows_read"], 2500);
+    assert!(from_db["priced"].as_u64().unwrap() > 2000, "{from_db}");
+    assert_eq!(essence(from_db), essence(from_file));
+    // A second fill of the same database is refused: the table exists.
+    let again = tariff()
+        .args(["synth", "--new-api-db", &url, "--rows", "1"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("logs"));
+    std::fs::remove_dir_all(&dir).ok();
 }
