@@ -4,26 +4,17 @@
 // that nothing was fetched, and saves a screenshot.
 //
 //   node tests/reconcile-report.mjs REPORT.html SCREENSHOT.png
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
+import { chromiumPath } from "./chromium.mjs";
 
 const [report, shot] = process.argv.slice(2);
 if (!report || !shot) {
   console.error("usage: node tests/reconcile-report.mjs REPORT.html SCREENSHOT.png");
   process.exit(2);
-}
-
-function chromiumPath() {
-  for (const name of ["chromium", "chromium-browser"]) {
-    try {
-      return execFileSync("which", [name], { encoding: "utf8" }).trim();
-    } catch { /* try the next name */ }
-  }
-  throw new Error("Chromium is not installed (apt-get install -y chromium)");
 }
 
 const page_url = pathToFileURL(path.resolve(report)).href;

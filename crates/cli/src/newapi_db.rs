@@ -162,6 +162,26 @@ fn io_err(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
+/// After a row was written into `batch`: sends the batch on once it holds [`BATCH`] bytes,
+/// or the row's error. False when the reading stops (an error, or the reader has gone).
+fn add_row<E: std::fmt::Display>(
+    tx: &std::sync::mpsc::SyncSender<io::Result<Vec<u8>>>,
+    batch: &mut Vec<u8>,
+    written: Result<(), E>,
+) -> bool {
+    if let Err(e) = written {
+        let _ = tx.send(Err(io_err(format!("reading a logs row: {e}"))));
+        return false;
+    }
+    batch.len() < BATCH
+        || tx
+            .send(Ok(std::mem::replace(
+                batch,
+                Vec::with_capacity(BATCH + 4096),
+            )))
+            .is_ok()
+}
+
 macro_rules! stream_rows {
     ($conn:expr, $kind:expr, $since:expr, $until:expr, $tx:expr) => {{
         let mut rows = sqlx::query(query($kind))
@@ -172,18 +192,8 @@ macro_rules! stream_rows {
         loop {
             match rows.try_next().await {
                 Ok(Some(r)) => {
-                    if let Err(e) = line(&r, &mut batch) {
-                        let _ = $tx.send(Err(io_err(format!("reading a logs row: {e}"))));
-                        return;
-                    }
-                    if batch.len() >= BATCH
-                        && $tx
-                            .send(Ok(std::mem::replace(
-                                &mut batch,
-                                Vec::with_capacity(BATCH + 4096),
-                            )))
-                            .is_err()
-                    {
+                    let written = line(&r, &mut batch);
+                    if !add_row(&$tx, &mut batch, written) {
                         return;
                     }
                 }
@@ -289,18 +299,8 @@ fn sqlite_rows(
     loop {
         match rows.next() {
             Ok(Some(r)) => {
-                if let Err(e) = sqlite_line(r, &mut batch) {
-                    let _ = tx.send(Err(io_err(format!("reading a logs row: {e}"))));
-                    return;
-                }
-                if batch.len() >= BATCH
-                    && tx
-                        .send(Ok(std::mem::replace(
-                            &mut batch,
-                            Vec::with_capacity(BATCH + 4096),
-                        )))
-                        .is_err()
-                {
+                let written = sqlite_line(r, &mut batch);
+                if !add_row(tx, &mut batch, written) {
                     return;
                 }
             }

@@ -55,15 +55,7 @@ fn jsonl() -> String {
 /// new-api's `logs` table, created by `tariff synth --new-api-db URL --rows 0` (the schema
 /// lives in one place, the CLI's).
 fn create_table(url: &str) {
-    let out = tariff()
-        .args(["synth", "--new-api-db", url, "--rows", "0"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&["synth", "--new-api-db", url, "--rows", "0"]);
 }
 
 async fn fill<C: Connection>(c: &mut C, insert: &str)
@@ -87,13 +79,19 @@ where
     }
 }
 
-fn report(args: &[&str]) -> serde_json::Value {
+/// Runs tariff with `args`, which must succeed.
+fn run_ok(args: &[&str]) -> std::process::Output {
     let out = tariff().args(args).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+fn report(args: &[&str]) -> serde_json::Value {
+    let out = run_ok(args);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -200,15 +198,7 @@ fn sqlite_database_reads_like_its_export() {
     check_db(&url, "cmp-sqlite");
     // The HTML page from the database.
     let html = dir.join("report.html");
-    let out = tariff()
-        .args(["reconcile", "--db", &url, "--html", html.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&["reconcile", "--db", &url, "--html", html.to_str().unwrap()]);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("Margin by model"));
     // A database that does not exist is an error naming it, not an empty report.
@@ -255,24 +245,17 @@ fn synth_fills_a_sqlite_database_that_reads_like_its_lines() {
     let db = dir.join("one-api.db");
     let url = format!("sqlite://{}", db.display());
     let lines = dir.join("logs.jsonl");
-    let out = tariff()
-        .args([
-            "synth",
-            "--new-api-db",
-            &url,
-            "--rows",
-            "2500",
-            "--seed",
-            "5",
-        ])
-        .args(["--out", lines.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&[
+        "synth",
+        "--new-api-db",
+        &url,
+        "--rows",
+        "2500",
+        "--seed",
+        "5",
+        "--out",
+        lines.to_str().unwrap(),
+    ]);
     let text = std::fs::read_to_string(&lines).unwrap();
     assert_eq!(text.lines().count(), 2500);
     // The lines are those of `synth --format new-api-jsonl` with the same seed.
