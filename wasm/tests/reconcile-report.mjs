@@ -54,7 +54,7 @@ try {
       return { label: s.getAttribute("aria-label"), width: r.width, height: r.height, marks: s.querySelectorAll("rect, path, line, polyline").length };
     }),
   );
-  for (const label of ["charged and upstream cost by day", "margin by model"]) {
+  for (const label of ["charged and upstream cost by day", "margin by model", "margin by channel"]) {
     const c = charts.find((c) => c.label === label);
     if (!c) problems.push(`no SVG chart "${label}" (charts: ${JSON.stringify(charts)})`);
     else if (!(c.width > 100 && c.height > 20 && c.marks > 0)) problems.push(`chart "${label}" not drawn: ${JSON.stringify(c)}`);

@@ -142,6 +142,9 @@ fn check_db(url: &str, tag: &str) {
     assert_eq!(q["margin"]["charged"], "0.02885");
     assert_eq!(q["margin"]["upstream"], "0.02175");
     assert_eq!(q["margin"]["margin"], "0.0071");
+    // All three priced rows went through channel 3 (the table's `channel_id`).
+    assert_eq!(from_db["margin_by_channel"]["3"]["rows"], 3);
+    assert_eq!(from_db["margin_by_channel"]["3"]["margin"], "0.0071");
     assert_eq!(from_db["relay_issues"][0]["line"], 3);
     assert_eq!(from_db["relay_issues"][0]["request_id"], "4");
     assert_eq!(essence(from_db), essence(from_file));
@@ -201,6 +204,7 @@ fn sqlite_database_reads_like_its_export() {
     run_ok(&["reconcile", "--db", &url, "--html", html.to_str().unwrap()]);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("Margin by model"));
+    assert!(page.contains("Margin by channel"));
     // A database that does not exist is an error naming it, not an empty report.
     let out = tariff()
         .args(["reconcile", "--db", "sqlite:///nonexistent/one-api.db"])
@@ -277,6 +281,8 @@ fn synth_fills_a_sqlite_database_that_reads_like_its_lines() {
     let from_file = report(&[&args[..], &[lines.to_str().unwrap()]].concat());
     assert_eq!(from_db["rows_read"], 2500);
     assert!(from_db["priced"].as_u64().unwrap() > 2000, "{from_db}");
+    // synth's channels 1 to 6: `channel` in the lines, `channel_id` in the table.
+    assert_eq!(from_db["margin_by_channel"].as_object().unwrap().len(), 6);
     assert_eq!(essence(from_db), essence(from_file));
     // A second fill of the same database is refused: the table exists.
     let again = tariff()
