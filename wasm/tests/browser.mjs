@@ -1,12 +1,12 @@
 // Headless Chromium over the built site (wasm/site), for the end-to-end test and the page
 // benchmark: a tiny static server, as any static host would serve the folder, and Debian's
 // Chromium with a fresh profile and no network services (this machine's network is closed).
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { chromiumPath } from "./chromium.mjs";
 import { wasmDir } from "./helpers.mjs";
 
 // TARIFF_SITE serves another build of the site (the bench compares builds).
@@ -56,15 +56,6 @@ export function serveDir(dir) {
     servers.push(server);
     server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}/`));
   });
-}
-
-function chromiumPath() {
-  for (const name of ["chromium", "chromium-browser"]) {
-    try {
-      return execFileSync("which", [name], { encoding: "utf8" }).trim();
-    } catch { /* try the next name */ }
-  }
-  throw new Error("Chromium is not installed (apt-get install -y chromium)");
 }
 
 /** Serves the site and starts Chromium: `{ browser, base }` (a browser context, and the

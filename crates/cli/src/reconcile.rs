@@ -45,7 +45,7 @@ pub struct ReconcileArgs {
     /// The log format: canonical or new-api (default: detected from the first record).
     #[arg(long, value_parser = parse_format)]
     format: Option<LogFormat>,
-    /// Group by these dimensions: model, provider, user, group, day, month, class.
+    /// Group by these dimensions: model, provider, user, group, channel, day, month, class.
     #[arg(long, value_delimiter = ',', value_parser = parse_dim, default_value = "model")]
     by: Vec<Dim>,
     /// Print the whole report as JSON.
@@ -243,6 +243,9 @@ fn margin_text(report: &tariff::reconcile::Report) -> String {
     };
     rows(&mut o, "model", &report.margin_by_model);
     rows(&mut o, "day", &report.margin_by_day);
+    if !report.margin_by_channel.is_empty() {
+        rows(&mut o, "channel", &report.margin_by_channel);
+    }
     // And by the --by dimensions (model, group, user, ...).
     let by: Vec<&str> = report.by.iter().map(|d| d.name()).collect();
     let groups: std::collections::BTreeMap<String, tariff::reconcile::Margin> = report

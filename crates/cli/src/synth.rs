@@ -17,8 +17,13 @@ pub struct SynthArgs {
     #[arg(long)]
     rows: u64,
     /// canonical-jsonl, canonical-csv, new-api-jsonl or new-api-csv.
-    #[arg(long, value_parser = parse_format)]
-    format: SynthFormat,
+    #[arg(long, value_parser = parse_format, required_unless_present = "new_api_db", conflicts_with = "new_api_db")]
+    format: Option<SynthFormat>,
+    /// Create new-api's `logs` table in this database (sqlite://PATH, postgres://…,
+    /// mysql://…) and fill it with the rows, as new-api consume logs; `--out` then writes
+    /// the same rows as new-api JSON lines.
+    #[arg(long, value_name = "URL")]
+    new_api_db: Option<String>,
     /// The seed: the same seed gives the same bytes.
     #[arg(long, default_value = "1")]
     seed: u64,
@@ -52,12 +57,15 @@ pub fn run(catalog: &Catalog, a: SynthArgs) -> Result<()> {
         catalog,
         SynthOptions {
             rows: a.rows,
-            format: a.format,
+            format: a.format.unwrap_or(SynthFormat::NewApiJsonl),
             seed: a.seed,
             inject: a.inject,
             rate: a.rate,
         },
     )?;
+    if let Some(url) = &a.new_api_db {
+        return fill_db(url, synth, a.out.as_deref());
+    }
     let write_all = |w: &mut dyn Write, synth: Synth<'_>| -> std::io::Result<()> {
         if let Some(h) = synth.header() {
             w.write_all(h.as_bytes())?;
@@ -82,4 +90,25 @@ pub fn run(catalog: &Catalog, a: SynthArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Fills new-api's `logs` table with the rows (new-api JSON lines, each parsed back into
+/// the table's columns), writing the same lines to `out` when given.
+fn fill_db(url: &str, synth: Synth<'_>, out: Option<&std::path::Path>) -> Result<()> {
+    let mut file = out.map(AtomicFile::create).transpose()?;
+    let rows = synth.map(|row| -> Result<crate::newapi_db::LogRecord> {
+        if let (Some(f), Some(p)) = (file.as_mut(), out) {
+            f.writer()
+                .write_all(row.text.as_bytes())
+                .with_context(|| format!("writing {}", p.display()))?;
+        }
+        serde_json::from_str(&row.text)
+            .context("a synthetic new-api row as the logs table's columns")
+    });
+    let n = crate::newapi_db::create_and_fill(url, rows)?;
+    if let Some(f) = file {
+        f.commit()?;
+    }
+    eprintln!("{n} rows written to table logs");
+    Ok(())
 }

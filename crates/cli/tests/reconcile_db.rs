@@ -52,14 +52,19 @@ fn jsonl() -> String {
         .join("\n")
 }
 
-async fn fill<C: Connection>(c: &mut C, ddl: &str, insert: &str)
+/// new-api's `logs` table, created by `tariff synth --new-api-db URL --rows 0` (the schema
+/// lives in one place, the CLI's).
+fn create_table(url: &str) {
+    run_ok(&["synth", "--new-api-db", url, "--rows", "0"]);
+}
+
+async fn fill<C: Connection>(c: &mut C, insert: &str)
 where
     for<'c> &'c mut C: Executor<'c, Database = C::Database>,
     for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
     for<'q> i64: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
     for<'q> &'q str: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
 {
-    sqlx::raw_sql(ddl).execute(&mut *c).await.unwrap();
     for (id, at, ty, m, q, o) in rows() {
         sqlx::query(insert)
             .bind(id)
@@ -74,13 +79,19 @@ where
     }
 }
 
-fn report(args: &[&str]) -> serde_json::Value {
+/// Runs tariff with `args`, which must succeed.
+fn run_ok(args: &[&str]) -> std::process::Output {
     let out = tariff().args(args).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+fn report(args: &[&str]) -> serde_json::Value {
+    let out = run_ok(args);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -131,6 +142,9 @@ fn check_db(url: &str, tag: &str) {
     assert_eq!(q["margin"]["charged"], "0.02885");
     assert_eq!(q["margin"]["upstream"], "0.02175");
     assert_eq!(q["margin"]["margin"], "0.0071");
+    // All three priced rows went through channel 3 (the table's `channel_id`).
+    assert_eq!(from_db["margin_by_channel"]["3"]["rows"], 3);
+    assert_eq!(from_db["margin_by_channel"]["3"]["margin"], "0.0071");
     assert_eq!(from_db["relay_issues"][0]["line"], 3);
     assert_eq!(from_db["relay_issues"][0]["request_id"], "4");
     assert_eq!(essence(from_db), essence(from_file));
@@ -138,7 +152,7 @@ fn check_db(url: &str, tag: &str) {
 }
 
 /// A fresh database on the server `url` names, filled with [`rows`]: its URL.
-fn fresh<C: Connection>(url: &str, ddl: &str, insert: &str) -> String
+fn fresh<C: Connection>(url: &str, insert: &str) -> String
 where
     for<'c> &'c mut C: Executor<'c, Database = C::Database>,
     for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
@@ -154,8 +168,9 @@ where
             .unwrap();
         let base = url.rsplit_once('/').unwrap().0;
         let db_url = format!("{base}/{db}");
+        create_table(&db_url);
         let mut c = C::connect(&db_url).await.unwrap();
-        fill(&mut c, ddl, insert).await;
+        fill(&mut c, insert).await;
         db_url
     })
 }
@@ -172,16 +187,13 @@ fn sqlite_database_reads_like_its_export() {
     let dir = tmp("sqlite");
     let db = dir.join("one-api.db");
     let url = format!("sqlite://{}", db.display());
+    create_table(&url);
     rt().block_on(async {
-        let opts: sqlx::sqlite::SqliteConnectOptions =
-            format!("{url}?mode=rwc").parse().unwrap();
-        let mut c = sqlx::sqlite::SqliteConnection::connect_with(&opts)
+        let mut c = sqlx::sqlite::SqliteConnection::connect(&url)
             .await
             .unwrap();
         fill(
             &mut c,
-            "CREATE TABLE `logs` (`id` integer PRIMARY KEY AUTOINCREMENT,`user_id` integer,`created_at` integer,`type` integer,`content` text,`username` text DEFAULT '',`token_name` text DEFAULT '',`model_name` text DEFAULT '',`quota` integer DEFAULT 0,`prompt_tokens` integer DEFAULT 0,`completion_tokens` integer DEFAULT 0,`use_time` integer DEFAULT 0,`is_stream` numeric,`channel_id` integer,`token_id` integer DEFAULT 0,`group` text,`ip` text DEFAULT '',`other` text);
-             CREATE INDEX idx_created_at_type ON logs(created_at, type);",
             "INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, `group`, prompt_tokens, completion_tokens, channel_id, is_stream) VALUES (?, ?, ?, ?, ?, ?, 'ann', 1, 'default', 1000, 500, 3, 0)",
         )
         .await;
@@ -189,17 +201,10 @@ fn sqlite_database_reads_like_its_export() {
     check_db(&url, "cmp-sqlite");
     // The HTML page from the database.
     let html = dir.join("report.html");
-    let out = tariff()
-        .args(["reconcile", "--db", &url, "--html", html.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&["reconcile", "--db", &url, "--html", html.to_str().unwrap()]);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("Margin by model"));
+    assert!(page.contains("Margin by channel"));
     // A database that does not exist is an error naming it, not an empty report.
     let out = tariff()
         .args(["reconcile", "--db", "sqlite:///nonexistent/one-api.db"])
@@ -218,7 +223,6 @@ fn postgres_database_reads_like_its_export() {
     };
     let db_url = fresh::<sqlx::postgres::PgConnection>(
         &url,
-        r#"CREATE TABLE logs (id bigserial PRIMARY KEY, user_id bigint, created_at bigint, type bigint, content text, username text DEFAULT '', token_name text DEFAULT '', model_name text DEFAULT '', quota bigint DEFAULT 0, prompt_tokens bigint DEFAULT 0, completion_tokens bigint DEFAULT 0, use_time bigint DEFAULT 0, is_stream boolean, channel_id bigint, token_id bigint DEFAULT 0, "group" text, ip text DEFAULT '', other text)"#,
         r#"INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, "group", prompt_tokens, completion_tokens, channel_id, is_stream) VALUES ($1, $2, $3, $4, $5, $6, 'ann', 1, 'default', 1000, 500, 3, false)"#,
     );
     check_db(&db_url, "cmp-postgres");
@@ -232,8 +236,60 @@ fn mysql_database_reads_like_its_export() {
     };
     let db_url = fresh::<sqlx::mysql::MySqlConnection>(
         &url,
-        "CREATE TABLE `logs` (`id` bigint AUTO_INCREMENT PRIMARY KEY,`user_id` bigint,`created_at` bigint,`type` bigint,`content` longtext,`username` varchar(191) DEFAULT '',`token_name` varchar(191) DEFAULT '',`model_name` varchar(191) DEFAULT '',`quota` bigint DEFAULT 0,`prompt_tokens` bigint DEFAULT 0,`completion_tokens` bigint DEFAULT 0,`use_time` bigint DEFAULT 0,`is_stream` boolean,`channel_id` bigint,`token_id` bigint DEFAULT 0,`group` varchar(191),`ip` varchar(191) DEFAULT '',`other` longtext) DEFAULT CHARSET=utf8mb4",
         "INSERT INTO logs (id, created_at, type, model_name, quota, other, username, user_id, `group`, prompt_tokens, completion_tokens, channel_id, is_stream) VALUES (?, ?, ?, ?, ?, ?, 'ann', 1, 'default', 1000, 500, 3, false)",
     );
     check_db(&db_url, "cmp-mysql");
+}
+
+/// `tariff synth --new-api-db` fills a SQLite database with N consume rows and writes the
+/// same rows as JSON lines: `reconcile --db` reads all N with the report of the file.
+#[test]
+fn synth_fills_a_sqlite_database_that_reads_like_its_lines() {
+    let dir = tmp("synth");
+    let db = dir.join("one-api.db");
+    let url = format!("sqlite://{}", db.display());
+    let lines = dir.join("logs.jsonl");
+    run_ok(&[
+        "synth",
+        "--new-api-db",
+        &url,
+        "--rows",
+        "2500",
+        "--seed",
+        "5",
+        "--out",
+        lines.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&lines).unwrap();
+    assert_eq!(text.lines().count(), 2500);
+    // The lines are those of `synth --format new-api-jsonl` with the same seed.
+    let plain = tariff()
+        .args([
+            "synth",
+            "--format",
+            "new-api-jsonl",
+            "--rows",
+            "2500",
+            "--seed",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(plain.stdout).unwrap(), text);
+    let args = ["reconcile", "--json", "--margin", "--by", "model,group,day"];
+    let from_db = report(&[&args[..], &["--db", &url]].concat());
+    let from_file = report(&[&args[..], &[lines.to_str().unwrap()]].concat());
+    assert_eq!(from_db["rows_read"], 2500);
+    assert!(from_db["priced"].as_u64().unwrap() > 2000, "{from_db}");
+    // synth's channels 1 to 6: `channel` in the lines, `channel_id` in the table.
+    assert_eq!(from_db["margin_by_channel"].as_object().unwrap().len(), 6);
+    assert_eq!(essence(from_db), essence(from_file));
+    // A second fill of the same database is refused: the table exists.
+    let again = tariff()
+        .args(["synth", "--new-api-db", &url, "--rows", "1"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("logs"));
+    std::fs::remove_dir_all(&dir).ok();
 }

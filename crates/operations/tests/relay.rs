@@ -331,3 +331,50 @@ fn the_html_report_is_well_formed_self_contained_and_escapes_log_text() {
     assert!(html.contains("class=\"n neg\""));
     assert!(texts.contains(&"unexplained"));
 }
+
+/// The margin by relay channel: `channel` in new-api's JSON, `channel_id` in its table (and
+/// the rows `reconcile --db` writes), the same key; `--by channel` groups by it; a row
+/// without one is in no channel's margin.
+#[test]
+fn margin_by_channel_reads_channel_and_channel_id() {
+    let markup = GPT4O_OTHER.replace("\"model_ratio\":1.25", "\"model_ratio\":2");
+    let with = |line: String, member: &str| line.replacen("{", &format!("{{{member},"), 1);
+    let log = [
+        with(
+            row("gpt-4o", 1000, 500, 3625, GPT4O_OTHER),
+            r#""channel":3"#,
+        ),
+        with(row("gpt-4o", 1000, 500, 5800, &markup), r#""channel_id":3"#),
+        with(row("gpt-4o", 1000, 500, 5800, &markup), r#""channel":"9""#),
+        row("gpt-4o", 1000, 500, 3625, GPT4O_OTHER),
+    ]
+    .join("\n");
+    let opts = Options {
+        margin: true,
+        by: vec![tariff_operations::reconcile::Dim::Channel],
+        ..Options::default()
+    };
+    let mut r = Reconciler::new(Catalog::builtin(), opts).unwrap();
+    r.read("logs", log.as_bytes(), &mut |_| {}, &mut |_| {})
+        .unwrap();
+    let rep = r.finish();
+    assert_eq!(rep.priced, 4);
+    let ch: Vec<(&str, u64)> = rep
+        .margin_by_channel
+        .iter()
+        .map(|(k, m)| (k.as_str(), m.rows))
+        .collect();
+    assert_eq!(ch, [("3", 2), ("9", 1)]);
+    // Channel 3: charged (3625 + 5800) / 500,000 = 0.01885 USD; upstream 2 × 0.00725
+    // (1000 prompt of which 200 cached, 500 out at gpt-4o's list price; the first row
+    // follows list price exactly) = 0.0145; margin 0.00435.
+    let m = &rep.margin_by_channel["3"];
+    assert_eq!(m.charged.to_decimal().unwrap(), Decimal::new(1885, 5));
+    assert_eq!(m.upstream.to_decimal().unwrap(), Decimal::new(145, 4));
+    assert_eq!(m.margin().to_decimal().unwrap(), Decimal::new(435, 5));
+    let keys: Vec<String> = rep.groups.keys().map(|k| k.values.join("/")).collect();
+    assert_eq!(keys, ["-", "3", "9"]);
+    let html = rep.html("channels");
+    assert!(html.contains("Margin by channel"));
+    assert!(html.contains(r#"aria-label="margin by channel""#));
+}

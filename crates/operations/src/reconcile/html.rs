@@ -35,7 +35,8 @@ fn approx(s: &ExactSum) -> f64 {
 }
 
 /// Horizontal bars of margin per label: positive right of the axis, negative left.
-fn margin_bars(o: &mut String, rows: &[(&str, &Margin)]) {
+/// `what` names the chart ("margin by model").
+fn margin_bars(o: &mut String, what: &str, rows: &[(&str, &Margin)]) {
     let max = rows
         .iter()
         .map(|(_, m)| approx(&m.margin()).abs())
@@ -43,7 +44,7 @@ fn margin_bars(o: &mut String, rows: &[(&str, &Margin)]) {
     let h = 22 * rows.len() + 10;
     let _ = write!(
         o,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="760" height="{h}" role="img" aria-label="margin by model">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="760" height="{h}" role="img" aria-label="{what}">"#
     );
     let axis = 480.0;
     let _ = write!(
@@ -140,8 +141,8 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 impl Report {
-    /// The report as one self-contained HTML page: totals, classes, margin by model and by
-    /// day (inline SVG), the rows that did not follow the relay's own rules and the largest
+    /// The report as one self-contained HTML page: totals, classes, margin by model, by
+    /// relay channel and by day (inline SVG), the rows that did not follow the relay's own rules and the largest
     /// differences, each with its reason.
     pub fn html(&self, title: &str) -> String {
         let mut o = String::new();
@@ -223,30 +224,37 @@ impl Report {
             }
         }
         if !self.margin_by_model.is_empty() {
-            o.push_str("<h2>Margin by model (USD)</h2>\n");
-            let rows: Vec<(&str, &Margin)> = self
-                .margin_by_model
-                .iter()
-                .map(|(k, m)| (k.as_str(), m))
-                .collect();
-            margin_bars(&mut o, &rows);
-            o.push_str("\n<table><tr><th>model</th><th>rows</th><th>charged</th><th>upstream</th><th>margin</th></tr>\n");
-            for (k, m) in &rows {
-                let margin = m.margin();
+            for (what, by) in [
+                ("model", &self.margin_by_model),
+                ("channel", &self.margin_by_channel),
+            ] {
+                if by.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(o, "<h2>Margin by {what} (USD)</h2>");
+                let rows: Vec<(&str, &Margin)> = by.iter().map(|(k, m)| (k.as_str(), m)).collect();
+                margin_bars(&mut o, &format!("margin by {what}"), &rows);
                 let _ = writeln!(
                     o,
-                    r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n{}">{}</td></tr>"#,
-                    escape(k),
-                    m.rows,
-                    m.charged,
-                    m.upstream,
-                    if margin.is_negative() { " neg" } else { "" },
-                    margin
+                    "\n<table><tr><th>{}</th><th>rows</th><th>charged</th><th>upstream</th><th>margin</th></tr>",
+                    what
                 );
+                for (k, m) in &rows {
+                    let margin = m.margin();
+                    let _ = writeln!(
+                        o,
+                        r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n{}">{}</td></tr>"#,
+                        escape(k),
+                        m.rows,
+                        m.charged,
+                        m.upstream,
+                        if margin.is_negative() { " neg" } else { "" },
+                        margin
+                    );
+                }
+                o.push_str("</table>\n");
             }
-            o.push_str(
-                "</table>\n<h2>Charged (blue) and upstream cost (orange) by day, USD</h2>\n",
-            );
+            o.push_str("<h2>Charged (blue) and upstream cost (orange) by day, USD</h2>\n");
             let days: Vec<(&str, &Margin)> = self
                 .margin_by_day
                 .iter()

@@ -189,6 +189,8 @@ pub enum Dim {
     User,
     /// The relay group (new-api logs).
     Group,
+    /// The relay channel, the upstream account a request went to (new-api logs).
+    Channel,
     /// The UTC day the request ran.
     Day,
     /// The UTC month the request ran.
@@ -199,11 +201,12 @@ pub enum Dim {
 
 impl Dim {
     /// Every dimension.
-    pub const ALL: [Dim; 7] = [
+    pub const ALL: [Dim; 8] = [
         Dim::Model,
         Dim::Provider,
         Dim::User,
         Dim::Group,
+        Dim::Channel,
         Dim::Day,
         Dim::Month,
         Dim::Class,
@@ -216,6 +219,7 @@ impl Dim {
             Dim::Provider => "provider",
             Dim::User => "user",
             Dim::Group => "group",
+            Dim::Channel => "channel",
             Dim::Day => "day",
             Dim::Month => "month",
             Dim::Class => "class",
@@ -351,6 +355,8 @@ pub struct LogRow<'a> {
     pub user: Option<Cow<'a, str>>,
     /// The relay group, if logged.
     pub group: Option<Cow<'a, str>>,
+    /// The relay channel the request went to (new-api's `channel_id`), if logged.
+    pub channel: Option<Cow<'a, str>>,
     /// What was charged, if logged.
     pub charge: Option<Charge>,
     /// What the request consumed (its `at` is the row's time).
@@ -521,7 +527,7 @@ pub struct Options {
     /// The rules new-api rows are checked by (their logged ratios recomputed, and compared
     /// with a configuration); `None`: the newest version's formula, no configuration.
     pub relay: Option<Arc<RelayRules>>,
-    /// Also sum the margin by model and by day ([`Report::margin_by_model`]).
+    /// Also sum the margin by model, by channel and by day ([`Report::margin_by_model`]).
     pub margin: bool,
 }
 

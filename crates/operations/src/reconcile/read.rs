@@ -414,6 +414,7 @@ impl<'a> CanonicalBuilder<'a> {
             request_id: self.request_id,
             user: self.user,
             group: None,
+            channel: None,
             charge,
             usage,
             relay: None,
@@ -578,6 +579,7 @@ pub(crate) struct NewApiBuilder<'a> {
     user: Option<Cow<'a, str>>,
     user_id: Option<Cow<'a, str>>,
     group: Option<Cow<'a, str>>,
+    channel: Option<Cow<'a, str>>,
     quota: Option<i64>,
     prompt: Option<i64>,
     completion: Option<i64>,
@@ -658,11 +660,13 @@ impl<'a> NewApiBuilder<'a> {
             "username" => self.user = Some(as_text(key, v)?),
             "user_id" => self.user_id = Some(as_text(key, v)?),
             "group" => self.group = Some(as_text(key, v)?),
+            // `channel` in new-api's JSON, `channel_id` in its table and CSV.
+            "channel" | "channel_id" => self.channel = Some(as_text(key, v)?),
             "quota" => self.quota = Some(int(key, &v)?),
             "prompt_tokens" => self.prompt = Some(int(key, &v)?),
             "completion_tokens" => self.completion = Some(int(key, &v)?),
             "other" => self.other = Some(v),
-            // The rest of the log table (content, token and channel ids, ip, timings) does
+            // The rest of the log table (content, token id, ip, timings) does
             // not bear on the price.
             _ => {}
         }
@@ -796,6 +800,7 @@ impl<'a> NewApiBuilder<'a> {
             request_id: self.id,
             user: self.user.or(self.user_id),
             group: self.group,
+            channel: self.channel,
             charge: Some(Charge {
                 amount: Decimal::from(quota),
                 unit: ChargeUnit::Quota { group_ratio },

@@ -449,6 +449,8 @@ pub struct Report {
     pub margin_by_model: BTreeMap<String, Margin>,
     /// With [`super::Options::margin`]: the margin per UTC day (`YYYY-MM-DD`).
     pub margin_by_day: BTreeMap<String, Margin>,
+    /// With [`super::Options::margin`]: the margin per relay channel (rows that log one).
+    pub margin_by_channel: BTreeMap<String, Margin>,
 }
 
 /// How many of the largest differences a report keeps.
@@ -471,6 +473,7 @@ pub(crate) struct ChunkResult {
     pub(crate) margin: bool,
     by_model: HashMap<Arc<str>, Margin>,
     by_day: HashMap<String, Margin>,
+    by_channel: HashMap<String, Margin>,
 }
 
 /// `YYYY-MM-DD` (or `YYYY-MM`) without the general formatter, which costs more than the
@@ -529,6 +532,7 @@ impl ChunkResult {
                 Dim::Provider => self.key.push_str(&p.provider),
                 Dim::User => self.key.push_str(row.user.as_deref().unwrap_or("-")),
                 Dim::Group => self.key.push_str(row.group.as_deref().unwrap_or("-")),
+                Dim::Channel => self.key.push_str(row.channel.as_deref().unwrap_or("-")),
                 Dim::Day => push_date(&mut self.key, row.at, true),
                 Dim::Month => push_date(&mut self.key, row.at, false),
                 Dim::Class => self.key.push_str(p.class.name()),
@@ -565,6 +569,16 @@ impl ChunkResult {
             let mut day = String::with_capacity(10);
             push_date(&mut day, row.at, true);
             self.by_day.entry(day).or_default().add(c);
+            if let Some(ch) = &row.channel {
+                match self.by_channel.get_mut(ch.as_ref()) {
+                    Some(m) => m.add(c),
+                    None => {
+                        let mut m = Margin::default();
+                        m.add(c);
+                        self.by_channel.insert(ch.to_string(), m);
+                    }
+                }
+            }
         }
         if p.class.differs() {
             if let Some(charged) = p.charged {
@@ -642,6 +656,9 @@ impl Report {
         }
         for (d, t) in c.by_day.drain() {
             self.margin_by_day.entry(d).or_default().merge(&t);
+        }
+        for (ch, t) in c.by_channel.drain() {
+            self.margin_by_channel.entry(ch).or_default().merge(&t);
         }
         c.trim_top();
         self.top.append(&mut c.top);
@@ -832,7 +849,7 @@ impl Serialize for Report {
             .iter()
             .map(|(k, n)| (k.name(), *n))
             .collect();
-        let mut st = s.serialize_struct("Report", 13)?;
+        let mut st = s.serialize_struct("Report", 14)?;
         st.serialize_field("rows_read", &self.rows_read)?;
         st.serialize_field("priced", &self.priced)?;
         st.serialize_field("rejected", &self.rejected)?;
@@ -847,6 +864,7 @@ impl Serialize for Report {
         if !self.margin_by_model.is_empty() {
             st.serialize_field("margin_by_model", &self.margin_by_model)?;
             st.serialize_field("margin_by_day", &self.margin_by_day)?;
+            st.serialize_field("margin_by_channel", &self.margin_by_channel)?;
         }
         st.end()
     }
