@@ -378,3 +378,41 @@ fn margin_by_channel_reads_channel_and_channel_id() {
     assert!(html.contains("Margin by channel"));
     assert!(html.contains(r#"aria-label="margin by channel""#));
 }
+
+/// A model the price tables do not name (an operator's own): the row has no list price and
+/// is rejected as `unknown_model`, but whether the relay billed it by its own logged ratios
+/// is still answered. Quota with the gpt-4o ratios: 2900 × 1.25 = 3625; 3000 does not follow.
+/// Regression: such rows used to get no relay check at all.
+#[test]
+fn rows_the_tables_cannot_price_are_still_checked_against_the_relay_rules() {
+    let log = [
+        row("acme-house-model", 1000, 500, 3625, GPT4O_OTHER),
+        row("acme-house-model", 1000, 500, 3000, GPT4O_OTHER),
+        row("gpt-4o", 1000, 500, 3625, GPT4O_OTHER),
+    ]
+    .join("\n");
+    let opts = Options {
+        relay: Some(Arc::new(newest())),
+        ..Options::default()
+    };
+    let mut r = Reconciler::new(Catalog::builtin(), opts).unwrap();
+    r.read("logs", log.as_bytes(), &mut |_| {}, &mut |_| {})
+        .unwrap();
+    let rep = r.finish();
+    assert_eq!((rep.priced, rep.rejected), (1, 2));
+    assert_eq!(rep.relay_unpriced[RelayClass::Follows as usize], 1);
+    assert_eq!(rep.relay_unpriced[RelayClass::Unexplained as usize], 1);
+    let t = rep.totals.values().next().unwrap();
+    assert_eq!(t.relay[RelayClass::Follows as usize], 1);
+    assert_eq!(rep.relay_issues.len(), 1);
+    let issue = &rep.relay_issues[0];
+    assert_eq!((issue.line, issue.model.as_str()), (2, "acme-house-model"));
+    assert_eq!(issue.quota, Some(d("3625")));
+    let json = serde_json::to_value(&rep).unwrap();
+    assert_eq!(
+        json["relay_unpriced"],
+        serde_json::json!({"follows": 1, "ratio_mismatch": 0, "unexplained": 1, "unchecked": 0})
+    );
+    let html = rep.html("logs");
+    assert!(html.contains("not in the price tables"), "{html}");
+}

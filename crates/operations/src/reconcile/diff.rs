@@ -7,7 +7,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
-use super::{Charge, ChargeUnit, Class, Denom, LogRow, Priced, RejectKind, RelayClass, RowError};
+use super::{
+    Charge, ChargeUnit, Class, Denom, LogRow, Priced, RejectKind, RelayCheck, RelayClass, RowError,
+};
 use crate::catalog::{Catalog, Model};
 use crate::error::PriceError;
 use crate::money::QuotaPolicy;
@@ -198,20 +200,7 @@ pub(crate) fn price_row(
         }),
         _ => None,
     };
-    let rules: &super::RelayRules = match cache.relay {
-        Some(r) => r,
-        None => super::relay::default_rules(),
-    };
-    let relay = match (&row.relay, &row.charge) {
-        (Some(logged), Some(c)) => Some(super::relay::check(
-            rules,
-            &row.model,
-            row.group.as_deref(),
-            logged,
-            c.amount,
-        )),
-        _ => None,
-    };
+    let relay = relay_check(cache, row);
     let mut priced = Priced {
         model: bill.model().into(),
         provider: bill.provider().into(),
@@ -340,6 +329,26 @@ fn explain(
 
 fn tok(n: u64) -> Tokens {
     Tokens::new(n.min(crate::usage::MAX_COUNT)).expect("clamped")
+}
+
+/// A new-api row's charge checked against the relay's own rules (the ratios it logged),
+/// when it logged them and a charge. Needs nothing from the price tables, so it is
+/// answered for rows the tables cannot price too.
+pub(crate) fn relay_check(cache: &ModelCache<'_, '_>, row: &LogRow<'_>) -> Option<RelayCheck> {
+    let rules: &super::RelayRules = match cache.relay {
+        Some(r) => r,
+        None => super::relay::default_rules(),
+    };
+    match (&row.relay, &row.charge) {
+        (Some(logged), Some(c)) => Some(super::relay::check(
+            rules,
+            &row.model,
+            row.group.as_deref(),
+            logged,
+            c.amount,
+        )),
+        _ => None,
+    }
 }
 
 /// The row re-counted the ways relays miscount cache tokens.

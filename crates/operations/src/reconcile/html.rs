@@ -194,16 +194,21 @@ impl Report {
             .values()
             .filter(|t| t.relay.iter().any(|n| *n > 0))
             .collect();
-        if !relay.is_empty() {
-            o.push_str("<h2>The relay's own rules (new-api rows, by their logged ratios)</h2>\n<table><tr>");
+        let unpriced = self.relay_unpriced.iter().any(|n| *n > 0);
+        if !relay.is_empty() || unpriced {
+            o.push_str("<h2>The relay's own rules (new-api rows, by their logged ratios)</h2>\n<table><tr><th>rows</th>");
             for c in RelayClass::ALL {
                 let _ = write!(o, "<th>{}</th>", c.name());
             }
             o.push_str("</tr>\n");
-            for t in relay {
-                o.push_str("<tr>");
+            let rows = relay
+                .iter()
+                .map(|t| ("priced", &t.relay))
+                .chain(unpriced.then_some(("not in the price tables", &self.relay_unpriced)));
+            for (what, counts) in rows {
+                let _ = write!(o, "<tr><td>{what}</td>");
                 for c in RelayClass::ALL {
-                    let _ = write!(o, r#"<td class="n">{}</td>"#, t.relay[c as usize]);
+                    let _ = write!(o, r#"<td class="n">{}</td>"#, counts[c as usize]);
                 }
                 o.push_str("</tr>\n");
             }

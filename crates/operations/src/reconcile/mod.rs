@@ -793,12 +793,29 @@ impl FileCtx<'_> {
             }
         };
         let mut cells = Vec::new();
-        let priced = self
-            .row(text, &mut cells)
-            .and_then(|row| diff::price_row(cache, &row).map(|p| (row, p)));
-        match priced {
-            Ok((row, p)) => out.add(&self.by, &self.name, self.index, line, &row, p),
-            Err(e) => self.reject(out, line, e, rec),
+        let row = match self.row(text, &mut cells) {
+            Ok(row) => row,
+            Err(e) => return self.reject(out, line, e, rec),
+        };
+        match diff::price_row(cache, &row) {
+            Ok(p) => out.add(&self.by, &self.name, self.index, line, &row, p),
+            Err(e) => {
+                // The list price is out of reach (a model the tables do not name, no price
+                // in force, usage they do not price, another currency), but whether the
+                // relay billed the row by its own logged ratios does not depend on them.
+                if matches!(
+                    e.kind,
+                    RejectKind::UnknownModel
+                        | RejectKind::NoPrice
+                        | RejectKind::Unpriced
+                        | RejectKind::Currency
+                ) {
+                    if let Some(check) = diff::relay_check(cache, &row) {
+                        out.relay_unpriced(&self.name, line, &row, check);
+                    }
+                }
+                self.reject(out, line, e, rec)
+            }
         }
     }
 

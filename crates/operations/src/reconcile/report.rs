@@ -13,7 +13,9 @@ use rust_decimal::Decimal;
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
-use super::{Class, Cost, Denom, Dim, LogRow, Priced, RejectKind, Rejection, RelayClass};
+use super::{
+    Class, Cost, Denom, Dim, LogRow, Priced, RejectKind, Rejection, RelayCheck, RelayClass,
+};
 
 /// An exact sum of decimals: the integer parts in one `i128`, the fractional parts in
 /// another at scale 28 (the finest a `Decimal` has), carried over as they fill.
@@ -443,8 +445,12 @@ pub struct Report {
     /// The first rejected records (all of them go to the rejects sink).
     pub first_rejects: Vec<Rejection>,
     /// The first [`RELAY_ISSUES`] new-api rows classed `ratio_mismatch` or `unexplained`
-    /// by the relay's own rules, in file order.
+    /// by the relay's own rules, in file order (rows the tables could not price included).
     pub relay_issues: Vec<RelayIssue>,
+    /// new-api rows the tables could not price (rejected: unknown model, no price in force,
+    /// unpriced usage, another currency) but still checked against the relay's own rules,
+    /// per [`RelayClass`]. Priced rows are counted in their [`Totals::relay`].
+    pub relay_unpriced: [u64; RelayClass::ALL.len()],
     /// With [`super::Options::margin`]: the margin per model (canonical id).
     pub margin_by_model: BTreeMap<String, Margin>,
     /// With [`super::Options::margin`]: the margin per UTC day (`YYYY-MM-DD`).
@@ -470,6 +476,7 @@ pub(crate) struct ChunkResult {
     top: Vec<TopDiff>,
     key: String,
     relay_issues: Vec<RelayIssue>,
+    relay_unpriced: [u64; RelayClass::ALL.len()],
     pub(crate) margin: bool,
     by_model: HashMap<Arc<str>, Margin>,
     by_day: HashMap<String, Margin>,
@@ -549,20 +556,7 @@ impl ChunkResult {
         }
         self.totals.entry(p.denom).or_default().add(&p);
         if let (Some(r), Some(charged)) = (&p.relay, p.charged) {
-            if matches!(r.class, RelayClass::RatioMismatch | RelayClass::Unexplained)
-                && self.relay_issues.len() < RELAY_ISSUES
-            {
-                self.relay_issues.push(RelayIssue {
-                    file: file.clone(),
-                    line,
-                    request_id: row.request_id.as_deref().map(str::to_string),
-                    model: row.model.to_string(),
-                    charged,
-                    quota: r.quota,
-                    class: r.class,
-                    reason: r.reason.clone().unwrap_or_default(),
-                });
-            }
+            self.relay_issue(file, line, row, r, charged);
         }
         if let (true, Some(c)) = (self.margin, &p.cost) {
             self.by_model.entry(p.model.clone()).or_default().add(c);
@@ -599,6 +593,46 @@ impl ChunkResult {
                     self.trim_top();
                 }
             }
+        }
+    }
+
+    /// Keeps a row that did not follow the relay's rules, up to [`RELAY_ISSUES`].
+    fn relay_issue(
+        &mut self,
+        file: &Arc<str>,
+        line: u64,
+        row: &LogRow<'_>,
+        r: &RelayCheck,
+        charged: Decimal,
+    ) {
+        if matches!(r.class, RelayClass::RatioMismatch | RelayClass::Unexplained)
+            && self.relay_issues.len() < RELAY_ISSUES
+        {
+            self.relay_issues.push(RelayIssue {
+                file: file.clone(),
+                line,
+                request_id: row.request_id.as_deref().map(str::to_string),
+                model: row.model.to_string(),
+                charged,
+                quota: r.quota,
+                class: r.class,
+                reason: r.reason.clone().unwrap_or_default(),
+            });
+        }
+    }
+
+    /// Counts the relay check of a row the tables could not price (the row itself is
+    /// rejected separately).
+    pub(crate) fn relay_unpriced(
+        &mut self,
+        file: &Arc<str>,
+        line: u64,
+        row: &LogRow<'_>,
+        r: RelayCheck,
+    ) {
+        self.relay_unpriced[r.class as usize] += 1;
+        if let Some(c) = &row.charge {
+            self.relay_issue(file, line, row, &r, c.amount);
         }
     }
 
@@ -648,6 +682,9 @@ impl Report {
         let room = RELAY_ISSUES.saturating_sub(self.relay_issues.len());
         self.relay_issues
             .extend(c.relay_issues.drain(..).take(room));
+        for (a, b) in self.relay_unpriced.iter_mut().zip(&c.relay_unpriced) {
+            *a += b;
+        }
         for (m, t) in c.by_model.drain() {
             self.margin_by_model
                 .entry(m.to_string())
@@ -849,7 +886,7 @@ impl Serialize for Report {
             .iter()
             .map(|(k, n)| (k.name(), *n))
             .collect();
-        let mut st = s.serialize_struct("Report", 14)?;
+        let mut st = s.serialize_struct("Report", 15)?;
         st.serialize_field("rows_read", &self.rows_read)?;
         st.serialize_field("priced", &self.priced)?;
         st.serialize_field("rejected", &self.rejected)?;
@@ -861,6 +898,13 @@ impl Serialize for Report {
         st.serialize_field("groups", &Groups(self))?;
         st.serialize_field("top", &self.top)?;
         st.serialize_field("relay_issues", &self.relay_issues)?;
+        if self.relay_unpriced.iter().any(|n| *n > 0) {
+            let relay: BTreeMap<&str, u64> = RelayClass::ALL
+                .iter()
+                .map(|c| (c.name(), self.relay_unpriced[*c as usize]))
+                .collect();
+            st.serialize_field("relay_unpriced", &relay)?;
+        }
         if !self.margin_by_model.is_empty() {
             st.serialize_field("margin_by_model", &self.margin_by_model)?;
             st.serialize_field("margin_by_day", &self.margin_by_day)?;
