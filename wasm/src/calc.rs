@@ -952,15 +952,12 @@ mod read {
             return Ok(vec![super::parse_api(api)?]);
         }
         let d = extract::detect(request.as_bytes());
-        match (d.form, d.api) {
-            (Form::Response | Form::Stream, Some(a)) => {
-                return Err(format!(
-                    "this is {}{}, not a request: paste it as the response body",
-                    a.description(),
-                    kind(d.form == Form::Stream)
-                ))
-            }
-            _ => {}
+        if let (Form::Response | Form::Stream, Some(a)) = (d.form, d.api) {
+            return Err(format!(
+                "this is {}{}, not a request: paste it as the response body",
+                a.description(),
+                kind(d.form == Form::Stream)
+            ));
         }
         let mut apis = if d.candidates.is_empty() {
             // Nothing marks it: any family may read it, and each estimator checks its shape.
