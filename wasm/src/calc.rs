@@ -143,13 +143,29 @@ pub fn usage_of_response(api: &str, body: &str, request: Option<&str>) -> Result
 
 /// The upper-bound estimate of a request body of the family `api` for `model`, as JSON:
 /// `{api, model, counter, usage, parts}` (see `tariff::estimate`); its usage is marked
-/// `estimated` and plugs into [`quote`].
+/// `estimated` and plugs into [`quote`]. `api` may be `auto`: the families the library
+/// recognizes the request as (`tariff::extract::detect`) are tried in turn, and the first
+/// one's error is reported when none reads it.
 #[cfg(feature = "full")]
-pub fn estimate(api: &str, model: &str, request: &str) -> Result<String, String> {
-    let api = parse_api(api)?;
-    let est =
-        tariff::estimate::estimate(api, model, request.as_bytes()).map_err(|e| e.to_string())?;
-    serde_json::to_string(&est).map_err(|e| e.to_string())
+pub fn estimate(
+    catalog: &Catalog,
+    api: &str,
+    model: &str,
+    request: &str,
+) -> Result<String, String> {
+    let anthropic = catalog
+        .model(model)
+        .is_ok_and(|m| m.provider() == "anthropic");
+    let mut first = None;
+    for api in read::request_apis(api, request, anthropic)? {
+        match tariff::estimate::estimate(api, model, request.as_bytes()) {
+            Ok(est) => return serde_json::to_string(&est).map_err(|e| e.to_string()),
+            Err(e) => {
+                first.get_or_insert(e.to_string());
+            }
+        }
+    }
+    Err(first.unwrap_or_else(|| "no request family to estimate with".into()))
 }
 
 #[cfg(feature = "full")]
@@ -842,14 +858,15 @@ pub fn apis() -> Vec<&'static str> {
 }
 
 #[cfg(feature = "full")]
-pub use read::read_response;
+pub use read::{detect, read_response};
 
-/// Reading a pasted response whose family may not be known: the library's own family
-/// recognition decides, and what was read is reported with the usage.
+/// Reading a pasted body whose family may not be known: the library's own family
+/// recognition (`tariff::extract::detect`) decides, and what was read is reported with the
+/// usage.
 #[cfg(feature = "full")]
 mod read {
     use serde::Serialize;
-    use tariff::extract::{self, Api, ExtractError};
+    use tariff::extract::{self, Api, Detected, Form};
 
     /// What a pasted response was read as.
     #[derive(Serialize)]
@@ -868,6 +885,44 @@ mod read {
         usage: serde_json::Value,
     }
 
+    /// What the library recognizes in a pasted body, for the page.
+    #[derive(Serialize)]
+    struct Recognized<'a> {
+        /// `response`, `stream`, `request` or `other`.
+        form: &'static str,
+        /// The family, when the markers name exactly one.
+        api: Option<&'static str>,
+        /// The families it may be (the one of `api`, a group sharing a format, or none).
+        candidates: Vec<&'static str>,
+        /// The model the body names.
+        model: Option<&'a str>,
+        /// The stream events holding JSON.
+        events: usize,
+    }
+
+    fn form_name(form: Form) -> &'static str {
+        match form {
+            Form::Response => "response",
+            Form::Stream => "stream",
+            Form::Request => "request",
+            _ => "other",
+        }
+    }
+
+    /// The library's recognition of a pasted body (`tariff::extract::detect`) as JSON:
+    /// `{form, api, candidates, model, events}`.
+    pub fn detect(body: &str) -> String {
+        let d = extract::detect(body.as_bytes());
+        let r = Recognized {
+            form: form_name(d.form),
+            api: d.api.map(Api::name),
+            candidates: d.candidates.iter().map(|a| a.name()).collect(),
+            model: d.model.as_deref(),
+            events: d.events,
+        };
+        serde_json::to_string(&r).unwrap_or_else(|_| "null".into())
+    }
+
     /// Keys of a usage record that are conditions, not quantities.
     const NOT_QUANTITIES: &[&str] = &[
         "at",
@@ -878,103 +933,67 @@ mod read {
         "resolution",
     ];
 
-    /// The JSON objects of a body: the body itself when it is one, else the `data:` lines
-    /// of an SSE stream that hold JSON (`[DONE]` and comments skipped).
-    fn events(body: &str) -> (bool, Vec<&str>) {
-        if body.trim_start().starts_with('{') {
-            return (false, vec![body]);
-        }
-        let data = body
-            .lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .map(str::trim)
-            .filter(|d| d.starts_with('{'))
-            .collect();
-        (true, data)
-    }
-
-    /// The first model named by any event, where each family names it.
-    fn model_named(events: &[&str]) -> Option<String> {
-        events.iter().find_map(|e| {
-            let v: serde_json::Value = serde_json::from_str(e).ok()?;
-            let s = |v: &serde_json::Value| v.as_str().filter(|s| !s.is_empty()).map(String::from);
-            s(&v["model"])
-                .or_else(|| s(&v["modelVersion"]))
-                .or_else(|| s(&v["message"]["model"]))
-                .or_else(|| s(&v["response"]["model"]))
-        })
-    }
-
-    /// The family a `WrongFamily` answer names: the library ends it with `(use --api NAME)`.
-    fn hinted(found: &str) -> Option<Api> {
-        let rest = &found[found.find("--api ")? + "--api ".len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
-        Api::parse(&name)
-    }
-
     fn has_quantities(usage: &serde_json::Value) -> bool {
         usage
             .as_object()
             .is_some_and(|o| o.keys().any(|k| !NOT_QUANTITIES.contains(&k.as_str())))
     }
 
+    fn usage_json(u: &tariff::Usage) -> Result<serde_json::Value, String> {
+        serde_json::from_str(&u.to_json()).map_err(|e| e.to_string())
+    }
+
+    /// The families a request body may be of, most likely first, as the library recognizes
+    /// them; for `auto`, a chat request naming no model (OpenAI chat or Anthropic) is tried
+    /// as the family of the model it is estimated for first. A pasted response is refused:
+    /// it is not a request.
+    pub fn request_apis(api: &str, request: &str, anthropic: bool) -> Result<Vec<Api>, String> {
+        if api != "auto" {
+            return Ok(vec![super::parse_api(api)?]);
+        }
+        let d = extract::detect(request.as_bytes());
+        if let (Form::Response | Form::Stream, Some(a)) = (d.form, d.api) {
+            return Err(format!(
+                "this is {}{}, not a request: paste it as the response body",
+                a.description(),
+                kind(d.form == Form::Stream)
+            ));
+        }
+        let mut apis = if d.candidates.is_empty() {
+            // Nothing marks it: any family may read it, and each estimator checks its shape.
+            Api::ALL.to_vec()
+        } else {
+            d.candidates
+        };
+        if d.api.is_none() && anthropic {
+            if let Some(i) = apis.iter().position(|a| *a == Api::Anthropic) {
+                let a = apis.remove(i);
+                apis.insert(0, a);
+            }
+        }
+        Ok(apis)
+    }
+
     /// Reads a pasted response (a JSON body or a saved SSE stream) as the family `api`, or,
-    /// for `auto`, as the family the library recognizes from its markers (every extractor
-    /// checks a body against the markers only one family writes and names the family it
-    /// shows); a body without markers is read by the families that find a usage report in
-    /// it, the first of them. A body read with no quantity at all is an error: an empty
-    /// record is never reported as read.
+    /// for `auto`, as the family the library recognizes (`tariff::extract::detect`: the
+    /// markers only one family, or one group sharing a format, writes); a body without
+    /// markers is read by the families that find a usage report in it, the first of them.
+    /// A body read with no quantity at all is an error: an empty record is never reported
+    /// as read.
     pub fn read_response(api: &str, body: &str, request: Option<&str>) -> Result<String, String> {
-        let (stream, events) = events(body);
         if body.trim().is_empty() {
             return Err("the response body is empty".into());
         }
-        if stream && events.is_empty() && body.trim_start().starts_with(['[', '"']) {
-            return Err("the body is JSON but not an object: paste the whole response body".into());
-        }
+        let d = extract::detect(body.as_bytes());
+        let stream = d.form == Form::Stream;
         let meter =
             |a: Api| extract::extract_with_request(a, body.as_bytes(), request.map(str::as_bytes));
         let (api, usage) = if api == "auto" {
-            let mut hint = None;
-            let mut read = Vec::new();
-            for a in Api::ALL {
-                match meter(a) {
-                    Err(ExtractError::WrongFamily { found, .. }) => {
-                        hint = hint.or_else(|| hinted(&found));
-                    }
-                    Ok(u) => read.push((a, u)),
-                    Err(_) => {}
-                }
-            }
-            match hint {
-                // The markers name the family: its answer, success or error, is the answer.
-                Some(a) => (
-                    a,
-                    meter(a).map_err(|e| {
-                        format!("this looks like {}{}, but: {e}", a.description(), kind(stream))
-                    })?,
-                ),
-                None => read
-                    .into_iter()
-                    .find(|(_, u)| {
-                        serde_json::from_str(&u.to_json()).is_ok_and(|v| has_quantities(&v))
-                    })
-                    .ok_or_else(|| {
-                        format!(
-                            "the format of this {} could not be told: it carries no family's markers and no format finds a usage report in it; choose the format",
-                            if stream { "stream" } else { "body" }
-                        )
-                    })?,
-            }
+            auto(&d, body, &meter)?
         } else {
             let a = super::parse_api(api)?;
-            (a, meter(a).map_err(|e| e.to_string())?)
+            (a, usage_json(&meter(a).map_err(|e| e.to_string())?)?)
         };
-        let usage: serde_json::Value =
-            serde_json::from_str(&usage.to_json()).map_err(|e| e.to_string())?;
         if !has_quantities(&usage) {
             return Err(format!(
                 "read as {}{}, but it reports no usage: nothing to fill",
@@ -986,11 +1005,73 @@ mod read {
             api: api.name(),
             description: api.description(),
             stream,
-            events: events.len(),
-            model: model_named(&events),
+            events: d.events,
+            model: d.model,
             usage,
         };
         serde_json::to_string(&read).map_err(|e| e.to_string())
+    }
+
+    /// The family `detect` recognized, and the usage it reads.
+    fn auto(
+        d: &Detected,
+        body: &str,
+        meter: &dyn Fn(Api) -> Result<tariff::Usage, extract::ExtractError>,
+    ) -> Result<(Api, serde_json::Value), String> {
+        let stream = d.form == Form::Stream;
+        match d.form {
+            Form::Request => {
+                let names: Vec<&str> = d.candidates.iter().map(|a| a.name()).collect();
+                return Err(format!(
+                    "this is a request ({}), not a response: paste it as the request to estimate it",
+                    names.join(" or ")
+                ));
+            }
+            Form::Other if body.trim_start().starts_with(['[', '"']) => {
+                return Err(
+                    "the body is JSON but not an object: paste the whole response body".into(),
+                );
+            }
+            _ => {}
+        }
+        if d.candidates.is_empty() {
+            // No family's markers: the first family that finds a usage report in it.
+            for a in Api::ALL {
+                if let Ok(u) = meter(a) {
+                    let u = usage_json(&u)?;
+                    if has_quantities(&u) {
+                        return Ok((a, u));
+                    }
+                }
+            }
+            return Err(format!(
+                "the format of this {} could not be told: it carries no family's markers and no format finds a usage report in it; choose the format",
+                if stream { "stream" } else { "body" }
+            ));
+        }
+        // The markers name the family, or a group sharing a format: the first of them that
+        // reads a usage; else the first one's answer, success or error, is the answer.
+        let mut first = None;
+        for &a in &d.candidates {
+            let read = meter(a)
+                .map_err(|e| e.to_string())
+                .and_then(|u| usage_json(&u));
+            match read {
+                Ok(u) if has_quantities(&u) => return Ok((a, u)),
+                r => {
+                    first.get_or_insert((a, r));
+                }
+            }
+        }
+        match first {
+            Some((a, Ok(u))) => Ok((a, u)),
+            Some((a, Err(e))) => Err(format!(
+                "this looks like {}{}, but: {e}",
+                a.description(),
+                kind(stream)
+            )),
+            None => unreachable!("candidates is not empty"),
+        }
     }
 
     fn kind(stream: bool) -> &'static str {
@@ -1164,7 +1245,8 @@ mod tests {
     fn request_estimates_are_the_library_ones_and_price_as_estimated() {
         let request = r#"{"model":"gpt-4o","max_tokens":500,"messages":[{"role":"user","content":"Hello there"}]}"#;
         let v: serde_json::Value =
-            serde_json::from_str(&estimate("openai-chat", "gpt-4o", request).unwrap()).unwrap();
+            serde_json::from_str(&estimate(catalog(), "openai-chat", "gpt-4o", request).unwrap())
+                .unwrap();
         let native = tariff::estimate::estimate(
             tariff::extract::Api::OpenAiChat,
             "gpt-4o",
@@ -1175,7 +1257,7 @@ mod tests {
         assert_eq!(v["usage"]["output_tokens"], 500);
         let bill = quoted("gpt-4o", &v["usage"].to_string(), None);
         assert_eq!(bill["estimated"], true);
-        let e = estimate("openai-chat", "gpt-4o", "{not json").unwrap_err();
+        let e = estimate(catalog(), "openai-chat", "gpt-4o", "{not json").unwrap_err();
         assert_eq!(
             e,
             tariff::estimate::estimate(tariff::extract::Api::OpenAiChat, "gpt-4o", b"{not json")
@@ -1277,6 +1359,97 @@ mod tests {
         assert!(e.contains("could not be told"), "{e}");
         let e = read_response("auto", "   ", None).unwrap_err();
         assert!(e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn pasted_bodies_are_read_as_the_library_detects_them() {
+        // The page's `auto` reading is the library's recognition, not its own: for every
+        // response fixture whose markers name a family, `read_response` reads that family
+        // and the model `tariff::extract::detect` finds, and `detect` reports the same.
+        let mut named = 0;
+        for entry in std::fs::read_dir("../tests/fixtures/responses").unwrap() {
+            let path = entry.unwrap().path();
+            // Folders (images/, video/) and audio bytes are not pasted as text.
+            let Ok(body) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let d = tariff::extract::detect(body.as_bytes());
+            let page: serde_json::Value = serde_json::from_str(&detect(&body)).unwrap();
+            assert_eq!(page["api"].as_str(), d.api.map(Api::name), "{path:?}");
+            assert_eq!(page["model"].as_str(), d.model.as_deref(), "{path:?}");
+            assert_eq!(page["events"], d.events, "{path:?}");
+            let (Some(api), Ok(read)) = (d.api, read_response("auto", &body, None)) else {
+                continue;
+            };
+            let read: serde_json::Value = serde_json::from_str(&read).unwrap();
+            assert_eq!(read["api"], api.name(), "{path:?}");
+            assert_eq!(read["model"].as_str(), d.model.as_deref(), "{path:?}");
+            assert_eq!(read["events"], d.events, "{path:?}");
+            named += 1;
+        }
+        assert!(
+            named >= 15,
+            "{named} fixtures read by their detected family"
+        );
+        let v: serde_json::Value = serde_json::from_str(&detect(
+            &std::fs::read_to_string("../tests/fixtures/responses/anthropic-stream.sse").unwrap(),
+        ))
+        .unwrap();
+        assert_eq!(
+            (v["form"].as_str(), v["api"].as_str()),
+            (Some("stream"), Some("anthropic"))
+        );
+        assert_eq!(v["candidates"], serde_json::json!(["anthropic"]));
+    }
+
+    #[test]
+    fn a_request_and_a_response_are_told_apart() {
+        // A request pasted as the response is not read as one (its `model` and `messages`
+        // carry no usage); a response pasted as the request is not estimated.
+        let request = r#"{"model":"claude-sonnet-4-5","max_tokens":300,"messages":[{"role":"user","content":"Hi"}]}"#;
+        let e = read_response("auto", request, None).unwrap_err();
+        assert!(
+            e.contains("a request (openai-chat or anthropic), not a response"),
+            "{e}"
+        );
+        let body = std::fs::read_to_string("../tests/fixtures/responses/anthropic.json").unwrap();
+        let e = estimate(catalog(), "auto", "claude-sonnet-4-5", &body).unwrap_err();
+        assert!(e.contains("not a request"), "{e}");
+    }
+
+    #[test]
+    fn requests_are_estimated_as_the_family_the_library_recognizes() {
+        // regression: an Anthropic request was estimated as an OpenAI chat request.
+        let anthropic = r#"{"model":"claude-sonnet-4-5","max_tokens":300,"system":"Be brief.","messages":[{"role":"user","content":"Hello there"}]}"#;
+        let v: serde_json::Value = serde_json::from_str(
+            &estimate(catalog(), "auto", "claude-sonnet-4-5", anthropic).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(v["api"], "anthropic");
+        let native =
+            tariff::estimate::estimate(Api::Anthropic, "claude-sonnet-4-5", anthropic.as_bytes())
+                .unwrap();
+        assert_eq!(v, serde_json::to_value(&native).unwrap());
+        // A chat request naming no model may be either: the model it is estimated for
+        // decides which is tried first.
+        let unnamed = r#"{"max_tokens":300,"messages":[{"role":"user","content":"Hello there"}]}"#;
+        let est = |model| -> serde_json::Value {
+            serde_json::from_str(&estimate(catalog(), "auto", model, unnamed).unwrap()).unwrap()
+        };
+        assert_eq!(est("claude-sonnet-4-5")["api"], "anthropic");
+        assert_eq!(est("gpt-4.1")["api"], "openai-chat");
+        // Gemini's `contents`.
+        let gemini = r#"{"contents":[{"role":"user","parts":[{"text":"Hello there"}]}]}"#;
+        let v: serde_json::Value =
+            serde_json::from_str(&estimate(catalog(), "auto", "gemini-2.5-flash", gemini).unwrap())
+                .unwrap();
+        assert_eq!(v["api"], "gemini");
+        // A family named explicitly is the only one tried.
+        let e = estimate(catalog(), "gemini", "gpt-4.1", unnamed).unwrap_err();
+        assert!(
+            e.contains("contents") || e.contains("gemini") || e.contains("Gemini"),
+            "{e}"
+        );
     }
 
     #[test]

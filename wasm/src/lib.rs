@@ -104,6 +104,16 @@ export interface ReadResponse {
   model: string | null; usage: Usage;
 }
 
+/** What the library recognizes in a pasted body (`detect`). */
+export interface Detected {
+  form: "response" | "stream" | "request" | "other";
+  /** The family, when its markers name exactly one. */
+  api: string | null;
+  /** The families it may be: `api`'s, a group sharing a format, or none (any may read it). */
+  candidates: string[];
+  model: string | null; events: number;
+}
+
 /** A bill repeated a number of times (`project`, and each ranking row when asked). */
 export interface Projection {
   requests: string; currency: string; total: string;
@@ -354,7 +364,8 @@ impl Calculator {
     /// An upper-bound estimate of what a request body of the family `api` will consume
     /// (`tariff::estimate`): `{api, model, counter, usage, parts}`, each part saying
     /// whether it was counted exactly, by a vendor formula, or approximated. Its `usage`
-    /// (marked `estimated`) can be passed to `quote`.
+    /// (marked `estimated`) can be passed to `quote`. With `api` `"auto"` the families the
+    /// library recognizes the request as ([`Calculator::detect`]) are tried in turn.
     #[wasm_bindgen(unchecked_return_type = "Estimate")]
     pub fn estimate(
         &self,
@@ -362,7 +373,7 @@ impl Calculator {
         #[wasm_bindgen(js_name = modelId)] model_id: &str,
         request: &str,
     ) -> Result<JsValue, JsError> {
-        calc::estimate(api, model_id, request)
+        calc::estimate(self.catalog, api, model_id, request)
             .map(|s| json_parse(&s))
             .map_err(|e| JsError::new(&e))
     }
@@ -415,6 +426,15 @@ impl Calculator {
         #[wasm_bindgen(js_name = modelId)] model_id: &str,
     ) -> Option<String> {
         calc::encoding(model_id).ok().map(|e| e.name().to_string())
+    }
+
+    /// What the library recognizes in a pasted body (`tariff::extract::detect`): `{form,
+    /// api, candidates, model, events}`: whether it is a response, a saved stream, a
+    /// request or neither; its family when its markers name one, else the families it may
+    /// be (none when nothing marks it); the model it names; its stream events.
+    #[wasm_bindgen(unchecked_return_type = "Detected")]
+    pub fn detect(&self, body: &str) -> JsValue {
+        json_parse(&calc::detect(body))
     }
 
     /// Reads a pasted response body (JSON or a saved SSE stream) as the family `api`, or as

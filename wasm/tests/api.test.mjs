@@ -134,3 +134,19 @@ test("estimate: a request's upper bound, as the library computes it", () => {
   assert.equal(bill.estimated, true);
   assert.throws(() => calc.estimate("openai-chat", "gpt-4o", "{nope"), /openai-chat/);
 });
+
+test("detect: the library's recognition of a pasted body; estimate with \"auto\" goes by it", () => {
+  const sse = fs.readFileSync(path.join(repoDir, "tests/fixtures/responses/anthropic-stream.sse"), "utf8");
+  const d = calc.detect(sse);
+  assert.equal(d.form, "stream");
+  assert.equal(d.api, "anthropic");
+  assert.deepEqual(d.candidates, ["anthropic"]);
+  assert.equal(d.model, "claude-sonnet-4-5-20250929");
+  assert.ok(d.events > 1, `${d.events} events`);
+  const chat = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "Hi" }] });
+  assert.deepEqual(calc.detect(chat), { form: "request", api: null, candidates: ["openai-chat", "anthropic"], model: "gpt-4o", events: 0 });
+  assert.deepEqual(calc.detect("not json"), { form: "other", api: null, candidates: [], model: null, events: 0 });
+  const request = JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 300, messages: [{ role: "user", content: "Hello there" }] });
+  assert.equal(calc.estimate("auto", "claude-sonnet-4-5", request).api, "anthropic");
+  assert.equal(calc.readResponse("auto", sse).api, "anthropic");
+});

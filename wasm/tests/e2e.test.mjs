@@ -286,6 +286,32 @@ test("estimate: a pasted Anthropic request is estimated for its own model, as an
   await page.close();
 });
 
+test("paste: a request pasted as the response, or a response as the request, is named as such and changes nothing", async () => {
+  const { page, problems } = await open("#m=gpt-4.1&at=2025-11-01&q=input_tokens:1234");
+  const request = JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 300, messages: [{ role: "user", content: "Hello there" }] });
+  await paste(page, request);
+  const asResponse = await statusAfter(page, "Fill usage from response");
+  assert.equal(asResponse.ok, false, asResponse.text);
+  assert.match(asResponse.text, /this is a request \(openai-chat or anthropic\), not a response.*Nothing was changed\.$/);
+  await paste(page, "", fixture("anthropic.json"));
+  const asRequest = await statusAfter(page, "Estimate from request alone");
+  assert.equal(asRequest.ok, false, asRequest.text);
+  assert.match(asRequest.text, /this is an Anthropic .*not a request.*Nothing was changed\.$/);
+  assert.equal(await input(page, "Input tokens").inputValue(), "1234");
+  assert.deepEqual(await chips(page), ["gpt-4.1"]);
+  // The page's reading is the library's: what `detect` says of the stream it read.
+  const detected = await page.evaluate(async (body) => {
+    const { Calculator } = await import("./pkg/tariff_wasm.js");
+    return new Calculator().detect(body);
+  }, fixture("anthropic-stream.sse"));
+  assert.equal(detected.form, "stream");
+  assert.equal(detected.api, "anthropic");
+  assert.equal(detected.model, "claude-sonnet-4-5-20250929");
+  assert.deepEqual(problems, []);
+  await axeCheck(page);
+  await page.close();
+});
+
 test("chips: removing a model leaves the list closed, and the next click removes, never adds", async () => {
   const { page, problems } = await open("#m=gpt-4.1,claude-sonnet-4-5,o4-mini&at=2025-11-01&q=input_tokens:1000");
   const first = await page.getByRole("button", { name: "Remove gpt-4.1" }).boundingBox();

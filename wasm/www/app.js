@@ -1667,35 +1667,14 @@ async function fillFromBody() {
   say(status, true, `Read as ${read.api}: ${what}${named}. Filled ${parts.join(", ")}.`);
 }
 
-/** The request families to try for a request body, most likely first: by its shape and
- * the provider of its model (Anthropic and OpenAI chat requests share `messages`). */
-function requestApis(req, m) {
-  const order = [];
-  if (req && typeof req === "object" && !Array.isArray(req)) {
-    if ("contents" in req) order.push("gemini");
-    if ("messages" in req) order.push(m?.provider === "anthropic" ? "anthropic" : "openai-chat");
-    if ("input" in req && m?.kind === "chat") order.push("openai-responses");
-    if ("prompt" in req && m?.kind === "image") order.push("openai-images");
-  }
-  return [...new Set([...order, ...calc.apis()])];
-}
-
 /** Fills the quantities from a request alone: the library's upper-bound estimate for the
- * request's own model (else the first chosen), input counted, output at its limit. */
+ * request's own model (else the first chosen), input counted, output at its limit. The
+ * library recognizes the request's family and model (`detect`); on any failure nothing is
+ * changed. */
 async function estimateFromRequest() {
   const status = $("paste-status");
   const request = $("request").value;
   if (!request.trim()) return say(status, false, "Paste a request body first.");
-  let parsed;
-  try { parsed = JSON.parse(request); } catch { /* the library reports it */ }
-  const named = typeof parsed?.model === "string" ? parsed.model : undefined;
-  const own = named ? calc.resolveModel(named) : undefined;
-  const model = own ?? state.models.find((id) => byName.has(id));
-  if (!model) {
-    return say(status, false, named
-      ? `The request's model “${named}” is not in the price tables: add a model to estimate for.`
-      : "Add a model first: the estimate depends on it.");
-  }
   say(status, true, "Estimating…");
   let c;
   try {
@@ -1703,18 +1682,20 @@ async function estimateFromRequest() {
   } catch (e) {
     return say(status, false, `${e.message}. Nothing was changed.`);
   }
-  const apis = $("api").value === "auto" ? requestApis(parsed, byName.get(model)) : [$("api").value];
-  let est;
-  let firstError;
-  for (const api of apis) {
-    try {
-      est = c.estimate(api, model, request);
-      break;
-    } catch (e) {
-      firstError ??= e.message;
-    }
+  const named = c.detect(request).model ?? undefined;
+  const own = named ? calc.resolveModel(named) : undefined;
+  const model = own ?? state.models.find((id) => byName.has(id));
+  if (!model) {
+    return say(status, false, named
+      ? `The request's model “${named}” is not in the price tables: add a model to estimate for. Nothing was changed.`
+      : "Add a model first: the estimate depends on it. Nothing was changed.");
   }
-  if (!est) return say(status, false, `${firstError}. Nothing was changed.`);
+  let est;
+  try {
+    est = c.estimate($("api").value, model, request);
+  } catch (e) {
+    return say(status, false, `${e.message}. Nothing was changed.`);
+  }
   state.qty = {};
   state.images = {};
   const parts = [];
