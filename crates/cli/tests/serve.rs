@@ -748,6 +748,20 @@ fn start_postgres(extra: &[&str]) -> Option<Server> {
     Some(Server { child, base })
 }
 
+/// Two servers on the PostgreSQL database `TARIFF_TEST_POSTGRES_URL` names; `None`, with
+/// a note, when it is not set.
+fn two_postgres_servers() -> Option<(Server, Server)> {
+    match (start_postgres(&[]), start_postgres(&[])) {
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => {
+            eprintln!(
+                "TARIFF_TEST_POSTGRES_URL is not set: the PostgreSQL test needs .ci/run's cluster"
+            );
+            None
+        }
+    }
+}
+
 /// Names unique to this run, so runs share a database without meeting.
 fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -763,10 +777,7 @@ fn unique(prefix: &str) -> String {
 /// answers (an independent model), balanced.
 #[test]
 fn postgres_two_servers_never_spend_a_balance_twice() {
-    let (Some(a), Some(b)) = (start_postgres(&[]), start_postgres(&[])) else {
-        eprintln!(
-            "TARIFF_TEST_POSTGRES_URL is not set: the PostgreSQL test needs .ci/run's cluster"
-        );
+    let Some((a, b)) = two_postgres_servers() else {
         return;
     };
     let acct = unique("pg");
@@ -1500,10 +1511,7 @@ mod model {
     /// and raced on the other, and both serve the same books at the end.
     #[test]
     fn postgres_two_servers_match_a_sequential_model() {
-        let (Some(a), Some(b)) = (start_postgres(&[]), start_postgres(&[])) else {
-            eprintln!(
-                "TARIFF_TEST_POSTGRES_URL is not set: the PostgreSQL test needs .ci/run's cluster"
-            );
+        let Some((a, b)) = two_postgres_servers() else {
             return;
         };
         run(&[&a, &b]);
