@@ -748,6 +748,20 @@ fn start_postgres(extra: &[&str]) -> Option<Server> {
     Some(Server { child, base })
 }
 
+/// Two servers on the PostgreSQL database `TARIFF_TEST_POSTGRES_URL` names; `None`, with
+/// a note, when it is not set.
+fn two_postgres_servers() -> Option<(Server, Server)> {
+    match (start_postgres(&[]), start_postgres(&[])) {
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => {
+            eprintln!(
+                "TARIFF_TEST_POSTGRES_URL is not set: the PostgreSQL test needs .ci/run's cluster"
+            );
+            None
+        }
+    }
+}
+
 /// Names unique to this run, so runs share a database without meeting.
 fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -763,10 +777,7 @@ fn unique(prefix: &str) -> String {
 /// answers (an independent model), balanced.
 #[test]
 fn postgres_two_servers_never_spend_a_balance_twice() {
-    let (Some(a), Some(b)) = (start_postgres(&[]), start_postgres(&[])) else {
-        eprintln!(
-            "TARIFF_TEST_POSTGRES_URL is not set: the PostgreSQL test needs .ci/run's cluster"
-        );
+    let Some((a, b)) = two_postgres_servers() else {
         return;
     };
     let acct = unique("pg");
@@ -1216,8 +1227,10 @@ fn raw_get(s: &Server, path: &str, token: &str) -> (u16, String) {
 }
 
 /// Random sequences of credits, holds, settles, refunds and fails from several concurrent
-/// clients on shared accounts, checked against a sequential model of the ledger built from
-/// the acknowledged answers alone: every answer is the one the model predicts (a hold is
+/// clients on shared accounts, spread over one or more servers on one ledger, checked
+/// against a sequential model of the ledger built from the acknowledged answers alone
+/// (several servers: a client's consecutive calls go to different servers, so a hold taken
+/// on one is ended, repeated and raced on another): every answer is the one the model predicts (a hold is
 /// the estimate's units, a settle the quote's units for its usage, a fail what the
 /// classifier says), a repeat returns the first answer, two clients ending one hold at
 /// once never both succeed, no balance is ever seen negative, and at the end every
@@ -1350,9 +1363,10 @@ mod model {
         }
     }
 
-    /// One client's run of `ops`, as the model checks it step by step.
+    /// One client's run of `ops`, as the model checks it step by step; its `i`-th call goes
+    /// to `bases[(me + i) % bases.len()]`, the racing refund to the next server.
     fn client(
-        base: &str,
+        bases: &[String],
         accts: &[String],
         x: &Expect,
         me: usize,
@@ -1365,11 +1379,13 @@ mod model {
         let mut done: Vec<(String, String, Value)> = Vec::new();
         let mut last_credit: Option<(String, String, Value)> = None;
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             prop_assert!(
                 std::time::Instant::now() < deadline,
                 "the run is over its time"
             );
+            let base = bases[(me + i) % bases.len()].as_str();
+            let other = bases[(me + i + 1) % bases.len()].as_str();
             match op {
                 Op::Credit { acct, halves } => {
                     let amount = halves * x.per / 2 + 1;
@@ -1412,7 +1428,7 @@ mod model {
                         let refund = format!("/v1/holds/{id}/refund");
                         let (a, b) = std::thread::scope(|sc| {
                             let a = sc.spawn(|| post(&agent, base, &path, RELAY, &body));
-                            let b = sc.spawn(|| post(&agent, base, &refund, RELAY, "{}"));
+                            let b = sc.spawn(|| post(&agent, other, &refund, RELAY, "{}"));
                             (a.join().unwrap(), b.join().unwrap())
                         });
                         let statuses = (a.0, b.0);
@@ -1482,10 +1498,31 @@ mod model {
         Ok(seen)
     }
 
+    /// One server on a temporary SQLite ledger.
     #[test]
     fn concurrent_clients_match_a_sequential_model() {
         let dir = temp_dir("model");
         let s = start(&dir.join("l.db"), &[]);
+        run(&[&s]);
+    }
+
+    /// Two server processes on one PostgreSQL database (`TARIFF_TEST_POSTGRES_URL`, which
+    /// `.ci/run` sets): holds taken on one server are settled, refunded, failed, repeated
+    /// and raced on the other, and both serve the same books at the end.
+    #[test]
+    fn postgres_two_servers_match_a_sequential_model() {
+        let Some((a, b)) = two_postgres_servers() else {
+            return;
+        };
+        run(&[&a, &b]);
+    }
+
+    /// The model's runs against `servers`, which share one ledger. Accounts are named for
+    /// this run, so runs on a shared database do not meet.
+    fn run(servers: &[&Server]) {
+        let s = servers[0];
+        let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+        let run_id = unique("m");
         let (st, est) = s.post(
             "/v1/estimate",
             RELAY,
@@ -1536,11 +1573,13 @@ mod model {
             .run(&plan, |plan| {
                 // Fresh accounts per case, so cases (and shrinking) do not meet.
                 let case = cases.fetch_add(1, Relaxed);
-                let accts: Vec<String> = (0..ACCOUNTS).map(|a| format!("m{case}-{a}")).collect();
+                let accts: Vec<String> = (0..ACCOUNTS)
+                    .map(|a| format!("{run_id}-{case}-{a}"))
+                    .collect();
                 // Each account opens with one unit (less than any hold), so a hold on it is
                 // answered 200 or 402, never 404.
-                for name in &accts {
-                    let (st, v) = s.post(
+                for (a, name) in accts.iter().enumerate() {
+                    let (st, v) = servers[a % servers.len()].post(
                         &format!("/v1/accounts/{name}/credit"),
                         ADMIN,
                         &json!({"amount": 1, "key": format!("{name}-open")}),
@@ -1552,8 +1591,8 @@ mod model {
                         .iter()
                         .enumerate()
                         .map(|(me, ops)| {
-                            let (base, accts, x, ids) = (&s.base, &accts, &x, &ids);
-                            sc.spawn(move || client(base, accts, x, me, ops, ids))
+                            let (bases, accts, x, ids) = (&bases, &accts, &x, &ids);
+                            sc.spawn(move || client(bases, accts, x, me, ops, ids))
                         })
                         .collect();
                     handles.into_iter().map(|h| h.join().unwrap()).collect()
@@ -1574,13 +1613,16 @@ mod model {
                         }
                     }
                 }
+                // Every server serves the same books.
                 for (a, name) in accts.iter().enumerate() {
-                    let (st, v) = s.get(&format!("/v1/accounts/{name}"), RELAY);
                     let want = json!({"account": name, "balance": funded[a] - held[a] - charged[a], "held": held[a], "charged": charged[a], "funded": funded[a]});
-                    prop_assert_eq!((st, &v), (200, &want));
-                    prop_assert!(v["balance"].as_i64().unwrap() >= 0);
-                    let (_, u) = s.get(&format!("/v1/accounts/{name}/usage"), RELAY);
-                    prop_assert_eq!(u["total"]["quota"].as_i64(), Some(charged[a]), "{}", u);
+                    prop_assert!(want["balance"].as_i64().unwrap() >= 0, "{}", want);
+                    for s in servers {
+                        let (st, v) = s.get(&format!("/v1/accounts/{name}"), RELAY);
+                        prop_assert_eq!((st, &v), (200, &want), "{}", s.base);
+                        let (_, u) = s.get(&format!("/v1/accounts/{name}/usage"), RELAY);
+                        prop_assert_eq!(u["total"]["quota"].as_i64(), Some(charged[a]), "{}", u);
+                    }
                 }
                 Ok(())
             })
