@@ -80,7 +80,7 @@ pub fn run(catalog: &Catalog, a: QuoteArgs) -> Result<()> {
                 Some(r) if a.estimate_missing => {
                     tariff::estimate::meter_or_estimate_in(catalog, api, &a.model, &body, r)?
                 }
-                r => tariff::extract::extract_with_request(api, &body, r)?,
+                r => tariff::extract::extract_with_request_in(catalog, api, &body, r)?,
             }
         }
         (None, Some(u)) => Usage::from_json(u)?,

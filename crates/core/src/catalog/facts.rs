@@ -1,6 +1,6 @@
 //! Per-model metering facts joined onto [`Model`](super::Model) when the catalog loads:
-//! the tokenizer encoding (`tokens/models.toml`) and the output limit
-//! (`estimate/models.toml`, its `[[output]]` entries).
+//! the tokenizer encoding (`tokens/models.toml`), the output limit (`estimate/models.toml`,
+//! its `[[output]]` entries) and the metering formula family (its `[[formula]]` entries).
 //!
 //! Both files key their entries by model patterns: an entry ending in `*` is a prefix, any
 //! other an exact id, the longest match wins (an exact entry before a prefix of the same
@@ -25,6 +25,33 @@ pub const ENCODINGS: &[&str] = &["o200k_base", "o200k_harmony", "cl100k_base"];
 /// largest published limit, so that a typo (or a wrapped count) is caught at load time.
 pub const MAX_OUTPUT_TOKENS: u64 = 100_000_000;
 
+/// The metering formula families a table may name in `formula`: the vendor defaults and
+/// per-request rules the metering crate applies to a model's requests and answers.
+/// - video (OpenAI-compatible video jobs and Sora's chat format): `sora` (priced by pixel
+///   size, 4 s at 720x1280 by default), `veo` (8 s at 720p), `kling`, `wan`, `jimeng`,
+///   `luma` (5 s), `runway` (10 s);
+/// - OpenAI Images: `dall-e-2` (1024x1024, one quality), `dall-e-3` (1024x1024, `standard`);
+/// - DashScope images: `wan` (4 images by default, at most 4), `z-image` (always 1);
+/// - chat: `web-search` (the model searches the web on every request).
+pub const FORMULAS: &[&str] = &[
+    "sora",
+    "veo",
+    "kling",
+    "wan",
+    "jimeng",
+    "luma",
+    "runway",
+    "dall-e-2",
+    "dall-e-3",
+    "z-image",
+    "web-search",
+];
+
+/// The formula name as the `'static` entry of [`FORMULAS`], if it is one.
+pub(crate) fn formula(name: &str) -> Option<&'static str> {
+    FORMULAS.iter().copied().find(|f| *f == name)
+}
+
 /// The encoding name as the `'static` entry of [`ENCODINGS`], if it is one.
 pub(crate) fn encoding(name: &str) -> Option<&'static str> {
     ENCODINGS.iter().copied().find(|e| *e == name)
@@ -41,11 +68,18 @@ struct Output {
     max_output_tokens: u64,
 }
 
-/// Only the `[[output]]` entries of `estimate/models.toml`; its other tables are the
-/// metering crate's.
+#[derive(Deserialize)]
+struct Formula {
+    name: String,
+    models: Vec<String>,
+}
+
+/// Only the `[[output]]` and `[[formula]]` entries of `estimate/models.toml`; its other
+/// tables are the metering crate's (which checks every entry's `source` and `as_of`).
 #[derive(Deserialize)]
 struct EstimateModels {
     output: Vec<Output>,
+    formula: Vec<Formula>,
 }
 
 /// Entries keyed by model patterns, longest first.
@@ -112,6 +146,21 @@ fn outputs() -> &'static Rules<u64> {
     R.get_or_init(|| parse_outputs(ESTIMATE_MODELS).expect("estimate/models.toml is valid"))
 }
 
+fn formulas() -> &'static Rules<&'static str> {
+    static R: OnceLock<Rules<&'static str>> = OnceLock::new();
+    R.get_or_init(|| parse_formulas(ESTIMATE_MODELS).expect("estimate/models.toml is valid"))
+}
+
+fn parse_formulas(text: &str) -> Result<Rules<&'static str>, String> {
+    let file: EstimateModels = crate::data::parse(text)?;
+    let mut entries = Vec::new();
+    for f in file.formula {
+        let name = formula(&f.name).ok_or_else(|| format!("unknown formula `{}`", f.name))?;
+        entries.extend(f.models.into_iter().map(|m| (m, name)));
+    }
+    Rules::new(entries)
+}
+
 fn parse_encodings(text: &str) -> Result<Rules<&'static str>, String> {
     let table: BTreeMap<String, Encoded> = crate::data::parse(text)?;
     let mut entries = Vec::new();
@@ -142,6 +191,11 @@ pub fn encoding_for(id: &str) -> Option<&'static str> {
     encodings().get(id)
 }
 
+/// The formula family `estimate/models.toml` gives the model id, if any.
+pub fn formula_for(id: &str) -> Option<&'static str> {
+    formulas().get(id)
+}
+
 /// The output limit `estimate/models.toml` gives the model id, if any.
 pub fn max_output_tokens_for(id: &str) -> Option<u64> {
     outputs().get(id)
@@ -155,12 +209,23 @@ mod tests {
     fn embedded_files_parse() {
         assert!(parse_encodings(TOKENS_MODELS).unwrap().rules.len() > 10);
         assert!(parse_outputs(ESTIMATE_MODELS).unwrap().rules.len() > 10);
+        assert!(parse_formulas(ESTIMATE_MODELS).unwrap().rules.len() > 10);
     }
 
     #[test]
     fn rejects_bad_files() {
         assert!(parse_encodings("[p50k_base]\nmodels = [\"x\"]").is_err());
         assert!(parse_encodings("[o200k_base]\nmodels = [\"*\"]").is_err());
+    }
+
+    // TOML text, which `embed-json` builds do not parse.
+    #[cfg(not(feature = "embed-json"))]
+    #[test]
+    fn rejects_an_unknown_formula() {
+        let formula =
+            |name: &str| format!("output = []\n[[formula]]\nname = \"{name}\"\nmodels = [\"x*\"]");
+        assert!(parse_formulas(&formula("sora")).is_ok());
+        assert!(parse_formulas(&formula("sora2")).is_err());
     }
 
     #[test]
@@ -172,5 +237,12 @@ mod tests {
         // `gpt-5-chat*` (16,384) is longer than `gpt-5*` (128,000).
         assert_eq!(max_output_tokens_for("gpt-5-chat-latest"), Some(16384));
         assert_eq!(max_output_tokens_for("openai/gpt-5"), Some(128000));
+        assert_eq!(formula_for("Sora-2-Pro"), Some("sora"));
+        assert_eq!(formula_for("dall-e-3"), Some("dall-e-3"));
+        assert_eq!(
+            formula_for("gpt-4o-mini-search-preview-2025-03-11"),
+            Some("web-search")
+        );
+        assert_eq!(formula_for("gpt-4o"), None);
     }
 }

@@ -344,6 +344,20 @@ fn model(
         }
         found
     });
+    let formula = m.formula.as_ref().and_then(|f| {
+        let found = super::facts::formula(f.get_ref());
+        if found.is_none() {
+            rep.at(
+                &f.span(),
+                format!(
+                    "unknown formula `{}` (known: {})",
+                    f.get_ref(),
+                    super::facts::FORMULAS.join(", ")
+                ),
+            );
+        }
+        found
+    });
     let max_output_tokens = m.max_output_tokens.as_ref().and_then(|n| {
         let v = *n.get_ref();
         match u64::try_from(v) {
@@ -374,6 +388,7 @@ fn model(
         replaces: m.replaces,
         encoding,
         max_output_tokens,
+        formula,
     }
 }
 

@@ -16,7 +16,7 @@ use hashbrown::HashTable;
 use std::path::Path;
 use std::sync::OnceLock;
 
-pub use facts::{ENCODINGS, MAX_OUTPUT_TOKENS};
+pub use facts::{ENCODINGS, FORMULAS, MAX_OUTPUT_TOKENS};
 pub use model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
 
 use crate::error::{CatalogError, KnownNames, PriceError, Problem, ProblemKind};
@@ -363,6 +363,9 @@ impl CatalogBuilder {
             if m.max_output_tokens.is_none() {
                 m.max_output_tokens = facts::max_output_tokens_for(&m.id);
             }
+            if m.formula.is_none() {
+                m.formula = facts::formula_for(&m.id);
+            }
         }
         // The most literal pattern wins when several match, so order them that way once.
         patterns.sort_by_key(|(p, _)| std::cmp::Reverse(p.len() - p.matches('*').count()));
@@ -434,8 +437,10 @@ impl Catalog {
     ///
     /// **The case rule.** Names are compared without regard to ASCII case, everywhere a
     /// model is named: ids, aliases and patterns here (`GPT-4o` is `gpt-4o`), and the join
-    /// of the data files' per-model facts ([`Model::encoding`], [`Model::max_output_tokens`])
-    /// when the catalog loads. Two names a table defines that differ only in ASCII case are
+    /// of the data files' per-model facts ([`Model::encoding`], [`Model::max_output_tokens`],
+    /// [`Model::formula`]) when the catalog loads (where a fine-tune's `ft:BASE:…` is its base
+    /// model and a routing prefix up to the last `/` is dropped), and the metering crate's
+    /// lookups of data keyed by model for names no catalog resolves. Two names a table defines that differ only in ASCII case are
     /// the same name (a duplicate, reported at load). Non-ASCII characters compare exactly.
     ///
     /// **Order.** An id or alias wins; otherwise the longest matching `prefix*` pattern and

@@ -282,6 +282,8 @@ pub struct Model {
     pub(crate) encoding: Option<&'static str>,
     /// Set by the model's table, or joined from `estimate/models.toml` by id.
     pub(crate) max_output_tokens: Option<u64>,
+    /// Set by the model's table, or joined from `estimate/models.toml` by id.
+    pub(crate) formula: Option<&'static str>,
 }
 
 impl Model {
@@ -326,6 +328,24 @@ impl Model {
     /// ```
     pub fn max_output_tokens(&self) -> Option<u64> {
         self.max_output_tokens
+    }
+
+    /// The metering formula family the model's requests and answers are read under (one of
+    /// [`FORMULAS`](super::FORMULAS)): which vendor defaults apply when a request leaves a
+    /// size, a quality, a length or a count out, and whether every request searches the
+    /// web. `None` for a model metered by its API family alone.
+    ///
+    /// A table sets it with `formula = "..."` on a `[[model]]`; otherwise it is joined from
+    /// the `[[formula]]` entries of `estimate/models.toml` by the model's id.
+    ///
+    /// ```
+    /// use tariff_core::Catalog;
+    /// let c = Catalog::builtin();
+    /// assert_eq!(c.resolve("dall-e-3").unwrap().formula(), Some("dall-e-3"));
+    /// assert_eq!(c.resolve("gpt-4o").unwrap().formula(), None);
+    /// ```
+    pub fn formula(&self) -> Option<&str> {
+        self.formula
     }
 
     /// The canonical id.

@@ -79,6 +79,8 @@ pub struct RawModel {
     pub encoding: Option<Spanned<String>>,
     #[serde(default)]
     pub max_output_tokens: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub formula: Option<Spanned<String>>,
     #[serde(default, rename = "price")]
     pub prices: Vec<Spanned<RawSchedule>>,
 }

@@ -112,11 +112,13 @@ pub fn estimate(api: Api, model: &str, request: &[u8]) -> Result<Estimate, Estim
     estimate_in(Catalog::builtin(), api, model, request)
 }
 
-fn subject<'a>(catalog: &Catalog, model: &'a str) -> Subject<'a> {
+fn subject<'a>(catalog: &'a Catalog, model: &'a str) -> Subject<'a> {
+    let facts = crate::family::data::Facts::of(catalog);
     match catalog.resolve(model) {
         Some(m) => Subject::of(model, m),
         None => Subject::unknown(model),
     }
+    .with_facts(facts)
 }
 
 /// Why [`meter_or_estimate`] gave no usage: the response could not be metered, or the
@@ -163,10 +165,11 @@ pub fn meter_or_estimate_in(
     body: &[u8],
     request: &[u8],
 ) -> Result<Usage, SettleError> {
-    use crate::family::{meter_with_request as extract_with_request, StreamMeter};
+    use crate::family::{data::Facts, meter_with_request_in, StreamMeter};
+    let facts = Facts::of(catalog);
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
-        return Ok(extract_with_request(api, body, Some(request))?);
+        return Ok(meter_with_request_in(facts, api, body, Some(request))?);
     }
     // A stream: meter it with its text counted, and estimate only if it has no usage.
     let est = estimate_in(catalog, api, model, request)?;
@@ -179,7 +182,7 @@ pub fn meter_or_estimate_in(
     }
     // The stream had usage: add what the request says (tool settings), without metering
     // the stream a second time.
-    crate::family::apply_request(api, request, &mut usage)?;
+    crate::family::apply_request(facts, api, request, &mut usage)?;
     // A stream cut before its last report (Anthropic's `message_start` says 1 output
     // token) may report less output than was streamed: the text received is the floor.
     let reported = usage.output_tokens.get() + usage.reasoning_tokens.get();

@@ -91,3 +91,52 @@ pub fn extract_with_request(
 ) -> Result<Usage, ExtractError> {
     crate::family::meter_with_request(api, body, request)
 }
+
+/// [`extract_with_request`] with the models the answer and its request name resolved in
+/// `catalog`, so that a model a relay defines in its own table meters under the vendor
+/// defaults its `[[model]]` sets (`formula = "dall-e-3"`, `"sora"`, `"web-search"`, …) as
+/// the built-in model of that family does. A name the catalog resolves to a model without
+/// a formula gets none (it is not read off the name); a name it does not resolve is looked
+/// up in the data files (`estimate/models.toml`), as [`extract_with_request`] does for
+/// every name.
+///
+/// ```
+/// use tariff_core::CatalogBuilder;
+/// use tariff_metering::extract::{extract_with_request, extract_with_request_in, Api};
+/// let relay = CatalogBuilder::new().text("relay.toml", r#"
+///     provider = "acme"
+///     currency = "USD"
+///     [[model]]
+///     id = "house-painter"
+///     kind = "image"
+///     formula = "dall-e-3"
+///     [[model.price]]
+///     source = "https://acme.example/pricing"
+///     as_of = 2025-11-01
+///     rates = { images = [{ size = "1024x1024", quality = "standard", price = 0.04 }] }
+/// "#).build()?;
+/// let response = br#"{"created":1700000000,"data":[{"url":"https://example.com/1.png"}]}"#;
+/// let request = br#"{"model":"house-painter","prompt":"a lighthouse"}"#;
+/// // DALL·E 3's defaults: 1024x1024, standard.
+/// let usage = extract_with_request_in(&relay, Api::OpenAiImages, response, Some(request))?;
+/// let img = &usage.images[0];
+/// assert_eq!((img.size.as_deref(), img.quality.as_deref()), (Some("1024x1024"), Some("standard")));
+/// assert_eq!(relay.quote("house-painter", &usage)?.total().to_string(), "0.04");
+/// // Without the relay's catalog the name has no formula: no size or quality is assumed.
+/// let bare = extract_with_request(Api::OpenAiImages, response, Some(request))?;
+/// assert_eq!((bare.images[0].size.as_deref(), bare.images[0].quality.as_deref()), (None, None));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn extract_with_request_in(
+    catalog: &crate::Catalog,
+    api: Api,
+    body: &[u8],
+    request: Option<&[u8]>,
+) -> Result<Usage, ExtractError> {
+    crate::family::meter_with_request_in(
+        crate::family::data::Facts::of(catalog),
+        api,
+        body,
+        request,
+    )
+}

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::data::{Facts, Formula};
 use super::vision;
 use crate::request::{Api, Basis, EstimateError, Part};
 use crate::tokens::{Approx, BatchCounter, Counter, Encoding, StreamingCounter};
@@ -12,10 +13,10 @@ use crate::usage::{Tokens, Usage};
 use crate::Model;
 
 /// What an estimate knows of its model: the name its data is keyed by, how its text is
-/// counted and its output limit. Made from a resolved [`Model`] (its `encoding` and
-/// `max_output_tokens`), so a model a relay defines in its own table estimates exactly like
-/// a built-in one.
-#[derive(Clone, Copy, Debug)]
+/// counted, its output limit and its formula family. Made from a resolved [`Model`] (its
+/// `encoding`, `max_output_tokens` and `formula`), so a model a relay defines in its own
+/// table estimates exactly like a built-in one.
+#[derive(Clone, Copy)]
 pub(crate) struct Subject<'a> {
     /// The model id (or the name asked for), which the formula data are keyed by.
     pub id: &'a str,
@@ -23,6 +24,10 @@ pub(crate) struct Subject<'a> {
     pub counter: Counter,
     /// Its output limit, when known.
     pub max_output_tokens: Option<u64>,
+    /// Its formula family (vendor defaults), when it has one.
+    pub formula: Option<Formula>,
+    /// Where the facts of another model a request names come from.
+    pub facts: Facts<'a>,
 }
 
 impl<'a> Subject<'a> {
@@ -32,16 +37,35 @@ impl<'a> Subject<'a> {
             id,
             counter: counter_of(id, model.encoding()),
             max_output_tokens: model.max_output_tokens(),
+            formula: model.formula().and_then(Formula::parse),
+            facts: Facts::DATA,
         }
     }
 
     /// A name no catalog knows: its text is estimated (never counted with a guessed
-    /// encoding) and it has no output limit, so a request that sets none is refused.
+    /// encoding) and it has no output limit, so a request that sets none is refused. Its
+    /// formula family is the data files' entry for the name, if any.
     pub fn unknown(id: &'a str) -> Subject<'a> {
         Subject {
             id,
             counter: counter_of(id, None),
             max_output_tokens: None,
+            formula: Facts::DATA.formula(id),
+            facts: Facts::DATA,
+        }
+    }
+
+    /// The subject, with the models a request names resolved in `facts`.
+    pub fn with_facts(self, facts: Facts<'a>) -> Subject<'a> {
+        Subject { facts, ..self }
+    }
+
+    /// The formula family of the model a request names (`named`), or the subject's own when
+    /// the request names none or names the subject.
+    pub fn formula_of(&self, named: Option<&str>) -> Option<Formula> {
+        match named {
+            Some(n) if n != self.id => self.facts.formula(n),
+            _ => self.formula,
         }
     }
 }

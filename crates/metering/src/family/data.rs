@@ -9,7 +9,7 @@ use serde::Deserialize;
 static MODELS_TOML: &str = crate::data::embedded!("estimate/models.toml");
 static VISION_TOML: &str = crate::data::embedded!("estimate/vision.toml");
 
-pub(crate) use crate::request::by_model::{normalize, ByModel};
+pub(crate) use crate::request::by_model::ByModel;
 
 /// An `[[output]]` entry: the output limits are joined onto the catalog's models by the
 /// core crate (`Model::max_output_tokens`); they are parsed here too so that every entry is
@@ -46,6 +46,13 @@ pub(crate) struct OpenAiTools {
     pub enum_init: i64,
     pub enum_item: i64,
     pub func_end: i64,
+    /// The row a model without its own counts with when its text is counted in this
+    /// encoding.
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// The row for a model with neither its own row nor one for its encoding.
+    #[serde(default)]
+    pub default: bool,
     pub source: String,
     #[allow(dead_code)]
     pub as_of: toml::value::Datetime,
@@ -85,10 +92,110 @@ pub(crate) struct ChatFormat {
     pub as_of: toml::value::Datetime,
 }
 
+/// A `[[formula]]` entry: the models metered under a formula family's defaults and rules
+/// (joined onto the catalog's models as `Model::formula` by the core crate).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FormulaEntry {
+    pub name: String,
+    pub models: Vec<String>,
+    #[allow(dead_code)]
+    pub source: String,
+    #[allow(dead_code)]
+    pub as_of: toml::value::Datetime,
+}
+
+/// The formula families (`tariff_core::catalog::FORMULAS`): the vendor defaults and
+/// per-request rules a model's requests and answers are metered under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Formula {
+    /// OpenAI video: priced by pixel size; 4 s at 720x1280 by default.
+    Sora,
+    /// Veo: 8 s at 720p by default.
+    Veo,
+    /// Kling video: 5 s by default.
+    Kling,
+    /// Alibaba Wan: video 5 s; text-to-image 4 images by default, at most 4.
+    Wan,
+    /// Jimeng video: 5 s by default.
+    Jimeng,
+    /// Luma (Ray): 5 s by default.
+    Luma,
+    /// Runway (Gen-3, Gen-4): 10 s by default.
+    Runway,
+    /// DALL·E 2: 1024x1024 by default, one quality.
+    DallE2,
+    /// DALL·E 3: 1024x1024 and `standard` by default (and for `auto`).
+    DallE3,
+    /// Z-Image: always one image.
+    ZImage,
+    /// A chat model that searches the web on every request.
+    WebSearch,
+}
+
+impl Formula {
+    /// Every formula with its name.
+    pub const ALL: [(Formula, &'static str); 11] = [
+        (Formula::Sora, "sora"),
+        (Formula::Veo, "veo"),
+        (Formula::Kling, "kling"),
+        (Formula::Wan, "wan"),
+        (Formula::Jimeng, "jimeng"),
+        (Formula::Luma, "luma"),
+        (Formula::Runway, "runway"),
+        (Formula::DallE2, "dall-e-2"),
+        (Formula::DallE3, "dall-e-3"),
+        (Formula::ZImage, "z-image"),
+        (Formula::WebSearch, "web-search"),
+    ];
+
+    /// The formula of this name.
+    pub fn parse(name: &str) -> Option<Formula> {
+        Formula::ALL
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(f, _)| *f)
+    }
+}
+
+/// Where the per-model facts of a name an answer or a request carries come from: the
+/// catalog's model it resolves to (a relay's own `[[model]]` with its `formula`, or a
+/// built-in one with the data files' join), else, for a name no catalog resolves (or
+/// without a catalog), the `[[formula]]` entries of `estimate/models.toml` by the name
+/// itself. A resolved model without the fact has none: it is not read off its name.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Facts<'a> {
+    catalog: Option<&'a crate::Catalog>,
+}
+
+impl<'a> Facts<'a> {
+    /// Facts from the data files alone, by name.
+    pub const DATA: Facts<'static> = Facts { catalog: None };
+
+    /// Facts of the models `catalog` resolves, the data files' for other names.
+    pub fn of(catalog: &'a crate::Catalog) -> Facts<'a> {
+        Facts {
+            catalog: Some(catalog),
+        }
+    }
+
+    /// The formula family of the model named `name`.
+    pub fn formula(&self, name: &str) -> Option<Formula> {
+        match self.catalog.and_then(|c| c.resolve(name)) {
+            Some(m) => m.formula().and_then(Formula::parse),
+            None => models()
+                .formula
+                .get(name)
+                .and_then(|f| Formula::parse(&f.name)),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawModels {
     chat_format: Vec<ChatFormat>,
+    formula: Vec<FormulaEntry>,
     #[allow(dead_code)]
     output: Vec<Output>,
     openai_chat: OpenAiChat,
@@ -101,6 +208,8 @@ struct RawModels {
 pub(crate) struct Models {
     /// Which family a chat completion naming the model belongs to (by its format name).
     pub chat_format: ByModel<ChatFormat>,
+    /// The formula family of a model named in an answer or a request.
+    pub formula: ByModel<FormulaEntry>,
     pub openai_chat: OpenAiChat,
     pub openai_tools: ByModel<OpenAiTools>,
     pub anthropic: Overhead,
@@ -255,8 +364,31 @@ pub(crate) fn parse_models(text: &str) -> Result<Models, String> {
             ));
         }
     }
+    if r.openai_tools.iter().filter(|t| t.default).count() != 1 {
+        return Err(
+            "estimate/models.toml: openai_tools: exactly one row has `default = true`".into(),
+        );
+    }
+    let mut seen = Vec::new();
+    for e in r.openai_tools.iter().filter_map(|t| t.encoding.as_deref()) {
+        if !tariff_core::catalog::ENCODINGS.contains(&e) || seen.contains(&e) {
+            return Err(format!(
+                "estimate/models.toml: openai_tools: encoding `{e}` is unknown or given twice"
+            ));
+        }
+        seen.push(e);
+    }
+    for f in &r.formula {
+        if Formula::parse(&f.name).is_none() {
+            return Err(format!(
+                "estimate/models.toml: formula: unknown name `{}`",
+                f.name
+            ));
+        }
+    }
     Ok(Models {
         chat_format: ByModel::new(r.chat_format, |c| &c.models)?,
+        formula: ByModel::new(r.formula, |f| &f.models)?,
         openai_chat: r.openai_chat,
         openai_tools: ByModel::new(r.openai_tools, |o| &o.models)?,
         anthropic: r.anthropic,
@@ -325,6 +457,81 @@ mod tests {
         assert_eq!(api("suno/UDIO-32"), Some("udio"));
         assert_eq!(api("sora-2-pro"), Some("sora-chat"));
         assert_eq!(api("gpt-4o"), None);
+    }
+
+    #[test]
+    fn formulas_are_the_cores() {
+        let ours: Vec<&str> = Formula::ALL.iter().map(|(_, n)| *n).collect();
+        assert_eq!(ours, tariff_core::catalog::FORMULAS);
+        for (f, n) in Formula::ALL {
+            assert_eq!(Formula::parse(n), Some(f));
+        }
+        assert_eq!(Formula::parse("Sora"), None);
+    }
+
+    #[test]
+    fn formula_by_name_and_by_catalog() {
+        let data = Facts::DATA;
+        assert_eq!(data.formula("sora-2-pro"), Some(Formula::Sora));
+        assert_eq!(data.formula("openai/DALL-E-3"), Some(Formula::DallE3));
+        assert_eq!(data.formula("wanx2.1-t2i-turbo"), Some(Formula::Wan));
+        assert_eq!(data.formula("gpt-4o"), None);
+        // The built-in catalog's models carry the same join.
+        let builtin = Facts::of(crate::Catalog::builtin());
+        for name in [
+            "sora-2",
+            "veo-3.0-generate-001",
+            "dall-e-2",
+            "z-image-turbo",
+            "gpt-4o",
+        ] {
+            assert_eq!(builtin.formula(name), data.formula(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn tool_rows_for_models_without_their_own() {
+        let m = models();
+        let by = |e: &str| {
+            m.openai_tools
+                .items
+                .iter()
+                .find(|r| r.encoding.as_deref() == Some(e))
+                .map(|r| r.func_init)
+        };
+        // The cookbook: gpt-4o's counts (func_init 7) for o200k_base, gpt-4's (10) for
+        // cl100k_base; gpt-4o's for any other model.
+        assert_eq!(by("o200k_base"), Some(7));
+        assert_eq!(by("cl100k_base"), Some(10));
+        let default: Vec<i64> = m
+            .openai_tools
+            .items
+            .iter()
+            .filter(|r| r.default)
+            .map(|r| r.func_init)
+            .collect();
+        assert_eq!(default, [7]);
+    }
+
+    // Edits the TOML text, which `embed-json` builds do not embed.
+    #[cfg(not(feature = "embed-json"))]
+    #[test]
+    fn rejects_tool_rows_without_one_default() {
+        let none = MODELS_TOML.replacen("default = true", "default = false", 1);
+        assert!(parse_models(&none).is_err());
+        let twice =
+            MODELS_TOML.replacen("encoding = \"cl100k_base\"", "encoding = \"o200k_base\"", 1);
+        assert!(parse_models(&twice).is_err());
+    }
+
+    // Edits the TOML text, which `embed-json` builds do not embed.
+    #[cfg(not(feature = "embed-json"))]
+    #[test]
+    fn rejects_an_unknown_formula() {
+        let bad = MODELS_TOML.replacen("name = \"sora\"", "name = \"sora2\"", 1);
+        assert!(parse_models(&bad)
+            .err()
+            .is_some_and(|e| e.contains("sora2")));
     }
 
     // Edits the TOML text, which `embed-json` builds do not embed.

@@ -7,7 +7,9 @@
 //!   response's `data` (what was delivered) and sized from the request (`size`, `quality`,
 //!   and `model`, which also picks the API's defaults: `dall-e-2`, `1024x1024`, and for
 //!   DALL·E 3 the `standard` quality). The request may be JSON or the `multipart/form-data`
-//!   body edits and variations are sent as.
+//!   body edits and variations are sent as. Whether a model takes DALL·E's defaults is its
+//!   formula family (`Model::formula`: `dall-e-2`, `dall-e-3`), from `estimate/models.toml`
+//!   by id or from a relay's own `[[model]]`; another model gets no default size or quality.
 //! - **Seedream** on Volcengine Ark bills each generated image; `usage.generated_images`
 //!   counts the images that succeeded (in group output, failed images are reported in
 //!   `data` with an `error` and not billed), and must match the images in `data`. Its
@@ -18,6 +20,8 @@
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use super::bound::Subject;
+use super::data::{Facts, Formula};
 use super::video::{noted, Grounds, Noted};
 use super::{check_total, count, form, parse, tokens, Api, ExtractError};
 use crate::request::Basis;
@@ -202,7 +206,11 @@ fn missing(api: Api, b: &Body, hint: &str) -> ExtractError {
 }
 
 /// An OpenAI Images response, with its request when the model reports no token usage.
-pub(super) fn openai(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(super) fn openai(
+    body: &[u8],
+    request: Option<&[u8]>,
+    facts: Facts,
+) -> Result<Usage, ExtractError> {
     const API: Api = Api::OpenAiImages;
     let b: Body = parse(API, body)?;
     check(API, &b)?;
@@ -229,7 +237,8 @@ pub(super) fn openai(body: &[u8], request: Option<&[u8]>) -> Result<Usage, Extra
     }
     // The API's defaults, so that a request that leaves them out is priced as it ran.
     let model = req.model.as_deref().unwrap_or(DALLE_MODEL);
-    let (size, quality) = dalle_defaults(model, b.size.or(req.size), b.quality.or(req.quality));
+    let formula = facts.formula(model);
+    let (size, quality) = dalle_defaults(formula, b.size.or(req.size), b.quality.or(req.quality));
     Ok(Usage {
         images: vec![ImageCount {
             count: count(API, "data", delivered)?,
@@ -354,17 +363,19 @@ const DALLE_SIZE: &str = "1024x1024";
 
 /// The size and quality a DALL·E image is priced at: what was asked or delivered, else the
 /// API's defaults (`1024x1024`; for DALL·E 3 `standard`, which `auto` also picks). DALL·E 2
-/// has one quality, so none is named.
+/// has one quality, so none is named. A model of no DALL·E formula keeps what was given.
 fn dalle_defaults(
-    model: &str,
+    formula: Option<Formula>,
     size: Option<String>,
     quality: Option<String>,
 ) -> (Option<String>, Option<String>) {
-    let size = size.or_else(|| model.starts_with("dall-e").then(|| DALLE_SIZE.to_string()));
+    let dalle = matches!(formula, Some(Formula::DallE2 | Formula::DallE3));
+    let dalle3 = formula == Some(Formula::DallE3);
+    let size = size.or_else(|| dalle.then(|| DALLE_SIZE.to_string()));
     let quality = match quality {
-        _ if model.starts_with("dall-e-2") => None,
-        None if model.starts_with("dall-e-3") => Some("standard".to_string()),
-        Some(q) if q == "auto" && model.starts_with("dall-e-3") => Some("standard".to_string()),
+        _ if formula == Some(Formula::DallE2) => None,
+        None if dalle3 => Some("standard".to_string()),
+        Some(q) if q == "auto" && dalle3 => Some("standard".to_string()),
         q => q,
     };
     (size, quality)
@@ -373,11 +384,12 @@ fn dalle_defaults(
 /// What a DALL·E request asks for, before any image comes back: `n` images at the
 /// request's size and quality, each default it falls back on noted with its source. (GPT
 /// Image requests bill tokens and are estimated before this is reached.)
-pub(super) fn openai_request(request: &[u8]) -> Noted {
+pub(super) fn openai_request(subject: &Subject, request: &[u8]) -> Noted {
     const API: Api = Api::OpenAiImages;
     let req = ImageRequest::read(API, request)?;
     let model = req.model.as_deref().unwrap_or(DALLE_MODEL);
-    let (size, quality) = dalle_defaults(model, req.size.clone(), req.quality.clone());
+    let formula = subject.formula_of(Some(model));
+    let (size, quality) = dalle_defaults(formula, req.size.clone(), req.quality.clone());
     let mut g = Grounds::new(Basis::Exact);
     g.or_default(req.model.is_some(), "model", &DALLE_MODEL, DALLE_DOCS);
     g.or_default(req.n.is_some(), "n", &1, DALLE_DOCS);
@@ -736,7 +748,7 @@ pub(crate) mod bound {
     use serde::Deserialize;
 
     use crate::family::bound::Estimate;
-    use crate::family::data::ByModel;
+    use crate::family::data::{ByModel, Formula};
     use crate::family::{self as extract, Api, ImageRequest};
     use crate::request::{Basis, EstimateError, Part};
     use crate::tokens::Encoding;
@@ -768,13 +780,30 @@ pub(crate) mod bound {
         }
     }
 
+    /// Models whose image answers may also bill text output tokens that no documented limit
+    /// bounds: the estimate says so, with its source, and holds none.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct UnboundedText {
+        pub models: Vec<String>,
+        pub source: String,
+        #[allow(dead_code)]
+        pub as_of: toml::value::Datetime,
+    }
+
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct RawImages {
         gpt_image_output: Vec<GptImageOutput>,
+        unbounded_text_output: Vec<UnboundedText>,
     }
 
-    pub(crate) fn parse_images(text: &str) -> Result<ByModel<GptImageOutput>, String> {
+    pub(crate) struct Tables {
+        pub gpt_image_output: ByModel<GptImageOutput>,
+        pub unbounded_text: ByModel<UnboundedText>,
+    }
+
+    pub(crate) fn parse_images(text: &str) -> Result<Tables, String> {
         let r: RawImages =
             crate::data::parse(text).map_err(|e| format!("estimate/images.toml: {e}"))?;
         for t in &r.gpt_image_output {
@@ -786,13 +815,20 @@ pub(crate) mod bound {
                 ));
             }
         }
-        ByModel::new(r.gpt_image_output, |t| &t.models)
+        Ok(Tables {
+            gpt_image_output: ByModel::new(r.gpt_image_output, |t| &t.models)?,
+            unbounded_text: ByModel::new(r.unbounded_text_output, |t| &t.models)?,
+        })
+    }
+
+    fn tables() -> &'static Tables {
+        static T: OnceLock<Tables> = OnceLock::new();
+        // Embedded at build time and parsed by a unit test: a failure is a build defect.
+        T.get_or_init(|| parse_images(IMAGES_TOML).expect("estimate/images.toml is valid"))
     }
 
     fn table() -> &'static ByModel<GptImageOutput> {
-        static T: OnceLock<ByModel<GptImageOutput>> = OnceLock::new();
-        // Embedded at build time and parsed by a unit test: a failure is a build defect.
-        T.get_or_init(|| parse_images(IMAGES_TOML).expect("estimate/images.toml is valid"))
+        &tables().gpt_image_output
     }
 
     /// An OpenAI Images request: GPT Image by its tokens; DALL·E, which reports none, by the
@@ -801,12 +837,12 @@ pub(crate) mod bound {
         model: &crate::family::bound::Subject,
         request: &[u8],
     ) -> Result<Estimate, EstimateError> {
-        match gpt_image(model.id, request) {
+        match gpt_image(model, request) {
             Some(est) => est,
             None => crate::family::bound::noted(
                 Api::OpenAiImages,
                 model.id,
-                super::openai_request(request),
+                super::openai_request(model, request),
             ),
         }
     }
@@ -824,9 +860,12 @@ pub(crate) mod bound {
     }
 
     /// A DashScope image request, per image asked for.
-    pub(crate) fn qwen_image(model: &str, request: &[u8]) -> Result<Estimate, EstimateError> {
+    pub(crate) fn qwen_image(
+        model: &crate::family::bound::Subject,
+        request: &[u8],
+    ) -> Result<Estimate, EstimateError> {
         let asked = extract::qwen_image_request(request, model);
-        per_image(Api::QwenImage, model, asked)
+        per_image(Api::QwenImage, model.id, asked)
     }
 
     fn per_image(
@@ -885,16 +924,20 @@ pub(crate) mod bound {
         })
     }
 
-    fn gpt_image(model: &str, request: &[u8]) -> Option<Result<Estimate, EstimateError>> {
+    fn gpt_image(
+        subject: &crate::family::bound::Subject,
+        request: &[u8],
+    ) -> Option<Result<Estimate, EstimateError>> {
         const API: Api = Api::OpenAiImages;
         let req = match ImageRequest::read(API, request) {
             Ok(r) => r,
             Err(e) => return Some(Err(e.into())),
         };
-        let model = req.model.clone().unwrap_or_else(|| model.to_string());
-        if crate::family::data::normalize(&model).starts_with("dall-e") {
+        let formula = subject.formula_of(req.model.as_deref());
+        if matches!(formula, Some(Formula::DallE2 | Formula::DallE3)) {
             return None;
         }
+        let model = req.model.clone().unwrap_or_else(|| subject.id.to_string());
         Some(gpt_image_tokens(&model, req))
     }
 
@@ -1003,13 +1046,16 @@ pub(crate) mod bound {
                 ),
             },
         ];
-        if crate::family::data::normalize(model).starts_with("gpt-image-1.5") {
+        if let Some(u) = tables().unbounded_text.get(model) {
             parts.push(Part {
-            what: "text output".to_string(),
-            tokens: 0,
-            basis: Basis::Estimated,
-            note: "GPT Image 1.5 may bill text output tokens; OpenAI documents no bound, so none is held".to_string(),
-        });
+                what: "text output".to_string(),
+                tokens: 0,
+                basis: Basis::Estimated,
+                note: format!(
+                    "{model} may bill text output tokens and no bound is documented, so none is held ({})",
+                    u.source
+                ),
+            });
         }
         Ok(Estimate {
             api: API,
@@ -1026,11 +1072,15 @@ pub(crate) mod bound {
 
         #[test]
         fn embedded_table_parses_and_matches_models() {
-            let t = parse_images(IMAGES_TOML).unwrap();
+            let all = parse_images(IMAGES_TOML).unwrap();
+            let t = &all.gpt_image_output;
             assert_eq!(t.get("gpt-image-1").unwrap().high[0], 4160);
             assert!(t.get("gpt-image-1.5-2025-12-16").is_some());
             assert!(t.get("gpt-image-1-mini").is_none());
             assert!(t.get("gpt-image-2").is_none());
+            let u = &all.unbounded_text;
+            assert!(u.get("gpt-image-1.5-2025-12-16").is_some());
+            assert!(u.get("gpt-image-1").is_none());
         }
 
         // Edits the TOML text, which `embed-json` builds do not embed.

@@ -116,7 +116,7 @@ pub(crate) fn meter(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
 }
 
 fn extract_checked(api: Api, body: &[u8]) -> Result<Usage, ExtractError> {
-    (registry::of(api).meter)(body, None)
+    (registry::of(api).meter)(body, None, data::Facts::DATA)
 }
 
 /// Meters a body that may be a saved SSE stream or a plain JSON body; see
@@ -148,29 +148,42 @@ pub(crate) fn meter_with_request(
     body: &[u8],
     request: Option<&[u8]>,
 ) -> Result<Usage, ExtractError> {
+    meter_with_request_in(data::Facts::DATA, api, body, request)
+}
+
+/// [`meter_with_request`] with the models the answer and request name resolved in `facts`
+/// (see [`extract_with_request_in`](crate::extract::extract_with_request_in)).
+pub(crate) fn meter_with_request_in(
+    facts: data::Facts,
+    api: Api,
+    body: &[u8],
+    request: Option<&[u8]>,
+) -> Result<Usage, ExtractError> {
     sniff::check_event(api, body)?;
     let f = registry::of(api);
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     let mut usage = match f.shape {
-        Shape::Media | Shape::Video => return (f.meter)(body, request),
-        Shape::Image if first == Some(&b'{') => (f.meter)(body, request)?,
+        Shape::Media | Shape::Video => return (f.meter)(body, request, facts),
+        Shape::Image if first == Some(&b'{') => (f.meter)(body, request, facts)?,
         _ => any_checked(api, body)?,
     };
     if let Some(r) = request {
-        apply_request(api, r, &mut usage)?;
+        apply_request(facts, api, r, &mut usage)?;
     }
     Ok(usage)
 }
 
 /// Adds to a metered chat or Responses usage the settings its request holds that select a
-/// tool fee; other families read their request while metering, so this leaves them alone.
+/// tool fee (and, for a search model the request names, its search); other families read
+/// their request while metering, so this leaves them alone.
 pub(crate) fn apply_request(
+    facts: data::Facts,
     api: Api,
     request: &[u8],
     usage: &mut Usage,
 ) -> Result<(), ExtractError> {
     if matches!(api, Api::OpenAiChat | Api::OpenAiResponses) {
-        request::apply(api, request, usage)?;
+        request::apply(facts, api, request, usage)?;
     }
     Ok(())
 }
@@ -272,7 +285,7 @@ pub(crate) fn estimate(
     let f = registry::of(api);
     match (f.estimate, f.request) {
         (Some(estimate), _) => estimate(model, request),
-        (None, Some(fixed)) => bound::noted(api, model.id, fixed(model.id, request)),
+        (None, Some(fixed)) => bound::noted(api, model.id, fixed(model, request)),
         (None, None) => Err(crate::request::EstimateError::Unsupported { api }),
     }
 }

@@ -443,9 +443,17 @@ pub(super) fn chat_usage(b: &Body) -> Result<Option<Usage>, ExtractError> {
     Ok(Some(usage))
 }
 
-/// OpenAI's Chat Completions search models search the web on every request.
+/// OpenAI's Chat Completions search models search the web on every request: a model of the
+/// `web-search` formula (the `[[formula]]` entries of `estimate/models.toml`, by name;
+/// allocates nothing), or one named by OpenAI's rule for them, `<base>-search-preview` or
+/// `<base>-search-api` (a search snapshot the data does not list yet is still billed its
+/// search). A relay's own search model (`formula = "web-search"` on its `[[model]]`) is
+/// recognized by the model its request names, when the answer is metered with the request
+/// and its catalog (`extract_with_request_in`).
 pub(super) fn is_search_model(model: &str) -> bool {
-    model.contains("-search-preview") || model.contains("-search-api")
+    super::data::Facts::DATA.formula(model) == Some(super::data::Formula::WebSearch)
+        || model.contains("-search-preview")
+        || model.contains("-search-api")
 }
 
 /// A body's `model`, reduced to whether it is a search model, so that metering an
@@ -808,15 +816,22 @@ pub(crate) mod bound {
         fn new(b: &Builder, measured: bool) -> Tools {
             let table = &data::models().openai_tools;
             let own = table.get(&b.model);
-            // A model without a row: the row of a model of its encoding.
-            let row = own.or_else(|| {
-                let cl100k = matches!(
-                    b.counter,
-                    crate::tokens::Counter::Exact(crate::tokens::Encoding::Cl100kBase)
-                );
-                table.get(if cl100k { "gpt-4" } else { "gpt-4o" })
-            });
-            let row = row.expect("estimate/models.toml has rows for gpt-4o and gpt-4");
+            // A model without a row: the row for its encoding, else the default row (both
+            // named in estimate/models.toml; the file's check guarantees a default).
+            let encoding = match b.counter {
+                crate::tokens::Counter::Exact(e) => Some(e.name()),
+                crate::tokens::Counter::Approx(_) => None,
+            };
+            let row = own
+                .or_else(|| {
+                    let e = encoding?;
+                    table
+                        .items
+                        .iter()
+                        .find(|r| r.encoding.as_deref() == Some(e))
+                })
+                .or_else(|| table.items.iter().find(|r| r.default));
+            let row = row.expect("estimate/models.toml has a default openai_tools row");
             Tools {
                 func_init: row.func_init,
                 prop_init: row.prop_init,

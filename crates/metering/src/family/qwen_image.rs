@@ -14,6 +14,8 @@
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use super::bound::Subject;
+use super::data::Formula;
 use super::{images, parse, Api, ExtractError};
 use crate::usage::Usage;
 
@@ -112,17 +114,17 @@ struct Request {
 /// 数量，取值范围 1 至 4，默认值 4"); Z-Image always 1
 /// (https://www.alibabacloud.com/help/zh/model-studio/z-image-api-reference: "图像张数：固定1张").
 /// As of 2026-11-27.
-fn n_rule(model: &str) -> Option<(u64, u64, &'static str)> {
-    if model.starts_with("wanx") || model.starts_with("wan2") {
-        Some((4, 4, "Wan text-to-image, help.aliyun.com/zh/model-studio/developer-reference/text-to-image-v2-api-reference"))
-    } else if model.starts_with("z-image") {
-        Some((
+/// The model's family is its formula (`Model::formula`: `wan`, `z-image`), from
+/// `estimate/models.toml` by id or from a relay's own `[[model]]`.
+fn n_rule(formula: Option<Formula>) -> Option<(u64, u64, &'static str)> {
+    match formula {
+        Some(Formula::Wan) => Some((4, 4, "Wan text-to-image, help.aliyun.com/zh/model-studio/developer-reference/text-to-image-v2-api-reference")),
+        Some(Formula::ZImage) => Some((
             1,
             1,
             "Z-Image makes one image, alibabacloud.com/help/zh/model-studio/z-image-api-reference",
-        ))
-    } else {
-        None
+        )),
+        _ => None,
     }
 }
 
@@ -132,13 +134,14 @@ fn n_rule(model: &str) -> Option<(u64, u64, &'static str)> {
 /// is priced under. `model` names the model when the request does not.
 pub(crate) fn request_images(
     request: &[u8],
-    model: &str,
+    subject: &Subject,
 ) -> Result<(images::Asked, Option<bool>), (String, String)> {
     let r: Request = parse(API, request).map_err(|e| ("request".to_string(), e.to_string()))?;
-    let model = r.model.as_deref().unwrap_or(model).to_ascii_lowercase();
+    let formula = subject.formula_of(r.model.as_deref());
+    let model = r.model.as_deref().unwrap_or(subject.id);
     let p = r.parameters.unwrap_or_default();
     let path = "parameters.n";
-    let asked = match (n_rule(&model), p.n) {
+    let asked = match (n_rule(formula), p.n) {
         (Some((_, max, _)), Some(n)) if n > max => {
             return Err((
                 path.into(),

@@ -3,6 +3,7 @@
 //! request) is one lookup here, so adding a family is one entry plus its vendor file.
 
 use super::bound::{self, Estimate, Subject};
+use super::data::Facts;
 use super::video::{self, Noted};
 use super::{
     anthropic, audio, dashscope, embed, gemini, images, midjourney, moderation, music, openai,
@@ -26,12 +27,13 @@ pub(crate) enum Shape {
     Video,
 }
 
-/// Meters an answer, with its request when the caller has it.
-pub(crate) type Meter = fn(&[u8], Option<&[u8]>) -> Result<Usage, ExtractError>;
+/// Meters an answer, with its request when the caller has it; the facts of the models they
+/// name (vendor defaults) come from `Facts`.
+pub(crate) type Meter = fn(&[u8], Option<&[u8]>, Facts) -> Result<Usage, ExtractError>;
 /// The usage one stream event reports, if any.
 pub(crate) type Event = fn(&[u8]) -> Result<Option<Usage>, ExtractError>;
-/// The usage a request alone fixes; `model` serves when the request names none.
-pub(crate) type Request = fn(&str, &[u8]) -> Noted;
+/// The usage a request alone fixes; the model serves when the request names none.
+pub(crate) type Request = fn(&Subject, &[u8]) -> Noted;
 
 /// Estimates a request of the family for a model (an upper bound of its usage).
 pub(crate) type Estimator = fn(&Subject, &[u8]) -> Result<Estimate, EstimateError>;
@@ -105,88 +107,92 @@ const fn media_estimated(meter: Meter, event: Option<Event>, estimate: Estimator
 pub(crate) fn of(api: Api) -> Family {
     match api {
         Api::OpenAiChat => text(
-            |b, _| openai::chat(b),
+            |b, _, _| openai::chat(b),
             |m, r| bound::read(Api::OpenAiChat, m, r, openai::bound::chat),
         ),
         Api::OpenAiResponses => text(
-            |b, _| openai::responses(b),
+            |b, _, _| openai::responses(b),
             |m, r| bound::read(Api::OpenAiResponses, m, r, openai::bound::responses),
         ),
         Api::OpenAiEmbeddings => text(
-            |b, _| openai::embeddings(b),
+            |b, _, _| openai::embeddings(b),
             |m, r| bound::read(Api::OpenAiEmbeddings, m, r, openai::bound::embeddings),
         ),
         Api::Anthropic => text(
-            |b, _| anthropic::message(b),
+            |b, _, _| anthropic::message(b),
             |m, r| bound::read(Api::Anthropic, m, r, anthropic::bound::messages),
         ),
         Api::Gemini => text(
-            |b, _| gemini::generate(b),
+            |b, _, _| gemini::generate(b),
             |m, r| bound::read(Api::Gemini, m, r, gemini::bound::generate),
         ),
         Api::DashScope => text(
-            |b, _| dashscope::generation(b),
+            |b, _, _| dashscope::generation(b),
             |m, r| bound::read(Api::DashScope, m, r, dashscope::bound::generation),
         ),
         Api::OpenAiSpeech => media(
-            audio::speech,
+            |b, r, _| audio::speech(b, r),
             Some(audio::speech_event),
             Some(|_, r| audio::speech_request(Api::OpenAiSpeech, r)),
         ),
         Api::OpenAiTranscription => media_estimated(
-            |b, _| audio::transcription(b),
+            |b, _, _| audio::transcription(b),
             Some(audio::transcription_event),
             |m, r| text::transcription(m.id, r),
         ),
         Api::MiniMaxTts => media(
-            audio::minimax,
+            |b, r, _| audio::minimax(b, r),
             Some(audio::minimax_event),
             Some(|_, r| audio::speech_request(Api::MiniMaxTts, r)),
         ),
         Api::DoubaoTts => media(
-            audio::doubao,
+            |b, r, _| audio::doubao(b, r),
             Some(audio::doubao_event),
             Some(|_, r| audio::speech_request(Api::DoubaoTts, r)),
         ),
         Api::Suno => media(
-            |b, _| music::suno(b),
+            |b, _, _| music::suno(b),
             None,
-            Some(|m, r| music::suno_request(r, m)),
+            Some(|m, r| music::suno_request(r, m.id)),
         ),
         Api::Udio => media(
-            |b, _| music::udio(b),
+            |b, _, _| music::udio(b),
             Some(music::udio_event),
             Some(|_, r| music::udio_request(r)),
         ),
-        Api::GeminiEmbeddings => {
-            media_estimated(embed::gemini, None, |m, r| text::gemini_embeddings(m.id, r))
-        }
-        Api::Rerank => media_estimated(rerank::rerank, None, text::rerank_estimate),
+        Api::GeminiEmbeddings => media_estimated(
+            |b, r, _| embed::gemini(b, r),
+            None,
+            |m, r| text::gemini_embeddings(m.id, r),
+        ),
+        Api::Rerank => media_estimated(|b, r, _| rerank::rerank(b, r), None, text::rerank_estimate),
         Api::OpenAiModerations => media_estimated(
-            |b, _| moderation::moderation(b),
+            |b, _, _| moderation::moderation(b),
             None,
             text::moderations_estimate,
         ),
         Api::OpenAiImages => image(
             images::openai,
-            Some(|_, r| images::openai_request(r)),
+            Some(images::openai_request),
             images::bound::openai,
         ),
         Api::Seedream => image(
-            |b, _| images::seedream(b),
+            |b, _, _| images::seedream(b),
             None,
             |m, r| images::bound::seedream(m.id, r),
         ),
-        Api::QwenImage => image(qwen_image::result, None, |m, r| {
-            images::bound::qwen_image(m.id, r)
-        }),
+        Api::QwenImage => image(
+            |b, r, _| qwen_image::result(b, r),
+            None,
+            images::bound::qwen_image,
+        ),
         Api::Imagen => image(
-            |b, _| images::imagen(b),
+            |b, _, _| images::imagen(b),
             None,
             |m, r| images::bound::imagen(m.id, r),
         ),
         Api::Midjourney => image(
-            |b, _| midjourney::task(b),
+            |b, _, _| midjourney::task(b),
             None,
             |m, r| images::bound::midjourney(m.id, r),
         ),
@@ -194,15 +200,34 @@ pub(crate) fn of(api: Api) -> Family {
         Api::SoraChat => video(video::openai::chat, |m, r| {
             video::openai::chat_request(r, m)
         }),
-        Api::Veo => video(video::veo::operation, |_, r| video::veo::request_only(r)),
-        Api::WanVideo => video(video::wan::task, |_, r| video::wan::request_only(r)),
-        Api::Seedance => video(video::seedance::task, |m, r| {
-            video::seedance::request_only(r, m)
-        }),
-        Api::Kling => video(video::kling::task, |_, r| video::kling::request_only(r)),
-        Api::Jimeng => video(video::jimeng::task, |_, r| video::jimeng::request_only(r)),
-        Api::Luma => video(video::luma::generation, |_, r| video::luma::request_only(r)),
-        Api::Runway => video(video::runway::task, |_, r| video::runway::request_only(r)),
+        Api::Veo => video(
+            |b, r, _| video::veo::operation(b, r),
+            |_, r| video::veo::request_only(r),
+        ),
+        Api::WanVideo => video(
+            |b, r, _| video::wan::task(b, r),
+            |_, r| video::wan::request_only(r),
+        ),
+        Api::Seedance => video(
+            |b, r, _| video::seedance::task(b, r),
+            |m, r| video::seedance::request_only(r, m.id),
+        ),
+        Api::Kling => video(
+            |b, r, _| video::kling::task(b, r),
+            |_, r| video::kling::request_only(r),
+        ),
+        Api::Jimeng => video(
+            |b, r, _| video::jimeng::task(b, r),
+            |_, r| video::jimeng::request_only(r),
+        ),
+        Api::Luma => video(
+            |b, r, _| video::luma::generation(b, r),
+            |_, r| video::luma::request_only(r),
+        ),
+        Api::Runway => video(
+            |b, r, _| video::runway::task(b, r),
+            |_, r| video::runway::request_only(r),
+        ),
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! - Chat Completions `web_search_options` (search models): one web search call, and the
 //!   option `search_context_size` (`low` / `medium` / `high`; OpenAI's default is
-//!   `medium`), which selects the per-call fee where a table prices sizes apart.
+//!   `medium`), which selects the per-call fee where a table prices sizes apart. A request
+//!   naming a model of the `web-search` formula searched once whether or not it says so.
 //! - Responses `tools`: a `web_search_preview` tool sets the option
 //!   `web_search_tool = "preview"` (the preview tool is priced apart on non-reasoning
 //!   models); a `code_interpreter` tool with `container.memory_limit` sets the option
@@ -13,6 +14,7 @@
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use super::data::{Facts, Formula};
 use super::{Api, ExtractError};
 use crate::usage::{Count, Usage};
 
@@ -55,6 +57,8 @@ struct Tool {
 #[derive(Deserialize)]
 struct Request {
     #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
     web_search_options: Option<WebSearchOptions>,
     #[serde(default)]
     tools: Option<Vec<Tool>>,
@@ -62,10 +66,21 @@ struct Request {
 
 const SIZES: [&str; 3] = ["low", "medium", "high"];
 
-/// Adds what the request says to a chat or Responses usage.
-pub(super) fn apply(api: Api, request: &[u8], usage: &mut Usage) -> Result<(), ExtractError> {
+/// Adds what the request says to a chat or Responses usage: a chat request for a model of
+/// the `web-search` formula (resolved in `facts`: a relay's own search model too) searched
+/// once.
+pub(super) fn apply(
+    facts: Facts,
+    api: Api,
+    request: &[u8],
+    usage: &mut Usage,
+) -> Result<(), ExtractError> {
     let r: Request = super::parse_request(api, request)?;
     if api == Api::OpenAiChat {
+        let search = r.model.as_deref().and_then(|m| facts.formula(m)) == Some(Formula::WebSearch);
+        if search && usage.web_search_calls.is_zero() {
+            usage.web_search_calls = Count::new(1).expect("1 is a valid count");
+        }
         if let Some(w) = &r.web_search_options {
             let size = w.search_context_size.as_deref().unwrap_or("medium");
             if !SIZES.contains(&size) {

@@ -400,13 +400,13 @@ impl StreamMeter {
                 f if f.shape == super::Shape::Media => {
                     let u = match f.event {
                         Some(event) => event(data)?,
-                        None => Some((f.meter)(data, None)?),
+                        None => Some((f.meter)(data, None, super::data::Facts::DATA)?),
                     };
                     self.report(u, true)?;
                 }
                 // A task result is one JSON document; a relay that wraps it in an event is read whole.
                 f if f.shape == super::Shape::Video => {
-                    let u = (f.meter)(data, None)?;
+                    let u = (f.meter)(data, None, super::data::Facts::DATA)?;
                     self.report(Some(u), true)?;
                 }
                 // The image families: OpenAI Images, Seedream, Qwen image, Imagen, Midjourney.

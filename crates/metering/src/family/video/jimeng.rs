@@ -20,7 +20,9 @@ use crate::usage::Usage;
 const API: Api = Api::Jimeng;
 
 /// Jimeng's documented default length, and its frame rate.
-const DEFAULT_SECONDS: u32 = 5;
+pub(super) const DEFAULT_SECONDS: u32 = 5;
+/// Where the default length is documented.
+pub(super) const DOCS: &str = "https://www.volcengine.com/docs/85621/1792707";
 const FRAMES_PER_SECOND: u32 = 24;
 const SUCCESS: i64 = 10000;
 
@@ -111,7 +113,7 @@ pub(in crate::family) fn request_only(request: &[u8]) -> Noted {
     let mut g = Grounds::new(Basis::Formula);
     if req.frames.is_none() && req.duration.is_none() {
         g.default(format!(
-            "no `frames` or `duration`: Jimeng's default 121 frames, {DEFAULT_SECONDS} s (https://www.volcengine.com/docs/85621/1792707)"
+            "no `frames` or `duration`: Jimeng's default 121 frames, {DEFAULT_SECONDS} s ({DOCS})"
         ));
     }
     let parts = g.part(

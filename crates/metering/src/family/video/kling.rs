@@ -23,7 +23,7 @@ use crate::usage::{Seconds, Usage};
 const API: Api = Api::Kling;
 
 /// Kling's documented defaults.
-const DEFAULT_SECONDS: u32 = 5;
+pub(super) const DEFAULT_SECONDS: u32 = 5;
 const DEFAULT_MODE: &str = "std";
 pub(super) const DOCS: &str =
     "https://app.klingai.com/global/dev/document-api/apiReference/model/textToVideo";

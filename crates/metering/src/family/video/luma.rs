@@ -19,7 +19,7 @@ use crate::usage::Usage;
 const API: Api = Api::Luma;
 
 /// Luma's documented default duration.
-const DEFAULT_SECONDS: u32 = 5;
+pub(super) const DEFAULT_SECONDS: u32 = 5;
 pub(super) const DOCS: &str = "https://docs.lumalabs.ai/docs/video-generation";
 
 #[derive(Deserialize, Default)]

@@ -16,6 +16,10 @@
 //!   of their own formats (see those modules). Any other model has no default: its request
 //!   must say how long, or the job must.
 //!
+//! Which of these a model is, is its formula family (`Model::formula`): the `[[formula]]`
+//! entries of `estimate/models.toml` by id, or `formula = "sora"` (etc.) on a relay's own
+//! `[[model]]`.
+//!
 //! Every family but Sora is priced by the short side (`720p`), from the request's
 //! `resolution` or the size.
 
@@ -28,6 +32,8 @@ use super::{
     require_done, resolution_word, seconds, short_side, stage, whole, Delivered, Grounds, Noted,
     Num,
 };
+use crate::family::bound::Subject;
+use crate::family::data::{Facts, Formula};
 use crate::family::{Api, ExtractError};
 use crate::request::Basis;
 use crate::usage::Usage;
@@ -103,7 +109,8 @@ impl VideoRequest {
     }
 }
 
-/// Which vendor's defaults and resolution naming apply, from the model id.
+/// Which vendor's defaults and resolution naming apply: the model's formula family
+/// (`Model::formula`, joined from `estimate/models.toml` by id or set by a relay's table).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Family {
     /// Priced by pixel size; 4 s at 720x1280 by default.
@@ -116,26 +123,22 @@ enum Family {
     Other(Option<(u32, &'static str)>),
 }
 
-fn family(model: Option<&str>) -> Family {
-    let m = model.map(str::to_ascii_lowercase).unwrap_or_default();
-    let m = m.rsplit('/').next().unwrap_or_default();
-    let pre = |p: &str| m.starts_with(p);
-    if pre("sora") {
-        Family::Sora
-    } else if pre("veo") {
-        Family::Veo
-    } else if pre("kling") {
-        Family::Other(Some((5, super::kling::DOCS)))
-    } else if pre("wan") {
-        Family::Other(Some((5, super::wan::DOCS)))
-    } else if pre("jimeng") {
-        Family::Other(Some((5, "https://www.volcengine.com/docs/85621/1792707")))
-    } else if pre("ray") || pre("luma") {
-        Family::Other(Some((5, super::luma::DOCS)))
-    } else if pre("gen3") || pre("gen4") {
-        Family::Other(Some((10, super::runway::DOCS)))
-    } else {
-        Family::Other(None)
+fn family(formula: Option<Formula>) -> Family {
+    use super::{jimeng, kling, luma, runway, wan};
+    // The defaults of the vendor's own format (see its module).
+    let other = |seconds, docs| Family::Other(Some((seconds, docs)));
+    match formula {
+        Some(Formula::Sora) => Family::Sora,
+        Some(Formula::Veo) => Family::Veo,
+        Some(Formula::Kling) => other(kling::DEFAULT_SECONDS, kling::DOCS),
+        Some(Formula::Wan) => other(wan::DEFAULT_SECONDS, wan::DOCS),
+        Some(Formula::Jimeng) => other(jimeng::DEFAULT_SECONDS, jimeng::DOCS),
+        Some(Formula::Luma) => other(luma::DEFAULT_SECONDS, luma::DOCS),
+        Some(Formula::Runway) => other(runway::DEFAULT_SECONDS, runway::DOCS),
+        // Not a video family (or none): no default length.
+        Some(Formula::DallE2 | Formula::DallE3 | Formula::ZImage | Formula::WebSearch) | None => {
+            Family::Other(None)
+        }
     }
 }
 
@@ -153,11 +156,11 @@ const VEO_DOCS: &str = "https://ai.google.dev/gemini-api/docs/video";
 fn meter(
     api: Api,
     model: Option<&str>,
+    fam: Family,
     delivered_seconds: Option<Decimal>,
     delivered_size: Option<&str>,
     req: Option<&VideoRequest>,
 ) -> Result<Delivered, ExtractError> {
-    let fam = family(model.or(req.and_then(|r| r.model.as_deref())));
     let default = match fam {
         Family::Sora => Some(Decimal::from(SORA_SECONDS)),
         Family::Veo => Some(Decimal::from(VEO_SECONDS)),
@@ -196,13 +199,23 @@ fn meter(
 /// What an OpenAI video create request alone will bill: the seconds and size it asks for,
 /// or the model's documented defaults (Sora 4 s at 720x1280, Veo 8 s at 720p), noted; the
 /// request's `model`, else `model`, picks the defaults.
-pub(in crate::family) fn request_only(request: &[u8], model: &str) -> Noted {
+pub(in crate::family) fn request_only(request: &[u8], model: &Subject) -> Noted {
     let api = Api::OpenAiVideo;
     request_noted(api, &parse_request(api, request)?, model)
 }
 
+/// The family of the model an answer names, else of the one its request names.
+fn family_named(facts: Facts, answer: Option<&str>, req: Option<&VideoRequest>) -> Family {
+    let named = answer.or(req.and_then(|r| r.model.as_deref()));
+    family(named.and_then(|m| facts.formula(m)))
+}
+
 /// Meters an OpenAI video job object (`--api openai-video`).
-pub(in crate::family) fn job(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn job(
+    body: &[u8],
+    request: Option<&[u8]>,
+    facts: Facts,
+) -> Result<Usage, ExtractError> {
     let api = Api::OpenAiVideo;
     let j: Job = parse_task(api, body)?;
     if !j.object.as_deref().is_some_and(|o| o.starts_with("video")) {
@@ -216,9 +229,11 @@ pub(in crate::family) fn job(body: &[u8], request: Option<&[u8]>) -> Result<Usag
         Some(n) => Some(checked_seconds(api, "seconds", n.0)?),
         None => None,
     };
+    let fam = family_named(facts, j.model.as_deref(), req.as_ref());
     meter(
         api,
         j.model.as_deref(),
+        fam,
         delivered,
         j.size.as_deref(),
         req.as_ref(),
@@ -241,7 +256,11 @@ struct ChatBody {
 /// Meters Sora through the chat format (`--api sora-chat`): the completion (a JSON body or a
 /// saved stream) says only that the video was made, so the seconds and size come from the
 /// request (`seconds`, `size`, or their defaults).
-pub(in crate::family) fn chat(body: &[u8], request: Option<&[u8]>) -> Result<Usage, ExtractError> {
+pub(in crate::family) fn chat(
+    body: &[u8],
+    request: Option<&[u8]>,
+    facts: Facts,
+) -> Result<Usage, ExtractError> {
     let api = Api::SoraChat;
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     let mut model = None;
@@ -284,13 +303,14 @@ pub(in crate::family) fn chat(body: &[u8], request: Option<&[u8]>) -> Result<Usa
             path: String::new(),
         });
     }
-    meter(api, model.as_deref(), None, None, Some(&req))?.into_usage(api)
+    let fam = family_named(facts, model.as_deref(), Some(&req));
+    meter(api, model.as_deref(), fam, None, None, Some(&req))?.into_usage(api)
 }
 
 /// What a Sora chat-format request will bill, read as [`chat`] reads it: the seconds and
 /// size asked for (`seconds`, `size`, or under `metadata`), or the model's documented
 /// defaults; the request's `model`, else `model`, picks the defaults.
-pub(in crate::family) fn chat_request(request: &[u8], model: &str) -> Noted {
+pub(in crate::family) fn chat_request(request: &[u8], model: &Subject) -> Noted {
     let api = Api::SoraChat;
     let req: VideoRequest = parse_request(api, request)?;
     if req.messages.is_none() {
@@ -304,9 +324,9 @@ pub(in crate::family) fn chat_request(request: &[u8], model: &str) -> Noted {
 }
 
 /// The estimate of a create request (either format), each default noted with its source.
-fn request_noted(api: Api, req: &VideoRequest, model: &str) -> Noted {
-    let model = req.model.as_deref().unwrap_or(model);
-    let fam = family(Some(model));
+fn request_noted(api: Api, req: &VideoRequest, subject: &Subject) -> Noted {
+    let model = req.model.as_deref().unwrap_or(subject.id);
+    let fam = family(subject.formula_of(req.model.as_deref()));
     if req.asked_seconds().is_none() && fam == Family::Other(None) {
         return Err(field_error(
             api,
@@ -321,7 +341,7 @@ fn request_noted(api: Api, req: &VideoRequest, model: &str) -> Noted {
             format!("is {s}, not a positive number"),
         ));
     }
-    let d = meter(api, Some(model), None, None, Some(req))?;
+    let d = meter(api, Some(model), fam, None, None, Some(req))?;
     let mut g = Grounds::new(Basis::Exact);
     let given = req.asked_seconds().is_some();
     match fam {

@@ -20,7 +20,7 @@ use crate::usage::Usage;
 const API: Api = Api::Runway;
 
 /// Runway's documented default duration.
-const DEFAULT_SECONDS: u32 = 10;
+pub(super) const DEFAULT_SECONDS: u32 = 10;
 pub(super) const DOCS: &str = "https://docs.dev.runwayml.com/api/";
 
 #[derive(Deserialize)]

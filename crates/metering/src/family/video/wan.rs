@@ -22,7 +22,7 @@ use crate::usage::Usage;
 const API: Api = Api::WanVideo;
 
 /// Wan's documented default duration.
-const DEFAULT_SECONDS: u32 = 5;
+pub(super) const DEFAULT_SECONDS: u32 = 5;
 pub(super) const DOCS: &str = "https://help.aliyun.com/zh/model-studio/text-to-video-api-reference";
 
 #[derive(Deserialize, Default)]
