@@ -36,6 +36,17 @@ def table_of(records: str, n: int):
     )
 
 
+def two_threads(f, halves) -> float:
+    """Wall time of `f(half)` run on one Python thread per half, all at once."""
+    ts = [threading.Thread(target=f, args=(h,)) for h in halves]
+    t0 = time.perf_counter()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return time.perf_counter() - t0
+
+
 def load() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -66,15 +77,7 @@ def main() -> None:
         f"CPU best {n / min(cpus):,.0f} rows/s, median {n / statistics.median(cpus):,.0f}"
     )
     half = [table.slice(0, n // 2), table.slice(n // 2)]
-    twos = []
-    for _ in range(a.runs):
-        ts = [threading.Thread(target=tariff.quote_arrow, args=(h,)) for h in half]
-        t0 = time.perf_counter()
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-        twos.append(time.perf_counter() - t0)
+    twos = [two_threads(tariff.quote_arrow, half) for _ in range(a.runs)]
     print(
         f"quote_arrow: {n:,} rows, two threads (halves): best {n / min(twos):,.0f} rows/s wall, "
         f"median {n / statistics.median(twos):,.0f}"
