@@ -183,9 +183,10 @@ def test_quote_arrow_releases_the_gil():
     assert min(stall / total for stall, total in runs) < 0.5, runs
 
     # The control: a call that holds the GIL (a C loop that runs no bytecode) stalls the
-    # ticker for nearly all of it, which is what the check above tells apart.
-    stall, total = longest_stall(lambda: sum(range(3_000_000)))
-    assert stall / total > 0.8, (stall, total)
+    # ticker for nearly all of it, which is what the check above tells apart. Best of three
+    # too: on a busy machine the OS may deschedule the call itself (one run saw 77%).
+    control = [longest_stall(lambda: sum(range(3_000_000))) for _ in range(3)]
+    assert max(stall / total for stall, total in control) > 0.8, control
 
 
 def test_many_rows_of_an_unknown_model_are_not_each_compared_with_the_catalog():
