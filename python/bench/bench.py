@@ -91,26 +91,10 @@ def main() -> None:
     for name, r in rates.items():
         print(f"  tariff.quote is {base[0] / r[0]:.1f}x {name} (wall), {base[1] / r[1]:.1f}x (CPU)")
 
-    import pyarrow as pa
+    from arrow_bench import table_of, two_threads  # this folder
 
     n = a.rows
-    reps = (n + len(recs) - 1) // len(recs)
-    cols = {"model": [], "at": []}
-    buckets = sorted({k for r in recs for k in r["usage"] if k != "at"})
-    for b in buckets:
-        cols[b] = []
-    for r in (recs * reps)[:n]:
-        cols["model"].append(r["model"])
-        cols["at"].append(r["usage"]["at"])
-        for b in buckets:
-            cols[b].append(r["usage"].get(b, 0))
-    table = pa.table(
-        {
-            "model": pa.array(cols["model"], pa.string()),
-            "at": pa.array(cols["at"], pa.string()).cast(pa.timestamp("s", tz="UTC")),
-            **{b: pa.array(cols[b], pa.int64()) for b in buckets},
-        }
-    )
+    table = table_of(a.records, n)
     tariff.quote_arrow(table.slice(0, 1000))
     best = cpu = float("inf")
     for _ in range(3):
@@ -124,15 +108,7 @@ def main() -> None:
         f"{cpu:.3f} s CPU, {n / cpu:,.0f} rows/s ({priced:,} priced)"
     )
     half = [table.slice(0, n // 2), table.slice(n // 2)]
-    best = float("inf")
-    for _ in range(3):
-        ts = [threading.Thread(target=tariff.quote_arrow, args=(h,)) for h in half]
-        t0 = time.perf_counter()
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-        best = min(best, time.perf_counter() - t0)
+    best = min(two_threads(tariff.quote_arrow, half) for _ in range(3))
     print(f"quote_arrow: {n:,} rows, two threads (halves): {best:.3f} s, {n / best:,.0f} rows/s")
 
     if a.log:

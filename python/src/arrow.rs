@@ -16,14 +16,16 @@ use arrow_array::types::{
     Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{
-    Array, ArrayRef, RecordBatch, RecordBatchIterator, RecordBatchReader, StructArray,
+    new_null_array, Array, ArrayRef, PrimitiveArray, RecordBatch, RecordBatchIterator,
+    RecordBatchReader, StructArray,
 };
+use arrow_buffer::NullBuffer;
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyTuple};
 use rust_decimal::Decimal;
-use tariff::{Catalog as RsCatalog, Count, Currency, ServiceTier, Tokens, Usage};
+use tariff::{Catalog as RsCatalog, Count, Currency, Model, ServiceTier, Tokens, Usage};
 
 use crate::{usage_err, TariffError};
 
@@ -86,72 +88,93 @@ impl Strs<'_> {
     }
 }
 
-/// An integer column of any width, read as i128 so that no value wraps.
-fn int_at(a: &ArrayRef, i: usize) -> Option<i128> {
-    if a.is_null(i) {
-        return None;
+/// An integer column of any width, its type resolved once per batch (not per row), read
+/// as i128 so that no value wraps.
+enum Ints<'a> {
+    I8(&'a PrimitiveArray<Int8Type>),
+    I16(&'a PrimitiveArray<Int16Type>),
+    I32(&'a PrimitiveArray<Int32Type>),
+    I64(&'a PrimitiveArray<Int64Type>),
+    U8(&'a PrimitiveArray<UInt8Type>),
+    U16(&'a PrimitiveArray<UInt16Type>),
+    U32(&'a PrimitiveArray<UInt32Type>),
+    U64(&'a PrimitiveArray<UInt64Type>),
+}
+
+impl Ints<'_> {
+    fn of(a: &ArrayRef) -> Option<Ints<'_>> {
+        Some(match a.data_type() {
+            DataType::Int8 => Ints::I8(a.as_primitive()),
+            DataType::Int16 => Ints::I16(a.as_primitive()),
+            DataType::Int32 => Ints::I32(a.as_primitive()),
+            DataType::Int64 => Ints::I64(a.as_primitive()),
+            DataType::UInt8 => Ints::U8(a.as_primitive()),
+            DataType::UInt16 => Ints::U16(a.as_primitive()),
+            DataType::UInt32 => Ints::U32(a.as_primitive()),
+            DataType::UInt64 => Ints::U64(a.as_primitive()),
+            _ => return None,
+        })
     }
-    Some(match a.data_type() {
-        DataType::Int8 => a.as_primitive::<Int8Type>().value(i).into(),
-        DataType::Int16 => a.as_primitive::<Int16Type>().value(i).into(),
-        DataType::Int32 => a.as_primitive::<Int32Type>().value(i).into(),
-        DataType::Int64 => a.as_primitive::<Int64Type>().value(i).into(),
-        DataType::UInt8 => a.as_primitive::<UInt8Type>().value(i).into(),
-        DataType::UInt16 => a.as_primitive::<UInt16Type>().value(i).into(),
-        DataType::UInt32 => a.as_primitive::<UInt32Type>().value(i).into(),
-        DataType::UInt64 => a.as_primitive::<UInt64Type>().value(i).into(),
-        _ => return None,
-    })
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<i128> {
+        fn at<T: arrow_array::ArrowPrimitiveType>(
+            a: &PrimitiveArray<T>,
+            i: usize,
+        ) -> Option<T::Native>
+        where
+            T::Native: Into<i128>,
+        {
+            a.is_valid(i).then(|| a.value(i))
+        }
+        match self {
+            Ints::I8(a) => at(a, i).map(Into::into),
+            Ints::I16(a) => at(a, i).map(Into::into),
+            Ints::I32(a) => at(a, i).map(Into::into),
+            Ints::I64(a) => at(a, i).map(Into::into),
+            Ints::U8(a) => at(a, i).map(Into::into),
+            Ints::U16(a) => at(a, i).map(Into::into),
+            Ints::U32(a) => at(a, i).map(Into::into),
+            Ints::U64(a) => at(a, i).map(Into::into),
+        }
+    }
 }
 
-fn is_int(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-            | DataType::UInt64
-    )
-}
-
-/// The `at` column: a timestamp with a time zone, or RFC 3339 text.
+/// The `at` column: a timestamp with a time zone (its values and nulls, whatever the
+/// unit), or RFC 3339 text.
 enum At<'a> {
-    Stamp(&'a ArrayRef, TimeUnit),
+    Stamp(&'a [i64], Option<&'a NullBuffer>, TimeUnit),
     Text(Strs<'a>),
 }
 
-impl At<'_> {
+impl<'a> At<'a> {
+    fn stamps(a: &'a ArrayRef, unit: TimeUnit) -> At<'a> {
+        use arrow_array::types::{
+            TimestampMicrosecondType as Us, TimestampMillisecondType as Ms,
+            TimestampNanosecondType as Ns, TimestampSecondType as S,
+        };
+        let values: &[i64] = match unit {
+            TimeUnit::Second => a.as_primitive::<S>().values(),
+            TimeUnit::Millisecond => a.as_primitive::<Ms>().values(),
+            TimeUnit::Microsecond => a.as_primitive::<Us>().values(),
+            TimeUnit::Nanosecond => a.as_primitive::<Ns>().values(),
+        };
+        // A primitive array's nulls are its null buffer (no dictionary or run ends).
+        At::Stamp(values, a.nulls(), unit)
+    }
+
     fn get(&self, i: usize) -> Result<DateTime<Utc>, String> {
         match self {
-            At::Stamp(a, unit) => {
-                if a.is_null(i) {
+            At::Stamp(values, nulls, unit) => {
+                if nulls.is_some_and(|n| n.is_null(i)) {
                     return Err("at is null".into());
                 }
-                use arrow_array::types::{
-                    TimestampMicrosecondType as Us, TimestampMillisecondType as Ms,
-                    TimestampNanosecondType as Ns, TimestampSecondType as S,
-                };
-                let (v, t) = match unit {
-                    TimeUnit::Second => {
-                        let v = a.as_primitive::<S>().value(i);
-                        (v, DateTime::from_timestamp(v, 0))
-                    }
-                    TimeUnit::Millisecond => {
-                        let v = a.as_primitive::<Ms>().value(i);
-                        (v, DateTime::from_timestamp_millis(v))
-                    }
-                    TimeUnit::Microsecond => {
-                        let v = a.as_primitive::<Us>().value(i);
-                        (v, DateTime::from_timestamp_micros(v))
-                    }
-                    TimeUnit::Nanosecond => {
-                        let v = a.as_primitive::<Ns>().value(i);
-                        (v, Some(DateTime::from_timestamp_nanos(v)))
-                    }
+                let v = values[i];
+                let t = match unit {
+                    TimeUnit::Second => DateTime::from_timestamp(v, 0),
+                    TimeUnit::Millisecond => DateTime::from_timestamp_millis(v),
+                    TimeUnit::Microsecond => DateTime::from_timestamp_micros(v),
+                    TimeUnit::Nanosecond => Some(DateTime::from_timestamp_nanos(v)),
                 };
                 t.ok_or_else(|| format!("at {v} ({unit:?}) is out of range"))
             }
@@ -164,17 +187,95 @@ impl At<'_> {
     }
 }
 
+/// How many distinct unknown model names of one `quote_arrow` call get the message
+/// `tariff.quote` gives, with its suggestions: finding the closest known ids compares the
+/// name with every name in the catalog (about 250 µs on a release build, some 1,000 quotes),
+/// so a table of a million distinct unknown names would take minutes. Past this many, an
+/// unknown name's message says it is unknown and why it has no suggestions (see
+/// [`Names::unknown`]); at most about a quarter of a second of a call goes to suggestions.
+pub(crate) const SUGGESTED_NAMES: usize = 1_000;
+
+/// How many distinct model names one call remembers the resolution of, each at most
+/// [`CACHED_NAME_BYTES`] long: at most about 2.5 MB, whatever the table. A name past
+/// either bound is resolved on each of its rows, as it would be without the cache.
+const CACHED_NAMES: usize = 10_000;
+const CACHED_NAME_BYTES: usize = 256;
+
+/// The model names of one call, each resolved once rather than on every row it appears
+/// on (a log repeats a few dozen names over millions of rows), and the message of each
+/// unknown one.
+struct Names<'c> {
+    catalog: &'c RsCatalog,
+    /// Each name as written (resolution ignores ASCII case, the message quotes the name
+    /// as given) and its model, or `None` for an unknown name. A seeded hash: the names
+    /// come from the table.
+    resolved: HashMap<Box<str>, Option<&'c Model>, foldhash::fast::RandomState>,
+    /// The message of each unknown name given suggestions, at most [`SUGGESTED_NAMES`].
+    unknown: HashMap<Box<str>, String>,
+}
+
+impl<'c> Names<'c> {
+    fn new(catalog: &'c RsCatalog) -> Self {
+        Names {
+            catalog,
+            resolved: HashMap::default(),
+            unknown: HashMap::new(),
+        }
+    }
+
+    /// The model a name resolves to, or the row's error message.
+    #[inline]
+    fn model(&mut self, name: &str) -> Result<&'c Model, String> {
+        let found = match self.resolved.get(name) {
+            Some(m) => *m,
+            None => {
+                let m = self.catalog.resolve(name);
+                if self.resolved.len() < CACHED_NAMES && name.len() <= CACHED_NAME_BYTES {
+                    self.resolved.insert(name.into(), m);
+                }
+                m
+            }
+        };
+        found.ok_or_else(|| self.unknown(name))
+    }
+
+    /// An unknown name's message: `tariff.quote`'s (with the closest known ids) for the
+    /// first [`SUGGESTED_NAMES`] distinct unknown names of the call, each computed once;
+    /// past them the name without suggestions, and the reason.
+    #[cold]
+    fn unknown(&mut self, name: &str) -> String {
+        if let Some(m) = self.unknown.get(name) {
+            return m.clone();
+        }
+        if self.unknown.len() >= SUGGESTED_NAMES {
+            return format!(
+                "unknown model `{name}` (no suggestions: over {SUGGESTED_NAMES} distinct \
+                 unknown model names in this call)"
+            );
+        }
+        let m = match self.catalog.model(name) {
+            Err(e) => e.to_string(),
+            // Not reached: only a name `resolve` did not find comes here, and `model` is
+            // `resolve` or this error.
+            Ok(m) => format!("model `{name}` resolved to `{}` on a second look", m.id()),
+        };
+        self.unknown.insert(name.into(), m.clone());
+        m
+    }
+}
+
+/// The columns a row is priced from, each of its type resolved once per batch.
+struct Columns<'a> {
+    model: Strs<'a>,
+    at: At<'a>,
+    tier: Option<Strs<'a>>,
+    region: Option<Strs<'a>>,
+    /// Each bucket column present: the bucket's index in [`BUCKETS`], its name, its values.
+    buckets: Vec<(usize, &'static str, Ints<'a>)>,
+}
+
 /// Prices one batch: the input's columns, then `cost`, `currency`, `error`.
-///
-/// `unknown` keeps the message of each unknown model name already seen: the message holds
-/// the closest known ids, which take a comparison with every name in the catalog to find
-/// (about 1,000 times the cost of a quote), and a log may repeat one unknown name on many
-/// rows.
-fn price_batch(
-    catalog: &RsCatalog,
-    batch: &RecordBatch,
-    unknown: &mut HashMap<String, String>,
-) -> Result<RecordBatch, String> {
+fn price_batch(names: &mut Names<'_>, batch: &RecordBatch) -> Result<RecordBatch, String> {
     let schema = batch.schema();
     let col = |name: &str| schema.index_of(name).ok().map(|i| batch.column(i));
     for name in ["cost", "currency", "error"] {
@@ -189,7 +290,7 @@ fn price_batch(
     let at_col =
         col("at").ok_or("no `at` column (a timestamp with a time zone, or RFC 3339 text)")?;
     let at = match at_col.data_type() {
-        DataType::Timestamp(unit, Some(_)) => At::Stamp(at_col, *unit),
+        DataType::Timestamp(unit, Some(_)) => At::stamps(at_col, *unit),
         DataType::Timestamp(_, None) => {
             return Err(
                 "column `at` is a timestamp without a time zone, which is ambiguous; give it one (e.g. UTC)"
@@ -209,13 +310,13 @@ fn price_batch(
     let mut buckets = Vec::new();
     for (i, name) in BUCKETS.iter().enumerate() {
         if let Some(a) = col(name) {
-            if !is_int(a.data_type()) {
-                return Err(format!(
+            let ints = Ints::of(a).ok_or_else(|| {
+                format!(
                     "column `{name}` is {}, not an integer column",
                     a.data_type()
-                ));
-            }
-            buckets.push((i, *name, a));
+                )
+            })?;
+            buckets.push((i, *name, ints));
         }
     }
     // A bucket column misspelled would be passed through and priced as zero: refuse it.
@@ -228,33 +329,46 @@ fn price_batch(
             ));
         }
     }
+    let cols = Columns {
+        model,
+        at,
+        tier,
+        region,
+        buckets,
+    };
     let rows = batch.num_rows();
     let mut cost = Decimal128Builder::with_capacity(rows);
     let mut currency = StringBuilder::with_capacity(rows, rows * 3);
-    let mut error = StringBuilder::new();
+    // The rows that failed, in order: the `error` column is built from them at the end, so
+    // that a batch of priced rows writes no per-row entry for it.
+    let mut errors: Vec<(usize, String)> = Vec::new();
     for i in 0..rows {
-        match price_row(
-            catalog,
-            &model,
-            &at,
-            tier.as_ref(),
-            region.as_ref(),
-            &buckets,
-            i,
-            unknown,
-        ) {
+        match price_row(names, &cols, i) {
             Ok((c, ccy)) => {
                 cost.append_value(c);
                 currency.append_value(ccy.as_str());
-                error.append_null();
             }
             Err(e) => {
                 cost.append_null();
                 currency.append_null();
-                error.append_value(e);
+                errors.push((i, e));
             }
         }
     }
+    let error: ArrayRef = if errors.is_empty() {
+        new_null_array(&DataType::Utf8, rows)
+    } else {
+        let bytes = errors.iter().map(|(_, e)| e.len()).sum();
+        let mut error = StringBuilder::with_capacity(rows, bytes);
+        let mut next = 0;
+        for (i, e) in &errors {
+            error.append_nulls(i - next);
+            error.append_value(e);
+            next = i + 1;
+        }
+        error.append_nulls(rows - next);
+        Arc::new(error.finish())
+    };
     let cost = cost
         .finish()
         .with_precision_and_scale(38, SCALE as i8)
@@ -270,7 +384,7 @@ fn price_batch(
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
     columns.push(Arc::new(cost));
     columns.push(Arc::new(currency.finish()));
-    columns.push(Arc::new(error.finish()));
+    columns.push(error);
     RecordBatch::try_new(
         Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
         columns,
@@ -278,61 +392,61 @@ fn price_batch(
     .map_err(|e| e.to_string())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Prices row `i`. Its checks run in `tariff.quote`'s order (model, time, counts, tier,
+/// then the model's resolution and the price), so a row with two faults reports the one
+/// `quote` would.
+#[inline]
 fn price_row(
-    catalog: &RsCatalog,
-    model: &Strs<'_>,
-    at: &At<'_>,
-    tier: Option<&Strs<'_>>,
-    region: Option<&Strs<'_>>,
-    buckets: &[(usize, &str, &ArrayRef)],
+    names: &mut Names<'_>,
+    cols: &Columns<'_>,
     i: usize,
-    unknown: &mut HashMap<String, String>,
 ) -> Result<(i128, Currency), String> {
-    let name = model.get(i).ok_or("model is null")?;
+    let name = cols.model.get(i).ok_or("model is null")?;
     let mut usage = Usage {
-        at: Some(at.get(i)?),
+        at: Some(cols.at.get(i)?),
         ..Usage::default()
     };
-    for &(b, bucket, a) in buckets {
-        let Some(v) = int_at(a, i) else { continue };
+    for (b, bucket, a) in &cols.buckets {
+        let Some(v) = a.get(i) else { continue };
         let n = u64::try_from(v).map_err(|_| format!("{bucket} is {v}, not a count"))?;
-        set_bucket(&mut usage, b, n)
+        set_bucket(&mut usage, *b, n)
             .ok_or_else(|| format!("{bucket} is {n}, above {}", tariff::MAX_COUNT))?;
     }
-    if let Some(t) = tier.and_then(|t| t.get(i)) {
+    if let Some(t) = cols.tier.as_ref().and_then(|t| t.get(i)) {
         usage.service_tier = Some(ServiceTier::parse(t).ok_or_else(|| {
             format!("service_tier `{t}` is not one of standard, batch, flex, priority")
         })?);
     }
-    if let Some(r) = region.and_then(|r| r.get(i)) {
+    if let Some(r) = cols.region.as_ref().and_then(|r| r.get(i)) {
         usage.region = Some(r.to_string());
     }
-    let bill = catalog.quote(name, &usage).map_err(|e| match e {
-        tariff::PriceError::UnknownModel { .. } => match unknown.get(name) {
-            Some(m) => m.clone(),
-            None => {
-                let m = e.to_string();
-                unknown.insert(name.to_string(), m.clone());
-                m
-            }
-        },
-        e => e.to_string(),
-    })?;
+    let model = names.model(name)?;
+    // Read in place: the bill (its lines held inline) is not moved out of the result.
     // The fields, not the serde form: this is the per-row hot path.
-    Ok((scaled(bill.total())?, bill.currency()))
+    match &tariff::price::quote(model, &usage) {
+        Ok(bill) => Ok((scaled(bill.total())?, bill.currency())),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// The decimal as an i128 at [`SCALE`] places, exactly (or an error, never a rounding).
+/// At most [`SCALE`] places, the mantissa times a power of ten is the value, normalized or
+/// not (the same number, so the same overflow); only more places need the trailing zeros
+/// stripped first.
 fn scaled(d: Decimal) -> Result<i128, String> {
-    let d = d.normalize();
+    let d = if d.scale() > SCALE { d.normalize() } else { d };
     if d.scale() > SCALE {
         return Err(format!("cost {d} has more than {SCALE} decimal places"));
     }
     10i128
         .checked_pow(SCALE - d.scale())
         .and_then(|f| d.mantissa().checked_mul(f))
-        .ok_or_else(|| format!("cost {d} does not fit decimal128(38, {SCALE})"))
+        .ok_or_else(|| {
+            format!(
+                "cost {} does not fit decimal128(38, {SCALE})",
+                d.normalize()
+            )
+        })
 }
 
 fn arrow_err(e: ArrowError) -> PyErr {
@@ -422,18 +536,15 @@ pub fn quote_arrow<'py>(
         Some(c) => c.get(),
         None => RsCatalog::builtin(),
     };
-    let mut unknown = HashMap::new();
+    let mut names = Names::new(cat);
     let out = py.allow_threads(|| -> Result<Vec<RecordBatch>, String> {
-        batches
-            .iter()
-            .map(|b| price_batch(cat, b, &mut unknown))
-            .collect()
+        batches.iter().map(|b| price_batch(&mut names, b)).collect()
     });
     let out = out.map_err(usage_err)?;
     let out_schema = match out.first() {
         Some(b) => b.schema(),
         // No batches: price an empty one for the schema (and its checks).
-        None => price_batch(cat, &RecordBatch::new_empty(schema), &mut unknown)
+        None => price_batch(&mut names, &RecordBatch::new_empty(schema))
             .map_err(usage_err)?
             .schema(),
     };

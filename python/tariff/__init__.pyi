@@ -123,4 +123,6 @@ def quote_arrow(data: Any, *, catalog: Optional[Catalog] = None) -> Any:
     __arrow_c_array__): columns `model`, `at` (timestamp with a time zone, or RFC 3339 text),
     integer bucket columns (missing = 0), optional `service_tier` and `region`. Returns the rows
     with `cost` (decimal128(38, 18)), `currency` and `error` (null when priced) added; a bad
-    row never fails the batch. Releases the GIL."""
+    row never fails the batch, and its `error` is `quote`'s message, except that only the
+    first 1,000 distinct unknown model names of a call get suggestions (each costs a
+    comparison with every catalog name); later ones say so instead. Releases the GIL."""

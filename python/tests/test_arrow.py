@@ -183,9 +183,10 @@ def test_quote_arrow_releases_the_gil():
     assert min(stall / total for stall, total in runs) < 0.5, runs
 
     # The control: a call that holds the GIL (a C loop that runs no bytecode) stalls the
-    # ticker for nearly all of it, which is what the check above tells apart.
-    stall, total = longest_stall(lambda: sum(range(3_000_000)))
-    assert stall / total > 0.8, (stall, total)
+    # ticker for nearly all of it, which is what the check above tells apart. Best of three
+    # too: on a busy machine the OS may deschedule the call itself (one run saw 77%).
+    control = [longest_stall(lambda: sum(range(3_000_000))) for _ in range(3)]
+    assert max(stall / total for stall, total in control) > 0.8, control
 
 
 def test_many_rows_of_an_unknown_model_are_not_each_compared_with_the_catalog():
@@ -213,3 +214,52 @@ def test_many_rows_of_an_unknown_model_are_not_each_compared_with_the_catalog():
         assert errors[i] == errors[i + 3 * 1000] == want
     assert "did you mean `claude-sonnet-4-5`" in errors[1]
     assert cpu < 5.0, cpu
+
+
+def quote_result(name, at="2025-11-01"):
+    """(total, error message) of tariff.quote on one input token."""
+    try:
+        return tariff.quote(name, {"input_tokens": 1}, at=at).total, None
+    except tariff.TariffError as e:
+        return None, str(e)
+
+
+def test_each_name_is_resolved_once_per_call_and_every_row_still_equals_quote():
+    # The model column is resolved once per distinct name and call. Names that differ only
+    # in ASCII case, pattern names, names past the cache's bounds (10,000 distinct names; 256
+    # bytes) and a table of several chunks all give what quote gives, row by row.
+    names = ["gpt-4o", "GPT-4o", "Claude-Sonnet-4-5-20250929", "claude-3-5-haiku-x", "no-such-model",
+             "gpt-4o" + "x" * 300, "claude-3-5-haiku-" + "y" * 300]
+    names += [f"claude-3-5-haiku-{i}" for i in range(10_500)]  # distinct, through a pattern
+    rows = names + names[:7] * 3
+    t = pa.table({"model": rows, "at": ["2025-11-01"] * len(rows), "input_tokens": [1] * len(rows)})
+    t = pa.concat_tables([t.slice(0, 5000), t.slice(5000)])  # two chunks: one call, two batches
+    assert t.column("model").num_chunks == 2
+    out = tariff.quote_arrow(t)
+    cost, err = out.column("cost").to_pylist(), out.column("error").to_pylist()
+    want = {name: quote_result(name) for name in set(rows)}
+    for i, name in enumerate(rows):
+        assert (cost[i], err[i]) == want[name], (i, name)
+    assert cost[0] == cost[1] and cost[0] is not None  # GPT-4o is gpt-4o
+    assert err[4].startswith("unknown model `no-such-model`")
+
+
+def test_suggestions_for_the_first_1000_distinct_unknown_names_of_a_call():
+    # Each distinct unknown name's suggestions compare it with every catalog name (~250 µs
+    # on a release build): a table of a million distinct unknown names would take minutes.
+    # The first 1,000 distinct unknown names of a call get quote's message; later ones say
+    # the name is unknown and why there are no suggestions; a name seen before the bound
+    # keeps its message on every row.
+    unknown = [f"claude-sonet-4-{i}" for i in range(1_003)]
+    rows = unknown + [unknown[0], unknown[999], unknown[1002]]
+    t = pa.table({"model": rows, "at": ["2025-11-01"] * len(rows), "input_tokens": [1] * len(rows)})
+    err = tariff.quote_arrow(t).column("error").to_pylist()
+    for i in (0, 1, 500, 999):
+        assert err[i] == quote_result(unknown[i])[1], i
+    assert "did you mean" in err[0]
+    for i in (1000, 1001, 1002):
+        assert err[i] == (f"unknown model `{unknown[i]}` (no suggestions: over 1000 distinct unknown "
+                          "model names in this call)"), err[i]
+    assert err[1003] == err[0] and err[1004] == err[999] and err[1005] == err[1002]
+    # The bound is per call: the next call suggests again.
+    assert tariff.quote_arrow(t.slice(1002, 1)).column("error").to_pylist()[0] == quote_result(unknown[1002])[1]
