@@ -150,7 +150,7 @@ impl RatioConfig {
             }
             let Some(map) = config.option_mut(&key) else {
                 let suggestions: Vec<String> =
-                    crate::suggest::closest(&key, OPTIONS.iter().copied(), 3)
+                    crate::suggest::similar(&key, OPTIONS.iter().copied(), 3)
                         .into_iter()
                         .map(str::to_string)
                         .collect();
