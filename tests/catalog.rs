@@ -26,21 +26,21 @@ fn every_builtin_schedule_has_a_source_and_a_date() {
         assert!(!m.schedules().is_empty(), "{} has no schedule", m.id());
         for s in m.schedules() {
             assert!(
-                !s.source.trim().is_empty(),
+                !s.source().trim().is_empty(),
                 "{}: a schedule has no source",
                 m.id()
             );
             assert!(
-                s.as_of > chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap(),
+                s.as_of() > chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap(),
                 "{}: as_of {} is not a real date",
                 m.id(),
-                s.as_of
+                s.as_of()
             );
             assert!(
-                s.as_of <= chrono::Utc::now().date_naive(),
+                s.as_of() <= chrono::Utc::now().date_naive(),
                 "{}: as_of {} is in the future",
                 m.id(),
-                s.as_of
+                s.as_of()
             );
         }
     }

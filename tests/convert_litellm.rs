@@ -90,18 +90,18 @@ fn per_token_costs_become_exact_per_million_prices() {
     let (_, c, _) = imported();
     let m = c.model("claude-sonnet-4-5").unwrap();
     let s = m.current(chrono::Utc::now()).unwrap();
-    let tariff::catalog::Body::Rates { base, .. } = &s.body else {
+    let tariff::catalog::Prices::Rates { base, .. } = s.prices() else {
         panic!()
     };
     // 3e-06 per token is exactly 3 per million.
     assert_eq!(
         base.rate(tariff::Unit::InputTokens)
             .unwrap()
-            .price
+            .price()
             .to_string(),
         "3"
     );
-    assert!(s.source.contains("litellm-model-prices-1.110.2.json"));
+    assert!(s.source().contains("litellm-model-prices-1.110.2.json"));
 }
 
 #[test]

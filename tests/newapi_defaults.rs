@@ -182,7 +182,8 @@ fn saved_numbers_are_read_as_new_api_holds_them() {
         (r#"{"ModelRatio": {"m": -1}}"#, "negative"),
         (r#"{"ModelRatio": {"m": "x"}}"#, "not a number"),
         (r#"{"ModelRatio": {"": 1}}"#, "empty model name"),
-        (r#"{"ModelRatioo": {"m": 1}}"#, "`ModelRatio`?"),
+        // Best first (one suggestion rule for every message): `ModelRatio` before `ModelPrice`.
+        (r#"{"ModelRatioo": {"m": 1}}"#, "did you mean `ModelRatio`,"),
     ] {
         let e = Options::from_json(bad, v).unwrap_err().to_string();
         assert!(e.contains(what), "{bad}: {e}");

@@ -123,20 +123,20 @@ proptest! {
         let with_history: Vec<&Model> = Catalog::builtin()
             .models()
             .iter()
-            .filter(|m| m.schedules().iter().filter(|s| s.service_tier == ServiceTier::Standard && s.from.is_some()).count() > 1)
+            .filter(|m| m.schedules().iter().filter(|s| s.service_tier() == ServiceTier::Standard && s.from().is_some()).count() > 1)
             .collect();
         prop_assume!(!with_history.is_empty());
         let m = with_history[pick % with_history.len()];
-        for s in m.schedules().iter().filter(|s| s.service_tier == ServiceTier::Standard) {
-            let Some(from) = s.from else { continue };
+        for s in m.schedules().iter().filter(|s| s.service_tier() == ServiceTier::Standard) {
+            let Some(from) = s.from() else { continue };
             let mut t = from + Duration::seconds(offset);
-            if let Some(until) = s.until { if t >= until { t = from; } }
+            if let Some(until) = s.until() { if t >= until { t = from; } }
             let units = priced_token_units(m);
-            let mut u = Usage { at: Some(t), region: s.region.as_deref().map(str::to_string), ..Usage::default() };
+            let mut u = Usage { at: Some(t), region: s.region().map(str::to_string), ..Usage::default() };
             for unit in &units { set(&mut u, *unit, 1000); }
             if let Ok(bill) = tariff::price::quote(m, &u) {
-                prop_assert_eq!(bill.schedule().from, s.from, "{} at {}", m.id(), t);
-                prop_assert_eq!(bill.schedule().source.as_ref(), s.source.as_ref());
+                prop_assert_eq!(bill.schedule().from, s.from(), "{} at {}", m.id(), t);
+                prop_assert_eq!(bill.schedule().source.as_ref(), s.source());
             }
         }
     }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tariff::catalog::{Body, RateSet};
+use tariff::catalog::{Prices, RateSet};
 #[cfg(feature = "full")]
 use tariff::extract;
 use tariff::extract::Api;
@@ -249,8 +249,8 @@ fn capabilities(m: &Model) -> Vec<&'static str> {
         Kind::Embedding | Kind::Moderation | Kind::Rerank => "other",
     }];
     let prices = |u: Unit| {
-        m.schedules().iter().any(|s| match &s.body {
-            Body::Rates { base, .. } => base.prices(u),
+        m.schedules().iter().any(|s| match s.prices() {
+            Prices::Rates { base, .. } => base.prices(u),
             _ => false,
         })
     };
@@ -491,13 +491,13 @@ pub fn history(
     let mut schedules: Vec<_> = m
         .schedules()
         .iter()
-        .filter(|s| s.service_tier == tier)
+        .filter(|s| s.service_tier() == tier)
         .collect();
-    schedules.sort_by_key(|s| s.from);
+    schedules.sort_by_key(|s| s.from());
     let day = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%d").to_string());
     let mut periods = Vec::new();
     for s in schedules {
-        let at = match (s.from, s.until) {
+        let at = match (s.from(), s.until()) {
             (Some(f), _) => f,
             (None, Some(u)) => u - chrono::Duration::seconds(1),
             (None, None) => now,
@@ -505,7 +505,7 @@ pub fn history(
         let opts = QuoteOptions {
             at: None,
             service_tier: Some(tier.name().to_string()),
-            region: s.region.as_deref().map(String::from).or(o.region.clone()),
+            region: s.region().map(String::from).or(o.region.clone()),
             options: o.options.clone(),
             currency: o.currency.clone().filter(|c| c != QUOTA),
             fx: o.fx.clone(),
@@ -529,17 +529,17 @@ pub fn history(
             Err(e) => (None, Some(e)),
         };
         periods.push(Period {
-            from: day(s.from),
-            until: day(s.until),
+            from: day(s.from()),
+            until: day(s.until()),
             service_tier: tier.name(),
-            region: s.region.as_deref().map(String::from),
-            currency: s.currency.to_string(),
+            region: s.region().map(String::from),
+            currency: s.currency().to_string(),
             input_per_m: per_m("input_tokens"),
             output_per_m: per_m("output_tokens"),
             total,
             error,
-            source: s.source.to_string(),
-            as_of: s.as_of.to_string(),
+            source: s.source().to_string(),
+            as_of: s.as_of().to_string(),
         });
     }
     /// A model's periods (a struct rather than `json!`: the pricing module then carries no
@@ -744,28 +744,28 @@ fn info(m: &Model, at: DateTime<Utc>) -> ModelInfo<'_> {
     let mut video = BTreeSet::new();
     let mut options: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for s in m.schedules() {
-        tiers.insert(s.service_tier);
-        if let Some(r) = s.region.as_deref() {
+        tiers.insert(s.service_tier());
+        if let Some(r) = s.region() {
             regions.insert(r);
         }
-        let Body::Rates {
+        let Prices::Rates {
             base,
             tiers: context,
             windows,
             options: rules,
-        } = &s.body
+        } = s.prices()
         else {
             continue;
         };
         let sets = std::iter::once(base)
-            .chain(context.iter().map(|t| &t.rates))
-            .chain(windows.iter().map(|w| &w.rates))
-            .chain(rules.iter().map(|r| &r.rates));
+            .chain(context.iter().map(|t| t.rates()))
+            .chain(windows.iter().map(|w| w.rates()))
+            .chain(rules.iter().map(|r| r.rates()));
         for set in sets {
             note(set, &mut priced, &mut images, &mut video);
         }
         for rule in rules {
-            for (k, v) in &rule.when {
+            for (k, v) in rule.when() {
                 options.entry(k.as_str()).or_default().insert(v.as_str());
             }
         }
@@ -789,7 +789,7 @@ fn info(m: &Model, at: DateTime<Utc>) -> ModelInfo<'_> {
     let currency = m
         .current(at)
         .or_else(|| m.schedules().last())
-        .map(|s| s.currency.to_string());
+        .map(|s| s.currency().to_string());
     ModelInfo {
         id: m.id(),
         name: m.name(),
@@ -807,15 +807,15 @@ fn info(m: &Model, at: DateTime<Utc>) -> ModelInfo<'_> {
         since: m
             .schedules()
             .iter()
-            .filter_map(|s| s.from)
+            .filter_map(|s| s.from())
             .min()
             .map(|t| t.format("%Y-%m-%d").to_string()),
-        until: if m.schedules().iter().any(|s| s.until.is_none()) {
+        until: if m.schedules().iter().any(|s| s.until().is_none()) {
             None
         } else {
             m.schedules()
                 .iter()
-                .filter_map(|s| s.until)
+                .filter_map(|s| s.until())
                 .max()
                 .map(|t| t.format("%Y-%m-%d").to_string())
         },
@@ -835,12 +835,12 @@ fn note<'a>(
     }
     for v in set.variants(Unit::Images).unwrap_or_default() {
         images.insert(ImageVariant {
-            size: v.size.as_deref(),
-            quality: v.quality.as_deref(),
+            size: v.size(),
+            quality: v.quality(),
         });
     }
     for v in set.variants(Unit::VideoSeconds).unwrap_or_default() {
-        if let Some(r) = v.resolution.as_deref() {
+        if let Some(r) = v.resolution() {
             video.insert(r);
         }
     }

@@ -54,7 +54,7 @@ pub fn list(catalog: &Catalog, json: bool, provider: Option<&str>) -> Result<()>
                     "kind": m.kind(),
                     "aliases": m.aliases(),
                     "patterns": m.patterns(),
-                    "currency": m.current(now).map(|s| s.currency.to_string()),
+                    "currency": m.current(now).map(|s| s.currency().to_string()),
                     "service_tiers": tiers_of(m),
                 })
             })
@@ -73,7 +73,7 @@ pub fn list(catalog: &Catalog, json: bool, provider: Option<&str>) -> Result<()>
             .to_string();
         let ccy = m
             .current(now)
-            .map(|s| s.currency.to_string())
+            .map(|s| s.currency().to_string())
             .unwrap_or_else(|| "-".into());
         println!(
             "{:<40} {:<10} {:<11} {:<8} {}",
@@ -88,7 +88,7 @@ pub fn list(catalog: &Catalog, json: bool, provider: Option<&str>) -> Result<()>
 }
 
 fn tiers_of(m: &tariff::Model) -> Vec<&'static str> {
-    let mut t: Vec<ServiceTier> = m.schedules().iter().map(|s| s.service_tier).collect();
+    let mut t: Vec<ServiceTier> = m.schedules().iter().map(|s| s.service_tier()).collect();
     t.sort();
     t.dedup();
     t.into_iter().map(ServiceTier::name).collect()

@@ -209,11 +209,11 @@ fn input_rate(rates: &str) -> Result<(String, String), CatalogError> {
     );
     let c = Catalog::builder().text("t.toml", t).build()?;
     let m = c.model("acme-large").unwrap();
-    let tariff::catalog::Body::Rates { base, .. } = &m.schedules()[0].body else {
+    let tariff::catalog::Prices::Rates { base, .. } = m.schedules()[0].prices() else {
         panic!("a rates schedule")
     };
     let r = base.rate(tariff::Unit::InputTokens).unwrap();
-    Ok((r.price.to_string(), r.per.to_string()))
+    Ok((r.price().to_string(), r.per().to_string()))
 }
 
 #[test]
@@ -298,12 +298,12 @@ scale = 0.50000000000000000001
     let m = c.model("acme-image").unwrap();
     let mut seen = Vec::new();
     for s in m.schedules() {
-        match &s.body {
-            tariff::catalog::Body::Rates { base, .. } => {
+        match s.prices() {
+            tariff::catalog::Prices::Rates { base, .. } => {
                 let v = base.variants(tariff::Unit::Images).unwrap();
-                seen.push(v[0].rate.price.to_string());
+                seen.push(v[0].rate().price().to_string());
             }
-            tariff::catalog::Body::Scale { factor, .. } => seen.push(factor.to_string()),
+            tariff::catalog::Prices::Scale { factor, .. } => seen.push(factor.to_string()),
         }
     }
     seen.sort();

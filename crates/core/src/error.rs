@@ -46,7 +46,7 @@ fn at_path(path: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PriceError {
     /// No model has this id, alias or pattern.
-    #[error("unknown model `{model}`{}", suggest(&known.closest(model)))]
+    #[error("unknown model `{model}`{}", crate::suggest::did_you_mean(&known.closest(model)))]
     UnknownModel {
         /// The id asked for.
         model: String,
@@ -152,60 +152,32 @@ pub enum PriceError {
     },
 }
 
-fn suggest(s: &[String]) -> String {
-    if s.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; did you mean {}?",
-            s.iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    }
-}
-
 /// The names a catalog resolves (ids and aliases, each with its model's id), shared with
 /// the [`PriceError::UnknownModel`] errors it returns so that suggestions are computed only
 /// when one is rendered.
 #[derive(Clone, Default)]
 pub struct KnownNames(pub(crate) Arc<[(Box<str>, Arc<str>)]>);
 
-/// The longest prefix of an unknown name compared when suggesting (the comparison costs
-/// the product of the lengths, and a client chooses the name).
-const SUGGEST_PREFIX_CHARS: usize = 64;
-
 impl KnownNames {
-    /// Up to five model ids whose names are closest to `name` (Jaro-Winkler on ASCII
-    /// lower case, above 0.75, a shared prefix counting extra), best first.
+    /// Up to five model ids whose names (ids and aliases) are closest to `name`, best
+    /// first, by [`suggest::similar`](crate::suggest::similar)'s rule.
     ///
-    /// Its cost is the catalog's number of names times at most 64 characters of `name`:
+    /// Its cost is the catalog's number of names times at most
+    /// [`MAX_COMPARED_CHARS`](crate::suggest::MAX_COMPARED_CHARS) characters of `name`:
     /// meant for an error message, not a request's hot path.
     pub fn closest(&self, name: &str) -> Vec<String> {
-        let end = name
-            .char_indices()
-            .nth(SUGGEST_PREFIX_CHARS)
-            .map_or(name.len(), |(i, _)| i);
-        let lower = name[..end].to_ascii_lowercase();
-        let mut scored: Vec<(f64, &str, &str)> = self
-            .0
-            .iter()
-            .map(|(k, id)| {
-                let k_lower = k.to_ascii_lowercase();
-                let mut s = strsim::jaro_winkler(&lower, &k_lower);
-                if k_lower.starts_with(&lower) || lower.starts_with(k_lower.as_str()) {
-                    s += 0.1;
-                }
-                (s, &**k, &**id)
-            })
-            .filter(|(s, _, _)| *s > 0.75)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        /// A name with its model's id, compared by the name.
+        struct Named<'a>(&'a (Box<str>, Arc<str>));
+        impl AsRef<str> for Named<'_> {
+            fn as_ref(&self) -> &str {
+                &self.0 .0
+            }
+        }
+        let names: Vec<Named<'_>> = self.0.iter().map(Named).collect();
         let mut out: Vec<String> = Vec::new();
-        for (_, _, id) in scored {
+        for Named((_, id)) in crate::suggest::similar(name, &names, usize::MAX) {
             // Suggest canonical ids: an alias stands for its model.
-            if !out.iter().any(|o| o == id) {
+            if !out.iter().any(|o| **o == **id) {
                 out.push(id.to_string());
             }
             if out.len() == 5 {

@@ -105,6 +105,7 @@ pub mod json_path;
 pub mod money;
 pub mod price;
 pub mod strict;
+pub mod suggest;
 #[doc(hidden)]
 pub mod unit;
 #[doc(hidden)]

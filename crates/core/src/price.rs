@@ -465,8 +465,7 @@ fn pow10_exponent(per: Decimal) -> Option<u32> {
     j.checked_sub(per.scale())
 }
 
-#[doc(hidden)]
-pub fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
+pub(crate) fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
     let local = at.naive_utc() + Duration::seconds(w.utc_offset_secs.into());
     let t = local.time();
     let (inside, started_yesterday) = if w.start < w.end {

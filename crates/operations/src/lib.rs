@@ -13,7 +13,6 @@ pub mod ledger;
 pub mod outcome;
 pub mod reconcile;
 pub mod sources;
-mod suggest;
 #[cfg(feature = "synth")]
 pub mod synth;
 

@@ -43,7 +43,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 
-use crate::catalog::{Body, Catalog, Model};
+use crate::catalog::{Catalog, Model, Prices};
 use crate::money::QuotaPolicy;
 use crate::price;
 use crate::reconcile::csv_quote;
@@ -368,7 +368,7 @@ impl<'c> Synth<'c> {
             let boundaries = model
                 .schedules()
                 .iter()
-                .flat_map(|s| [s.from, s.until.map(|u| u - Duration::seconds(1))])
+                .flat_map(|s| [s.from(), s.until().map(|u| u - Duration::seconds(1))])
                 .flatten()
                 .filter(|t| inside(*t));
             for t in [p.from, last].into_iter().chain(boundaries) {
@@ -479,11 +479,11 @@ impl<'c> Synth<'c> {
                 .schedules()
                 .iter()
                 .filter(|s| {
-                    s.service_tier == bill.service_tier()
-                        && s.region.as_deref() == bill.region()
+                    s.service_tier() == bill.service_tier()
+                        && s.region() == bill.region()
                         && !s.covers(at)
                 })
-                .filter_map(|s| match (s.from, s.until) {
+                .filter_map(|s| match (s.from(), s.until()) {
                     (_, Some(un)) if un <= at => Some(un - Duration::seconds(1)),
                     (Some(f), _) if f > at => Some(f),
                     _ => None,
@@ -503,12 +503,12 @@ impl<'c> Synth<'c> {
                     .schedules()
                     .iter()
                     .filter(|s| {
-                        s.service_tier == bill.service_tier()
-                            && s.region.as_deref() == bill.region()
-                            && s.until.is_some_and(|u| u <= at)
+                        s.service_tier() == bill.service_tier()
+                            && s.region() == bill.region()
+                            && s.until().is_some_and(|u| u <= at)
                     })
-                    .max_by_key(|s| s.until);
-                match prev.and_then(|s| s.until) {
+                    .max_by_key(|s| s.until());
+                match prev.and_then(|s| s.until()) {
                     Some(u) => {
                         let old = amount(&usage, u - Duration::seconds(1));
                         old.filter(|o| far(*o, expected)).map(|old| {
@@ -674,11 +674,11 @@ impl<'c> Synth<'c> {
         let completion = u.output_tokens.get();
         // The relay's ratios, as new-api would be configured at list price: $2 per million
         // input tokens is model ratio 1.
-        let rates = model.current(at).and_then(|s| match &s.body {
-            Body::Rates { base, .. } => Some(base),
-            Body::Scale { .. } => None,
+        let rates = model.current(at).and_then(|s| match s.prices() {
+            Prices::Rates { base, .. } => Some(base),
+            Prices::Scale { .. } => None,
         });
-        let rate = |unit: Unit| rates.and_then(|r| r.rate(unit)).map(|r| r.price);
+        let rate = |unit: Unit| rates.and_then(|r| r.rate(unit)).map(|r| r.price());
         let input = rate(Unit::InputTokens).unwrap_or(Decimal::ZERO);
         let ratio_to_input = |unit: Unit| match rate(unit) {
             Some(p) if !input.is_zero() => (p / input).round_dp(6).normalize(),

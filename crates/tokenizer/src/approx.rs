@@ -41,7 +41,7 @@ use serde::Deserialize;
 
 use super::{Encoding, PieceCache};
 
-static APPROX_TOML: &str = crate::data::embedded!("tokens/approx.toml");
+static APPROX_TOML: &str = crate::data::embedded!("approx.toml");
 
 /// A family of tokenizers estimated by one set of coefficients.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

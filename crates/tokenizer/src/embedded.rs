@@ -18,17 +18,15 @@ mod imp {
     #[repr(C, align(64))]
     struct Aligned<T: ?Sized>(T);
 
-    static O200K_TABLE: &Aligned<[u8]> =
-        &Aligned(*include_bytes!("../../../tokens/o200k_base.table"));
-    static CL100K_TABLE: &Aligned<[u8]> =
-        &Aligned(*include_bytes!("../../../tokens/cl100k_base.table"));
+    static O200K_TABLE: &Aligned<[u8]> = &Aligned(*include_bytes!("../data/o200k_base.table"));
+    static CL100K_TABLE: &Aligned<[u8]> = &Aligned(*include_bytes!("../data/cl100k_base.table"));
 
     pub(crate) fn o200k_base() -> &'static [u8] {
-        include_bytes!("../../../tokens/o200k_base.bin")
+        include_bytes!("../data/o200k_base.bin")
     }
 
     pub(crate) fn cl100k_base() -> &'static [u8] {
-        include_bytes!("../../../tokens/cl100k_base.bin")
+        include_bytes!("../data/cl100k_base.bin")
     }
 
     pub(crate) fn o200k_base_table() -> Option<&'static [u8]> {
@@ -45,7 +43,7 @@ mod imp {
     use std::sync::OnceLock;
 
     pub(crate) fn o200k_base() -> &'static [u8] {
-        let derived = super::decode(include_bytes!("../../../tokens/o200k_base.trd.lzma"));
+        let derived = super::decode(include_bytes!("../data/o200k_base.trd.lzma"));
         super::rebuild(&derived, cl100k_base())
     }
 
@@ -63,8 +61,7 @@ mod imp {
         static DATA: OnceLock<&'static [u8]> = OnceLock::new();
         DATA.get_or_init(|| {
             Box::leak(
-                super::decode(include_bytes!("../../../tokens/cl100k_base.bin.lzma"))
-                    .into_boxed_slice(),
+                super::decode(include_bytes!("../data/cl100k_base.bin.lzma")).into_boxed_slice(),
             )
         })
     }
@@ -204,14 +201,14 @@ mod tests {
     /// native build embeds (so both count alike), and are not stale.
     #[test]
     fn lzma_files_decode_to_the_rank_files() {
-        let cl100k: &[u8] = include_bytes!("../../../tokens/cl100k_base.bin");
-        let o200k: &[u8] = include_bytes!("../../../tokens/o200k_base.bin");
-        let cl = super::decode(include_bytes!("../../../tokens/cl100k_base.bin.lzma"));
+        let cl100k: &[u8] = include_bytes!("../data/cl100k_base.bin");
+        let o200k: &[u8] = include_bytes!("../data/o200k_base.bin");
+        let cl = super::decode(include_bytes!("../data/cl100k_base.bin.lzma"));
         assert!(
             cl == cl100k,
             "cl100k_base.bin.lzma is stale: run tools/pack_ranks.py"
         );
-        let derived = super::decode(include_bytes!("../../../tokens/o200k_base.trd.lzma"));
+        let derived = super::decode(include_bytes!("../data/o200k_base.trd.lzma"));
         let o = super::rebuild(&derived, &cl);
         assert!(
             o == o200k,

@@ -66,7 +66,6 @@
 #![warn(missing_docs)]
 
 mod approx;
-#[path = "../../core/embed/data.rs"]
 mod data;
 mod embedded;
 mod models;

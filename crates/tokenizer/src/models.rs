@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::Encoding;
 
-static MODELS_TOML: &str = crate::data::embedded!("tokens/models.toml");
+static MODELS_TOML: &str = crate::data::embedded!("models.toml");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

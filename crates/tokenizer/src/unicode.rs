@@ -35,8 +35,8 @@ const FLAGS: [u8; 7] = [
     S | P,         // 6 White_Space (\r and \n are set apart below)
 ];
 
-static TABLE: &[u8; include_bytes!("../../../tokens/unicode.bin").len()] =
-    include_bytes!("../../../tokens/unicode.bin");
+static TABLE: &[u8; include_bytes!("../data/unicode.bin").len()] =
+    include_bytes!("../data/unicode.bin");
 
 /// Code points per block, as a shift; the generator writes it in the header.
 const SHIFT: u32 = 7;

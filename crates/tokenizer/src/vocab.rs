@@ -639,7 +639,7 @@ mod tests {
     /// and strings that are not tokens are not found.
     #[test]
     fn every_token_is_found() {
-        let data = include_bytes!("../../../tokens/cl100k_base.bin");
+        let data = include_bytes!("../data/cl100k_base.bin");
         let vocab = Vocab::from_embedded(data, None);
         for rank in 0..vocab.len() as Rank {
             assert_eq!(vocab.rank(vocab.token(rank)), Some(rank));
@@ -663,7 +663,7 @@ mod tests {
     /// Both merge strategies must agree wherever both apply.
     #[test]
     fn small_and_large_merges_agree() {
-        let vocab = Vocab::from_embedded(include_bytes!("../../../tokens/cl100k_base.bin"), None);
+        let vocab = Vocab::from_embedded(include_bytes!("../data/cl100k_base.bin"), None);
         let samples = [
             "ab".repeat(20),
             " ".repeat(64),

@@ -17,7 +17,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 pub use facts::{ENCODINGS, FORMULAS, MAX_OUTPUT_TOKENS};
-pub use model::{Body, Kind, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window};
+pub(crate) use model::Body;
+pub use model::{Kind, Model, OptionRule, Prices, Rate, RateSet, Schedule, Tier, Variant, Window};
 
 use crate::error::{CatalogError, KnownNames, PriceError, Problem, ProblemKind};
 
@@ -554,8 +555,16 @@ fn glob_fold(pattern: &str, s: &str) -> bool {
     rest.len() >= last.len() && rest[rest.len() - last.len()..].eq_ignore_ascii_case(last)
 }
 
-/// Matches `*`-globs: `*` stands for any run of characters (possibly empty).
-#[doc(hidden)]
+/// Whether `s` matches the `*`-glob `pattern`, case-sensitively: `*` stands for any run
+/// of characters (possibly empty), every other character for itself. The syntax of a
+/// model's `patterns`, which the catalog matches ignoring ASCII case.
+///
+/// ```
+/// use tariff_core::catalog::glob;
+/// assert!(glob("gpt-4o-*", "gpt-4o-2024-08-06"));
+/// assert!(!glob("gpt-4o-*", "gpt-4o"));
+/// assert!(!glob("gpt-4o-*", "GPT-4o-2024-08-06"));
+/// ```
 pub fn glob(pattern: &str, s: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or("");

@@ -57,25 +57,57 @@ impl Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Rate {
     /// The price of `per` units.
-    pub price: Decimal,
+    pub(crate) price: Decimal,
     /// The quantity the price is for (e.g. 1,000,000 tokens).
-    pub per: Decimal,
+    pub(crate) per: Decimal,
+}
+
+impl Rate {
+    /// The price of [`per`](Self::per) units, in the schedule's currency.
+    pub fn price(&self) -> Decimal {
+        self.price
+    }
+
+    /// The quantity the price is for (e.g. 1,000,000 tokens).
+    pub fn per(&self) -> Decimal {
+        self.per
+    }
 }
 
 /// A price for one variant of a unit (an image size and quality, a video resolution).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Variant {
     /// Image size the price is for; `None` matches any.
-    pub size: Option<String>,
+    pub(crate) size: Option<String>,
     /// Image quality the price is for; `None` matches any.
-    pub quality: Option<String>,
+    pub(crate) quality: Option<String>,
     /// Video resolution the price is for; `None` matches any.
-    pub resolution: Option<String>,
+    pub(crate) resolution: Option<String>,
     /// The price.
-    pub rate: Rate,
+    pub(crate) rate: Rate,
 }
 
 impl Variant {
+    /// The image size the price is for; `None` matches any.
+    pub fn size(&self) -> Option<&str> {
+        self.size.as_deref()
+    }
+
+    /// The image quality the price is for; `None` matches any.
+    pub fn quality(&self) -> Option<&str> {
+        self.quality.as_deref()
+    }
+
+    /// The video resolution the price is for; `None` matches any.
+    pub fn resolution(&self) -> Option<&str> {
+        self.resolution.as_deref()
+    }
+
+    /// The price.
+    pub fn rate(&self) -> &Rate {
+        &self.rate
+    }
+
     pub(crate) fn specificity(&self) -> usize {
         [&self.size, &self.quality, &self.resolution]
             .iter()
@@ -150,55 +182,182 @@ impl RateSet {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tier {
     /// The tier's name, shown on bills.
-    pub name: Arc<str>,
+    pub(crate) name: Arc<str>,
     /// The threshold (exclusive).
-    pub above: u64,
+    pub(crate) above: u64,
     /// The token buckets counted toward the threshold.
-    pub counts: Vec<Unit>,
+    pub(crate) counts: Vec<Unit>,
     /// The rates that apply above it.
-    pub rates: RateSet,
+    pub(crate) rates: RateSet,
     /// The vendor publishes no price above the threshold: a request there is an error.
-    pub unpriced: bool,
+    pub(crate) unpriced: bool,
+}
+
+impl Tier {
+    /// The tier's name, shown on bills.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The threshold (exclusive): the tier applies when the counted buckets sum above it.
+    pub fn above(&self) -> u64 {
+        self.above
+    }
+
+    /// The token buckets counted toward the threshold.
+    pub fn counts(&self) -> &[Unit] {
+        &self.counts
+    }
+
+    /// The rates that apply above the threshold, replacing the base rates unit by unit.
+    pub fn rates(&self) -> &RateSet {
+        &self.rates
+    }
+
+    /// Whether the vendor publishes no price above the threshold (a request there is an
+    /// error rather than a price).
+    pub fn unpriced(&self) -> bool {
+        self.unpriced
+    }
 }
 
 /// A time-of-day window (e.g. an off-peak discount).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Window {
     /// The window's name, shown on bills.
-    pub name: Arc<str>,
+    pub(crate) name: Arc<str>,
     /// Offset of the local clock from UTC, in seconds.
-    pub utc_offset_secs: i32,
+    pub(crate) utc_offset_secs: i32,
     /// Local start time (inclusive).
-    pub start: NaiveTime,
+    pub(crate) start: NaiveTime,
     /// Local end time (exclusive); at or before `start` means the window wraps midnight.
-    pub end: NaiveTime,
+    pub(crate) end: NaiveTime,
     /// Local weekdays on which it applies (of the day the window starts); empty = every day.
-    pub days: Vec<Weekday>,
+    pub(crate) days: Vec<Weekday>,
     /// The rates in the window.
-    pub rates: RateSet,
+    pub(crate) rates: RateSet,
+}
+
+impl Window {
+    /// A window with no rates of its own, to ask whether an instant falls in a vendor's
+    /// daily hours (an importer comparing a source's off-peak prices). Only a loaded table
+    /// puts a window into a [`Schedule`].
+    pub fn daily(
+        name: &str,
+        utc_offset_secs: i32,
+        start: NaiveTime,
+        end: NaiveTime,
+        days: Vec<Weekday>,
+    ) -> Window {
+        Window {
+            name: name.into(),
+            utc_offset_secs,
+            start,
+            end,
+            days,
+            rates: RateSet::default(),
+        }
+    }
+
+    /// Whether the window is open at `at`: the local time (UTC plus the window's offset)
+    /// is in `start..end` (wrapping midnight when `end` is at or before `start`), on one of
+    /// its days, counted from the day the window opened.
+    ///
+    /// ```
+    /// use chrono::{NaiveTime, TimeZone, Utc, Weekday};
+    /// use tariff_core::catalog::Window;
+    /// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+    /// // 22:00–06:00 on Fridays, UTC+8: Saturday 03:00 local is still Friday's window.
+    /// let w = Window::daily("night", 8 * 3600, t(22), t(6), vec![Weekday::Fri]);
+    /// let sat_3am_local = Utc.with_ymd_and_hms(2025, 11, 7, 19, 0, 0).unwrap();
+    /// assert!(w.contains(sat_3am_local));
+    /// assert!(!w.contains(Utc.with_ymd_and_hms(2025, 11, 8, 19, 0, 0).unwrap()));
+    /// ```
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        crate::price::in_window(self, at)
+    }
+
+    /// The window's name, shown on bills.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Offset of the window's local clock from UTC, in seconds.
+    pub fn utc_offset_secs(&self) -> i32 {
+        self.utc_offset_secs
+    }
+
+    /// Local start time (inclusive).
+    pub fn start(&self) -> NaiveTime {
+        self.start
+    }
+
+    /// Local end time (exclusive); at or before [`start`](Self::start) means the window
+    /// wraps midnight.
+    pub fn end(&self) -> NaiveTime {
+        self.end
+    }
+
+    /// Local weekdays on which the window opens; empty means every day.
+    pub fn days(&self) -> &[Weekday] {
+        &self.days
+    }
+
+    /// The rates in the window.
+    pub fn rates(&self) -> &RateSet {
+        &self.rates
+    }
 }
 
 /// Rates that apply when the request carries certain options (e.g. thinking mode).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OptionRule {
     /// A name for the rule, shown on bills.
-    pub name: Arc<str>,
+    pub(crate) name: Arc<str>,
     /// Every key must be present in the usage's options with this value.
-    pub when: Vec<(String, String)>,
+    pub(crate) when: Vec<(String, String)>,
     /// The context tier that must have applied (`base`: none did); `None` = any.
-    pub tier: Option<Arc<str>>,
+    pub(crate) tier: Option<Arc<str>>,
     /// The rates that apply.
-    pub rates: RateSet,
+    pub(crate) rates: RateSet,
     /// The vendor publishes no price for requests with these options: such a request is an
     /// error, not a price from the base rates.
-    pub unpriced: bool,
+    pub(crate) unpriced: bool,
+}
+
+impl OptionRule {
+    /// The rule's name, shown on bills.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The options the usage must carry, each key with this value.
+    pub fn when(&self) -> &[(String, String)] {
+        &self.when
+    }
+
+    /// The context tier that must have applied (`base`: none did); `None` means any.
+    pub fn tier(&self) -> Option<&str> {
+        self.tier.as_deref()
+    }
+
+    /// The rates that apply.
+    pub fn rates(&self) -> &RateSet {
+        &self.rates
+    }
+
+    /// Whether the vendor publishes no price for requests with these options (such a
+    /// request is an error, not a price from the base rates).
+    pub fn unpriced(&self) -> bool {
+        self.unpriced
+    }
 }
 
 /// What a schedule holds: its own rates, or a scaled copy of the standard schedule.
 // Schedules are few and built once; boxing the large variant would only add a hop per quote.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Body {
+pub(crate) enum Body {
     /// Rates, with tiers, windows and options.
     Rates {
         /// Base rates.
@@ -221,29 +380,128 @@ pub enum Body {
     },
 }
 
+/// A read-only view of what a [`Schedule`] holds ([`Schedule::prices`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prices<'a> {
+    /// Rates, with tiers, windows and options.
+    Rates {
+        /// Base rates.
+        base: &'a RateSet,
+        /// Context tiers, in ascending order of threshold.
+        tiers: &'a [Tier],
+        /// Time windows (the last one open at an instant wins).
+        windows: &'a [Window],
+        /// Option rules.
+        options: &'a [OptionRule],
+    },
+    /// Every rate of the standard schedule in force, times `factor`, except the units in
+    /// `unscaled` (priced at the standard rate).
+    Scale {
+        /// The factor.
+        factor: Decimal,
+        /// Units priced at the standard rate.
+        unscaled: &'a [Unit],
+    },
+}
+
 /// The rates in force for one service tier (and region) over one period.
+///
+/// Only the catalog's loader builds a schedule, after validating the table it comes from;
+/// everything else reads it through the accessors, so no caller can put a schedule with
+/// no `source`, or a rate the loader would reject, into a catalog:
+///
+/// ```compile_fail
+/// let c = tariff_core::Catalog::builtin();
+/// let mut s = c.resolve("gpt-4o").unwrap().schedules()[0].clone();
+/// s.source = "".into(); // private: read it with `s.source()`
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Schedule {
     /// First instant it applies (inclusive); `None` = since always.
-    pub from: Option<DateTime<Utc>>,
+    pub(crate) from: Option<DateTime<Utc>>,
     /// First instant it no longer applies; `None` = still in force. Either written, or
     /// the `from` of the next schedule for the same tier and region.
-    pub until: Option<DateTime<Utc>>,
+    pub(crate) until: Option<DateTime<Utc>>,
     /// The service tier it prices.
-    pub service_tier: ServiceTier,
+    pub(crate) service_tier: ServiceTier,
     /// The region it prices; `None` = any.
-    pub region: Option<Arc<str>>,
+    pub(crate) region: Option<Arc<str>>,
     /// The currency of its prices.
-    pub currency: Currency,
+    pub(crate) currency: Currency,
     /// Where the prices were read.
-    pub source: Arc<str>,
+    pub(crate) source: Arc<str>,
     /// When they were read.
-    pub as_of: NaiveDate,
+    pub(crate) as_of: NaiveDate,
     /// The rates.
-    pub body: Body,
+    pub(crate) body: Body,
 }
 
 impl Schedule {
+    /// First instant it applies (inclusive); `None` means since always.
+    pub fn from(&self) -> Option<DateTime<Utc>> {
+        self.from
+    }
+
+    /// First instant it no longer applies; `None` means still in force.
+    pub fn until(&self) -> Option<DateTime<Utc>> {
+        self.until
+    }
+
+    /// The service tier it prices.
+    pub fn service_tier(&self) -> ServiceTier {
+        self.service_tier
+    }
+
+    /// The region it prices; `None` means any.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The currency of its prices.
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// Where the prices were read (a vendor page's address).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// When they were read.
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+
+    /// What the schedule holds: its own rates, or a scaled copy of the standard schedule.
+    ///
+    /// ```
+    /// use tariff_core::catalog::Prices;
+    /// use tariff_core::{Catalog, Unit};
+    /// let m = Catalog::builtin().resolve("claude-sonnet-4-5").unwrap();
+    /// let s = m.schedules().iter().find(|s| s.until().is_none()).unwrap();
+    /// let Prices::Rates { base, .. } = s.prices() else { panic!("own rates") };
+    /// assert_eq!(base.rate(Unit::InputTokens).unwrap().price().to_string(), "3");
+    /// ```
+    pub fn prices(&self) -> Prices<'_> {
+        match &self.body {
+            Body::Rates {
+                base,
+                tiers,
+                windows,
+                options,
+            } => Prices::Rates {
+                base,
+                tiers,
+                windows,
+                options,
+            },
+            Body::Scale { factor, unscaled } => Prices::Scale {
+                factor: *factor,
+                unscaled,
+            },
+        }
+    }
+
     /// Whether the schedule is in force at `at`.
     pub fn covers(&self, at: DateTime<Utc>) -> bool {
         self.from.is_none_or(|f| f <= at) && self.until.is_none_or(|u| at < u)

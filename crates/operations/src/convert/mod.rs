@@ -262,7 +262,7 @@ pub enum ImportError {
         found: String,
     },
     /// An option name new-api does not have (or this importer does not know).
-    #[error("unknown option `{key}`{}; known options: {}", suggest(suggestions), known.join(", "))]
+    #[error("unknown option `{key}`{}; known options: {}", crate::suggest::did_you_mean(suggestions), known.join(", "))]
     UnknownOption {
         /// The key.
         key: String,
@@ -335,14 +335,6 @@ impl CaseTwins {
         }
         self.0.insert(key, name.to_string());
         None
-    }
-}
-
-fn suggest(s: &[String]) -> String {
-    if s.is_empty() {
-        String::new()
-    } else {
-        format!("; did you mean `{}`?", s.join("`, `"))
     }
 }
 

@@ -39,7 +39,7 @@ use super::{
     json_error, number_json, read_price, resolve_collisions, Collision, ImportError, Rates, Report,
     Table, TableModel, TableSchedule,
 };
-use crate::catalog::{Body, Catalog, Kind, Model, RateSet};
+use crate::catalog::{Catalog, Kind, Model, Prices, RateSet};
 use crate::money::{Currency, FxTable};
 use crate::unit::Unit;
 use crate::usage::ServiceTier;
@@ -150,7 +150,7 @@ impl RatioConfig {
             }
             let Some(map) = config.option_mut(&key) else {
                 let suggestions: Vec<String> =
-                    crate::suggest::closest(&key, OPTIONS.iter().copied(), 3)
+                    crate::suggest::similar(&key, OPTIONS.iter().copied(), 3)
                         .into_iter()
                         .map(str::to_string)
                         .collect();
@@ -638,9 +638,9 @@ fn effective(m: &Model, rates: &RateSet, unit: Unit) -> Option<(Decimal, bool)> 
     for step in 0..Unit::COUNT {
         if let Some(r) = rates.rate(u) {
             let p = r
-                .price
+                .price()
                 .checked_mul(unit.default_per())?
-                .checked_div(r.per)?;
+                .checked_div(r.per())?;
             return Some((p.normalize(), step == 0));
         }
         u = m.fallback(u)?;
@@ -661,21 +661,23 @@ fn export_model(
         );
         return None;
     };
-    let fx = if s.currency == Currency::USD {
+    let fx = if s.currency() == Currency::USD {
         Decimal::ONE
     } else {
         let day = opts.at.date_naive();
         match opts
             .fx
             .as_ref()
-            .and_then(|t| t.rate(s.currency, Currency::USD, day))
+            .and_then(|t| t.rate(s.currency(), Currency::USD, day))
         {
             Some(r) => {
                 report.note(
                     id,
                     format!(
                         "converted from {} at {} (rate of {})",
-                        s.currency, r.rate, r.date
+                        s.currency(),
+                        r.rate,
+                        r.date
                     ),
                 );
                 r.rate
@@ -685,7 +687,7 @@ fn export_model(
                     id,
                     format!(
                         "priced in {}: new-api ratios are USD; give an FX table with a {}->USD rate in force on {day}",
-                        s.currency, s.currency
+                        s.currency(), s.currency()
                     ),
                 );
                 return None;
@@ -695,14 +697,14 @@ fn export_model(
     for other in m
         .schedules()
         .iter()
-        .filter(|o| o.service_tier != ServiceTier::Standard && o.covers(opts.at))
+        .filter(|o| o.service_tier() != ServiceTier::Standard && o.covers(opts.at))
     {
-        report.unmapped(&format!("{} schedules", other.service_tier));
+        report.unmapped(&format!("{} schedules", other.service_tier()));
         report.note(
             id,
             format!(
                 "{} prices not exported: new-api has no service tiers",
-                other.service_tier
+                other.service_tier()
             ),
         );
     }
@@ -712,16 +714,16 @@ fn export_model(
             id,
             format!(
                 "priced by region: exported {}",
-                s.region.as_deref().unwrap_or("the global schedule")
+                s.region().unwrap_or("the global schedule")
             ),
         );
     }
-    let Body::Rates {
+    let Prices::Rates {
         base,
         tiers,
         windows,
         options,
-    } = &s.body
+    } = s.prices()
     else {
         report.skip(
             id,

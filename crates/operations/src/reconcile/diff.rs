@@ -292,12 +292,10 @@ fn explain(
         .schedules()
         .iter()
         .filter(|s| {
-            s.service_tier == bill.service_tier()
-                && s.region.as_deref() == bill.region()
-                && !s.covers(at)
+            s.service_tier() == bill.service_tier() && s.region() == bill.region() && !s.covers(at)
         })
         .filter_map(|s| {
-            let t = match (s.from, s.until) {
+            let t = match (s.from(), s.until()) {
                 (_, Some(u)) if u <= at => u - Duration::seconds(1),
                 (Some(f), _) if f > at => f,
                 _ => return None,

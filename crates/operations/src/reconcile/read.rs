@@ -91,10 +91,7 @@ fn bad(reason: String) -> RowError {
 
 /// The closest known member name, for "did you mean".
 fn suggest(key: &str, known: &[&str]) -> String {
-    crate::suggest::closest(key, known.iter().copied(), 1)
-        .first()
-        .map(|k| format!("; did you mean `{k}`?"))
-        .unwrap_or_default()
+    crate::suggest::did_you_mean(&crate::suggest::similar(key, known.iter().copied(), 1))
 }
 
 fn canonical_keys() -> Vec<&'static str> {

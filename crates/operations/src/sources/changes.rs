@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::rate_buckets;
-use crate::catalog::{Body, Catalog, Schedule};
+use crate::catalog::{Catalog, Prices, Schedule};
 use crate::usage::ServiceTier;
 
 /// One price change.
@@ -92,15 +92,15 @@ pub fn changes(
         let mut groups: BTreeMap<(ServiceTier, Option<String>), Vec<&Schedule>> = BTreeMap::new();
         for s in m.schedules() {
             groups
-                .entry((s.service_tier, s.region.as_deref().map(str::to_string)))
+                .entry((s.service_tier(), s.region().map(str::to_string)))
                 .or_default()
                 .push(s);
         }
         for ((tier, region), mut list) in groups {
-            list.sort_by_key(|s| s.from);
+            list.sort_by_key(|s| s.from());
             for pair in list.windows(2) {
                 let (a, b) = (pair[0], pair[1]);
-                let Some(effective) = b.from else { continue };
+                let Some(effective) = b.from() else { continue };
                 if since.is_some_and(|s| effective < s) {
                     continue;
                 }
@@ -108,7 +108,7 @@ pub fn changes(
                 let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
                 for k in keys {
                     let (o, n) = (old.get(k).copied(), new.get(k).copied());
-                    if o == n && a.currency == b.currency {
+                    if o == n && a.currency() == b.currency() {
                         continue;
                     }
                     out.push(Change {
@@ -119,11 +119,11 @@ pub fn changes(
                         bucket: k.clone(),
                         old: o,
                         new: n,
-                        old_currency: a.currency.to_string(),
-                        currency: b.currency.to_string(),
+                        old_currency: a.currency().to_string(),
+                        currency: b.currency().to_string(),
                         effective,
-                        source: b.source.to_string(),
-                        as_of: b.as_of,
+                        source: b.source().to_string(),
+                        as_of: b.as_of(),
                     });
                 }
             }
@@ -144,11 +144,11 @@ pub fn changes(
 /// A schedule's prices by bucket (its own; a derived schedule's factor as `scale`).
 fn buckets(s: &Schedule) -> BTreeMap<String, Decimal> {
     let mut out = BTreeMap::new();
-    match &s.body {
-        Body::Scale { factor, .. } => {
+    match s.prices() {
+        Prices::Scale { factor, .. } => {
             out.insert("scale".to_string(), factor.normalize());
         }
-        Body::Rates {
+        Prices::Rates {
             base,
             tiers,
             windows,
@@ -156,20 +156,16 @@ fn buckets(s: &Schedule) -> BTreeMap<String, Decimal> {
         } => {
             rate_buckets(base, "", &mut out);
             for t in tiers {
-                rate_buckets(&t.rates, &format!(" above {}", t.above), &mut out);
+                rate_buckets(t.rates(), &format!(" above {}", t.above()), &mut out);
             }
             for w in windows {
-                rate_buckets(&w.rates, &format!(" in {}", w.name), &mut out);
+                rate_buckets(w.rates(), &format!(" in {}", w.name()), &mut out);
             }
             for o in options {
-                let when: Vec<String> = o.when.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                let tier = o
-                    .tier
-                    .as_deref()
-                    .map(|t| format!(" (tier {t})"))
-                    .unwrap_or_default();
+                let when: Vec<String> = o.when().iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let tier = o.tier().map(|t| format!(" (tier {t})")).unwrap_or_default();
                 rate_buckets(
-                    &o.rates,
+                    o.rates(),
                     &format!(" when {}{tier}", when.join(",")),
                     &mut out,
                 );

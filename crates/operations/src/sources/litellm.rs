@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 
 use super::{dedupe, map_provider, tier_prefix, Source, SourceError, SourceKind, SourceModel};
-use crate::catalog::{Catalog, RateSet, Window};
+use crate::catalog::{Catalog, Window};
 use crate::convert::litellm::{import, ImportOptions};
 use crate::convert::{Collision, Rates};
 
@@ -145,13 +145,5 @@ fn window_holds(w: &crate::convert::TableWindow, at: DateTime<Utc>) -> bool {
         return false;
     };
     // The importer writes LiteLLM's windows in UTC.
-    let window = Window {
-        name: w.name.as_str().into(),
-        utc_offset_secs: 0,
-        start,
-        end,
-        days: w.days.clone(),
-        rates: RateSet::default(),
-    };
-    crate::price::in_window(&window, at)
+    Window::daily(&w.name, 0, start, end, w.days.clone()).contains(at)
 }

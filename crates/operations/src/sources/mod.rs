@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::catalog::{Body, Catalog, Model, Rate, RateSet, Schedule};
+use crate::catalog::{Catalog, Model, Prices, Rate, RateSet, Schedule};
 use crate::money::Currency;
 use crate::unit::Unit;
 use crate::usage::ServiceTier;
@@ -416,11 +416,8 @@ fn tariff_prices(m: &Model, at: DateTime<Utc>) -> Option<BTreeMap<String, Priced
     let mut regions: Vec<Option<&str>> = vec![m.default_region()];
     if m.regional() {
         for s in m.schedules() {
-            if s.currency == Currency::USD
-                && s.covers(at)
-                && !regions.contains(&s.region.as_deref())
-            {
-                regions.push(s.region.as_deref());
+            if s.currency() == Currency::USD && s.covers(at) && !regions.contains(&s.region()) {
+                regions.push(s.region());
             }
         }
     }
@@ -435,9 +432,9 @@ fn tariff_prices_in(
 ) -> Option<BTreeMap<String, Priced>> {
     let in_force = |tier: ServiceTier| {
         m.schedules().iter().find(|s| {
-            s.service_tier == tier
-                && (!m.regional() || s.region.as_deref() == region)
-                && (m.regional() || s.region.is_none())
+            s.service_tier() == tier
+                && (!m.regional() || s.region() == region)
+                && (m.regional() || s.region().is_none())
                 && s.covers(at)
         })
     };
@@ -445,17 +442,17 @@ fn tariff_prices_in(
     let mut any_usd = false;
     for tier in ServiceTier::ALL {
         let Some(s) = in_force(tier) else { continue };
-        if s.currency != Currency::USD {
+        if s.currency() != Currency::USD {
             continue;
         }
         any_usd = true;
         let prefix = tier_prefix(tier);
         let mut buckets = BTreeMap::new();
-        match &s.body {
-            Body::Rates { .. } => flatten_at(s, at, None, &mut buckets),
-            Body::Scale { factor, unscaled } => {
+        match s.prices() {
+            Prices::Rates { .. } => flatten_at(s, at, None, &mut buckets),
+            Prices::Scale { factor, unscaled } => {
                 if let Some(std) = in_force(ServiceTier::Standard) {
-                    flatten_at(std, at, Some((*factor, unscaled)), &mut buckets);
+                    flatten_at(std, at, Some((factor, unscaled)), &mut buckets);
                 }
             }
         }
@@ -464,7 +461,7 @@ fn tariff_prices_in(
                 format!("{prefix}{b}"),
                 Priced {
                     value: v,
-                    source: s.source.to_string(),
+                    source: s.source().to_string(),
                 },
             );
         }
@@ -485,29 +482,26 @@ pub(crate) fn tier_prefix(tier: ServiceTier) -> String {
 fn flatten_at(
     s: &Schedule,
     at: DateTime<Utc>,
-    scale: Option<(Decimal, &std::sync::Arc<[Unit]>)>,
+    scale: Option<(Decimal, &[Unit])>,
     out: &mut BTreeMap<String, Decimal>,
 ) {
-    let Body::Rates {
+    let Prices::Rates {
         base,
         tiers,
         windows,
         ..
-    } = &s.body
+    } = s.prices()
     else {
         return;
     };
-    let window = windows
-        .iter()
-        .rev()
-        .find(|w| crate::price::in_window(w, at));
+    let window = windows.iter().rev().find(|w| w.contains(at));
     let mut layer = BTreeMap::new();
     rate_buckets(base, "", &mut layer);
     if let Some(w) = window {
-        rate_buckets(&w.rates, "", &mut layer);
+        rate_buckets(w.rates(), "", &mut layer);
     }
-    for t in tiers.iter().filter(|t| !t.unpriced) {
-        rate_buckets(&t.rates, &format!(" above {}", t.above), &mut layer);
+    for t in tiers.iter().filter(|t| !t.unpriced()) {
+        rate_buckets(t.rates(), &format!(" above {}", t.above()), &mut layer);
     }
     for (bucket, v) in layer {
         let v = match scale {
@@ -528,13 +522,13 @@ fn bucket_unit(bucket: &str) -> Option<Unit> {
 /// A rate per the unit's default quantity (`0.006 per 60` seconds → 0.0001 per second).
 pub(crate) fn per_default(unit: Unit, r: &Rate) -> Decimal {
     let d = unit.default_per();
-    if r.per == d {
-        return r.price.normalize();
+    if r.per() == d {
+        return r.price().normalize();
     }
-    r.price
+    r.price()
         .checked_mul(d)
-        .and_then(|x| x.checked_div(r.per))
-        .unwrap_or(r.price)
+        .and_then(|x| x.checked_div(r.per()))
+        .unwrap_or(r.price())
         .normalize()
 }
 
@@ -545,7 +539,7 @@ pub(crate) fn rate_buckets(set: &RateSet, suffix: &str, out: &mut BTreeMap<Strin
             out.insert(format!("{u}{suffix}"), per_default(u, r));
         }
         for v in set.variants(u).unwrap_or_default() {
-            out.insert(format!("{u} [{v}]{suffix}"), per_default(u, &v.rate));
+            out.insert(format!("{u} [{v}]{suffix}"), per_default(u, v.rate()));
         }
     }
 }

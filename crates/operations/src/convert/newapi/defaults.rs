@@ -970,12 +970,11 @@ impl Options {
                     out.ignored.push(key);
                     continue;
                 }
-                let mut suggestions: Vec<String> = known
-                    .iter()
-                    .filter(|k| strsim::jaro_winkler(&k.to_lowercase(), &key.to_lowercase()) > 0.8)
-                    .map(|k| k.to_string())
-                    .collect();
-                suggestions.truncate(3);
+                let suggestions: Vec<String> =
+                    crate::suggest::similar(&key, known.iter().copied(), 3)
+                        .into_iter()
+                        .map(|k| k.to_string())
+                        .collect();
                 return Err(ImportError::UnknownOption {
                     key,
                     suggestions,
