@@ -532,42 +532,14 @@ mod tests {
     /// with each unit alone and for one with all of them.
     #[test]
     fn used_is_the_units_with_a_quantity() {
+        // A record with one unit alone, written as its JSON bucket.
         let one = |unit: Unit| {
-            let mut u = Usage::default();
-            let n = Count::new(3).unwrap();
-            let t = Tokens::new(3).unwrap();
-            let s = Seconds::new(Decimal::new(25, 1)).unwrap();
-            match unit {
-                Unit::InputTokens => u.input_tokens = t,
-                Unit::CacheReadTokens => u.cache_read_tokens = t,
-                Unit::CacheWriteTokens => u.cache_write_tokens = t,
-                Unit::CacheWrite1hTokens => u.cache_write_1h_tokens = t,
-                Unit::OutputTokens => u.output_tokens = t,
-                Unit::ReasoningTokens => u.reasoning_tokens = t,
-                Unit::AudioInputTokens => u.audio_input_tokens = t,
-                Unit::AudioCacheReadTokens => u.audio_cache_read_tokens = t,
-                Unit::AudioOutputTokens => u.audio_output_tokens = t,
-                Unit::ImageInputTokens => u.image_input_tokens = t,
-                Unit::ImageOutputTokens => u.image_output_tokens = t,
-                Unit::Characters => u.characters = n,
-                Unit::Requests => u.requests = n,
-                Unit::WebSearchCalls => u.web_search_calls = n,
-                Unit::FileSearchCalls => u.file_search_calls = n,
-                Unit::Searches => u.searches = n,
-                Unit::AudioSeconds => u.audio_seconds = s,
-                Unit::Images => {
-                    u.images = vec![
-                        ImageCount::default(),
-                        ImageCount {
-                            count: n,
-                            ..Default::default()
-                        },
-                    ]
-                }
-                Unit::VideoSeconds => u.video_seconds = s,
-                Unit::ContainerSessions => u.container_sessions = n,
-            }
-            u
+            let value = match unit {
+                Unit::Images => r#"[{"count": 0}, {"count": 3}]"#,
+                Unit::AudioSeconds | Unit::VideoSeconds => r#""2.5""#,
+                _ => "3",
+            };
+            Usage::from_json(&format!(r#"{{"{}": {value}}}"#, unit.name())).unwrap()
         };
         let mut all = 0;
         for unit in Unit::ALL {
