@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
+use crate::catalog::{Body, Schedule};
 use crate::error::ConvertError;
 use crate::money::{Currency, FxRate, FxTable, Quota, QuotaPolicy};
 use crate::unit::Unit;
@@ -167,38 +168,113 @@ pub(crate) type Lines = smallvec::SmallVec<[Line; INLINE_LINES]>;
 /// let mut bill = Catalog::builtin().quote("claude-sonnet-4-5", &usage).unwrap();
 /// bill.total = Default::default();
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bill {
-    pub(crate) model: Arc<str>,
-    pub(crate) provider: Arc<str>,
-    pub(crate) currency: Currency,
+    /// Everything the schedule alone decides, shared with every other bill it priced.
+    head: Arc<Head>,
+    currency: Currency,
     total: Decimal,
     lines: Lines,
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) service_tier: ServiceTier,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) region: Option<Arc<str>>,
-    pub(crate) schedule: Applied,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) tier: Option<Arc<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) window: Option<Arc<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) option: Option<Arc<str>>,
-    pub(crate) estimated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) fx: Option<FxRate>,
+    at: DateTime<Utc>,
+    service_tier: ServiceTier,
+    tier: Option<Arc<str>>,
+    window: Option<Arc<str>>,
+    option: Option<Arc<str>>,
+    estimated: bool,
+    fx: Option<FxRate>,
 }
 
-/// Everything a bill says besides its lines and total: what the engine fills in.
+/// What a bill says that depends only on the schedule that priced it: the model, its
+/// provider, the region and the schedule's provenance. Built once per schedule when the
+/// catalog loads, so that a quote takes one reference count for all of it rather than one
+/// per name (each a locked instruction, on the clone and again on the drop).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Head {
+    model: Arc<str>,
+    provider: Arc<str>,
+    region: Option<Arc<str>>,
+    schedule: Applied,
+}
+
+impl Head {
+    /// The heads of a model's schedules, in their order.
+    pub(crate) fn of_schedules(
+        model: &Arc<str>,
+        provider: &Arc<str>,
+        schedules: &[Schedule],
+    ) -> Box<[Arc<Head>]> {
+        schedules
+            .iter()
+            .map(|s| {
+                let (scale, unscaled) = match &s.body {
+                    Body::Scale { factor, unscaled } => (Some(*factor), unscaled.clone()),
+                    Body::Rates { .. } => (None, Arc::from([])),
+                };
+                Arc::new(Head {
+                    model: model.clone(),
+                    provider: provider.clone(),
+                    region: s.region.clone(),
+                    schedule: Applied {
+                        from: s.from,
+                        until: s.until,
+                        source: s.source.clone(),
+                        as_of: s.as_of,
+                        scale,
+                        unscaled,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+/// The JSON form: the fields in this order, absent ones left out.
+impl Serialize for Bill {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        fn opt<S: SerializeStruct, T: Serialize>(
+            st: &mut S,
+            key: &'static str,
+            v: &Option<T>,
+        ) -> Result<(), S::Error> {
+            match v {
+                Some(v) => st.serialize_field(key, v),
+                None => st.skip_field(key),
+            }
+        }
+        // The number of fields written, as serde's derive counts it.
+        let present = [
+            self.head.region.is_some(),
+            self.tier.is_some(),
+            self.window.is_some(),
+            self.option.is_some(),
+            self.fx.is_some(),
+        ];
+        let len = 9 + present.iter().filter(|p| **p).count();
+        let mut st = s.serialize_struct("Bill", len)?;
+        st.serialize_field("model", &self.head.model)?;
+        st.serialize_field("provider", &self.head.provider)?;
+        st.serialize_field("currency", &self.currency)?;
+        st.serialize_field("total", &self.total)?;
+        st.serialize_field("lines", &self.lines)?;
+        st.serialize_field("at", &self.at)?;
+        st.serialize_field("service_tier", &self.service_tier)?;
+        opt(&mut st, "region", &self.head.region)?;
+        st.serialize_field("schedule", &self.head.schedule)?;
+        opt(&mut st, "tier", &self.tier)?;
+        opt(&mut st, "window", &self.window)?;
+        opt(&mut st, "option", &self.option)?;
+        st.serialize_field("estimated", &self.estimated)?;
+        opt(&mut st, "fx", &self.fx)?;
+        st.end()
+    }
+}
+
+/// Everything a bill says besides its lines and total that the quote decides.
 pub(crate) struct Provenance {
-    pub(crate) model: Arc<str>,
-    pub(crate) provider: Arc<str>,
+    pub(crate) head: Arc<Head>,
     pub(crate) currency: Currency,
     pub(crate) at: DateTime<Utc>,
     pub(crate) service_tier: ServiceTier,
-    pub(crate) region: Option<Arc<str>>,
-    pub(crate) schedule: Applied,
     pub(crate) tier: Option<Arc<str>>,
     pub(crate) window: Option<Arc<str>>,
     pub(crate) option: Option<Arc<str>>,
@@ -206,37 +282,45 @@ pub(crate) struct Provenance {
 }
 
 impl Bill {
-    /// The only way to make a bill: its total is computed here, as the checked sum of the
-    /// lines' amounts (normalized, as every amount is). `None` on overflow, with the unit
-    /// of the line that overflowed.
-    pub(crate) fn from_lines(p: Provenance, lines: Lines) -> Result<Bill, Unit> {
-        let total = sum(&lines)?;
-        Ok(Bill {
-            model: p.model,
-            provider: p.provider,
+    /// A bill without lines, for the engine to fill ([`Bill::push`]) and then
+    /// [`close`](Bill::close). Only the engine makes bills, and it returns one only closed.
+    pub(crate) fn open(p: Provenance) -> Bill {
+        Bill {
+            head: p.head,
             currency: p.currency,
-            total: crate::price::normalize(total),
-            lines,
+            total: Decimal::ZERO,
+            lines: Lines::new(),
             at: p.at,
             service_tier: p.service_tier,
-            region: p.region,
-            schedule: p.schedule,
             tier: p.tier,
             window: p.window,
             option: p.option,
             estimated: p.estimated,
             fx: None,
-        })
+        }
+    }
+
+    /// Adds a line; [`close`](Bill::close) sums them.
+    pub(crate) fn push(&mut self, line: Line) {
+        self.lines.push(line);
+    }
+
+    /// Sets the total to the checked sum of the lines' amounts (normalized, as every amount
+    /// is): the only place a quoted bill's total is made. On overflow, the unit of the line
+    /// that overflowed.
+    pub(crate) fn close(&mut self) -> Result<(), Unit> {
+        self.total = crate::price::normalize(sum(&self.lines)?);
+        Ok(())
     }
 
     /// The canonical id of the model priced.
     pub fn model(&self) -> &str {
-        &self.model
+        &self.head.model
     }
 
     /// The model's provider.
     pub fn provider(&self) -> &str {
-        &self.provider
+        &self.head.provider
     }
 
     /// The currency of every amount.
@@ -267,12 +351,12 @@ impl Bill {
 
     /// The region priced, for regional models.
     pub fn region(&self) -> Option<&str> {
-        self.region.as_deref()
+        self.head.region.as_deref()
     }
 
     /// The schedule that applied.
     pub fn schedule(&self) -> &Applied {
-        &self.schedule
+        &self.head.schedule
     }
 
     /// The context tier that applied, if any.
@@ -303,11 +387,32 @@ impl Bill {
 
 /// The checked sum of the lines' amounts; on overflow, the unit of the line that overflowed.
 fn sum(lines: &[Line]) -> Result<Decimal, Unit> {
+    if let Some(total) = sum_small(lines) {
+        return Ok(total);
+    }
     let mut total = Decimal::ZERO;
     for l in lines {
         total = total.checked_add(l.amount).ok_or(l.unit)?;
     }
     Ok(total)
+}
+
+/// The same sum as `Decimal`'s (the same value, at the largest scale of the amounts) for
+/// the common bill, whose amounts are non-negative with mantissas that fit a `u64`: on
+/// integers, where `Decimal`'s addition rescales and adds 96-bit mantissas for each line.
+/// `None` (and the general sum) otherwise, or when the sum would not fit.
+fn sum_small(lines: &[Line]) -> Option<Decimal> {
+    let (mut total, mut scale) = (0u64, 0u32);
+    for l in lines {
+        let (m, s) = crate::price::small(l.amount)?;
+        let pow10 = |k: u32| crate::price::POW10.get(usize::try_from(k).ok()?).copied();
+        if s > scale {
+            total = total.checked_mul(pow10(s - scale)?)?;
+            scale = s;
+        }
+        total = total.checked_add(m.checked_mul(pow10(scale - s)?)?)?;
+    }
+    Some(crate::price::from_small(total, scale))
 }
 
 impl Bill {
@@ -354,5 +459,79 @@ impl Bill {
             });
         }
         policy.units(self.total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn lines(amounts: &[Decimal]) -> Vec<Line> {
+        amounts
+            .iter()
+            .map(|a| {
+                Line::new(
+                    Unit::InputTokens,
+                    None,
+                    Decimal::ONE,
+                    *a,
+                    Decimal::ONE,
+                    *a,
+                    None,
+                )
+            })
+            .collect()
+    }
+
+    fn general(lines: &[Line]) -> Option<Decimal> {
+        lines
+            .iter()
+            .try_fold(Decimal::ZERO, |t, l| t.checked_add(l.amount))
+    }
+
+    proptest! {
+        /// The `u64` sum is `Decimal`'s, value and scale, whenever it applies.
+        #[test]
+        fn the_small_sum_is_the_general_one(
+            parts in prop::collection::vec((0u64..=u64::MAX >> 8, 0u32..=28), 0..9),
+        ) {
+            let amounts: Vec<Decimal> = parts
+                .iter()
+                .map(|(m, s)| Decimal::from_i128_with_scale((*m).into(), *s))
+                .collect();
+            let lines = lines(&amounts);
+            if let Some(fast) = sum_small(&lines) {
+                let slow = general(&lines).unwrap();
+                prop_assert_eq!((fast, fast.scale()), (slow, slow.scale()));
+            }
+        }
+    }
+
+    #[test]
+    fn the_small_sum_of_a_bill() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        // The typical Sonnet 4.5 record's amounts (1,200 × $3/M, 24,000 × $0.30/M, ...).
+        let ls = lines(&[
+            d("0.0036"),
+            d("0.0072"),
+            d("0.01125"),
+            d("0.006"),
+            d("0.00975"),
+            d("0.0135"),
+        ]);
+        assert_eq!(sum_small(&ls), Some(d("0.05130")));
+        assert_eq!(sum_small(&ls).unwrap().scale(), 5);
+        assert_eq!(sum_small(&[]), Some(Decimal::ZERO));
+        // Negative, or past 64 bits: the general sum.
+        assert_eq!(sum_small(&lines(&[d("-1")])), None);
+        assert_eq!(
+            sum_small(&lines(&[d("18446744073709551615"), d("1")])),
+            None
+        );
+        assert_eq!(
+            sum(&lines(&[d("18446744073709551615"), d("1")])),
+            Ok(d("18446744073709551616"))
+        );
     }
 }

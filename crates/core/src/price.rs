@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rust_decimal::Decimal;
 
-use crate::bill::{Applied, Bill, Line, Provenance};
+use crate::bill::{Bill, Head, Line, Provenance};
 use crate::catalog::{
     Body, Catalog, Model, OptionRule, Rate, RateSet, Schedule, Tier, Variant, Window,
 };
@@ -62,11 +62,11 @@ pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
         true => usage.region.as_deref().or(model.default_region.as_deref()),
         false => None,
     };
-    let schedule = select(model, tier, region, at)?;
+    let (schedule, head) = select(model, tier, region, at)?;
     let layers = match &schedule.body {
         Body::Rates { .. } => Layers::of(schedule, usage, at, None),
         Body::Scale { factor, unscaled } => {
-            let base = select(model, ServiceTier::Standard, schedule.region.as_deref(), at)?;
+            let (base, _) = select(model, ServiceTier::Standard, schedule.region.as_deref(), at)?;
             Layers::of(base, usage, at, Some((*factor, unscaled)))
         }
     };
@@ -86,8 +86,23 @@ pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
         });
     }
 
-    let mut lines = crate::bill::Lines::new();
-    for unit in Unit::ALL {
+    // The bill is filled where it lies, not assembled from parts: with its lines inline
+    // it is about 900 bytes, and every move of it is a copy of all of them.
+    let mut bill = Bill::open(Provenance {
+        head: head.clone(),
+        currency: schedule.currency,
+        at,
+        service_tier: tier,
+        tier: layers.tier.map(|t| t.name.clone()),
+        window: layers.window.map(|w| w.name.clone()),
+        option: layers.option.clone(),
+        estimated: usage.estimated,
+    });
+    // Only the units the record uses, in the order of `Unit::ALL` (lowest bit first).
+    let mut used = usage.used();
+    while used != 0 {
+        let unit = Unit::ALL[used.trailing_zeros() as usize];
+        used &= used - 1;
         match unit {
             Unit::Images => {
                 for img in usage.images.iter().filter(|i| !i.count.is_zero()) {
@@ -98,89 +113,70 @@ pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
                         img.quality.as_deref(),
                         None,
                     )?;
-                    lines.push(layers.line(
-                        model,
+                    let line = layers.line(
                         unit,
                         Some(v.to_string()),
                         img.count.get().into(),
                         &v.rate,
                         None,
-                    )?);
+                    );
+                    bill.push(line.ok_or_else(|| overflow(model, unit))?);
                 }
             }
             Unit::VideoSeconds => {
                 if !usage.video_seconds.is_zero() {
                     let v = layers.variant(model, unit, None, None, usage.resolution.as_deref())?;
-                    lines.push(layers.line(
-                        model,
+                    let line = layers.line(
                         unit,
                         Some(v.to_string()),
                         usage.video_seconds.get(),
                         &v.rate,
                         None,
-                    )?);
+                    );
+                    bill.push(line.ok_or_else(|| overflow(model, unit))?);
                 }
             }
             _ => {
                 let q = usage.quantity(unit);
-                if q.is_zero() {
-                    continue;
-                }
-                let (rate, used) = layers
+                let (rate, priced_as) = layers
                     .rate_or_fallback(model, unit)
                     .ok_or_else(|| layers.unpriced(model, unit, q, usage))?;
-                lines.push(layers.line(
-                    model,
+                let line = layers.line(
                     unit,
                     None,
                     q,
                     rate,
-                    (used != unit).then_some(used),
-                )?);
+                    (priced_as != unit).then_some(priced_as),
+                );
+                bill.push(line.ok_or_else(|| overflow(model, unit))?);
             }
         }
     }
-
-    let provenance = Provenance {
-        model: model.id.clone(),
-        provider: model.provider.clone(),
-        currency: schedule.currency,
-        at,
-        service_tier: tier,
-        region: schedule.region.clone(),
-        schedule: Applied {
-            from: schedule.from,
-            until: schedule.until,
-            source: schedule.source.clone(),
-            as_of: schedule.as_of,
-            scale: layers.scale.map(|(f, _)| f),
-            unscaled: layers.scale.map_or_else(no_units, |(_, u)| u.clone()),
-        },
-        tier: layers.tier.map(|t| t.name.clone()),
-        window: layers.window.map(|w| w.name.clone()),
-        option: layers.option.clone(),
-        estimated: usage.estimated,
-    };
     // Lazily: an eager error would allocate the model's id for every quote.
-    Bill::from_lines(provenance, lines).map_err(|unit| PriceError::Overflow {
-        model: model.id().to_string(),
-        unit,
-    })
+    bill.close().map_err(|unit| overflow(model, unit))?;
+    Ok(bill)
 }
 
-/// An empty unit list, shared: `Arc::from([])` would allocate a reference count per bill.
-fn no_units() -> Arc<[Unit]> {
-    static EMPTY: std::sync::OnceLock<Arc<[Unit]>> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(|| Arc::from([])).clone()
-}
-
-/// Picks the schedule for a tier, resolved region and time, or says precisely why there is none.
+/// Picks the schedule for a tier, resolved region and time (with the head of the bills it
+/// prices), or says precisely why there is none.
 fn select<'a>(
     m: &'a Model,
     tier: ServiceTier,
     region: Option<&str>,
     at: DateTime<Utc>,
-) -> Result<&'a Schedule, PriceError> {
+) -> Result<(&'a Schedule, &'a Arc<Head>), PriceError> {
+    // A model priced the same everywhere ignores the region; a model priced by region
+    // needs one it knows (no region means its region-less, global schedules).
+    let candidate = move |s: &&Schedule| !m.regional || s.region.as_deref() == region;
+    // One pass on the way to a price; the reasons there is none are looked for only after
+    // (and the lists they name built only then).
+    if let Some(i) = m
+        .schedules
+        .iter()
+        .position(|s| s.service_tier == tier && candidate(&s) && s.covers(at))
+    {
+        return Ok((&m.schedules[i], &m.heads[i]));
+    }
     let in_tier = || m.schedules.iter().filter(move |s| s.service_tier == tier);
     if in_tier().next().is_none() {
         let mut available: Vec<String> = m
@@ -195,10 +191,6 @@ fn select<'a>(
             available,
         });
     }
-    // A model priced the same everywhere ignores the region; a model priced by region
-    // needs one it knows (no region means its region-less, global schedules).
-    // No allocation on the way to a price: the lists below are built only for an error.
-    let candidate = move |s: &&Schedule| !m.regional || s.region.as_deref() == region;
     if !in_tier().any(|s| candidate(&s)) {
         let mut available: Vec<String> = in_tier()
             .map(|s| {
@@ -216,15 +208,12 @@ fn select<'a>(
             available,
         });
     }
-    match in_tier().filter(candidate).find(|s| s.covers(at)) {
-        Some(s) => Ok(s),
-        None => Err(PriceError::NoPriceAt {
-            model: m.id().to_string(),
-            at,
-            tier,
-            periods: in_tier().filter(candidate).map(|s| s.period()).collect(),
-        }),
-    }
+    Err(PriceError::NoPriceAt {
+        model: m.id().to_string(),
+        at,
+        tier,
+        periods: in_tier().filter(candidate).map(|s| s.period()).collect(),
+    })
 }
 
 use crate::catalog::BASE_TIER;
@@ -377,40 +366,44 @@ impl<'a> Layers<'a> {
             .collect()
     }
 
+    /// A line: `quantity` of `unit` at `rate` (scaled, for a derived schedule), or `None`
+    /// when the arithmetic overflows. Inlined, so that the line is written where the bill
+    /// keeps it rather than returned through a copy.
+    #[inline(always)]
     fn line(
         &self,
-        m: &Model,
         unit: Unit,
         variant: Option<String>,
         quantity: Decimal,
         rate: &Rate,
         priced_as: Option<Unit>,
-    ) -> Result<Line, PriceError> {
-        let overflow = || PriceError::Overflow {
-            model: m.id().to_string(),
-            unit,
-        };
+    ) -> Option<Line> {
         let rate_unit = priced_as.unwrap_or(unit);
         let unit_price = match self.scale {
-            Some((f, unscaled)) if !unscaled.contains(&rate_unit) => {
-                rate.price.checked_mul(f).ok_or_else(overflow)?
-            }
+            Some((f, unscaled)) if !unscaled.contains(&rate_unit) => rate.price.checked_mul(f)?,
             _ => rate.price,
         };
-        let amount = divide(
-            quantity.checked_mul(unit_price).ok_or_else(overflow)?,
-            rate.per,
-        )
-        .ok_or_else(overflow)?;
-        Ok(Line::new(
+        let amount = match amount_small(quantity, unit_price, rate.per) {
+            Some(amount) => amount,
+            None => normalize(divide(quantity.checked_mul(unit_price)?, rate.per)?),
+        };
+        Some(Line::new(
             unit,
             variant,
             quantity,
             normalize(unit_price),
             rate.per,
-            normalize(amount),
+            amount,
             priced_as,
         ))
+    }
+}
+
+/// The error for a line whose arithmetic overflowed.
+fn overflow(m: &Model, unit: Unit) -> PriceError {
+    PriceError::Overflow {
+        model: m.id().to_string(),
+        unit,
     }
 }
 
@@ -421,8 +414,11 @@ impl<'a> Layers<'a> {
 #[inline]
 pub(crate) fn normalize(x: Decimal) -> Decimal {
     let scale = x.scale();
-    if scale == 0 || x.is_sign_negative() {
+    if x.is_sign_negative() {
         return x.normalize();
+    }
+    if scale == 0 {
+        return x;
     }
     let Ok(mut m) = u64::try_from(x.mantissa()) else {
         return x.normalize();
@@ -432,7 +428,46 @@ pub(crate) fn normalize(x: Decimal) -> Decimal {
         m /= 10;
         scale -= 1;
     }
-    Decimal::from_i128_with_scale(i128::from(m), scale)
+    from_small(m, scale)
+}
+
+/// The decimal `m × 10^-scale` (`scale` at most 28). `from_parts` is inlined where
+/// `from_i128_with_scale` is a call.
+#[inline]
+pub(crate) fn from_small(m: u64, scale: u32) -> Decimal {
+    // The low and high 32 bits of the 96-bit mantissa's lower 64.
+    Decimal::from_parts(m as u32, (m >> 32) as u32, 0, false, scale)
+}
+
+/// A non-negative decimal whose mantissa fits a `u64`, as (mantissa, scale).
+#[inline]
+pub(crate) fn small(x: Decimal) -> Option<(u64, u32)> {
+    if x.is_sign_negative() {
+        return None;
+    }
+    Some((u64::try_from(x.mantissa()).ok()?, x.scale()))
+}
+
+/// `quantity × price / per`, normalized, computed on `u64` mantissas, for the common line:
+/// non-negative, a product that fits 64 bits, `per` a power of ten, and a scale `Decimal`
+/// holds. Then the product of the mantissas at the sum of the scales (plus `per`'s
+/// exponent) is the exact amount, as `checked_mul` and [`divide`] compute it. `None` for
+/// any other line, which takes that general path.
+#[inline]
+fn amount_small(quantity: Decimal, price: Decimal, per: Decimal) -> Option<Decimal> {
+    let (q, qs) = small(quantity)?;
+    let (p, ps) = small(price)?;
+    let k = pow10_exponent(per)?;
+    let mut m = q.checked_mul(p)?;
+    let mut scale = qs + ps + k;
+    if scale > Decimal::MAX_SCALE {
+        return None;
+    }
+    while scale > 0 && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    Some(from_small(m, scale))
 }
 
 /// `x / per`, exactly. Almost every `per` is a power of ten (1, 1,000, 1,000,000), and
@@ -451,19 +486,30 @@ fn divide(x: Decimal, per: Decimal) -> Option<Decimal> {
 
 /// `Some(k)` when `per` is exactly 10^k for some k ≥ 0.
 fn pow10_exponent(per: Decimal) -> Option<u32> {
-    const POW10: [u64; 20] = {
-        let mut t = [1u64; 20];
-        let mut i = 1;
-        while i < 20 {
-            t[i] = t[i - 1] * 10;
-            i += 1;
-        }
-        t
-    };
     let m = u64::try_from(per.mantissa()).ok()?;
-    let j = POW10.binary_search(&m).ok()? as u32;
+    let j = match m {
+        // The `per` of almost every rate, found without a logarithm.
+        1_000_000 => 6,
+        1 => 0,
+        1_000 => 3,
+        _ => {
+            let j = m.checked_ilog10()?;
+            (*POW10.get(usize::try_from(j).ok()?)? == m).then_some(j)?
+        }
+    };
     j.checked_sub(per.scale())
 }
+
+/// 10^k for k = 0..=19 (every power of ten a `u64` holds).
+pub(crate) const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 pub(crate) fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
     let local = at.naive_utc() + Duration::seconds(w.utc_offset_secs.into());
@@ -489,8 +535,88 @@ pub(crate) fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{divide, normalize, pow10_exponent};
+    use super::{amount_small, divide, normalize, pow10_exponent};
+    use proptest::prelude::*;
     use rust_decimal::Decimal;
+
+    /// The amount as the general path computes it: `Decimal` multiplication, [`divide`],
+    /// [`normalize`].
+    fn general(q: Decimal, p: Decimal, per: Decimal) -> Option<Decimal> {
+        Some(normalize(divide(q.checked_mul(p)?, per)?))
+    }
+
+    fn same(a: Decimal, b: Decimal) -> bool {
+        (a.mantissa(), a.scale(), a.to_string()) == (b.mantissa(), b.scale(), b.to_string())
+    }
+
+    #[test]
+    fn the_small_amount_is_the_general_one() {
+        let qs = [
+            "0",
+            "1",
+            "7",
+            "1200",
+            "24000",
+            "9007199254740991",
+            "4294967296",
+            "12.5",
+            "5.0416666666666666666666666667",
+        ];
+        let ps = [
+            "0",
+            "3",
+            "0.30",
+            "3.75",
+            "22.50",
+            "0.000002",
+            "18446744073709551615",
+            "0.0000000000000000000001",
+            "-1",
+        ];
+        let pers = [
+            "1",
+            "1000",
+            "1000000",
+            "1000000.000",
+            "60",
+            "10000000000000000000",
+        ];
+        let mut small = 0;
+        for q in qs {
+            for p in ps {
+                for per in pers {
+                    let (q, p, per) = (d(q), d(p), d(per));
+                    if let Some(a) = amount_small(q, p, per) {
+                        small += 1;
+                        let g = general(q, p, per).unwrap();
+                        assert!(same(a, g), "{q} × {p} / {per}: {a} vs {g}");
+                    }
+                }
+            }
+        }
+        // More than half the grid is the common case; the rest (a negative price,
+        // `per = 60`, a product past 64 bits, a scale past 28) takes the general path.
+        assert!(small > qs.len() * ps.len() * pers.len() / 2, "{small}");
+    }
+
+    proptest! {
+        #[test]
+        fn the_small_amount_is_the_general_one_at_random(
+            q in 0u64..=(1 << 53) - 1,
+            qs in 0u32..=3,
+            p in 0u64..=1_000_000_000_000,
+            ps in 0u32..=12,
+            per in prop::sample::select(vec!["1", "1000", "1000000", "1000.0", "60", "0.5"]),
+        ) {
+            let q = Decimal::from_i128_with_scale(q.into(), qs);
+            let p = Decimal::from_i128_with_scale(p.into(), ps);
+            let per = d(per);
+            if let Some(a) = amount_small(q, p, per) {
+                let g = general(q, p, per).unwrap();
+                prop_assert!(same(a, g), "{} × {} / {}: {} vs {}", q, p, per, a, g);
+            }
+        }
+    }
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()

@@ -469,6 +469,50 @@ impl Usage {
         }
     }
 
+    /// The units this record uses, as bits by [`Unit::index`]: a bit is set when
+    /// [`quantity`](Usage::quantity) is not zero (for images, when some image kind has a
+    /// count). Read in one pass over the fields, so that the engine visits only those units,
+    /// in the order of [`Unit::ALL`], instead of asking each of the twenty.
+    pub(crate) fn used(&self) -> u32 {
+        let bits = |counts: &[u64]| {
+            counts
+                .iter()
+                .enumerate()
+                .fold(0, |bits, (i, n)| bits | (u32::from(*n != 0) << i))
+        };
+        // The text buckets, by `Unit::index` 0 to 5.
+        let text = bits(&[
+            self.input_tokens.get(),
+            self.cache_read_tokens.get(),
+            self.cache_write_tokens.get(),
+            self.cache_write_1h_tokens.get(),
+            self.output_tokens.get(),
+            self.reasoning_tokens.get(),
+        ]);
+        // The rest (6 to 19), which most records leave at zero: looked at one by one only
+        // when one is not.
+        let rest = [
+            self.audio_input_tokens.get(),
+            self.audio_cache_read_tokens.get(),
+            self.audio_output_tokens.get(),
+            self.image_input_tokens.get(),
+            self.image_output_tokens.get(),
+            self.characters.get(),
+            self.requests.get(),
+            self.web_search_calls.get(),
+            self.file_search_calls.get(),
+            self.searches.get(),
+            u64::from(!self.audio_seconds.is_zero()),
+            u64::from(self.images.iter().any(|i| !i.count.is_zero())),
+            u64::from(!self.video_seconds.is_zero()),
+            self.container_sessions.get(),
+        ];
+        if rest.iter().all(|n| *n == 0) {
+            return text;
+        }
+        text | (bits(&rest) << 6)
+    }
+
     /// The service tier, defaulting to standard.
     pub fn tier(&self) -> ServiceTier {
         self.service_tier.unwrap_or_default()
@@ -477,5 +521,40 @@ impl Usage {
     /// The record as compact JSON (zero buckets omitted).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a usage record always serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `used` has a unit's bit exactly when the unit's quantity is not zero, for a record
+    /// with each unit alone and for one with all of them.
+    #[test]
+    fn used_is_the_units_with_a_quantity() {
+        // A record with one unit alone, written as its JSON bucket.
+        let one = |unit: Unit| {
+            let value = match unit {
+                Unit::Images => r#"[{"count": 0}, {"count": 3}]"#,
+                Unit::AudioSeconds | Unit::VideoSeconds => r#""2.5""#,
+                _ => "3",
+            };
+            Usage::from_json(&format!(r#"{{"{}": {value}}}"#, unit.name())).unwrap()
+        };
+        let mut all = 0;
+        for unit in Unit::ALL {
+            let u = one(unit);
+            assert_eq!(u.used(), 1 << unit.index(), "{unit}");
+            assert!(!u.quantity(unit).is_zero(), "{unit}");
+            all |= u.used();
+        }
+        assert_eq!(all, (1 << Unit::COUNT) - 1);
+        assert_eq!(Usage::default().used(), 0);
+        // Images of no count are not a use.
+        let u = Usage {
+            images: vec![ImageCount::default()],
+            ..Default::default()
+        };
+        assert_eq!(u.used(), 0);
     }
 }

@@ -374,8 +374,11 @@ fn model(
             }
         }
     });
+    let id: Arc<str> = id.as_str().into();
+    let schedules: Vec<Schedule> = schedules.into_iter().map(|(s, _)| s).collect();
     Model {
-        id: id.as_str().into(),
+        heads: crate::bill::Head::of_schedules(&id, provider, &schedules),
+        id,
         name: m.name,
         provider: provider.clone(),
         kind,
@@ -384,7 +387,7 @@ fn model(
         fallbacks: fb,
         default_region,
         regional,
-        schedules: schedules.into_iter().map(|(s, _)| s).collect(),
+        schedules,
         replaces: m.replaces,
         encoding,
         max_output_tokens,

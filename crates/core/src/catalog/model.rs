@@ -535,6 +535,9 @@ pub struct Model {
     pub(crate) default_region: Option<Arc<str>>,
     pub(crate) regional: bool,
     pub(crate) schedules: Vec<Schedule>,
+    /// What a bill priced by each schedule says about it, one per schedule in the same
+    /// order, built when the catalog loads (so a quote clones one `Arc`, not five).
+    pub(crate) heads: Box<[Arc<crate::bill::Head>]>,
     pub(crate) replaces: bool,
     /// Set by the model's table, or joined from `tokens/models.toml` by id.
     pub(crate) encoding: Option<&'static str>,
