@@ -55,7 +55,27 @@ impl Catalog {
 /// # let usage = Usage::default();
 /// let bill = price::quote(m, &usage, chrono::Utc::now());
 /// ```
+#[inline]
 pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
+    // The result is written where the caller keeps it (this function is inlined into the
+    // caller): a bill is several hundred bytes, and returning one made here would copy it.
+    let mut out = Err(PriceError::Overflow {
+        model: String::new(),
+        unit: Unit::InputTokens,
+    });
+    if let Err(e) = quote_into(&mut out, model, usage) {
+        out = Err(e);
+    }
+    out
+}
+
+/// [`quote`], into `out`: the bill, opened in place and filled there, or the error
+/// returned.
+fn quote_into(
+    out: &mut Result<Bill, PriceError>,
+    model: &Model,
+    usage: &Usage,
+) -> Result<(), PriceError> {
     let at = usage.at.unwrap_or_else(Utc::now);
     let tier = usage.tier();
     let region = match model.regional {
@@ -87,9 +107,8 @@ pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
     }
 
     // The bill is filled where it lies, not assembled from parts: with its lines inline
-    // it is several hundred bytes, and every move of it is a copy of all of them. It is
-    // opened inside the result returned, so that returning it is not a move either.
-    let mut out = Ok(Bill::open(Provenance {
+    // it is several hundred bytes, and every move of it is a copy of all of them.
+    *out = Ok(Bill::open(Provenance {
         head: head.clone(),
         currency: schedule.currency,
         at,
@@ -99,12 +118,10 @@ pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
         option: layers.option.clone(),
         estimated: usage.estimated,
     }));
-    if let Ok(bill) = &mut out {
-        if let Err(e) = fill(bill, model, usage, &layers) {
-            out = Err(e);
-        }
+    match out {
+        Ok(bill) => fill(bill, model, usage, &layers),
+        Err(_) => unreachable!("the bill was opened above"),
     }
-    out
 }
 
 /// Adds the lines of the units the record uses to an open bill, and closes it.
