@@ -300,17 +300,13 @@ impl Bill {
         }
     }
 
-    /// Adds a line; [`close`](Bill::close) sums them.
-    pub(crate) fn push(&mut self, line: Line) {
-        self.lines.push(line);
-    }
-
-    /// Sets the total to the checked sum of the lines' amounts (normalized, as every amount
-    /// is): the only place a quoted bill's total is made. On overflow, the unit of the line
-    /// that overflowed.
-    pub(crate) fn close(&mut self) -> Result<(), Unit> {
-        self.total = crate::price::normalize(sum(&self.lines)?);
-        Ok(())
+    /// The bill's lines are added through a [`Fill`], which sums them as they come and
+    /// sets the total when it closes.
+    pub(crate) fn fill(&mut self) -> Fill<'_> {
+        Fill {
+            bill: self,
+            sum: Some((0, 0)),
+        }
     }
 
     /// The canonical id of the model priced.
@@ -385,9 +381,55 @@ impl Bill {
     }
 }
 
+/// An open bill being filled by the engine: its lines go in only through here, summed as
+/// they come (by [`add_small`], as [`sum_small`] would sum them afterwards), and
+/// [`close`](Fill::close) sets the total.
+pub(crate) struct Fill<'a> {
+    bill: &'a mut Bill,
+    /// The sum so far as (mantissa, scale), while every amount and the sum fit a `u64`.
+    sum: Option<(u64, u32)>,
+}
+
+impl Fill<'_> {
+    /// Adds a line.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, line: Line) {
+        self.sum = self
+            .sum
+            .and_then(|t| add_small(t, crate::price::small(line.amount)?));
+        self.bill.lines.push(line);
+    }
+
+    /// Adds a line whose amount the engine has at hand as `(mantissa, scale)`, so that it
+    /// is not taken apart again to be summed. Inlined, so that the line is written where
+    /// the bill keeps it rather than passed through a copy.
+    #[inline(always)]
+    pub(crate) fn push_small(&mut self, line: Line, amount: (u64, u32)) {
+        debug_assert_eq!(
+            (line.amount.mantissa(), line.amount.scale()),
+            (i128::from(amount.0), amount.1)
+        );
+        self.sum = self.sum.and_then(|t| add_small(t, amount));
+        self.bill.lines.push(line);
+    }
+
+    /// Sets the total to the checked sum of the lines' amounts (normalized, as every amount
+    /// is): the only place a quoted bill's total is made. On overflow, the unit of the line
+    /// that overflowed.
+    #[inline]
+    pub(crate) fn close(self) -> Result<(), Unit> {
+        let total = match self.sum.filter(|_| crate::price::shortcuts()) {
+            Some((m, s)) => crate::price::from_small(m, s),
+            None => sum(&self.bill.lines)?,
+        };
+        self.bill.total = crate::price::normalize(total);
+        Ok(())
+    }
+}
+
 /// The checked sum of the lines' amounts; on overflow, the unit of the line that overflowed.
 fn sum(lines: &[Line]) -> Result<Decimal, Unit> {
-    if let Some(total) = sum_small(lines) {
+    if let Some(total) = sum_small(lines).filter(|_| crate::price::shortcuts()) {
         return Ok(total);
     }
     let mut total = Decimal::ZERO;
@@ -402,17 +444,23 @@ fn sum(lines: &[Line]) -> Result<Decimal, Unit> {
 /// integers, where `Decimal`'s addition rescales and adds 96-bit mantissas for each line.
 /// `None` (and the general sum) otherwise, or when the sum would not fit.
 fn sum_small(lines: &[Line]) -> Option<Decimal> {
-    let (mut total, mut scale) = (0u64, 0u32);
+    let mut total = (0u64, 0u32);
     for l in lines {
-        let (m, s) = crate::price::small(l.amount)?;
-        let pow10 = |k: u32| crate::price::POW10.get(usize::try_from(k).ok()?).copied();
-        if s > scale {
-            total = total.checked_mul(pow10(s - scale)?)?;
-            scale = s;
-        }
-        total = total.checked_add(m.checked_mul(pow10(scale - s)?)?)?;
+        total = add_small(total, crate::price::small(l.amount)?)?;
     }
-    Some(crate::price::from_small(total, scale))
+    Some(crate::price::from_small(total.0, total.1))
+}
+
+/// `a + b`, each `(mantissa, scale)`, at the larger scale (as `Decimal`'s addition aligns
+/// them); `None` when a mantissa would not fit a `u64`.
+#[inline(always)]
+fn add_small((total, scale): (u64, u32), (m, s): (u64, u32)) -> Option<(u64, u32)> {
+    let pow10 = |k: u32| crate::price::POW10.get(usize::try_from(k).ok()?).copied();
+    if s > scale {
+        let total = total.checked_mul(pow10(s - scale)?)?;
+        return Some((total.checked_add(m)?, s));
+    }
+    Some((total.checked_add(m.checked_mul(pow10(scale - s)?)?)?, scale))
 }
 
 impl Bill {

@@ -55,7 +55,27 @@ impl Catalog {
 /// # let usage = Usage::default();
 /// let bill = price::quote(m, &usage, chrono::Utc::now());
 /// ```
+#[inline]
 pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
+    // The result is written where the caller keeps it (this function is inlined into the
+    // caller): a bill is several hundred bytes, and returning one made here would copy it.
+    let mut out = Err(PriceError::Overflow {
+        model: String::new(),
+        unit: Unit::InputTokens,
+    });
+    if let Err(e) = quote_into(&mut out, model, usage) {
+        out = Err(e);
+    }
+    out
+}
+
+/// [`quote`], into `out`: the bill, opened in place and filled there, or the error
+/// returned.
+fn quote_into(
+    out: &mut Result<Bill, PriceError>,
+    model: &Model,
+    usage: &Usage,
+) -> Result<(), PriceError> {
     let at = usage.at.unwrap_or_else(Utc::now);
     let tier = usage.tier();
     let region = match model.regional {
@@ -87,8 +107,8 @@ pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
     }
 
     // The bill is filled where it lies, not assembled from parts: with its lines inline
-    // it is about 900 bytes, and every move of it is a copy of all of them.
-    let mut bill = Bill::open(Provenance {
+    // it is several hundred bytes, and every move of it is a copy of all of them.
+    *out = Ok(Bill::open(Provenance {
         head: head.clone(),
         currency: schedule.currency,
         at,
@@ -97,7 +117,17 @@ pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
         window: layers.window.map(|w| w.name.clone()),
         option: layers.option.clone(),
         estimated: usage.estimated,
-    });
+    }));
+    match out {
+        Ok(bill) => fill(bill, model, usage, &layers),
+        Err(_) => unreachable!("the bill was opened above"),
+    }
+}
+
+/// Adds the lines of the units the record uses to an open bill, and closes it.
+#[inline(always)]
+fn fill(bill: &mut Bill, model: &Model, usage: &Usage, layers: &Layers) -> Result<(), PriceError> {
+    let mut fill = bill.fill();
     // Only the units the record uses, in the order of `Unit::ALL` (lowest bit first).
     let mut used = usage.used();
     while used != 0 {
@@ -120,7 +150,7 @@ pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
                         &v.rate,
                         None,
                     );
-                    bill.push(line.ok_or_else(|| overflow(model, unit))?);
+                    fill.push(line.ok_or_else(|| overflow(model, unit))?);
                 }
             }
             Unit::VideoSeconds => {
@@ -133,28 +163,43 @@ pub fn quote(model: &Model, usage: &Usage) -> Result<Bill, PriceError> {
                         &v.rate,
                         None,
                     );
-                    bill.push(line.ok_or_else(|| overflow(model, unit))?);
+                    fill.push(line.ok_or_else(|| overflow(model, unit))?);
                 }
             }
             _ => {
-                let q = usage.quantity(unit);
-                let (rate, priced_as) = layers
+                let (rate, rate_unit) = layers
                     .rate_or_fallback(model, unit)
-                    .ok_or_else(|| layers.unpriced(model, unit, q, usage))?;
-                let line = layers.line(
-                    unit,
-                    None,
-                    q,
-                    rate,
-                    (priced_as != unit).then_some(priced_as),
-                );
-                bill.push(line.ok_or_else(|| overflow(model, unit))?);
+                    .ok_or_else(|| layers.unpriced(model, unit, usage.quantity(unit), usage))?;
+                let priced_as = (rate_unit != unit).then_some(rate_unit);
+                // The common line: a whole quantity at an unscaled rate the loader put in
+                // its small form (see `SmallRate`).
+                if let (Some(q), Some(small), false, true) = (
+                    usage.whole(unit),
+                    &rate.small,
+                    layers.scales(rate_unit),
+                    shortcuts(),
+                ) {
+                    if let Some((m, s)) = small.amount(q) {
+                        let line = Line::new(
+                            unit,
+                            None,
+                            q.into(),
+                            small.unit_price,
+                            rate.per,
+                            from_small(m, s),
+                            priced_as,
+                        );
+                        fill.push_small(line, (m, s));
+                        continue;
+                    }
+                }
+                let line = layers.line(unit, None, usage.quantity(unit), rate, priced_as);
+                fill.push(line.ok_or_else(|| overflow(model, unit))?);
             }
         }
     }
     // Lazily: an eager error would allocate the model's id for every quote.
-    bill.close().map_err(|unit| overflow(model, unit))?;
-    Ok(bill)
+    fill.close().map_err(|unit| overflow(model, unit))
 }
 
 /// Picks the schedule for a tier, resolved region and time (with the head of the bills it
@@ -303,6 +348,13 @@ impl<'a> Layers<'a> {
         }
     }
 
+    /// Whether the rate of `rate_unit` is scaled (a derived schedule's factor applies).
+    #[inline]
+    fn scales(&self, rate_unit: Unit) -> bool {
+        self.scale
+            .is_some_and(|(_, unscaled)| !unscaled.contains(&rate_unit))
+    }
+
     fn rate(&self, unit: Unit) -> Option<&'a Rate> {
         self.sets.iter().flatten().find_map(|s| s.rate(unit))
     }
@@ -380,7 +432,7 @@ impl<'a> Layers<'a> {
     ) -> Option<Line> {
         let rate_unit = priced_as.unwrap_or(unit);
         let unit_price = match self.scale {
-            Some((f, unscaled)) if !unscaled.contains(&rate_unit) => rate.price.checked_mul(f)?,
+            Some((f, _)) if self.scales(rate_unit) => rate.price.checked_mul(f)?,
             _ => rate.price,
         };
         let amount = match amount_small(quantity, unit_price, rate.per) {
@@ -399,6 +451,18 @@ impl<'a> Layers<'a> {
     }
 }
 
+/// Whether the engine takes its integer shortcuts (a rate's [`SmallRate`], [`amount_small`],
+/// the `u64` forms of [`normalize`] and of a bill's sum). Always, except in this crate's
+/// tests, which turn them off to price the same record the general `Decimal` way and
+/// compare the two bills digit for digit.
+#[inline(always)]
+pub(crate) fn shortcuts() -> bool {
+    #[cfg(test)]
+    return !tests::GENERAL_ONLY.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    true
+}
+
 /// The error for a line whose arithmetic overflowed.
 fn overflow(m: &Model, unit: Unit) -> PriceError {
     PriceError::Overflow {
@@ -414,21 +478,41 @@ fn overflow(m: &Model, unit: Unit) -> PriceError {
 #[inline]
 pub(crate) fn normalize(x: Decimal) -> Decimal {
     let scale = x.scale();
-    if x.is_sign_negative() {
+    if x.is_sign_negative() || !shortcuts() {
         return x.normalize();
     }
     if scale == 0 {
         return x;
     }
-    let Ok(mut m) = u64::try_from(x.mantissa()) else {
+    let Ok(m) = u64::try_from(x.mantissa()) else {
         return x.normalize();
     };
-    let mut scale = scale;
-    while scale > 0 && m % 10 == 0 {
-        m /= 10;
+    let (m, scale) = strip(m, scale);
+    from_small(m, scale)
+}
+
+/// `m × 10^-scale` without trailing zeros after the point: the mantissa divided by ten
+/// while it divides and the scale is above zero.
+///
+/// The test and the division are one multiply: 5 is odd, so multiplying by its inverse
+/// modulo 2^64 maps the multiples of 5 one-to-one onto `0..=u64::MAX / 5` (a multiple's
+/// image is its quotient) and everything else above. For an even `m`, the product is even
+/// and rotating it right by one bit gives `(m / 2) × inverse mod 2^63`, at most
+/// `u64::MAX / 10` exactly when `m / 2` is a multiple of 5, and then equal to `m / 10`; for
+/// an odd `m` the rotation sets the top bit. (The trailing-zero removal of Ryū and
+/// Dragonbox, after Granlund and Montgomery.)
+#[inline]
+pub(crate) fn strip(mut m: u64, mut scale: u32) -> (u64, u32) {
+    const INV5: u64 = 0xCCCC_CCCC_CCCC_CCCD;
+    while scale > 0 {
+        let q = m.wrapping_mul(INV5).rotate_right(1);
+        if q > u64::MAX / 10 {
+            break;
+        }
+        m = q;
         scale -= 1;
     }
-    from_small(m, scale)
+    (m, scale)
 }
 
 /// The decimal `m × 10^-scale` (`scale` at most 28). `from_parts` is inlined where
@@ -455,19 +539,58 @@ pub(crate) fn small(x: Decimal) -> Option<(u64, u32)> {
 /// any other line, which takes that general path.
 #[inline]
 fn amount_small(quantity: Decimal, price: Decimal, per: Decimal) -> Option<Decimal> {
+    if !shortcuts() {
+        return None;
+    }
     let (q, qs) = small(quantity)?;
     let (p, ps) = small(price)?;
     let k = pow10_exponent(per)?;
-    let mut m = q.checked_mul(p)?;
-    let mut scale = qs + ps + k;
+    let m = q.checked_mul(p)?;
+    let scale = qs + ps + k;
     if scale > Decimal::MAX_SCALE {
         return None;
     }
-    while scale > 0 && m % 10 == 0 {
-        m /= 10;
-        scale -= 1;
-    }
+    let (m, scale) = strip(m, scale);
     Some(from_small(m, scale))
+}
+
+/// A rate's price in the form the common line is priced in, worked out once when the
+/// table loads: the price normalized, as a `u64` mantissa, and the scale of `quantity ×
+/// mantissa` that makes it `quantity × price / per` (the price's scale plus the exponent of
+/// `per`, a power of ten). A whole quantity's amount is then one multiply, as exact as the
+/// general path: both are the same value, normalized, and a normalized decimal is unique.
+///
+/// Only for a non-negative price whose mantissa fits a `u64`, a `per` that is a power of
+/// ten and a scale `Decimal` holds; every other rate is priced the general way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SmallRate {
+    /// The normalized price's mantissa.
+    mantissa: u64,
+    /// The normalized price's scale plus `per`'s exponent.
+    scale: u32,
+    /// The normalized price, as each line shows it.
+    pub(crate) unit_price: Decimal,
+}
+
+impl SmallRate {
+    /// The small form of `price` per `per`, when it has one.
+    pub(crate) fn of(price: Decimal, per: Decimal) -> Option<SmallRate> {
+        let unit_price = normalize(price);
+        let (mantissa, ps) = small(unit_price)?;
+        let scale = ps.checked_add(pow10_exponent(per)?)?;
+        (scale <= Decimal::MAX_SCALE).then_some(SmallRate {
+            mantissa,
+            scale,
+            unit_price,
+        })
+    }
+
+    /// The amount of `q` units, normalized, as (mantissa, scale); `None` when the product
+    /// does not fit a `u64` (the general path takes it).
+    #[inline]
+    pub(crate) fn amount(&self, q: u64) -> Option<(u64, u32)> {
+        Some(strip(q.checked_mul(self.mantissa)?, self.scale))
+    }
 }
 
 /// `x / per`, exactly. Almost every `per` is a power of ten (1, 1,000, 1,000,000), and
@@ -534,10 +657,173 @@ pub(crate) fn in_window(w: &Window, at: DateTime<Utc>) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{amount_small, divide, normalize, pow10_exponent};
+pub(crate) mod tests {
+    use super::{amount_small, divide, normalize, pow10_exponent, strip, SmallRate};
+    use crate::{Bill, Catalog, ServiceTier, Unit, Usage, MAX_COUNT};
     use proptest::prelude::*;
     use rust_decimal::Decimal;
+
+    thread_local! {
+        /// Set: the engine prices the general `Decimal` way only (see `shortcuts`).
+        pub(crate) static GENERAL_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// `f` with the engine's integer shortcuts off.
+    fn general_only<T>(f: impl FnOnce() -> T) -> T {
+        GENERAL_ONLY.with(|g| g.set(true));
+        let out = f();
+        GENERAL_ONLY.with(|g| g.set(false));
+        out
+    }
+
+    /// Every decimal of a bill, as (mantissa, scale): equal bills by representation, not
+    /// only by value (`0.0036` and `0.003600` are equal decimals but print differently).
+    fn digits(b: &Bill) -> Vec<(i128, u32)> {
+        let mut out = vec![(b.total().mantissa(), b.total().scale())];
+        for l in b.lines() {
+            for d in [l.quantity(), l.unit_price(), l.per(), l.amount()] {
+                out.push((d.mantissa(), d.scale()));
+            }
+        }
+        out
+    }
+
+    /// A record with `counts[i]` of the `i`-th unit without variants (in thousandths of a
+    /// second for audio: a decimal quantity, priced the general way), written as JSON.
+    fn record(counts: &[u64]) -> Usage {
+        let fields: Vec<String> = Unit::ALL
+            .iter()
+            .filter(|u| !u.has_variants())
+            .zip(counts)
+            .map(|(u, n)| match u {
+                Unit::AudioSeconds => format!(r#""{u}": "{}""#, Decimal::new(*n as i64, 3)),
+                _ => format!(r#""{u}": {n}"#),
+            })
+            .collect();
+        Usage::from_json(&format!("{{{}}}", fields.join(", "))).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        /// The engine's bill is the general `Decimal` computation's, digit for digit (every
+        /// quantity, price, `per`, amount and the total, value and scale), or the same
+        /// error: over random records (counts up to the largest a record holds, so that
+        /// some products pass 64 bits), every built-in model, service tier and time.
+        #[test]
+        fn the_shortcuts_price_as_the_general_path(
+            pick in any::<usize>(),
+            mut counts in prop::collection::vec(
+                prop_oneof![Just(0u64), 1u64..1_000, 1u64..5_000_000, (MAX_COUNT >> 12)..=MAX_COUNT],
+                Unit::COUNT - 2,
+            ),
+            tier in 0usize..ServiceTier::ALL.len(),
+            days in 0i64..(3 * 366),
+        ) {
+            let models = Catalog::builtin().models();
+            let model = &models[pick % models.len()];
+            let start: chrono::DateTime<chrono::Utc> = "2024-01-01T00:00:00Z".parse().unwrap();
+            // Drop the units the model does not price, one at a time, until it prices.
+            loop {
+                let usage = Usage {
+                    at: Some(start + chrono::Duration::days(days)),
+                    service_tier: Some(ServiceTier::ALL[tier]),
+                    region: model.default_region().map(str::to_string),
+                    ..record(&counts)
+                };
+                let fast = super::quote(model, &usage);
+                let general = general_only(|| super::quote(model, &usage));
+                match (fast, general) {
+                    (Ok(a), Ok(b)) => {
+                        prop_assert_eq!(digits(&a), digits(&b));
+                        prop_assert_eq!(&a, &b);
+                        prop_assert_eq!(
+                            serde_json::to_string(&a).unwrap(),
+                            serde_json::to_string(&b).unwrap()
+                        );
+                        break;
+                    }
+                    (Err(a), Err(b)) => {
+                        prop_assert_eq!(a.to_string(), b.to_string());
+                        match a {
+                            crate::PriceError::UnpricedUnit { unit, .. }
+                            | crate::PriceError::NoMatchingOption { unit, .. } => {
+                                let i = Unit::ALL.iter().filter(|u| !u.has_variants()).position(|u| *u == unit);
+                                prop_assume!(i.is_some());
+                                counts[i.unwrap()] = 0;
+                            }
+                            _ => break,
+                        }
+                    }
+                    (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
+                }
+            }
+        }
+
+        /// A rate's small form prices a whole quantity exactly as the general path does,
+        /// whatever the price's digits (trailing zeros included), scale and `per`: the same
+        /// amount, value and scale, or no small form (or `None`) and the general path.
+        #[test]
+        fn a_small_rate_is_the_general_computation(
+            q in prop_oneof![0u64..100_000_000, any::<u64>()],
+            price in prop_oneof![0u64..100_000, any::<u64>()],
+            zeros in 0u32..4,
+            scale in 0u32..=28,
+            per in prop::sample::select(vec!["1", "1000", "1000000", "1000000.000", "10", "60", "0.5"]),
+        ) {
+            let price = Decimal::from_i128_with_scale(
+                i128::from(price) * 10i128.pow(zeros),
+                scale,
+            );
+            let per = d(per);
+            if let Some(small) = SmallRate::of(price, per) {
+                prop_assert_eq!(
+                    (small.unit_price.mantissa(), small.unit_price.scale()),
+                    (price.normalize().mantissa(), price.normalize().scale())
+                );
+                if let Some((m, s)) = small.amount(q) {
+                    let g = general_only(|| general(Decimal::from(q), price, per)).unwrap();
+                    prop_assert_eq!((i128::from(m), s), (g.mantissa(), g.scale()));
+                }
+            }
+        }
+
+        /// Stripping trailing zeros by the inverse of 5 is dividing by ten while it divides.
+        #[test]
+        fn strip_is_dividing_by_ten(
+            m in prop_oneof![any::<u64>(), (0u64..1_000_000).prop_map(|m| m * 1_000_000), Just(0u64)],
+            scale in 0u32..=28,
+        ) {
+            let (mut n, mut s) = (m, scale);
+            while s > 0 && n % 10 == 0 {
+                n /= 10;
+                s -= 1;
+            }
+            prop_assert_eq!(strip(m, scale), (n, s));
+        }
+    }
+
+    /// The properties above see the common case: the typical Sonnet 4.5 record takes the
+    /// small form for all six lines, and so does a large part of the built-in rates.
+    #[test]
+    fn the_common_rates_have_a_small_form() {
+        let m = Catalog::builtin().resolve("claude-sonnet-4-5").unwrap();
+        let crate::catalog::Prices::Rates { base, .. } = m.schedules()[0].prices() else {
+            panic!("rates")
+        };
+        for u in &Unit::ALL[..6] {
+            // Reasoning is priced as output (a fallback), the rest by their own rates.
+            let rate = base.rate(*u).or_else(|| base.rate(m.fallback(*u)?));
+            assert!(rate.unwrap().small.is_some(), "{u}");
+        }
+        // $3 per million: 1,200 tokens are 3,600 at scale 6, stripped to 0.0036.
+        let small = base.rate(Unit::InputTokens).unwrap().small.unwrap();
+        assert_eq!(small.amount(1200), Some((36, 4)));
+        assert_eq!(small.amount(u64::MAX), None);
+        assert_eq!(strip(0, 6), (0, 0));
+        assert_eq!(strip(3_600, 6), (36, 4));
+        assert_eq!(strip(1_000_000, 3), (1_000, 0));
+    }
 
     /// The amount as the general path computes it: `Decimal` multiplication, [`divide`],
     /// [`normalize`].

@@ -469,6 +469,22 @@ impl Usage {
         }
     }
 
+    /// The quantity of a unit counted in whole numbers (tokens, characters, requests, calls,
+    /// searches, sessions); `None` for seconds and images. The engine's common line.
+    #[inline]
+    pub(crate) fn whole(&self, unit: Unit) -> Option<u64> {
+        Some(match unit {
+            Unit::Characters => self.characters.get(),
+            Unit::Requests => self.requests.get(),
+            Unit::WebSearchCalls => self.web_search_calls.get(),
+            Unit::FileSearchCalls => self.file_search_calls.get(),
+            Unit::Searches => self.searches.get(),
+            Unit::ContainerSessions => self.container_sessions.get(),
+            Unit::AudioSeconds | Unit::VideoSeconds | Unit::Images => return None,
+            token => self.tokens(token),
+        })
+    }
+
     /// The units this record uses, as bits by [`Unit::index`]: a bit is set when
     /// [`quantity`](Usage::quantity) is not zero (for images, when some image kind has a
     /// count). Read in one pass over the fields, so that the engine visits only those units,
@@ -546,6 +562,13 @@ mod tests {
             let u = one(unit);
             assert_eq!(u.used(), 1 << unit.index(), "{unit}");
             assert!(!u.quantity(unit).is_zero(), "{unit}");
+            // A whole quantity is the quantity, for every unit but seconds and images.
+            match unit {
+                Unit::AudioSeconds | Unit::VideoSeconds | Unit::Images => {
+                    assert_eq!(u.whole(unit), None, "{unit}")
+                }
+                _ => assert_eq!(u.whole(unit).map(Decimal::from), Some(u.quantity(unit))),
+            }
             all |= u.used();
         }
         assert_eq!(all, (1 << Unit::COUNT) - 1);

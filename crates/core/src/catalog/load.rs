@@ -831,7 +831,7 @@ fn make_rate(
         rep.at(span, format!("`{u}`: `per` must be positive, not {per}"));
         return None;
     }
-    Some(Rate { price, per })
+    Some(Rate::new(price, per))
 }
 
 fn datetime(rep: &mut Reporter, d: &Spanned<Datetime>) -> Option<DateTime<Utc>> {

@@ -60,9 +60,23 @@ pub struct Rate {
     pub(crate) price: Decimal,
     /// The quantity the price is for (e.g. 1,000,000 tokens).
     pub(crate) per: Decimal,
+    /// The price in the form the engine prices a whole quantity in, worked out once when
+    /// the table loads (`None` for a rate outside it, which the engine prices the general
+    /// way). A function of `price` and `per`'s values, so equal rates have equal forms.
+    #[serde(skip)]
+    pub(crate) small: Option<crate::price::SmallRate>,
 }
 
 impl Rate {
+    /// `price` per `per` units, with the engine's precomputed form of it.
+    pub(crate) fn new(price: Decimal, per: Decimal) -> Rate {
+        Rate {
+            price,
+            per,
+            small: crate::price::SmallRate::of(price, per),
+        }
+    }
+
     /// The price of [`per`](Self::per) units, in the schedule's currency.
     pub fn price(&self) -> Decimal {
         self.price
