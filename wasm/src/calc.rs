@@ -17,10 +17,18 @@ use tariff::{
     Unit, Usage,
 };
 
-/// The built-in price tables, loaded once: the library's, embedded in their JSON form
-/// (feature `embed-json`), so that the module carries no TOML parser.
+/// The built-in price tables, loaded once from the snapshot `build.rs` wrote of them
+/// (`Catalog::to_snapshot`): read without parsing and validating the tables again, which
+/// was most of the page's start-up in WebAssembly. It equals `Catalog::builtin()` (tested).
 pub fn catalog() -> &'static Catalog {
-    Catalog::builtin()
+    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        Catalog::from_snapshot(include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/catalog.snapshot"
+        )))
+        .unwrap_or_else(|e| panic!("the built-in price tables' snapshot is invalid: {e}"))
+    })
 }
 
 /// The name `options.currency` takes to ask for relay quota units instead of money.
@@ -158,7 +166,7 @@ pub fn estimate(
         .is_ok_and(|m| m.provider() == "anthropic");
     let mut first = None;
     for api in read::request_apis(api, request, anthropic)? {
-        match tariff::estimate::estimate(api, model, request.as_bytes()) {
+        match tariff::estimate::estimate_in(catalog, api, model, request.as_bytes()) {
             Ok(est) => return serde_json::to_string(&est).map_err(|e| e.to_string()),
             Err(e) => {
                 first.get_or_insert(e.to_string());
@@ -1264,6 +1272,24 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         );
+    }
+
+    /// The module's tables come from the snapshot build.rs wrote: the same models, and
+    /// every name resolving to the same model, as the tables read and validated.
+    #[test]
+    fn the_snapshot_holds_the_builtin_tables() {
+        let (snap, read) = (catalog(), Catalog::builtin());
+        assert_eq!(snap.models(), read.models());
+        for m in read.models() {
+            for name in std::iter::once(m.id()).chain(m.aliases().iter().map(|a| &**a)) {
+                assert_eq!(
+                    snap.resolve(name).map(Model::id),
+                    read.resolve(name).map(Model::id),
+                    "{name}"
+                );
+            }
+        }
+        assert_eq!(snap.suggest("gpt-4.1-mimi"), read.suggest("gpt-4.1-mimi"));
     }
 
     #[test]

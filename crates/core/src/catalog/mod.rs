@@ -9,6 +9,8 @@ mod load;
 pub use load::{id_fault, unprintable};
 mod model;
 mod raw;
+#[cfg(any(feature = "snapshot", test))]
+mod snapshot;
 
 use std::collections::HashMap;
 
