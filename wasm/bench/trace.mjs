@@ -4,7 +4,8 @@
 // tracing (DevTools protocol `Tracing`: V8 compile, wasm, script, layout and paint events)
 // for chrome://tracing or Perfetto.
 //
-// node bench/trace.mjs [loads]     (after bash build.sh; TARIFF_SITE= as for load.mjs)
+// node bench/trace.mjs [loads]     (after bash build.sh; TARIFF_SITE= as for load.mjs;
+// CATS=a,b,c records those trace categories instead, e.g. fewer for less tracing overhead)
 import fs from "node:fs";
 import os from "node:os";
 import { startBrowser, stopBrowser } from "../tests/browser.mjs";
@@ -29,8 +30,8 @@ try {
       await cdp.send("Tracing.start", {
         transferMode: "ReportEvents",
         traceConfig: {
-          includedCategories: ["blink.user_timing", "devtools.timeline", "v8", "v8.wasm", "v8.compile", "blink", "loading",
-            "disabled-by-default-devtools.timeline", "disabled-by-default-v8.compile", "disabled-by-default-v8.wasm.detailed"],
+          includedCategories: (process.env.CATS ? process.env.CATS.split(",") : ["blink.user_timing", "devtools.timeline", "v8", "v8.wasm", "v8.compile", "blink", "loading",
+            "disabled-by-default-devtools.timeline", "disabled-by-default-v8.compile", "disabled-by-default-v8.wasm.detailed"]),
         },
       });
     }

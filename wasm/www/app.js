@@ -156,6 +156,23 @@ function readHash() {
   }
 }
 
+let hashPending = false;
+/** Keeps the address's hash following the state, written after the frame that shows the
+ * change: `history.replaceState` is a round trip to the browser that took a few ms of the
+ * first quote's time, and several updates in a row need only the last. */
+function scheduleHash() {
+  if (hashPending) return;
+  hashPending = true;
+  afterPaint(flushHash);
+}
+
+/** Writes a pending hash now (before the address is read, as the share button does). */
+function flushHash() {
+  if (!hashPending) return;
+  hashPending = false;
+  writeHash();
+}
+
 function writeHash() {
   const p = new URLSearchParams();
   p.set("m", state.models.join(","));
@@ -1205,7 +1222,7 @@ function update({ layout = false } = {}) {
     $("chart").replaceChildren();
     clearExtras();
     summarize([], errors);
-    writeHash();
+    scheduleHash();
     return;
   }
   const results = quoteAll(u, gptImages);
@@ -1213,7 +1230,7 @@ function update({ layout = false } = {}) {
   renderChart(results);
   summarize(results, []);
   scheduleExtras(u);
-  writeHash();
+  scheduleHash();
 }
 
 
@@ -1804,6 +1821,7 @@ function bindControls() {
   $("count").addEventListener("click", countPrompt);
   $("share").addEventListener("click", async () => {
     try {
+      flushHash();
       await navigator.clipboard.writeText(location.href);
       $("share").textContent = "Link copied";
     } catch {
