@@ -349,7 +349,7 @@ enum Slot<'c> {
 /// [`Names`] by name) for a plain column, or for a dictionary larger than the batch and
 /// [`DICT_SLOTS`]: a slice of a dictionary column keeps the whole dictionary, and polars
 /// exports its whole category mapping, so a small batch may carry a large one. The table
-/// is thus at most 16 bytes a row, no more than the `cost` column.
+/// is thus at most 16 bytes a row (as the `cost` column), or 16 KiB.
 fn slots<'c>(model: &Strs<'_>, rows: usize) -> Vec<Slot<'c>> {
     match model {
         Strs::Dict(_, values) if values.len() <= rows.max(DICT_SLOTS) => {
@@ -491,6 +491,17 @@ fn price_batch<'c>(names: &mut Names<'c>, batch: &RecordBatch) -> Result<RecordB
     .map_err(|e| e.to_string())
 }
 
+/// Row `i` of an optional string column `name`: `None` when the column is absent or the
+/// row null.
+#[inline]
+fn optional<'a>(
+    col: &'a Option<Strs<'_>>,
+    name: &str,
+    i: usize,
+) -> Result<Option<&'a str>, String> {
+    col.as_ref().map_or(Ok(None), |c| c.get(name, i))
+}
+
 /// Prices row `i`. Its checks run in `tariff.quote`'s order (model, time, counts, tier,
 /// then the model's resolution and the price), so a row with two faults reports the one
 /// `quote` would.
@@ -519,24 +530,12 @@ fn price_row<'c>(
         set_bucket(&mut usage, *b, n)
             .ok_or_else(|| format!("{bucket} is {n}, above {}", tariff::MAX_COUNT))?;
     }
-    if let Some(t) = cols
-        .tier
-        .as_ref()
-        .map(|t| t.get("service_tier", i))
-        .transpose()?
-        .flatten()
-    {
+    if let Some(t) = optional(&cols.tier, "service_tier", i)? {
         usage.service_tier = Some(ServiceTier::parse(t).ok_or_else(|| {
             format!("service_tier `{t}` is not one of standard, batch, flex, priority")
         })?);
     }
-    if let Some(r) = cols
-        .region
-        .as_ref()
-        .map(|r| r.get("region", i))
-        .transpose()?
-        .flatten()
-    {
+    if let Some(r) = optional(&cols.region, "region", i)? {
         usage.region = Some(r.to_string());
     }
     let model = match key.map(|k| (k, slots[k])) {
