@@ -2,9 +2,11 @@
 bench.py (the comparison's records repeated; `at` as `timestamp[s, UTC]`), priced in one
 call `--runs` times on one thread, then on two threads (halves). Prints every run, the best
 and the median, wall and CPU time, with the load average before and after: on a shared
-machine the median and the load say how far the best is from a typical run.
+machine the median and the load say how far the best is from a typical run. `--model
+plain,dictionary` measures the `model` column as plain strings and dictionary-encoded
+(`dictionary<int32, string>`, as pyarrow's `read_dictionary` gives), in the same run.
 
-Usage: python python/bench/arrow_bench.py RECORDS.jsonl [--rows N] [--runs N]
+Usage: python python/bench/arrow_bench.py RECORDS.jsonl [--rows N] [--runs N] [--model plain,dictionary]
 (RECORDS.jsonl from `python benches/compare/gen.py RECORDS.jsonl 10000 20251101`).
 Needs only a release wheel of python/ and pyarrow.
 """
@@ -56,15 +58,29 @@ def main() -> None:
     ap.add_argument("records")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--model", default="plain", help="comma-separated: plain, dictionary")
     a = ap.parse_args()
     import tariff
 
     table = table_of(a.records, a.rows)
-    n = table.num_rows
     tariff.quote_arrow(table.slice(0, 1000))  # the catalog loads on first use
+    for layout in a.model.split(","):
+        if layout == "dictionary":
+            i = table.schema.get_field_index("model")
+            t = table.set_column(i, "model", table.column("model").dictionary_encode().combine_chunks())
+        elif layout == "plain":
+            t = table
+        else:
+            ap.error(f"--model: {layout} is not plain or dictionary")
+        print(f"== model column: {t.schema.field('model').type}")
+        measure(tariff, t, a.runs)
+
+
+def measure(tariff, table, runs: int) -> None:
+    n = table.num_rows
     print(f"load average before: {load()}")
     walls, cpus = [], []
-    for _ in range(a.runs):
+    for _ in range(runs):
         t0, c0 = time.perf_counter(), time.thread_time()
         out = tariff.quote_arrow(table)
         walls.append(time.perf_counter() - t0)
@@ -77,7 +93,7 @@ def main() -> None:
         f"CPU best {n / min(cpus):,.0f} rows/s, median {n / statistics.median(cpus):,.0f}"
     )
     half = [table.slice(0, n // 2), table.slice(n // 2)]
-    twos = [two_threads(tariff.quote_arrow, half) for _ in range(a.runs)]
+    twos = [two_threads(tariff.quote_arrow, half) for _ in range(runs)]
     print(
         f"quote_arrow: {n:,} rows, two threads (halves): best {n / min(twos):,.0f} rows/s wall, "
         f"median {n / statistics.median(twos):,.0f}"

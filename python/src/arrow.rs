@@ -60,30 +60,98 @@ pub(crate) fn set_bucket(u: &mut Usage, i: usize, n: u64) -> Option<()> {
     Some(())
 }
 
-/// A string column of any of Arrow's string layouts.
-enum Strs<'a> {
+/// A string array of any of Arrow's plain string layouts.
+enum Plain<'a> {
     Small(&'a arrow_array::StringArray),
     Large(&'a arrow_array::LargeStringArray),
     View(&'a arrow_array::StringViewArray),
 }
 
-impl Strs<'_> {
-    fn of<'a>(name: &str, a: &'a ArrayRef) -> PyResult<Strs<'a>> {
-        match a.data_type() {
-            DataType::Utf8 => Ok(Strs::Small(a.as_string::<i32>())),
-            DataType::LargeUtf8 => Ok(Strs::Large(a.as_string::<i64>())),
-            DataType::Utf8View => Ok(Strs::View(a.as_string_view())),
-            t => Err(usage_err(format!(
-                "column `{name}` is {t}, not a string column"
-            ))),
+impl Plain<'_> {
+    fn of(a: &dyn Array) -> Option<Plain<'_>> {
+        Some(match a.data_type() {
+            DataType::Utf8 => Plain::Small(a.as_string::<i32>()),
+            DataType::LargeUtf8 => Plain::Large(a.as_string::<i64>()),
+            DataType::Utf8View => Plain::View(a.as_string_view()),
+            _ => return None,
+        })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Plain::Small(a) => a.len(),
+            Plain::Large(a) => a.len(),
+            Plain::View(a) => a.len(),
         }
     }
 
+    #[inline]
     fn get(&self, i: usize) -> Option<&str> {
         match self {
-            Strs::Small(a) => a.is_valid(i).then(|| a.value(i)),
-            Strs::Large(a) => a.is_valid(i).then(|| a.value(i)),
-            Strs::View(a) => a.is_valid(i).then(|| a.value(i)),
+            Plain::Small(a) => a.is_valid(i).then(|| a.value(i)),
+            Plain::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Plain::View(a) => a.is_valid(i).then(|| a.value(i)),
+        }
+    }
+}
+
+/// A string column: plain, or dictionary-encoded (what pyarrow's `read_dictionary`, a pandas
+/// `category` and a polars `Categorical` or `Enum` give) with keys of any integer type and
+/// values of any plain string layout. Keys come from the producer unchecked (the C data
+/// interface is imported without validation), so each is checked against the dictionary.
+enum Strs<'a> {
+    Plain(Plain<'a>),
+    Dict(Ints<'a>, Plain<'a>),
+}
+
+impl Strs<'_> {
+    fn of<'a>(name: &str, a: &'a ArrayRef) -> PyResult<Strs<'a>> {
+        let not = || {
+            usage_err(format!(
+                "column `{name}` is {}, not a string column",
+                a.data_type()
+            ))
+        };
+        if let DataType::Dictionary(..) = a.data_type() {
+            let d = a.as_any_dictionary();
+            let keys = Ints::of(d.keys()).ok_or_else(not)?;
+            let values = Plain::of(d.values().as_ref()).ok_or_else(not)?;
+            return Ok(Strs::Dict(keys, values));
+        }
+        Plain::of(a.as_ref()).map(Strs::Plain).ok_or_else(not)
+    }
+
+    /// Row `i`'s index into the dictionary (`None` when the row is null), or the row's error
+    /// when the index is not one of the dictionary's.
+    #[inline]
+    fn key(
+        keys: &Ints<'_>,
+        values: &Plain<'_>,
+        name: &str,
+        i: usize,
+    ) -> Result<Option<usize>, String> {
+        let Some(k) = keys.get(i) else {
+            return Ok(None);
+        };
+        match usize::try_from(k) {
+            Ok(k) if k < values.len() => Ok(Some(k)),
+            _ => Err(format!(
+                "{name} dictionary index {k} is out of range (the dictionary has {} values)",
+                values.len()
+            )),
+        }
+    }
+
+    /// Row `i`'s text (`None` when it is null, or its dictionary value is), or the row's
+    /// error when its dictionary index is out of range. `name` is the column's, for the
+    /// message.
+    #[inline]
+    fn get(&self, name: &str, i: usize) -> Result<Option<&str>, String> {
+        match self {
+            Strs::Plain(a) => Ok(a.get(i)),
+            Strs::Dict(keys, values) => {
+                Ok(Self::key(keys, values, name, i)?.and_then(|k| values.get(k)))
+            }
         }
     }
 }
@@ -102,7 +170,7 @@ enum Ints<'a> {
 }
 
 impl Ints<'_> {
-    fn of(a: &ArrayRef) -> Option<Ints<'_>> {
+    fn of(a: &dyn Array) -> Option<Ints<'_>> {
         Some(match a.data_type() {
             DataType::Int8 => Ints::I8(a.as_primitive()),
             DataType::Int16 => Ints::I16(a.as_primitive()),
@@ -179,7 +247,7 @@ impl<'a> At<'a> {
                 t.ok_or_else(|| format!("at {v} ({unit:?}) is out of range"))
             }
             At::Text(s) => {
-                let s = s.get(i).ok_or("at is null")?;
+                let s = s.get("at", i)?.ok_or("at is null")?;
                 crate::parse_time(s)
                     .map_err(|_| format!("at `{s}` is not an RFC 3339 time or a YYYY-MM-DD date"))
             }
@@ -264,6 +332,36 @@ impl<'c> Names<'c> {
     }
 }
 
+/// What one dictionary value of a batch's `model` column resolved to.
+#[derive(Clone, Copy)]
+enum Slot<'c> {
+    /// No row of the batch has named it yet.
+    Unseen,
+    Known(&'c Model),
+    Unknown,
+}
+
+/// The resolution of each dictionary value of a batch's dictionary-encoded `model` column,
+/// by index: a row reads its key's slot instead of hashing its name. A slot is filled
+/// through [`Names`] on the first row that uses it, in row order, so every row gets what a
+/// plain column of the same names gets (the same first distinct unknown names get
+/// suggestions; unused values are never resolved). Empty (each row resolved through
+/// [`Names`] by name) for a plain column, or for a dictionary larger than the batch and
+/// [`DICT_SLOTS`]: a slice of a dictionary column keeps the whole dictionary, and polars
+/// exports its whole category mapping, so a small batch may carry a large one. The table
+/// is thus at most 16 bytes a row (as the `cost` column), or 16 KiB.
+fn slots<'c>(model: &Strs<'_>, rows: usize) -> Vec<Slot<'c>> {
+    match model {
+        Strs::Dict(_, values) if values.len() <= rows.max(DICT_SLOTS) => {
+            vec![Slot::Unseen; values.len()]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The size of dictionary a batch always resolves by index, whatever its number of rows.
+const DICT_SLOTS: usize = 1024;
+
 /// The columns a row is priced from, each of its type resolved once per batch.
 struct Columns<'a> {
     model: Strs<'a>,
@@ -275,7 +373,7 @@ struct Columns<'a> {
 }
 
 /// Prices one batch: the input's columns, then `cost`, `currency`, `error`.
-fn price_batch(names: &mut Names<'_>, batch: &RecordBatch) -> Result<RecordBatch, String> {
+fn price_batch<'c>(names: &mut Names<'c>, batch: &RecordBatch) -> Result<RecordBatch, String> {
     let schema = batch.schema();
     let col = |name: &str| schema.index_of(name).ok().map(|i| batch.column(i));
     for name in ["cost", "currency", "error"] {
@@ -310,7 +408,7 @@ fn price_batch(names: &mut Names<'_>, batch: &RecordBatch) -> Result<RecordBatch
     let mut buckets = Vec::new();
     for (i, name) in BUCKETS.iter().enumerate() {
         if let Some(a) = col(name) {
-            let ints = Ints::of(a).ok_or_else(|| {
+            let ints = Ints::of(a.as_ref()).ok_or_else(|| {
                 format!(
                     "column `{name}` is {}, not an integer column",
                     a.data_type()
@@ -337,13 +435,14 @@ fn price_batch(names: &mut Names<'_>, batch: &RecordBatch) -> Result<RecordBatch
         buckets,
     };
     let rows = batch.num_rows();
+    let mut slots = slots(&cols.model, rows);
     let mut cost = Decimal128Builder::with_capacity(rows);
     let mut currency = StringBuilder::with_capacity(rows, rows * 3);
     // The rows that failed, in order: the `error` column is built from them at the end, so
     // that a batch of priced rows writes no per-row entry for it.
     let mut errors: Vec<(usize, String)> = Vec::new();
     for i in 0..rows {
-        match price_row(names, &cols, i) {
+        match price_row(names, &mut slots, &cols, i) {
             Ok((c, ccy)) => {
                 cost.append_value(c);
                 currency.append_value(ccy.as_str());
@@ -392,16 +491,35 @@ fn price_batch(names: &mut Names<'_>, batch: &RecordBatch) -> Result<RecordBatch
     .map_err(|e| e.to_string())
 }
 
+/// Row `i` of an optional string column `name`: `None` when the column is absent or the
+/// row null.
+#[inline]
+fn optional<'a>(
+    col: &'a Option<Strs<'_>>,
+    name: &str,
+    i: usize,
+) -> Result<Option<&'a str>, String> {
+    col.as_ref().map_or(Ok(None), |c| c.get(name, i))
+}
+
 /// Prices row `i`. Its checks run in `tariff.quote`'s order (model, time, counts, tier,
 /// then the model's resolution and the price), so a row with two faults reports the one
 /// `quote` would.
 #[inline]
-fn price_row(
-    names: &mut Names<'_>,
+fn price_row<'c>(
+    names: &mut Names<'c>,
+    slots: &mut [Slot<'c>],
     cols: &Columns<'_>,
     i: usize,
 ) -> Result<(i128, Currency), String> {
-    let name = cols.model.get(i).ok_or("model is null")?;
+    // The name, and its dictionary index when the batch resolves the model by index.
+    let (name, key) = match &cols.model {
+        Strs::Dict(keys, values) if !slots.is_empty() => {
+            let k = Strs::key(keys, values, "model", i)?.ok_or("model is null")?;
+            (values.get(k).ok_or("model is null")?, Some(k))
+        }
+        model => (model.get("model", i)?.ok_or("model is null")?, None),
+    };
     let mut usage = Usage {
         at: Some(cols.at.get(i)?),
         ..Usage::default()
@@ -412,15 +530,24 @@ fn price_row(
         set_bucket(&mut usage, *b, n)
             .ok_or_else(|| format!("{bucket} is {n}, above {}", tariff::MAX_COUNT))?;
     }
-    if let Some(t) = cols.tier.as_ref().and_then(|t| t.get(i)) {
+    if let Some(t) = optional(&cols.tier, "service_tier", i)? {
         usage.service_tier = Some(ServiceTier::parse(t).ok_or_else(|| {
             format!("service_tier `{t}` is not one of standard, batch, flex, priority")
         })?);
     }
-    if let Some(r) = cols.region.as_ref().and_then(|r| r.get(i)) {
+    if let Some(r) = optional(&cols.region, "region", i)? {
         usage.region = Some(r.to_string());
     }
-    let model = names.model(name)?;
+    let model = match key.map(|k| (k, slots[k])) {
+        None => names.model(name)?,
+        Some((_, Slot::Known(m))) => m,
+        Some((_, Slot::Unknown)) => return Err(names.unknown(name)),
+        Some((k, Slot::Unseen)) => {
+            let m = names.model(name);
+            slots[k] = m.as_ref().map_or(Slot::Unknown, |m| Slot::Known(m));
+            m?
+        }
+    };
     // Read in place: the bill (its lines held inline) is not moved out of the result.
     // The fields, not the serde form: this is the per-row hot path.
     match &tariff::price::quote(model, &usage) {

@@ -121,7 +121,8 @@ def reconcile(
 def quote_arrow(data: Any, *, catalog: Optional[Catalog] = None) -> Any:
     """Prices every row of a pyarrow Table or RecordBatch (anything with __arrow_c_stream__ or
     __arrow_c_array__): columns `model`, `at` (timestamp with a time zone, or RFC 3339 text),
-    integer bucket columns (missing = 0), optional `service_tier` and `region`. Returns the rows
+    integer bucket columns (missing = 0), optional `service_tier` and `region`; a string
+    column may be dictionary-encoded (pandas `category`, polars `Categorical`). Returns the rows
     with `cost` (decimal128(38, 18)), `currency` and `error` (null when priced) added; a bad
     row never fails the batch, and its `error` is `quote`'s message, except that only the
     first 1,000 distinct unknown model names of a call get suggestions (each costs a
