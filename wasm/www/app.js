@@ -1879,6 +1879,9 @@ async function main() {
   // Before the update, which schedules the ranking: the picker's list comes first.
   afterPaint(() => {
     performance.mark("tariff-first-quote-painted");
+    // The sections below the first screen join the page now (style.css), whatever the
+    // model list's loading does.
+    document.documentElement.dataset.page = "full";
     loadCatalog();
   });
   update({ layout: true });
