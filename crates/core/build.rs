@@ -1,5 +1,5 @@
-//! Embeds every `pricing/*.toml` table in the library, converted here to JSON
-//! (`embed/json.rs`, shared with the other crates' build scripts): serde_json reads the 369
+//! Embeds every `data/pricing/*.toml` table in the library, converted here to JSON
+//! (`embed/json.rs`, shared with tariff-metering's build script): serde_json reads the 369
 //! built-in models about five times faster than the TOML parser does (2.6 ms against
 //! 12.4 ms), which is most of a CLI run's start-up. A table given at run time is still read
 //! as TOML, with line numbers in its problems. The JSON holds exactly the TOML's values: a date is written as the object the `toml` crate's date type reads back,
@@ -8,7 +8,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-/// Files in `pricing/` that are not price tables: the explanations of the tables'
+/// Files in `data/pricing/` that are not price tables: the explanations of the tables'
 /// disagreements with other sources, read by `tariff sources check`.
 const NOT_TABLES: &[&str] = &["disagreements.toml"];
 
@@ -18,13 +18,15 @@ mod json;
 use json::to_json;
 
 fn main() {
+    // Links to the files tariff-tokenizer and tariff-metering own (one copy in the
+    // repository; `cargo package` archives a link as the file it points to).
     json::data(&["tokens/models.toml", "estimate/models.toml"]);
     let root = json::root();
     let out = std::env::var("OUT_DIR").unwrap();
     let dir = root.join("pricing");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("pricing/ is readable")
+        .expect("data/pricing/ is readable")
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))

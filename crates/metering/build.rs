@@ -1,7 +1,9 @@
-//! With the feature `embed-json`, the estimators' data files as JSON, so that no TOML
-//! parser is linked (the WebAssembly module's configuration).
+//! With the feature `embed-json`, the estimators' data files (`data/estimate/*.toml`) as
+//! JSON, so that no TOML parser is linked (the WebAssembly module's configuration).
 
-#[path = "../core/embed/json.rs"]
+// A link to tariff-core's `embed/json.rs`: one helper for both build scripts, inside each
+// crate's directory so that each packages on its own.
+#[path = "embed/json.rs"]
 mod json;
 
 fn main() {

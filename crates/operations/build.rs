@@ -1,4 +1,4 @@
-//! Embeds `data/new-api/*.toml` (new-api's default maps and name rules per version) so
+//! Embeds the crate's `data/new-api/*.toml` (new-api's default maps and name rules per version) so
 //! that the importer works from any directory. Every file of the directory is listed, so
 //! a new version is a new pair of data files and no code change.
 
@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
-    let dir = manifest.join("../../data/new-api");
+    let dir = manifest.join("data/new-api");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))

@@ -4,15 +4,18 @@
 //! They are TOML. With the feature `embed-json`, `build.rs` embeds their JSON form instead
 //! and they are read with `serde_json`, so that a build which parses no TOML of its own
 //! (the WebAssembly module) links no TOML parser.
+//!
+//! Shared by tariff-core and tariff-metering (metering's `embed/data.rs` is a link to this
+//! file). Every path is under the crate's `data/`, so each crate packages on its own.
 
 use serde::de::DeserializeOwned;
 
-/// The text of an embedded data file, by path from the crate root: the TOML file, or its
+/// The text of an embedded data file, by path from the crate's `data/`: the TOML file, or its
 /// JSON form with the feature `embed-json`.
 macro_rules! embedded {
     ($path:literal) => {{
         #[cfg(not(feature = "embed-json"))]
-        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../", $path));
+        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/", $path));
         #[cfg(feature = "embed-json")]
         let text = include_str!(concat!(env!("OUT_DIR"), "/", $path, ".json"));
         text

@@ -1,5 +1,6 @@
 //! The JSON form of the data files embedded with the feature `embed-json`, shared by the
-//! build scripts of the crates that embed data (included with `#[path]`).
+//! build scripts of tariff-core and tariff-metering (included with `#[path]`; metering's
+//! `embed/json.rs` is a link to this file, which `cargo package` archives as a copy).
 //!
 //! The JSON holds exactly the TOML's values: a date is written as the object the `toml`
 //! crate's date type reads back, and a float as its literal text (a string) where `exact`,
@@ -7,12 +8,13 @@
 
 use std::path::Path;
 
-/// The repository root, where the data files live (`pricing/`, `estimate/`, `tokens/`).
+/// The crate's `data/` directory, where its data files live: inside the crate, so that the
+/// packaged crate builds on its own.
 pub fn root() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
 }
 
-/// With the feature `embed-json`, writes each data file (a path from the repository root)
+/// With the feature `embed-json`, writes each data file (a path from the crate's `data/`)
 /// as `OUT_DIR/<path>.json`, which `data::embedded!` includes.
 #[allow(dead_code)]
 pub fn data(files: &[&str]) {

@@ -16,7 +16,7 @@
 
 #![warn(missing_docs)]
 
-#[path = "../../core/embed/data.rs"]
+#[path = "../embed/data.rs"]
 mod data;
 pub mod estimate;
 pub mod extract;

@@ -1,0 +1,1 @@
+../../core/tests/self_contained.rs
