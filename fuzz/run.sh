@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for a bounded time (FUZZ_SECONDS each, default 20; 8 targets, so
+# Runs every fuzz target for a bounded time (FUZZ_SECONDS each, default 20; 9 targets, so
 # about 3 minutes of fuzzing), built with overflow checks and debug assertions on
 # (`-O --debug-assertions`: optimized, but a wrapped count panics as in a debug build).
 # Each target starts from its committed corpus (fuzz/corpus/<target>, minimized with
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-20}"
-targets=(estimate media_headers extract usage_json reconcile importers classify price_tables)
+targets=(estimate media_headers extract usage_json reconcile importers classify price_tables snapshot)
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
 
@@ -35,6 +35,9 @@ cp ../tests/fixtures/acme.toml "$seeds/price_tables/"
 # The importers' first byte picks the importer (1: LiteLLM); the classifier's picks the
 # mode (2: a rules file) and the next two give a status (500).
 { printf '\x01'; cat ../tests/fixtures/litellm-sample.json; } > "$seeds/importers/litellm-sample"
+# The snapshot target's first byte picks the mode (2: edits to the built-in snapshot).
+printf '\x02\x10\x00\x00\x00\x01\x00\x01\x00\x00\x80' > "$seeds/snapshot/two-edits"
+printf '\x00TRFCAT\x00\x02' > "$seeds/snapshot/header-only"
 { printf '\x02\x01\xf4'; cat ../tests/fixtures/error_catalogue.toml; } > "$seeds/classify/error-catalogue"
 
 cargo fuzz build -O --debug-assertions

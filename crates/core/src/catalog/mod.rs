@@ -11,6 +11,9 @@ mod model;
 mod raw;
 #[cfg(any(feature = "snapshot", test))]
 mod snapshot;
+#[cfg(all(feature = "snapshot", fuzzing))]
+#[doc(hidden)]
+pub use snapshot::{payload_for_fuzzing, seal_for_fuzzing};
 
 use std::collections::HashMap;
 

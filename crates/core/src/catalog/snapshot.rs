@@ -466,6 +466,25 @@ fn read_model(m: SModel, provider: &mut Arc<str>) -> Read<Model> {
     })
 }
 
+/// For the fuzz target only (built with `--cfg fuzzing`): `payload` behind a valid header
+/// and checksum, so that the fuzzer's inputs reach the decoder instead of stopping at the
+/// checksum.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn seal_for_fuzzing(payload: &[u8]) -> Vec<u8> {
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&checksum(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// For the fuzz target only: a snapshot's payload (the bytes after its header and checksum).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn payload_for_fuzzing(snapshot: &[u8]) -> &[u8] {
+    snapshot.get(MAGIC.len() + 8..).unwrap_or_default()
+}
+
 impl Catalog {
     /// The catalog as a snapshot: compact binary that [`Catalog::from_snapshot`] turns back
     /// into an equal catalog without reading or validating the tables again.
