@@ -28,7 +28,8 @@ case "$cmd" in
       fi
       sleep 0.5
     done
-    echo "mariadb did not start; see $dir/log" >&2
+    echo "mariadb did not start; its log:" >&2
+    tail -n 20 "$dir/log" >&2 || true
     exit 1
     ;;
   stop)
