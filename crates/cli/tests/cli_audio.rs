@@ -1,17 +1,9 @@
 //! The command line on media families: binary bodies, `--request`, and refusals.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn tariff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tariff"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap()
-}
+mod common;
+use common::tariff;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -3,15 +3,8 @@
 //! that family. Regression: the family was read off the model's name in code, so a relay id
 //! got no DALL·E defaults and its image had no size to be priced by.
 
-use std::process::{Command, Output};
-
-fn tariff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tariff"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap()
-}
+mod common;
+use common::tariff;
 
 const RELAY_TABLE: &str = r#"
 provider = "house"

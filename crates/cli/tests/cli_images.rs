@@ -2,17 +2,10 @@
 //! exact bills; a missing request, another family's body and an unfinished task are refused
 //! with nothing on stdout.
 
-use std::process::{Command, Output};
+mod common;
+use common::tariff;
 
 const DIR: &str = "tests/fixtures/responses/images";
-
-fn tariff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tariff"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap()
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -1,15 +1,10 @@
 //! `tariff import` and `tariff export`: files written, tables that load, refusals.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn tariff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tariff"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap()
-}
+mod common;
+use common::tariff;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

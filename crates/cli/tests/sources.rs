@@ -2,7 +2,10 @@
 //! disagreements file and its check, and the price history of `models --changes`; with
 //! the command line over the same fixtures (tests/fixtures/sources/).
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::tariff;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -366,14 +369,6 @@ fn changes_filter_by_date_and_provider() {
 }
 
 // The command line.
-
-fn tariff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tariff"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap()
-}
 
 fn fx(name: &str) -> String {
     format!("{DIR}/{name}")

@@ -2,7 +2,9 @@
 //! `tariff check` agreeing with `--prices`.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+mod common;
+use common::tariff;
 
 use tariff::{Catalog, CatalogError, ProblemKind};
 
@@ -18,14 +20,6 @@ source = "https://acme.example/pricing"
 as_of = 2025-01-01
 rates = { input_tokens = 1.25, output_tokens = 10 }
 "#;
-
-fn tariff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tariff"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap()
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
