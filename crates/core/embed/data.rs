@@ -5,8 +5,9 @@
 //! and they are read with `serde_json`, so that a build which parses no TOML of its own
 //! (the WebAssembly module) links no TOML parser.
 //!
-//! Shared by tariff-core and tariff-metering (metering's `embed/data.rs` is a link to this
-//! file). Every path is under the crate's `data/`, so each crate packages on its own.
+//! Shared by tariff-core, tariff-metering and tariff-tokenizer (metering's `embed/data.rs`
+//! and the tokenizer's `src/data.rs` are links to this file; `cargo package` archives a link
+//! as the file). Every path is under the crate's `data/`, so each crate packages on its own.
 
 use serde::de::DeserializeOwned;
 
